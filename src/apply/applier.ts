@@ -1,0 +1,146 @@
+/**
+ * The applier executes a plan and does no thinking of its own. Every check that can fail runs
+ * first (`preflight`: the plan has no conflicts, and each path, target, backup name and folder
+ * is still what the plan saw); then each action's steps run through the driver, recorded in the
+ * journal; each path is observed again right before it is touched. If anything fails midway,
+ * the completed steps are undone in reverse, and the error says what happened and what, if
+ * anything, could not be undone.
+ */
+import type { Driver } from '../drivers/driver.js';
+import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../errors.js';
+import { parentOf, pathKey, type AbsPath } from '../paths.js';
+import { describeEntry } from '../plan/planner.js';
+import type { Action, Entry, Plan, TargetInfo } from '../plan/types.js';
+import { MemoryJournal, type Journal } from './journal.js';
+import { describeStep, runStep, stepsFor, undoStep } from './steps.js';
+
+export function sameEntry(a: Entry, b: Entry): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'symlink':
+    case 'junction':
+      return a.linkText === (b as typeof a).linkText;
+    case 'file':
+      return a.fileId === (b as typeof a).fileId && a.size === (b as typeof a).size;
+    case 'reparse':
+      return a.tag === (b as typeof a).tag;
+    case 'special':
+      return a.what === (b as typeof a).what;
+    default:
+      return true;
+  }
+}
+
+function describeTarget(t: TargetInfo): string {
+  return t.kind === 'absent' ? 'nothing' : t.kind === 'dir' ? 'a folder' : t.kind === 'file' ? 'a file' : 'something else';
+}
+
+type Drift = { path: string; expected: string; found: string };
+
+/** Checks that the plan can run and that the disk is still what it was planned against. */
+export function preflight(plan: Plan, driver: Driver): void {
+  const conflicts = plan.actions.filter((a) => a.kind === 'conflict');
+  if (conflicts.length > 0) {
+    throw new ConflictError(
+      `${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} in the plan:\n` + conflicts.map((a) => `  ${a.path}: ${a.reason}`).join('\n'),
+      { hint: 'resolve them (the plan shows how) and run again; nothing was changed' },
+    );
+  }
+  const drift: Drift[] = [];
+  const changing = plan.actions.filter((a) => a.kind !== 'noop');
+  const actionKeys = new Set(changing.map((a) => pathKey(a.path, plan.platform)));
+  const madeByPlan = (p: AbsPath): boolean => {
+    for (let a = p; ; a = parentOf(a, plan.platform)) {
+      if (actionKeys.has(pathKey(a, plan.platform))) return true;
+      if (parentOf(a, plan.platform) === a) return false;
+    }
+  };
+  const mustBeAbsent = (p: AbsPath, why: string): void => {
+    const e = driver.observe(p);
+    if (e.kind !== 'absent') drift.push({ path: p, expected: `nothing (${why})`, found: describeEntry(e) });
+  };
+  const seenParents = new Set<string>();
+  for (const a of changing) {
+    const now = driver.observe(a.path);
+    if (!sameEntry(now, a.before)) drift.push({ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) });
+    for (const p of [...(a.parents ?? []), ...(a.targetParents ?? [])]) {
+      const k = pathKey(p, plan.platform);
+      if (seenParents.has(k)) continue;
+      seenParents.add(k);
+      mustBeAbsent(p, 'a folder to create');
+    }
+    if (a.backupPath !== undefined) mustBeAbsent(a.backupPath, 'the backup name');
+    if (a.link !== undefined) {
+      if (a.kind === 'adopt') {
+        if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, 'the adopt target');
+      } else if (!madeByPlan(a.link.target)) {
+        const t = driver.observeTarget(a.link.target);
+        if (t.kind === 'absent') drift.push({ path: a.link.target, expected: 'the link target', found: describeTarget(t) });
+      }
+    }
+  }
+  if (drift.length > 0) throw new StalePlanError(drift);
+}
+
+export interface ApplyHooks {
+  /** Called after each action is done; may yield to let a progress view draw. */
+  onAction?: (a: Action, done: number, total: number) => void | Promise<void>;
+}
+
+export interface ApplyResult {
+  actions: number;
+  steps: number;
+}
+
+export async function applyPlan(plan: Plan, driver: Driver, opts: { journal?: Journal; hooks?: ApplyHooks } = {}): Promise<ApplyResult> {
+  preflight(plan, driver);
+  const journal = opts.journal ?? new MemoryJournal();
+  const todo = plan.actions.filter((a) => a.kind !== 'noop');
+  let steps = 0;
+  let current: Action | undefined;
+  try {
+    for (const [i, a] of todo.entries()) {
+      current = a;
+      const now = driver.observe(a.path);
+      if (!sameEntry(now, a.before)) throw new StalePlanError([{ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) }]);
+      for (const step of stepsFor(a)) {
+        const seq = journal.begin(step);
+        runStep(step, driver);
+        journal.done(seq);
+        steps++;
+      }
+      await opts.hooks?.onAction?.(a, i + 1, todo.length);
+    }
+  } catch (e) {
+    const completed = journal.completed().reverse();
+    const failures: string[] = [];
+    for (const { seq, step } of completed) {
+      try {
+        undoStep(step, driver);
+        journal.undone(seq);
+      } catch (u) {
+        failures.push(`could not undo "${describeStep(step)}": ${u instanceof Error ? u.message : String(u)}`);
+      }
+    }
+    journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
+    const why = e instanceof Error ? e.message : String(e);
+    const undone = completed.length - failures.length;
+    const state =
+      failures.length === 0
+        ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the apply`
+        : `rolled back ${undone} of ${completed.length} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
+    throw new ApplyError(`apply failed at ${current?.path ?? 'the start'}: ${why}\n${state}`, {
+      rolledBack: undone,
+      rollbackFailures: failures,
+      cause: e,
+      hint:
+        e instanceof LinkplanError && e.hint !== undefined && failures.length === 0
+          ? e.hint
+          : failures.length === 0
+            ? 'fix the cause and run apply again'
+            : 'put the paths above right by hand, then run plan to see where things stand',
+    });
+  }
+  journal.close('committed');
+  return { actions: todo.length, steps };
+}

@@ -1,0 +1,101 @@
+/**
+ * The steps an apply is made of, each a single driver call with a known inverse: make a folder
+ * (undo: remove it while empty), move something (undo: move it back), make a link (undo: remove
+ * it), replace a link (undo: put the old one back), remove a link (undo: make it again). An
+ * action of the plan expands into a few steps; a failed apply undoes its done steps in reverse.
+ * Steps are plain values, so the step log can be written down and read back.
+ */
+import type { Driver } from '../drivers/driver.js';
+import type { AbsPath } from '../paths.js';
+import type { Action, Entry, LinkSpec } from '../plan/types.js';
+
+export type Step =
+  | { op: 'mkdir'; path: AbsPath }
+  | { op: 'move'; from: AbsPath; to: AbsPath }
+  | { op: 'link'; path: AbsPath; link: LinkSpec }
+  | { op: 'replace-link'; path: AbsPath; link: LinkSpec; previous: LinkSpec }
+  | { op: 'unlink'; path: AbsPath; previous: LinkSpec };
+
+/** The link an observed entry is, as a spec that can make it again. */
+function previousLink(a: Action): LinkSpec {
+  const b: Entry = a.before;
+  if (b.kind === 'symlink' || b.kind === 'junction') return { type: b.kind, target: a.path, linkText: b.linkText };
+  if (b.kind === 'file' && a.removeTarget !== undefined) return { type: 'hardlink', target: a.removeTarget, linkText: a.removeTarget };
+  throw new Error(`${a.path}: ${b.kind} is not a link`);
+}
+
+export function stepsFor(a: Action): Step[] {
+  const link = a.link;
+  switch (a.kind) {
+    case 'noop':
+    case 'conflict':
+      return [];
+    case 'remove':
+      return [{ op: 'unlink', path: a.path, previous: previousLink(a) }];
+    case 'create':
+      if (link === undefined) break;
+      return [...(a.parents ?? []).map((p): Step => ({ op: 'mkdir', path: p })), { op: 'link', path: a.path, link }];
+    case 'retarget':
+      if (link === undefined) break;
+      return [{ op: 'replace-link', path: a.path, link, previous: previousLink(a) }];
+    case 'backup-and-link':
+      if (link === undefined || a.backupPath === undefined) break;
+      return [
+        { op: 'move', from: a.path, to: a.backupPath },
+        { op: 'link', path: a.path, link },
+      ];
+    case 'adopt':
+      if (link === undefined) break;
+      return [
+        ...(a.targetParents ?? []).map((p): Step => ({ op: 'mkdir', path: p })),
+        { op: 'move', from: a.path, to: link.target },
+        { op: 'link', path: a.path, link },
+      ];
+  }
+  throw new Error(`${a.path}: a ${a.kind} action without the fields it needs`);
+}
+
+export function runStep(s: Step, driver: Driver): void {
+  switch (s.op) {
+    case 'mkdir':
+      return driver.mkdir(s.path);
+    case 'move':
+      return driver.move(s.from, s.to);
+    case 'link':
+      return driver.createLink(s.path, s.link);
+    case 'replace-link':
+      return driver.replaceLink(s.path, s.link);
+    case 'unlink':
+      return driver.removeLink(s.path);
+  }
+}
+
+export function undoStep(s: Step, driver: Driver): void {
+  switch (s.op) {
+    case 'mkdir':
+      return driver.rmdir(s.path);
+    case 'move':
+      return driver.move(s.to, s.from);
+    case 'link':
+      return driver.removeLink(s.path);
+    case 'replace-link':
+      return driver.replaceLink(s.path, s.previous);
+    case 'unlink':
+      return driver.createLink(s.path, s.previous);
+  }
+}
+
+export function describeStep(s: Step): string {
+  switch (s.op) {
+    case 'mkdir':
+      return `create folder ${s.path}`;
+    case 'move':
+      return `move ${s.from} to ${s.to}`;
+    case 'link':
+      return `create ${s.link.type} ${s.path} -> ${s.link.linkText}`;
+    case 'replace-link':
+      return `retarget ${s.path} -> ${s.link.linkText}`;
+    case 'unlink':
+      return `remove link ${s.path}`;
+  }
+}

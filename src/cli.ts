@@ -1,0 +1,274 @@
+/**
+ * The command line: argv -> command -> exit code. Parses arguments with commander, composes the
+ * driver for the job (read-only for plan, dry-run for apply --dry-run), runs the pure planner
+ * between loading and rendering, and turns every linkplan error into a short message with a
+ * hint on stderr and exit code 1. The only place that sets the process's exit code.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { applyPlan, preflight, type ApplyHooks } from './apply/applier.js';
+import { confirm } from './apply/confirm.js';
+import { describeStep, stepsFor } from './apply/steps.js';
+import type { Driver } from './drivers/driver.js';
+import { DryRunDriver, ReadOnlyDriver } from './drivers/decorators.js';
+import { createDriver } from './drivers/select.js';
+import { ConflictError, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
+import { validatePlan } from './generated/validators.js';
+import { currentPlatform, displayPath } from './paths.js';
+import { annotateDiffs } from './plan/content-diff.js';
+import { loadManifest } from './plan/manifest.js';
+import { observe } from './plan/observe.js';
+import { computePlan, hasChanges } from './plan/planner.js';
+import { renderAction, renderPlan, summaryLine } from './plan/render.js';
+import type { Plan } from './plan/types.js';
+import { VERSION } from './version.js';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  color: boolean;
+  errColor: boolean;
+  interactive: boolean;
+}
+
+function wantsColor(stream: NodeJS.WriteStream): boolean {
+  const noColor = process.env['NO_COLOR'];
+  return stream.isTTY && (noColor === undefined || noColor === '') && process.env['TERM'] !== 'dumb';
+}
+
+function collectVar(value: string, prev: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--var ${value}: expected NAME=VALUE`);
+  return { ...prev, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+interface Prepared {
+  plan: Plan;
+  /** The folder paths are shown relative to. */
+  base: string;
+}
+
+function planFromManifest(file: string, driver: Driver, vars: Record<string, string>): Promise<Prepared> {
+  const loaded = loadManifest(file, { driver, vars });
+  const platform = currentPlatform();
+  const plan = computePlan(loaded.desired, observe(loaded.desired, driver, platform), { manifest: { path: loaded.file, digest: loaded.digest } });
+  return annotateDiffs(plan, driver).then(() => ({ plan, base: loaded.dir }));
+}
+
+/** A saved plan is a JSON file with a formatVersion; anything else is a manifest. */
+function readSavedPlan(file: string): Plan | undefined {
+  if (!file.endsWith('.json')) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null || !('formatVersion' in data)) return undefined;
+  if (!validatePlan(data)) {
+    const first = validatePlan.errors?.[0];
+    throw new UsageError(`${file}: not a valid linkplan plan (${first?.instancePath ?? ''} ${first?.message ?? ''})`.replace(' )', ')'), {
+      hint: 'make the plan with `linkplan plan MANIFEST --out FILE` of this version of linkplan',
+    });
+  }
+  const plan = data as unknown as Plan;
+  if (plan.platform !== currentPlatform()) {
+    throw new UsageError(`${file}: the plan was made on ${plan.platform}, and this is ${currentPlatform()}`, { hint: 'make the plan on the machine that applies it' });
+  }
+  return plan;
+}
+
+function cmdValidate(file: string, opts: { var: Record<string, string> }, io: Io): number {
+  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars: opts.var });
+  const n = loaded.desired.length;
+  io.out(`${file}: valid (${n} link${n === 1 ? '' : 's'}${loaded.skipped > 0 ? `, ${loaded.skipped} skipped by their when condition` : ''})\n`);
+  return 0;
+}
+
+async function cmdPlan(
+  file: string,
+  opts: { json?: boolean; out?: string; detailedExitcode?: boolean; verbose?: boolean; var: Record<string, string> },
+  io: Io,
+): Promise<number> {
+  const driver = new ReadOnlyDriver(createDriver());
+  const { plan, base } = await planFromManifest(file, driver, opts.var);
+  const json = JSON.stringify(plan, null, 2) + '\n';
+  if (opts.out !== undefined) fs.writeFileSync(opts.out, json);
+  if (opts.json === true) io.out(json);
+  else io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
+  if (plan.summary.conflict > 0) {
+    io.err(`linkplan: the plan has ${plan.summary.conflict} conflict${plan.summary.conflict === 1 ? '' : 's'}; apply would refuse it\n`);
+    return 1;
+  }
+  return opts.detailedExitcode === true && hasChanges(plan) ? 2 : 0;
+}
+
+async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean): Promise<{ hooks: ApplyHooks; run: (job: (hooks: ApplyHooks) => Promise<void>) => Promise<void> }> {
+  const show = { base, home: os.homedir(), color: io.color };
+  if (!io.interactive || dryRun) {
+    const hooks: ApplyHooks = {
+      onAction: (a) => {
+        io.out(renderAction(a, show)[0] + '\n');
+      },
+    };
+    return { hooks, run: (job) => job(hooks) };
+  }
+  const { Listr } = await import('listr2');
+  const total = plan.actions.filter((a) => a.kind !== 'noop').length;
+  return {
+    hooks: {},
+    run: async (job) => {
+      await new Listr(
+        [
+          {
+            title: `Applying ${total} change${total === 1 ? '' : 's'}`,
+            task: async (_ctx, task) => {
+              let last = 0;
+              await job({
+                onAction: async (a, done, n) => {
+                  task.output = renderAction(a, { ...show, color: false })[0]?.trim() ?? '';
+                  task.title = `Applying changes (${done}/${n})`;
+                  const now = Date.now();
+                  if (now - last > 40) {
+                    last = now;
+                    await new Promise((r) => setImmediate(r));
+                  }
+                },
+              });
+              task.title = `Applied ${total} change${total === 1 ? '' : 's'}`;
+            },
+          },
+        ],
+        { exitOnError: true, rendererOptions: { collapseErrors: false } },
+      ).run();
+    },
+  };
+}
+
+async function cmdApply(file: string, opts: { yes?: boolean; dryRun?: boolean; verbose?: boolean; var: Record<string, string> }, io: Io): Promise<number> {
+  const real = createDriver();
+  const saved = readSavedPlan(file);
+  const { plan, base } =
+    saved !== undefined ? { plan: saved, base: path.dirname(saved.manifest.path) } : await planFromManifest(file, new ReadOnlyDriver(real), opts.var);
+
+  if (plan.summary.conflict > 0) {
+    io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
+    preflight(plan, real); // throws the ConflictError
+  }
+  if (!hasChanges(plan)) {
+    io.out(`No changes: ${plan.summary.unchanged} link${plan.summary.unchanged === 1 ? '' : 's'} already in place, as ${displayPath(plan.manifest.path, { base: process.cwd() })} says\n`);
+    return 0;
+  }
+  const risky = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'backup-and-link' || a.kind === 'adopt');
+  if (risky.length > 0 && opts.yes !== true && opts.dryRun !== true) {
+    io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
+    const what = `this plan removes or moves ${risky.length} entr${risky.length === 1 ? 'y' : 'ies'}`;
+    if (!io.interactive) throw new NotConfirmedError(`${what}, and there is no terminal to ask`, { hint: 'read the plan above, then run again with --yes' });
+    if (!(await confirm(`${what[0]?.toUpperCase() ?? ''}${what.slice(1)}. Apply it? [y/N] `))) {
+      throw new NotConfirmedError('apply cancelled; nothing was changed');
+    }
+  }
+  const dry = opts.dryRun === true ? new DryRunDriver(real) : undefined;
+  const driver = dry ?? real;
+  const progress = await progressHooks(io, plan, base, opts.dryRun === true);
+  await progress.run(async (hooks) => {
+    await applyPlan(plan, driver, { hooks });
+  });
+  if (dry !== undefined) {
+    const steps = plan.actions.flatMap(stepsFor);
+    io.out(`\nDry run: nothing was changed. ${steps.length} step${steps.length === 1 ? '' : 's'} would run:\n`);
+    for (const s of steps) io.out(`  ${describeStep(s)}\n`);
+    return 0;
+  }
+  io.out(`Applied: ${summaryLine(plan.summary)}\n`);
+  return 0;
+}
+
+function printError(e: unknown, io: Io): void {
+  if (e instanceof LinkplanError) {
+    io.err(`linkplan: ${e.message}\n`);
+    if (e.hint !== undefined) io.err(`  hint: ${e.hint}\n`);
+    return;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  io.err(`linkplan: internal error: ${msg}\n`);
+  if (process.env['LINKPLAN_DEBUG'] !== undefined && e instanceof Error && e.stack !== undefined) io.err(e.stack + '\n');
+  else io.err('  hint: this is a bug in linkplan; run again with LINKPLAN_DEBUG=1 for details and report it\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const io: Io = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    color: wantsColor(process.stdout),
+    errColor: wantsColor(process.stderr),
+    interactive: process.stdin.isTTY === true && process.stdout.isTTY,
+  };
+  let code = 0;
+  const program = new Command()
+    .name('linkplan')
+    .description('Declarative link-layout manager: plan and apply junctions, symbolic links and hard links from a YAML manifest')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run linkplan --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  const varOption = (): Option => new Option('--var <name=value>', 'set a manifest variable (repeatable)').argParser(collectVar).default({}, '');
+
+  program
+    .command('validate')
+    .description('check a manifest and report every problem in it')
+    .argument('<manifest>', 'the layout.yaml file')
+    .addOption(varOption())
+    .action((file: string, opts: { var: Record<string, string> }) => {
+      code = cmdValidate(file, opts, io);
+    });
+  program
+    .command('plan')
+    .description('show what apply would change, and why')
+    .argument('<manifest>', 'the layout.yaml file')
+    .option('--json', 'print the plan as JSON')
+    .option('--out <file>', 'also save the plan as JSON, for `linkplan apply FILE`')
+    .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when changes are pending, 1 on error')
+    .option('-v, --verbose', 'also list the links that are already right')
+    .addOption(varOption())
+    .action(async (file: string, opts: Parameters<typeof cmdPlan>[1]) => {
+      code = await cmdPlan(file, opts, io);
+    });
+  program
+    .command('apply')
+    .description('make the disk match a manifest or a saved plan; all or nothing')
+    .argument('<manifest-or-plan>', 'a layout.yaml file, or a plan saved with plan --out')
+    .option('-y, --yes', 'do not ask before removing or moving anything')
+    .option('-n, --dry-run', 'check everything and show the steps, but change nothing')
+    .option('-v, --verbose', 'also list the links that are already right')
+    .addOption(varOption())
+    .action(async (file: string, opts: Parameters<typeof cmdApply>[1]) => {
+      code = await cmdApply(file, opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    printError(e, io);
+    return 1;
+  }
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`linkplan: internal error: ${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
+
+export { ConflictError };

@@ -1,0 +1,100 @@
+/**
+ * Drivers that wrap a real one. `ReadOnlyDriver` refuses every write (plan runs behind it, so
+ * planning can never change the disk); `DryRunDriver` records the writes it is asked for instead
+ * of doing them; `FaultyDriver` fails a chosen write call with a chosen OS error, which is how
+ * rollback is proven on a real filesystem.
+ */
+import { DriverError } from '../errors.js';
+import type { AbsPath } from '../paths.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../plan/types.js';
+import type { DirEntry, Driver, WriteCall } from './driver.js';
+
+/** Passes every call to the wrapped driver; subclasses override what they change. */
+export class DriverDecorator implements Driver {
+  readonly name: string;
+  constructor(protected readonly inner: Driver) {
+    this.name = inner.name;
+  }
+  observe(p: AbsPath): Entry {
+    return this.inner.observe(p);
+  }
+  observeTarget(p: AbsPath): TargetInfo {
+    return this.inner.observeTarget(p);
+  }
+  capabilities(): Capabilities {
+    return this.inner.capabilities();
+  }
+  listDir(p: AbsPath): DirEntry[] {
+    return this.inner.listDir(p);
+  }
+  readHead(p: AbsPath, max: number): { bytes: Uint8Array; size: number } {
+    return this.inner.readHead(p, max);
+  }
+  /** Every write goes through here, so a subclass can intercept all six in one place. */
+  protected write(call: WriteCall, p: AbsPath, run: () => void): void {
+    void call;
+    void p;
+    run();
+  }
+  createLink(p: AbsPath, link: LinkSpec): void {
+    this.write('createLink', p, () => this.inner.createLink(p, link));
+  }
+  replaceLink(p: AbsPath, link: LinkSpec): void {
+    this.write('replaceLink', p, () => this.inner.replaceLink(p, link));
+  }
+  removeLink(p: AbsPath): void {
+    this.write('removeLink', p, () => this.inner.removeLink(p));
+  }
+  move(from: AbsPath, to: AbsPath): void {
+    this.write('move', from, () => this.inner.move(from, to));
+  }
+  mkdir(p: AbsPath): void {
+    this.write('mkdir', p, () => this.inner.mkdir(p));
+  }
+  rmdir(p: AbsPath): void {
+    this.write('rmdir', p, () => this.inner.rmdir(p));
+  }
+}
+
+export class ReadOnlyDriver extends DriverDecorator {
+  protected override write(call: WriteCall, p: AbsPath): void {
+    throw new DriverError(p, `${call} refused: this driver is read-only`);
+  }
+}
+
+export class DryRunDriver extends DriverDecorator {
+  readonly calls: { call: WriteCall; path: AbsPath }[] = [];
+  protected override write(call: WriteCall, p: AbsPath): void {
+    this.calls.push({ call, path: p });
+  }
+}
+
+export interface FaultOptions {
+  /** Fail the Nth write call (1-based). */
+  failAt: number;
+  /** The OS error code to report. */
+  code?: string;
+}
+
+export class FaultyDriver extends DriverDecorator {
+  private count = 0;
+  readonly code: string;
+  constructor(
+    inner: Driver,
+    private readonly opts: FaultOptions,
+  ) {
+    super(inner);
+    this.code = opts.code ?? 'EIO';
+  }
+  /** How many write calls were made (the failing one included). */
+  get writes(): number {
+    return this.count;
+  }
+  protected override write(call: WriteCall, p: AbsPath, run: () => void): void {
+    this.count++;
+    if (this.count === this.opts.failAt) {
+      throw new DriverError(p, `${call} failed (${this.code}: injected fault)`, { code: this.code });
+    }
+    run();
+  }
+}

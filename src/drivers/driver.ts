@@ -1,0 +1,45 @@
+/**
+ * The one interface through which linkplan touches a filesystem. A driver observes a path
+ * without following links, makes and removes links of a kind, moves trees, makes and removes
+ * empty folders, and reports what it can do. Real drivers sit behind it (node:fs, Win32,
+ * ntfs-3g); dry-run and fault-injecting decorators wrap a real one.
+ */
+import type { AbsPath } from '../paths.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../plan/types.js';
+
+export interface DirEntry {
+  name: string;
+  kind: 'file' | 'dir' | 'link' | 'other';
+}
+
+/** The calls that change the disk: each one is a step the applier can undo. */
+export interface DriverWrites {
+  /** Makes a link at `path`, which must be absent. */
+  createLink(path: AbsPath, link: LinkSpec): void;
+  /** Replaces the link at `path` with another, atomically where the OS allows it. */
+  replaceLink(path: AbsPath, link: LinkSpec): void;
+  /** Removes the link at `path` itself, never what it points to. */
+  removeLink(path: AbsPath): void;
+  /** Moves a file or tree; refuses to overwrite anything at `to`. */
+  move(from: AbsPath, to: AbsPath): void;
+  /** Makes one folder (its parent exists). */
+  mkdir(path: AbsPath): void;
+  /** Removes one empty folder. */
+  rmdir(path: AbsPath): void;
+}
+
+export interface Driver extends DriverWrites {
+  readonly name: string;
+  /** What is at `path`, not following links. */
+  observe(path: AbsPath): Entry;
+  /** What `path` leads to, following links. */
+  observeTarget(path: AbsPath): TargetInfo;
+  capabilities(): Capabilities;
+  /** The entries of a folder, not following links, sorted by name. */
+  listDir(path: AbsPath): DirEntry[];
+  /** Up to `max` bytes from the start of a file, and its full size. */
+  readHead(path: AbsPath, max: number): { bytes: Uint8Array; size: number };
+}
+
+export const WRITE_CALLS = ['createLink', 'replaceLink', 'removeLink', 'move', 'mkdir', 'rmdir'] as const;
+export type WriteCall = (typeof WRITE_CALLS)[number];

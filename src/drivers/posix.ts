@@ -1,0 +1,157 @@
+/**
+ * The node:fs driver, for Linux and macOS (and any POSIX filesystem, ntfs-3g's symlink emulation
+ * included). It reads entries with lstat and readlink, never following a link; makes symlinks
+ * and hard links; retargets a link atomically by making the new link under a temporary name and
+ * renaming it over the old one; and removes a link with unlink, which never touches the target.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DriverError, errnoCode } from '../errors.js';
+import type { AbsPath } from '../paths.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../plan/types.js';
+import type { DirEntry, Driver } from './driver.js';
+
+function wrap<T>(p: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DriverError) throw e;
+    const code = errnoCode(e);
+    const detail = e instanceof Error ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/, '') : String(e);
+    throw new DriverError(p, `${what} (${code ?? 'error'}: ${detail})`, code === undefined ? { cause: e } : { code, cause: e });
+  }
+}
+
+function entryOf(st: fs.Stats, p: string): Entry {
+  if (st.isSymbolicLink()) return { kind: 'symlink', linkText: fs.readlinkSync(p) };
+  if (st.isFile()) return { kind: 'file', size: st.size, nlink: st.nlink, fileId: `${st.dev}:${st.ino}`, dev: st.dev };
+  if (st.isDirectory()) return { kind: 'dir', dev: st.dev };
+  if (st.isFIFO()) return { kind: 'special', what: 'fifo' };
+  if (st.isSocket()) return { kind: 'special', what: 'socket' };
+  if (st.isBlockDevice()) return { kind: 'special', what: 'block-device' };
+  if (st.isCharacterDevice()) return { kind: 'special', what: 'char-device' };
+  return { kind: 'special', what: 'unknown' };
+}
+
+let tempCounter = 0;
+
+export class PosixDriver implements Driver {
+  readonly name: string = 'posix';
+
+  observe(p: AbsPath): Entry {
+    return wrap(p, 'cannot read', () => {
+      try {
+        const st = fs.lstatSync(p, { throwIfNoEntry: false });
+        return st === undefined ? { kind: 'absent' } : entryOf(st, p);
+      } catch (e) {
+        if (errnoCode(e) === 'ENOTDIR') return { kind: 'absent' };
+        throw e;
+      }
+    });
+  }
+
+  observeTarget(p: AbsPath): TargetInfo {
+    return wrap(p, 'cannot read', () => {
+      try {
+        const st = fs.statSync(p, { throwIfNoEntry: false });
+        if (st === undefined) return { kind: 'absent' };
+        if (st.isFile()) return { kind: 'file', fileId: `${st.dev}:${st.ino}`, dev: st.dev };
+        if (st.isDirectory()) return { kind: 'dir', dev: st.dev };
+        return { kind: 'other', dev: st.dev };
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'absent' };
+        throw e;
+      }
+    });
+  }
+
+  capabilities(): Capabilities {
+    return { symlinks: true, junctions: false, hardlinks: true };
+  }
+
+  listDir(p: AbsPath): DirEntry[] {
+    return wrap(p, 'cannot list folder', () =>
+      fs
+        .readdirSync(p, { withFileTypes: true })
+        .map((d): DirEntry => ({
+          name: d.name,
+          kind: d.isSymbolicLink() ? 'link' : d.isDirectory() ? 'dir' : d.isFile() ? 'file' : 'other',
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    );
+  }
+
+  readHead(p: AbsPath, max: number): { bytes: Uint8Array; size: number } {
+    return wrap(p, 'cannot read file', () => {
+      const fd = fs.openSync(p, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+      try {
+        const size = fs.fstatSync(fd).size;
+        const buf = Buffer.alloc(Math.min(size, max));
+        let off = 0;
+        while (off < buf.length) {
+          const n = fs.readSync(fd, buf, off, buf.length - off, off);
+          if (n === 0) break;
+          off += n;
+        }
+        return { bytes: buf.subarray(0, off), size };
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
+
+  private makeLink(p: string, link: LinkSpec): void {
+    if (link.type === 'hardlink') fs.linkSync(link.target, p);
+    else if (link.type === 'symlink') fs.symlinkSync(link.linkText, p);
+    else throw new DriverError(p, 'junctions exist only on NTFS; this driver makes symbolic links and hard links');
+  }
+
+  createLink(p: AbsPath, link: LinkSpec): void {
+    wrap(p, `cannot create ${link.type}`, () => this.makeLink(p, link));
+  }
+
+  replaceLink(p: AbsPath, link: LinkSpec): void {
+    wrap(p, `cannot retarget ${link.type}`, () => {
+      const cur = fs.lstatSync(p);
+      if (!cur.isSymbolicLink() && !(cur.isFile() && cur.nlink > 1)) {
+        throw new DriverError(p, 'is no longer a link; refusing to replace it');
+      }
+      const tmp = path.join(path.dirname(p), `.${path.basename(p)}.linkplan-${process.pid}-${++tempCounter}`);
+      this.makeLink(tmp, link);
+      try {
+        fs.renameSync(tmp, p);
+      } catch (e) {
+        fs.unlinkSync(tmp);
+        throw e;
+      }
+    });
+  }
+
+  removeLink(p: AbsPath): void {
+    wrap(p, 'cannot remove link', () => {
+      const st = fs.lstatSync(p);
+      if (!st.isSymbolicLink() && !(st.isFile() && st.nlink > 1)) {
+        throw new DriverError(p, 'is not a link; linkplan never deletes files or folders');
+      }
+      fs.unlinkSync(p);
+    });
+  }
+
+  move(from: AbsPath, to: AbsPath): void {
+    wrap(from, `cannot move to ${to}`, () => {
+      if (fs.lstatSync(to, { throwIfNoEntry: false }) !== undefined) {
+        throw new DriverError(to, 'already exists; refusing to overwrite it', { code: 'EEXIST' });
+      }
+      fs.renameSync(from, to);
+    });
+  }
+
+  mkdir(p: AbsPath): void {
+    wrap(p, 'cannot create folder', () => fs.mkdirSync(p));
+  }
+
+  rmdir(p: AbsPath): void {
+    wrap(p, 'cannot remove folder', () => fs.rmdirSync(p));
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * linkplan's library API: load a manifest, observe the disk, compute and render a plan, apply
+ * it through a driver; and the NTFS reparse-point codec, for other tools.
+ */
+export { loadManifest, type LoadOptions, type LoadedManifest } from './plan/manifest.js';
+export { observe } from './plan/observe.js';
+export { computePlan, summarize, hasChanges } from './plan/planner.js';
+export { renderPlan } from './plan/render.js';
+export { annotateDiffs } from './plan/content-diff.js';
+export { applyPlan, preflight } from './apply/applier.js';
+export { PosixDriver } from './drivers/posix.js';
+export { DryRunDriver, FaultyDriver, ReadOnlyDriver, DriverDecorator } from './drivers/decorators.js';
+export type { Driver, DirEntry } from './drivers/driver.js';
+export * from './plan/types.js';
+export * from './errors.js';
+export { toAbs, type AbsPath, type Platform } from './paths.js';

@@ -1,0 +1,84 @@
+/**
+ * Paths are normalised once, at the edge, into the branded `AbsPath` type: absolute, resolved,
+ * without a trailing separator. Everything inside linkplan then compares plain strings, through
+ * `pathKey`, which folds case where the platform's filesystems usually do (Windows, macOS).
+ */
+import path from 'node:path';
+
+export type AbsPath = string & { readonly __brand: 'AbsPath' };
+export type Platform = 'linux' | 'darwin' | 'win32' | 'other';
+
+export function currentPlatform(): Platform {
+  const p = process.platform;
+  return p === 'linux' || p === 'darwin' || p === 'win32' ? p : 'other';
+}
+
+function pathApi(platform: Platform): path.PlatformPath {
+  return platform === 'win32' ? path.win32 : path.posix;
+}
+
+/** Resolves `p` against `base` (itself absolute) and normalises it. */
+export function toAbs(p: string, base: string, platform: Platform = currentPlatform()): AbsPath {
+  const api = pathApi(platform);
+  let out = api.resolve(base, p);
+  const root = api.parse(out).root;
+  while (out.length > root.length && out.endsWith(api.sep)) out = out.slice(0, -1);
+  return out as AbsPath;
+}
+
+/** Marks a path that is already absolute and normalised (read back from a saved plan, say). */
+export function asAbs(p: string, platform: Platform = currentPlatform()): AbsPath {
+  return toAbs(p, pathApi(platform).sep, platform);
+}
+
+/** The key two paths share when they name the same entry: case-folded on Windows and macOS. */
+export function pathKey(p: string, platform: Platform = currentPlatform()): string {
+  return platform === 'win32' || platform === 'darwin' ? p.toLowerCase() : p;
+}
+
+/** True when `child` lies strictly below `parent`. */
+export function isInside(child: string, parent: string, platform: Platform = currentPlatform()): boolean {
+  const sep = pathApi(platform).sep;
+  const c = pathKey(child, platform);
+  const p = pathKey(parent, platform);
+  const prefix = p.endsWith(sep) ? p : p + sep;
+  return c.length > prefix.length - 1 && c.startsWith(prefix) && c !== p;
+}
+
+export function isSameOrInside(child: string, parent: string, platform: Platform = currentPlatform()): boolean {
+  return pathKey(child, platform) === pathKey(parent, platform) || isInside(child, parent, platform);
+}
+
+export function parentOf(p: AbsPath, platform: Platform = currentPlatform()): AbsPath {
+  return pathApi(platform).dirname(p) as AbsPath;
+}
+
+export function joinAbs(dir: AbsPath, name: string, platform: Platform = currentPlatform()): AbsPath {
+  return pathApi(platform).join(dir, name) as AbsPath;
+}
+
+/** The text a relative link at `linkPath` needs to reach `target`. */
+export function relativeLinkText(linkPath: AbsPath, target: AbsPath, platform: Platform = currentPlatform()): string {
+  const api = pathApi(platform);
+  const rel = api.relative(api.dirname(linkPath), target);
+  return rel === '' ? '.' : rel;
+}
+
+/** Where a link's text leads, read the way the OS reads it: relative to the link's folder. */
+export function resolveLinkText(linkPath: AbsPath, linkText: string, platform: Platform = currentPlatform()): AbsPath {
+  return toAbs(linkText, pathApi(platform).dirname(linkPath), platform);
+}
+
+/** Shows a path to a person: relative to `base` when below it, `~`-abbreviated under home. */
+export function displayPath(p: string, opts: { base?: string; home?: string; platform?: Platform } = {}): string {
+  const platform = opts.platform ?? currentPlatform();
+  const api = pathApi(platform);
+  if (opts.base !== undefined && isSameOrInside(p, opts.base, platform)) {
+    const rel = api.relative(opts.base, p);
+    return rel === '' ? '.' : rel;
+  }
+  if (opts.home !== undefined && opts.home !== '' && isInside(p, opts.home, platform)) {
+    return '~' + api.sep + api.relative(opts.home, p);
+  }
+  return p;
+}

@@ -1,0 +1,58 @@
+/**
+ * Checks a manifest's links as a whole, after expansion: two entries for one path (compared
+ * case-insensitively where the filesystem is), a link inside another link's path (it would be
+ * made through that link), and a link that equals or lies inside its own target, or whose target
+ * lies inside it (a cycle), unless the entry allows it.
+ */
+import type { ManifestProblem } from '../errors.js';
+import { isInside, isSameOrInside, parentOf, pathKey, type Platform } from '../paths.js';
+import type { Desired } from './types.js';
+
+function describe(d: Desired): string {
+  return d.source.match === undefined ? d.source.where : `${d.source.where} (glob match ${d.source.match})`;
+}
+
+function problem(d: Desired, message: string): ManifestProblem {
+  return {
+    where: d.source.where,
+    ...(d.source.line === undefined ? {} : { line: d.source.line }),
+    ...(d.source.column === undefined ? {} : { column: d.source.column }),
+    message,
+  };
+}
+
+export function checkLayout(desired: readonly Desired[], platform: Platform): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const byKey = new Map<string, Desired>();
+  for (const d of desired) {
+    const k = pathKey(d.path, platform);
+    const first = byKey.get(k);
+    if (first !== undefined) {
+      const line = first.source.line === undefined ? '' : ` (line ${first.source.line})`;
+      problems.push(problem(d, `${d.path}: declared twice; ${describe(first)}${line} already declares it`));
+    } else {
+      byKey.set(k, d);
+    }
+  }
+  for (const d of desired) {
+    // a link whose folder is (inside) another link: creating it would write through that link
+    for (let p = parentOf(d.path, platform); p !== parentOf(p, platform); p = parentOf(p, platform)) {
+      const outer = byKey.get(pathKey(p, platform));
+      if (outer !== undefined && outer.state === 'present') {
+        problems.push(problem(d, `${d.path}: lies inside ${outer.path}, which ${describe(outer)} makes a link; linkplan does not make links through another link`));
+        break;
+      }
+    }
+    if (d.state !== 'present' || d.target === null) continue;
+    if (pathKey(d.path, platform) === pathKey(d.target, platform)) {
+      problems.push(problem(d, `${d.path}: the link would point to itself`));
+    } else if (isInside(d.path, d.target, platform) && !d.allowCycle) {
+      problems.push(
+        problem(d, `${d.path}: lies inside its own target ${d.target}, which makes an endless loop for anything that walks the tree; set allowCycle: true if you mean it`),
+      );
+    } else if (isSameOrInside(d.target, d.path, platform)) {
+      problems.push(problem(d, `${d.path}: its target ${d.target} lies inside the link itself, so it can never be reached`));
+    }
+  }
+  return problems;
+}

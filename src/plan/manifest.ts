@@ -1,0 +1,230 @@
+/**
+ * Loads a manifest: parses the YAML keeping positions, validates it against the compiled schema,
+ * expands variables, `~`, `when` conditions and globs, resolves every path against the
+ * manifest's folder, and checks the layout as a whole (one entry per path, no link inside
+ * another link, no link inside its own target). Every problem is collected and reported at once,
+ * each with file:line:column and its YAML path. The result is the list of `Desired` entries.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Driver } from '../drivers/driver.js';
+import { errnoCode, ManifestError, UsageError, type ManifestProblem } from '../errors.js';
+import { validateManifest } from '../generated/validators.js';
+import { currentPlatform, joinAbs, toAbs, type AbsPath, type Platform } from '../paths.js';
+import { expandGlob } from './glob.js';
+import { checkLayout } from './layout-checks.js';
+import { describeSchemaErrors, yamlPath } from './schema-errors.js';
+import type { ConflictPolicy, Desired, RequestedType } from './types.js';
+import { expandPath, resolveVars, type ExpandContext } from './vars.js';
+
+type Scalar = string | number | boolean;
+interface RawOptions {
+  type?: RequestedType;
+  relative?: boolean;
+  state?: 'present' | 'absent';
+  onConflict?: ConflictPolicy;
+  createParents?: boolean;
+  allowCycle?: boolean;
+  when?: RawWhen;
+}
+interface RawWhen {
+  os?: string | string[];
+  hostname?: string | string[];
+  env?: Record<string, string | boolean>;
+}
+interface RawLink extends RawOptions {
+  path: string;
+  target?: string;
+  glob?: string;
+  exclude?: string[];
+  fold?: boolean;
+}
+interface RawManifest {
+  version: 1;
+  vars?: Record<string, Scalar>;
+  defaults?: RawOptions;
+  links: RawLink[];
+}
+
+export interface LoadOptions {
+  driver: Driver;
+  /** Variables from the command line; they win over the manifest's own. */
+  vars?: Readonly<Record<string, string>>;
+  env?: Readonly<Record<string, string | undefined>>;
+  platform?: Platform;
+  hostname?: string;
+  home?: string;
+}
+
+export interface LoadedManifest {
+  file: AbsPath;
+  dir: AbsPath;
+  digest: string;
+  desired: Desired[];
+  /** Entries left out by their `when` condition. */
+  skipped: number;
+}
+
+const OS_NAMES: Record<string, Platform> = { linux: 'linux', macos: 'darwin', darwin: 'darwin', windows: 'win32' };
+
+function whenHolds(when: RawWhen | undefined, ctx: { platform: Platform; hostname: string; env: Readonly<Record<string, string | undefined>> }): boolean {
+  if (when === undefined) return true;
+  if (when.os !== undefined) {
+    const list = Array.isArray(when.os) ? when.os : [when.os];
+    if (!list.some((o) => OS_NAMES[o] === ctx.platform)) return false;
+  }
+  if (when.hostname !== undefined) {
+    const list = Array.isArray(when.hostname) ? when.hostname : [when.hostname];
+    const full = ctx.hostname.toLowerCase();
+    const short = full.split('.')[0] ?? full;
+    if (!list.some((h) => h.toLowerCase() === full || h.toLowerCase() === short)) return false;
+  }
+  for (const [k, want] of Object.entries(when.env ?? {})) {
+    const v = ctx.env[k];
+    const set = v !== undefined && v !== '';
+    if (want === true ? !set : want === false ? set : v !== want) return false;
+  }
+  return true;
+}
+
+/** Finds line and column of the node at `segments` (or of the key `key` inside it). */
+function positionOf(doc: Document, lc: LineCounter, segments: readonly (string | number)[], key?: string): { line?: number; column?: number } {
+  let node: unknown = doc.getIn(segments, true);
+  // walk up to the nearest node that exists
+  for (let n = segments.length; (node === undefined || node === null) && n > 0; n--) node = doc.getIn(segments.slice(0, n - 1), true);
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((it) => isScalar(it.key) && it.key.value === key);
+    if (pair !== undefined && isScalar(pair.key)) node = pair.key;
+  }
+  const range = (node as Node | undefined)?.range;
+  if (range === undefined || range === null) return {};
+  const { line, col } = lc.linePos(range[0]);
+  return { line, column: col };
+}
+
+export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
+  const platform = opts.platform ?? currentPlatform();
+  const env = opts.env ?? process.env;
+  const abs = toAbs(file, process.cwd(), platform);
+  const display = file;
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = errnoCode(e);
+    throw new UsageError(`${display}: cannot read the manifest (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`, {
+      hint: 'give the path of a layout.yaml file',
+    });
+  }
+  const digest = 'sha256:' + createHash('sha256').update(text).digest('hex');
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ManifestError(
+      display,
+      doc.errors.map((e) => {
+        const pos = lc.linePos(e.pos[0]);
+        return { where: '', line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}` };
+      }),
+    );
+  }
+  const data: unknown = doc.toJS();
+  if (!validateManifest(data)) {
+    throw new ManifestError(
+      display,
+      describeSchemaErrors(validateManifest.errors ?? [], data).map((p) => ({
+        where: yamlPath(p.segments),
+        ...positionOf(doc, lc, p.segments, p.key),
+        message: p.message,
+      })),
+    );
+  }
+  const raw = data as RawManifest;
+  const problems: ManifestProblem[] = [];
+  const at = (segments: (string | number)[], message: string): void => {
+    problems.push({ where: yamlPath(segments), ...positionOf(doc, lc, segments), message });
+  };
+
+  const home = opts.home ?? os.homedir();
+  const baseCtx = { env, home, windows: platform === 'win32' };
+  const rawVars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw.vars ?? {})) rawVars[k] = String(v);
+  for (const [k, v] of Object.entries(opts.vars ?? {})) rawVars[k] = v;
+  const { vars, problems: varProblems } = resolveVars(rawVars, baseCtx);
+  for (const p of varProblems) {
+    if (opts.vars?.[p.name] !== undefined) problems.push({ where: `--var ${p.name}`, message: p.problem });
+    else at(['vars', p.name], p.problem);
+  }
+  const ctx: ExpandContext = { ...baseCtx, vars };
+  const dir = toAbs(path.dirname(abs), '/', platform);
+  const hostname = opts.hostname ?? os.hostname();
+  const desired: Desired[] = [];
+  let skipped = 0;
+
+  raw.links.forEach((link, i) => {
+    const o: RawOptions = { ...raw.defaults, ...link };
+    if (!whenHolds(o.when, { platform, hostname, env })) {
+      skipped++;
+      return;
+    }
+    const where = ['links', i] as (string | number)[];
+    const resolve = (field: 'path' | 'target', value: string): AbsPath | undefined => {
+      const r = expandPath(value, ctx);
+      if (!r.ok) {
+        at([...where, field], r.problem);
+        return undefined;
+      }
+      return toAbs(r.value, dir, platform);
+    };
+    const p = resolve('path', link.path);
+    const target = link.target === undefined ? null : resolve('target', link.target);
+    const state = o.state ?? 'present';
+    if (state === 'present' && link.target === undefined) at(where, 'missing "target" (what the link points to); only state: absent may leave it out');
+    if (link.glob === undefined && (link.exclude !== undefined || link.fold !== undefined)) {
+      at([...where, link.exclude !== undefined ? 'exclude' : 'fold'], 'only means something together with glob');
+    }
+    if (p === undefined || target === undefined) return;
+    const { line, column } = positionOf(doc, lc, where);
+    const source = { where: yamlPath(where), ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
+    const base: Omit<Desired, 'path' | 'target' | 'source'> = {
+      state,
+      type: o.type ?? 'auto',
+      relative: o.relative ?? false,
+      onConflict: o.onConflict ?? 'refuse',
+      createParents: o.createParents ?? true,
+      allowCycle: o.allowCycle ?? false,
+    };
+    if (link.glob === undefined) {
+      desired.push({ ...base, path: p, target, source });
+      return;
+    }
+    if (target === null) return;
+    const t = opts.driver.observeTarget(target);
+    if (t.kind !== 'dir') {
+      at([...where, 'target'], `${target}: ${t.kind === 'absent' ? 'does not exist' : 'is not a folder'}; with glob, target must be the folder whose entries are linked`);
+      return;
+    }
+    const matches = expandGlob(target, link.glob, {
+      exclude: link.exclude ?? [],
+      fold: link.fold ?? true,
+      driver: opts.driver,
+      nocase: platform === 'win32',
+    });
+    for (const m of matches) {
+      const parts = m.rel.split('/');
+      desired.push({
+        ...base,
+        path: parts.reduce<AbsPath>((acc, part) => joinAbs(acc, part, platform), p),
+        target: parts.reduce<AbsPath>((acc, part) => joinAbs(acc, part, platform), target),
+        source: { ...source, match: m.rel },
+      });
+    }
+  });
+
+  problems.push(...checkLayout(desired, platform));
+  if (problems.length > 0) throw new ManifestError(display, problems);
+  return { file: abs, dir, digest, desired, skipped };
+}

@@ -1,0 +1,352 @@
+/**
+ * The planner: `computePlan(desired, observed)` decides, for every desired entry, what must
+ * happen at its path, and returns a `Plan`. It is pure (no I/O, no clock, no randomness), so it
+ * is tested as a table of every desired kind against every observed kind. It resolves `auto`
+ * to a link type and says why, finds conflicts and guards (missing targets, hard links across
+ * volumes, foreign reparse points, folders that cannot be made), lists the folders to create,
+ * and orders the actions: removals first, then the rest in manifest order.
+ */
+import { parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
+import {
+  PLAN_FORMAT_VERSION,
+  type Action,
+  type Capabilities,
+  type Desired,
+  type Entry,
+  type LinkSpec,
+  type LinkType,
+  type Observed,
+  type Outcome,
+  type Plan,
+  type PlanSummary,
+  type TargetInfo,
+} from './types.js';
+
+export type DesiredIndex = ReadonlyMap<string, Desired>;
+
+export function indexDesired(desired: readonly Desired[], platform: Platform): DesiredIndex {
+  const m = new Map<string, Desired>();
+  for (const d of desired) if (d.state === 'present' && d.target !== null) m.set(pathKey(d.path, platform), d);
+  return m;
+}
+
+/**
+ * Where a target really leads once this manifest is applied: a target that is (inside) another
+ * link of the same manifest is read through that link's desired target.
+ */
+export function effectiveTarget(target: AbsPath, index: DesiredIndex, platform: Platform): AbsPath {
+  let t = target;
+  if (index.size === 0) return t;
+  for (let hops = 0; hops < 40; hops++) {
+    let next: AbsPath | undefined;
+    for (let a = t; ; a = parentOf(a, platform)) {
+      const d = index.get(pathKey(a, platform));
+      if (d !== undefined && d.target !== null) {
+        next = (d.target + t.slice(a.length)) as AbsPath;
+        break;
+      }
+      if (parentOf(a, platform) === a) break;
+    }
+    if (next === undefined) return t;
+    t = next;
+  }
+  return t;
+}
+
+export function describeEntry(e: Entry): string {
+  switch (e.kind) {
+    case 'absent':
+      return 'nothing';
+    case 'file':
+      return e.nlink > 1 ? `a regular file (with ${e.nlink} hard links)` : 'a regular file';
+    case 'dir':
+      return 'a folder';
+    case 'symlink':
+      return `a symbolic link to ${e.linkText}`;
+    case 'junction':
+      return `a junction to ${e.linkText}`;
+    case 'reparse':
+      return `a ${e.tagName} reparse point (tag 0x${e.tag.toString(16).toUpperCase().padStart(8, '0')})`;
+    case 'special':
+      return `a ${e.what.replace('-', ' ')}`;
+  }
+}
+
+const isLink = (e: Entry): e is Extract<Entry, { kind: 'symlink' | 'junction' }> => e.kind === 'symlink' || e.kind === 'junction';
+const inTheWay = (e: Entry): boolean => e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
+const ABSENT: Entry = { kind: 'absent' };
+
+type TypeChoice = { ok: true; type: LinkType; why: string; notes: string[] } | { ok: false; problem: string; hint: string };
+
+function chooseType(d: Desired, targetKind: 'file' | 'dir' | 'other', platform: Platform, caps: Capabilities): TypeChoice {
+  const what = targetKind === 'dir' ? 'a folder' : targetKind === 'file' ? 'a file' : 'neither a file nor a folder';
+  const windows = platform === 'win32';
+  switch (d.type) {
+    case 'auto':
+      if (!windows) return { ok: true, type: 'symlink', why: `auto: a symbolic link, the native link on ${platform}`, notes: [] };
+      if (targetKind === 'dir') {
+        if (d.relative && caps.symlinks) return { ok: true, type: 'symlink', why: 'auto: a symbolic link, since a relative link needs one', notes: [] };
+        return { ok: true, type: 'junction', why: 'auto: a junction, which needs no privilege', notes: [] };
+      }
+      if (caps.symlinks) return { ok: true, type: 'symlink', why: 'auto: a symbolic link (this user may create them)', notes: [] };
+      return {
+        ok: true,
+        type: 'hardlink',
+        why: 'auto: a hard link, since this user may not create symbolic links',
+        notes: [`symbolic links are unavailable${caps.symlinkNote === undefined ? '' : ` (${caps.symlinkNote})`}; a hard link to a file splits if an app saves by replacing the file`],
+      };
+    case 'junction':
+      if (targetKind !== 'dir') return { ok: false, problem: `a junction can only point to a folder, and the target is ${what}`, hint: 'use type: symlink or hardlink for files' };
+      if (!windows) {
+        return {
+          ok: true,
+          type: 'symlink',
+          why: 'junction requested; a directory symbolic link stands in for it',
+          notes: [`junctions exist only on NTFS; on ${platform} a directory symbolic link stands in for it`],
+        };
+      }
+      return { ok: true, type: 'junction', why: 'junction requested', notes: d.relative ? ['junction targets are always absolute; relative is ignored'] : [] };
+    case 'symlink':
+      if (!caps.symlinks) {
+        return {
+          ok: false,
+          problem: `cannot create symbolic links here${caps.symlinkNote === undefined ? '' : `: ${caps.symlinkNote}`}`,
+          hint: 'enable Developer Mode or run elevated, or use type: auto (a junction for folders)',
+        };
+      }
+      return { ok: true, type: 'symlink', why: 'symlink requested', notes: [] };
+    case 'hardlink':
+      if (targetKind !== 'file') return { ok: false, problem: `a hard link can only point to a file, and the target is ${what}`, hint: 'use type: symlink (or junction for a folder)' };
+      return { ok: true, type: 'hardlink', why: 'hardlink requested', notes: [] };
+  }
+}
+
+function linkTextFor(d: Desired & { target: AbsPath }, type: LinkType, platform: Platform): string {
+  return type === 'symlink' && d.relative ? relativeLinkText(d.path, d.target, platform) : d.target;
+}
+
+function afterOf(link: LinkSpec): Outcome {
+  return link.type === 'hardlink' ? { kind: 'hardlink', target: link.target } : { kind: link.type, linkText: link.linkText };
+}
+
+export interface PlanOptions {
+  manifest: { path: string; digest: string };
+}
+
+export function computePlan(desired: readonly Desired[], observed: Observed, opts: PlanOptions): Plan {
+  const { platform } = observed;
+  const key = (p: string): string => pathKey(p, platform);
+  const index = indexDesired(desired, platform);
+  const entryAt = (p: AbsPath): Entry => observed.entries.get(key(p)) ?? ABSENT;
+  const targetAt = (p: AbsPath): TargetInfo => observed.targets.get(key(p)) ?? { kind: 'absent' };
+  const sameText = (a: string, b: string): boolean => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b);
+
+  // links this plan removes: a folder may be made in their place
+  const removed = new Set<string>();
+  for (const d of desired) if (d.state === 'absent' && isLink(entryAt(d.path))) removed.add(key(d.path));
+  const willCreate = new Set<string>();
+
+  /** Missing folders above `p`, outermost first, or why none can be made. */
+  const missingParents = (p: AbsPath): { ok: true; dirs: AbsPath[]; dev?: number } | { ok: false; problem: string } => {
+    const dirs: AbsPath[] = [];
+    for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
+      if (willCreate.has(key(a))) return { ok: true, dirs };
+      const e = entryAt(a);
+      if (e.kind === 'dir') return { ok: true, dirs, dev: e.dev };
+      if (e.kind === 'absent') {
+        dirs.unshift(a);
+        if (parentOf(a, platform) === a) return { ok: false, problem: `the volume ${a} does not exist` };
+        continue;
+      }
+      if (isLink(e)) {
+        if (removed.has(key(a))) {
+          dirs.unshift(a);
+          return { ok: true, dirs };
+        }
+        const t = targetAt(a);
+        if (t.kind === 'dir') return { ok: true, dirs, dev: t.dev };
+        return { ok: false, problem: `its folder ${a} is ${describeEntry(e)}, which leads to ${t.kind === 'absent' ? 'nothing' : 'a file'}` };
+      }
+      return { ok: false, problem: `its folder ${a} is ${describeEntry(e)}, so no folder can be made there` };
+    }
+  };
+
+  const actions: Action[] = [];
+  for (const d of desired) {
+    const before = entryAt(d.path);
+    const base = { path: d.path, source: d.source, before, notes: [] as string[] };
+    const conflict = (problem: string, hint: string): Action => ({ ...base, kind: 'conflict', reason: problem, hint, after: before });
+
+    if (d.state === 'absent') {
+      if (before.kind === 'absent') {
+        actions.push({ ...base, kind: 'noop', reason: 'already absent', after: before });
+      } else if (isLink(before)) {
+        const leads = resolveLinkText(d.path, before.linkText, platform);
+        if (d.target !== null && key(leads) !== key(d.target)) {
+          actions.push(conflict(`${describeEntry(before)}, not to ${d.target}; left alone`, 'leave out target to remove the link whatever it points to'));
+        } else {
+          actions.push({ ...base, kind: 'remove', reason: `state: absent; removes ${describeEntry(before)}`, after: ABSENT });
+        }
+      } else if (before.kind === 'file' && d.target !== null && before.nlink > 1) {
+        const t = targetAt(effectiveTarget(d.target, index, platform));
+        if (t.kind === 'file' && t.fileId === before.fileId) {
+          actions.push({ ...base, kind: 'remove', reason: `state: absent; removes this hard link of ${d.target}`, after: ABSENT, removeTarget: d.target });
+        } else {
+          actions.push(conflict(`is a regular file that is not a hard link of ${d.target}; linkplan never deletes files`, 'remove it yourself if you mean to, or drop the entry'));
+        }
+      } else {
+        actions.push(conflict(`is ${describeEntry(before)}, not a link; linkplan never deletes files or folders`, 'remove it yourself if you mean to, or drop the entry'));
+      }
+      continue;
+    }
+
+    if (d.target === null) continue; // the loader refuses this; nothing to plan
+    const dt = d as Desired & { target: AbsPath };
+    if (before.kind === 'reparse') {
+      actions.push(conflict(`is ${describeEntry(before)}, which linkplan does not touch`, 'remove or move it with the tool that made it, or choose another path'));
+      continue;
+    }
+    const effTarget = effectiveTarget(dt.target, index, platform);
+    const t = targetAt(effTarget);
+    const adopting = inTheWay(before) && d.onConflict === 'adopt' && t.kind === 'absent';
+    const targetKind = adopting ? (before.kind === 'dir' ? 'dir' : before.kind === 'file' ? 'file' : 'other') : t.kind;
+    if (targetKind === 'absent') {
+      actions.push(conflict(`its target ${dt.target} does not exist`, 'create the target first, or fix the path in the manifest'));
+      continue;
+    }
+    if (targetKind === 'other') {
+      actions.push(conflict(`its target ${dt.target} is neither a file nor a folder`, 'point the link at a file or a folder'));
+      continue;
+    }
+    const choice = chooseType(d, targetKind, platform, observed.capabilities);
+    if (!choice.ok) {
+      actions.push(conflict(choice.problem, choice.hint));
+      continue;
+    }
+    const link: LinkSpec = { type: choice.type, target: dt.target, linkText: linkTextFor(dt, choice.type, platform) };
+    const notes = [...choice.notes];
+    const after = afterOf(link);
+    const linkBase = { ...base, notes, link, after };
+    const blocked = (problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: before });
+
+    if (link.type === 'hardlink' && !adopting) {
+      // a hard link needs its target's file on the same volume as the link's folder
+      const parents = missingParents(d.path);
+      const here = before.kind === 'file' || before.kind === 'dir' ? before.dev : parents.ok ? parents.dev : undefined;
+      if (t.kind === 'file' && here !== undefined && here !== t.dev) {
+        actions.push(conflict(`hard links cannot cross volumes, and ${dt.target} is on another volume`, 'use type: symlink'));
+        continue;
+      }
+      if (index.has(key(dt.target))) {
+        actions.push(conflict(`its target ${dt.target} is itself a link of this manifest; a hard link needs a real file`, 'point the hard link at the file itself'));
+        continue;
+      }
+    }
+
+    if (before.kind === 'absent') {
+      const parents = missingParents(d.path);
+      if (!parents.ok) {
+        actions.push(conflict(parents.problem, 'fix the path, or move what is in the way'));
+        continue;
+      }
+      if (parents.dirs.length > 0 && !d.createParents) {
+        actions.push(conflict(`its folder ${parents.dirs[0] ?? ''} does not exist, and createParents is off`, 'create the folder, or set createParents: true'));
+        continue;
+      }
+      for (const p of parents.dirs) willCreate.add(key(p));
+      actions.push({ ...linkBase, kind: 'create', reason: choice.why, ...(parents.dirs.length > 0 ? { parents: parents.dirs } : {}) });
+      continue;
+    }
+
+    if (isLink(before)) {
+      if (before.kind === link.type && sameText(before.linkText, link.linkText)) {
+        actions.push({ ...base, kind: 'noop', reason: `already ${describeEntry(before)}`, after: before });
+      } else {
+        const why =
+          before.kind !== link.type
+            ? `is ${describeEntry(before)}; should be a ${link.type} to ${link.linkText}`
+            : key(resolveLinkText(d.path, before.linkText, platform)) === key(resolveLinkText(d.path, link.linkText, platform))
+              ? `link text is ${before.linkText}; should be ${link.linkText} (same place, ${d.relative ? 'relative' : 'absolute'} form)`
+              : `points to ${before.linkText}; should point to ${link.linkText}`;
+        actions.push({ ...linkBase, kind: 'retarget', reason: why });
+      }
+      continue;
+    }
+
+    if (before.kind === 'file' && link.type === 'hardlink' && t.kind === 'file' && t.fileId === before.fileId) {
+      actions.push({ ...base, kind: 'noop', reason: `already a hard link of ${dt.target}`, after: before });
+      continue;
+    }
+
+    // something real is in the way
+    const what = describeEntry(before);
+    if (d.onConflict === 'refuse') {
+      actions.push(
+        blocked(
+          `${what} is in the way`,
+          'set onConflict: backup to move it aside, or onConflict: adopt to move it into the target; linkplan never deletes it',
+        ),
+      );
+    } else if (d.onConflict === 'backup') {
+      const backupPath = observed.backupSlots.get(key(d.path));
+      if (backupPath === undefined) {
+        actions.push(conflict(`${what} is in the way, and no backup name was found for it`, 'run plan again'));
+        continue;
+      }
+      actions.push({ ...linkBase, kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath });
+    } else if (!adopting) {
+      actions.push(
+        blocked(
+          `${what} is in the way, and it cannot be adopted because the target ${dt.target} exists already`,
+          'use onConflict: backup to move it aside instead, or merge the two yourself',
+        ),
+      );
+    } else {
+      const targetParents = missingParents(effTarget);
+      if (!targetParents.ok) {
+        actions.push(conflict(`cannot adopt into ${dt.target}: ${targetParents.problem}`, 'fix the target path'));
+        continue;
+      }
+      const herDev = before.kind === 'file' || before.kind === 'dir' ? before.dev : undefined;
+      if (herDev !== undefined && targetParents.dev !== undefined && herDev !== targetParents.dev) {
+        actions.push(conflict(`cannot adopt ${what} into ${dt.target}: the two are on different volumes`, 'move it yourself, or use onConflict: backup'));
+        continue;
+      }
+      for (const p of targetParents.dirs) willCreate.add(key(p));
+      actions.push({
+        ...linkBase,
+        kind: 'adopt',
+        reason: `${what} is in the way; it is moved to the target ${dt.target}, then linked`,
+        ...(targetParents.dirs.length > 0 ? { targetParents: targetParents.dirs } : {}),
+      });
+    }
+  }
+
+  // removals first, so a path they free can be reused; otherwise manifest order
+  const ordered = [...actions.filter((a) => a.kind === 'remove'), ...actions.filter((a) => a.kind !== 'remove')];
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    manifest: opts.manifest,
+    platform,
+    actions: ordered,
+    summary: summarize(ordered),
+  };
+}
+
+export function summarize(actions: readonly Action[]): PlanSummary {
+  const s: PlanSummary = { create: 0, retarget: 0, remove: 0, backup: 0, adopt: 0, unchanged: 0, conflict: 0 };
+  for (const a of actions) {
+    if (a.kind === 'create') s.create++;
+    else if (a.kind === 'retarget') s.retarget++;
+    else if (a.kind === 'remove') s.remove++;
+    else if (a.kind === 'backup-and-link') s.backup++;
+    else if (a.kind === 'adopt') s.adopt++;
+    else if (a.kind === 'noop') s.unchanged++;
+    else s.conflict++;
+  }
+  return s;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.actions.some((a) => a.kind !== 'noop' && a.kind !== 'conflict');
+}

@@ -1,0 +1,139 @@
+/**
+ * Renders a plan as text for a person. Everything shown comes from the `Plan` value that
+ * `plan --json` prints, so the two can never disagree. One line per action with a symbol
+ * (+ create, ~ retarget, - remove, * backup and link, < adopt, = unchanged, ! conflict), then
+ * notes, hints and bounded diffs indented below it, and a summary line. Colours only when asked
+ * (the CLI asks on a TTY without NO_COLOR).
+ */
+import pc from 'picocolors';
+import { displayPath, isInside } from '../paths.js';
+import { describeEntry } from './planner.js';
+import type { Action, ActionKind, ContentDiff, Plan, PlanSummary } from './types.js';
+
+export interface RenderOptions {
+  /** Paths below this folder are shown relative to it (the manifest's folder). */
+  base?: string;
+  home?: string;
+  color: boolean;
+  /** Show unchanged links too. */
+  verbose?: boolean;
+}
+
+const SYMBOL: Record<ActionKind, string> = {
+  create: '+',
+  retarget: '~',
+  remove: '-',
+  'backup-and-link': '*',
+  adopt: '<',
+  noop: '=',
+  conflict: '!',
+};
+const LABEL: Record<ActionKind, string> = {
+  create: 'create',
+  retarget: 'retarget',
+  remove: 'remove',
+  'backup-and-link': 'backup',
+  adopt: 'adopt',
+  noop: 'ok',
+  conflict: 'conflict',
+};
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function paint(c: Colors, kind: ActionKind, s: string): string {
+  switch (kind) {
+    case 'create':
+      return c.green(s);
+    case 'retarget':
+      return c.yellow(s);
+    case 'remove':
+      return c.red(s);
+    case 'backup-and-link':
+    case 'adopt':
+      return c.magenta(s);
+    case 'noop':
+      return c.dim(s);
+    case 'conflict':
+      return c.bold(c.red(s));
+  }
+}
+
+export function summaryLine(s: PlanSummary): string {
+  const parts = [`${s.create} to create`, `${s.retarget} to retarget`, `${s.remove} to remove`, `${s.unchanged} unchanged`];
+  if (s.backup > 0) parts.push(`${s.backup} to back up and link`);
+  if (s.adopt > 0) parts.push(`${s.adopt} to adopt`);
+  if (s.conflict > 0) parts.push(`${s.conflict} conflict${s.conflict === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
+
+function renderDiff(d: ContentDiff, c: Colors, show: (p: string) => string): string[] {
+  switch (d.kind) {
+    case 'identical':
+      return ['the file in the way has the same content as the target'];
+    case 'binary':
+      return [`binary files differ: ${show(d.paths[0])} and ${show(d.paths[1])}`];
+    case 'too-large':
+      return [`files differ in size or are over ${d.limit / 1024} KiB; no diff shown: ${show(d.paths[0])} and ${show(d.paths[1])}`];
+    case 'text': {
+      const lines = d.patch.split('\n').map((l) => (l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l));
+      if (d.truncated) lines.push(c.dim('... (diff cut short)'));
+      return lines;
+    }
+  }
+}
+
+export function renderAction(a: Action, opts: RenderOptions, c: Colors = pc.createColors(opts.color)): string[] {
+  const show = (p: string): string => displayPath(p, opts);
+  const text = (t: string): string => (t.startsWith('/') || /^[A-Za-z]:[\\/]/.test(t) || t.startsWith('\\\\') ? show(t) : t);
+  const head = `  ${paint(c, a.kind, `${SYMBOL[a.kind]} ${LABEL[a.kind].padEnd(8)}`)} ${show(a.path)}`;
+  const arrow = a.link === undefined ? '' : ` -> ${text(a.link.linkText)}`;
+  let line: string;
+  switch (a.kind) {
+    case 'create':
+      line = `${head}${arrow}  ${c.dim(`(${a.link?.type ?? ''}${a.parents !== undefined ? `, new folder${a.parents.length > 1 ? 's' : ''} ${a.parents.map(show).join(', ')}` : ''})`)}`;
+      break;
+    case 'retarget': {
+      const was = a.before.kind === a.link?.type && 'linkText' in a.before ? `was ${text(a.before.linkText)}` : `was ${describeEntry(a.before)}`;
+      line = `${head}${arrow}  ${c.dim(`(${a.link?.type ?? ''}, ${was})`)}`;
+      break;
+    }
+    case 'remove':
+      line = `${head}  ${c.dim(`(${a.removeTarget !== undefined ? `a hard link of ${show(a.removeTarget)}` : describeEntry(a.before)})`)}`;
+      break;
+    case 'backup-and-link':
+      line = `${head}${arrow}  ${c.dim(`(${a.link?.type ?? ''}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath ?? '')})`)}`;
+      break;
+    case 'adopt':
+      line = `${head}${arrow}  ${c.dim(`(${a.link?.type ?? ''}; moves ${describeEntry(a.before)} into ${show(a.link?.target ?? '')})`)}`;
+      break;
+    case 'noop':
+      line = `${head}  ${c.dim(`(${a.reason})`)}`;
+      break;
+    case 'conflict':
+      line = `${head}: ${a.reason}`;
+      break;
+  }
+  const out = [line];
+  for (const n of a.notes) out.push(`      ${c.dim(`note: ${n}`)}`);
+  if (a.kind === 'conflict' && a.hint !== undefined) out.push(`      hint: ${a.hint}`);
+  if (a.diff !== undefined) for (const l of renderDiff(a.diff, c, show)) out.push(`      ${l}`);
+  return out;
+}
+
+export function renderPlan(plan: Plan, opts: RenderOptions): string {
+  const c = pc.createColors(opts.color);
+  const lines: string[] = [];
+  for (const a of plan.actions) {
+    if (a.kind === 'noop' && opts.verbose !== true) continue;
+    lines.push(...renderAction(a, opts, c));
+  }
+  if (lines.length > 0) lines.push('');
+  lines.push(`Plan: ${summaryLine(plan.summary)}`);
+  const changes = plan.summary.create + plan.summary.retarget + plan.summary.remove + plan.summary.backup + plan.summary.adopt;
+  if (plan.summary.conflict > 0) {
+    lines.push(c.red(`${plan.summary.conflict} conflict${plan.summary.conflict === 1 ? '' : 's'} must be resolved before apply; nothing will be changed until then`));
+  } else if (changes === 0) {
+    lines.push(`No changes: the disk already matches ${opts.base !== undefined && isInside(plan.manifest.path, opts.base) ? displayPath(plan.manifest.path, opts) : plan.manifest.path}`);
+  }
+  return lines.join('\n') + '\n';
+}

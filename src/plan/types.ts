@@ -1,0 +1,139 @@
+/**
+ * The three states linkplan reasons about, named as in the design: `Desired` (what the manifest
+ * wants), `Observed` (what is really on disk, read without following links) and `Plan` (the
+ * serialisable list of `Action`s that turns one into the other). Unions are discriminated on
+ * `kind` with string literals, so a plan written as JSON reads back as the same value.
+ */
+import type { AbsPath, Platform } from '../paths.js';
+
+export type LinkType = 'symlink' | 'junction' | 'hardlink';
+export type RequestedType = LinkType | 'auto';
+export type ConflictPolicy = 'refuse' | 'backup' | 'adopt';
+
+/** Where a desired entry came from in the manifest, for messages. */
+export interface Source {
+  /** YAML path of the entry, like `links[3]`. */
+  where: string;
+  line?: number;
+  column?: number;
+  /** For entries expanded from a glob: the relative path the glob matched. */
+  match?: string;
+}
+
+export interface Desired {
+  path: AbsPath;
+  state: 'present' | 'absent';
+  /** Absolute target; `null` only for an absent entry that names no target. */
+  target: AbsPath | null;
+  type: RequestedType;
+  relative: boolean;
+  onConflict: ConflictPolicy;
+  createParents: boolean;
+  /** The manifest allows a link inside its own target (a deliberate recursion). */
+  allowCycle: boolean;
+  source: Source;
+}
+
+/** What is at a path, read without following links. */
+export type Entry =
+  | { kind: 'absent' }
+  | { kind: 'file'; size: number; nlink: number; fileId: string; dev: number }
+  | { kind: 'dir'; dev: number }
+  | { kind: 'symlink'; linkText: string }
+  | { kind: 'junction'; linkText: string }
+  | { kind: 'reparse'; tag: number; tagName: string }
+  | { kind: 'special'; what: 'fifo' | 'socket' | 'block-device' | 'char-device' | 'unknown' };
+
+export type EntryKind = Entry['kind'];
+
+/** What a link's target is, following links (the way the OS would). */
+export type TargetInfo =
+  | { kind: 'absent' }
+  | { kind: 'file'; fileId: string; dev: number }
+  | { kind: 'dir'; dev: number }
+  | { kind: 'other'; dev: number };
+
+export interface Capabilities {
+  symlinks: boolean;
+  junctions: boolean;
+  hardlinks: boolean;
+  /** Why symlinks are unavailable, when they are. */
+  symlinkNote?: string;
+}
+
+/** Everything the pure planner needs to know about the disk. */
+export interface Observed {
+  platform: Platform;
+  capabilities: Capabilities;
+  /** Link paths and their ancestors up to the first existing one, keyed by `pathKey`. */
+  entries: ReadonlyMap<string, Entry>;
+  /** Targets, followed, keyed by `pathKey`. */
+  targets: ReadonlyMap<string, TargetInfo>;
+  /** For paths with something in the way: the first backup name that is free. */
+  backupSlots: ReadonlyMap<string, AbsPath>;
+}
+
+/** The link an action makes. */
+export interface LinkSpec {
+  type: LinkType;
+  target: AbsPath;
+  /** What is written into the link: the target, or its relative form. */
+  linkText: string;
+}
+
+/** A bounded unified diff between a file in the way and the file a link would point to. */
+export type ContentDiff =
+  | { kind: 'identical' }
+  | { kind: 'binary'; paths: [string, string] }
+  | { kind: 'text'; patch: string; truncated: boolean }
+  | { kind: 'too-large'; paths: [string, string]; limit: number };
+
+/** What an action leaves at its path: an entry, or a hard link of a target's file. */
+export type Outcome = Entry | { kind: 'hardlink'; target: AbsPath };
+
+export type ActionKind = 'create' | 'retarget' | 'remove' | 'backup-and-link' | 'adopt' | 'noop' | 'conflict';
+
+export interface Action {
+  kind: ActionKind;
+  path: AbsPath;
+  source: Source;
+  /** One line: why this action. */
+  reason: string;
+  /** Extra facts worth telling (a junction rendered as a symlink, a drive-letter target...). */
+  notes: string[];
+  before: Entry;
+  after: Outcome;
+  /** The link to make (create, retarget, backup-and-link, adopt). */
+  link?: LinkSpec;
+  /** Folders to create first, outermost first. */
+  parents?: AbsPath[];
+  /** backup-and-link: where what is in the way is moved. */
+  backupPath?: AbsPath;
+  /** adopt: what is in the way moves to the link's target; these folders are created first. */
+  targetParents?: AbsPath[];
+  /** remove of a hard link: the name whose file the link must share. */
+  removeTarget?: AbsPath;
+  /** conflict: what to do about it. */
+  hint?: string;
+  diff?: ContentDiff;
+}
+
+export interface PlanSummary {
+  create: number;
+  retarget: number;
+  remove: number;
+  backup: number;
+  adopt: number;
+  unchanged: number;
+  conflict: number;
+}
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  manifest: { path: string; digest: string };
+  platform: Platform;
+  actions: Action[];
+  summary: PlanSummary;
+}

@@ -1,0 +1,13 @@
+// Test runner settings: real filesystems are slow to set up, so tests get generous timeouts,
+// and files run in separate forks so a mounted volume or a child process never leaks between them.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
