@@ -29,6 +29,7 @@ ${Object.keys(schemas).map((n) => `export declare const ${n}: Validator;`).join(
 `,
 );
 
+fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 await esbuild.build({
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' },

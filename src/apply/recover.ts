@@ -1,0 +1,117 @@
+/**
+ * Recovery of an apply that was killed midway. The journal says which steps were begun; whether
+ * each one really happened is read from the disk, so recovery is exact whatever moment the
+ * kill came at, and is itself safe to interrupt and run again. Backward (the default) undoes
+ * every step whose effect is present, newest first, leaving the disk as before the apply.
+ * Forward runs every step whose effect is missing, oldest first, when its starting state still
+ * holds, leaving the disk as the apply would have.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Driver } from '../drivers/driver.js';
+import { LinkplanError } from '../errors.js';
+import type { AbsPath } from '../paths.js';
+import type { Entry, LinkSpec } from '../plan/types.js';
+import { describeStep, runStep, undoStep, type Step } from './steps.js';
+import { FileJournal, readJournal, type JournalRecord } from './wal.js';
+
+export class RecoverError extends LinkplanError {}
+
+function isLinkLike(e: Entry, link: LinkSpec, driver: Driver): boolean {
+  if (link.type === 'hardlink') {
+    if (e.kind !== 'file') return false;
+    const t = driver.observeTarget(link.target);
+    return t.kind === 'file' && t.fileId === e.fileId;
+  }
+  return e.kind === link.type && e.linkText === link.linkText;
+}
+
+/** True when the step's effect is on disk. */
+export function effectPresent(s: Step, driver: Driver): boolean {
+  switch (s.op) {
+    case 'mkdir':
+      return driver.observe(s.path).kind === 'dir';
+    case 'move':
+      return driver.observe(s.from).kind === 'absent' && driver.observe(s.to).kind !== 'absent';
+    case 'link':
+    case 'replace-link':
+      return isLinkLike(driver.observe(s.path), s.link, driver);
+    case 'unlink':
+      return driver.observe(s.path).kind === 'absent';
+  }
+}
+
+/** True when the step can run now: the disk is in the state the step starts from. */
+export function startStateHolds(s: Step, driver: Driver): boolean {
+  switch (s.op) {
+    case 'mkdir':
+    case 'link':
+      return driver.observe(s.path).kind === 'absent';
+    case 'move':
+      return driver.observe(s.from).kind !== 'absent' && driver.observe(s.to).kind === 'absent';
+    case 'replace-link':
+    case 'unlink':
+      return isLinkLike(driver.observe(s.path), s.previous, driver);
+  }
+}
+
+/** Removes temporary links an interrupted atomic retarget may have left beside `p`. */
+function removeRetargetLeftovers(p: AbsPath): void {
+  const dir = path.dirname(p);
+  const prefix = `.${path.basename(p)}.linkplan-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const full = path.join(dir, n);
+    if (fs.lstatSync(full).isSymbolicLink()) fs.unlinkSync(full);
+  }
+}
+
+export interface RecoverResult {
+  direction: 'backward' | 'forward';
+  /** Steps undone (backward) or run (forward) now. */
+  changed: string[];
+  journal: JournalRecord;
+}
+
+export function recover(journalFile: string, driver: Driver, opts: { forward: boolean }): RecoverResult | undefined {
+  const rec = readJournal(journalFile);
+  if (rec === undefined || rec.closed !== undefined) return undefined;
+  const steps = rec.header.steps;
+  const journal = FileJournal.reopen(journalFile, steps);
+  for (const s of steps) if (s.op === 'replace-link') removeRetargetLeftovers(s.path);
+  const changed: string[] = [];
+  if (!opts.forward) {
+    const begun = [...rec.begun].sort((a, b) => b - a);
+    for (const seq of begun) {
+      const s = steps[seq];
+      if (s === undefined || !effectPresent(s, driver)) continue;
+      undoStep(s, driver);
+      journal.undone(seq);
+      changed.push(describeStep(s));
+    }
+    journal.close('recovered');
+    return { direction: 'backward', changed, journal: rec };
+  }
+  // forward: every step must either be done already or be able to run
+  for (const [seq, s] of steps.entries()) {
+    // a step recorded as done counts as done even if a later step changed its path again
+    if (rec.done.has(seq) || effectPresent(s, driver)) continue;
+    if (!startStateHolds(s, driver)) {
+      throw new RecoverError(`cannot finish the apply: step ${seq + 1} (${describeStep(s)}) no longer fits the disk`, {
+        hint: 'run `linkplan recover MANIFEST` without --forward to roll the apply back instead',
+      });
+    }
+    journal.begin([seq]);
+    runStep(s, driver);
+    journal.done(seq);
+    changed.push(describeStep(s));
+  }
+  journal.close('completed-forward');
+  return { direction: 'forward', changed, journal: rec };
+}
