@@ -1,0 +1,37 @@
+/**
+ * A decorator that kills its own process with SIGKILL at a chosen write call, before or after
+ * the call runs: a real crash at an exact point of an apply, for the crash-recovery tests.
+ * The CLI composes it only when LINKPLAN_CRASH_AT is set (`before:N` or `after:N`).
+ */
+import type { AbsPath } from '../paths.js';
+import type { WriteCall } from './driver.js';
+import { DriverDecorator } from './decorators.js';
+import type { Driver } from './driver.js';
+
+export interface CrashPoint {
+  when: 'before' | 'after';
+  /** The 1-based write call. */
+  at: number;
+}
+
+export function parseCrashPoint(spec: string | undefined): CrashPoint | undefined {
+  const m = /^(before|after):(\d+)$/.exec(spec ?? '');
+  if (m === null) return undefined;
+  return { when: m[1] === 'before' ? 'before' : 'after', at: Number(m[2]) };
+}
+
+export class CrashingDriver extends DriverDecorator {
+  private count = 0;
+  constructor(
+    inner: Driver,
+    private readonly point: CrashPoint,
+  ) {
+    super(inner);
+  }
+  protected override write(_call: WriteCall, _p: AbsPath, run: () => void): void {
+    this.count++;
+    if (this.count === this.point.at && this.point.when === 'before') process.kill(process.pid, 'SIGKILL');
+    run();
+    if (this.count === this.point.at && this.point.when === 'after') process.kill(process.pid, 'SIGKILL');
+  }
+}

@@ -1,0 +1,470 @@
+/**
+ * The driver for one NTFS volume mounted with ntfs-3g on Linux: real junctions and real NTFS
+ * symbolic links, made and read as reparse data through the `system.ntfs_reparse_data` extended
+ * attribute, so a Windows machine that mounts the volume later finds the links Windows itself
+ * would have made. ntfs-3g's own view (every reparse point shown as a symlink, its target guessed
+ * onto this mount) is used only to follow links; what a link is comes from its true buffer.
+ * Paths given and returned are Linux paths under the mount point; reparse data holds Windows
+ * paths (`windowsRoot` + the rest, with backslashes). Windows' rules are applied even where
+ * ntfs-3g is looser: junctions are made on fresh empty folders, to absolute folders only, and
+ * never onto anything that exists. Everything else (hard links, moves, folders, listing, reading)
+ * is the POSIX driver's, which this one extends.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DriverError, errnoCode } from '../../errors.js';
+import type { AbsPath } from '../../paths.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../../plan/types.js';
+import {
+  decodeReparse,
+  encodeMountPoint,
+  encodeSymlink,
+  formatReparseTag,
+  ReparseDecodeError,
+  ReparseEncodeError,
+  reparseTagName,
+  type ReparsePoint,
+  type SymlinkReparse,
+} from '../ntfs/reparse.js';
+import { PosixDriver } from '../posix.js';
+import { libcXattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA, type XattrCalls } from './libc.js';
+import { ntfs3gMountOf, type Ntfs3gMountOptions } from './mounts.js';
+import { isWindowsAbsolute, unwindowsComponent, WindowsPaths } from './windows-paths.js';
+
+/** FILE_ATTRIBUTE_DIRECTORY: the link object is a folder (a junction, a directory symlink). */
+export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
+/** FILE_ATTRIBUTE_REPARSE_POINT. */
+export const FILE_ATTRIBUTE_REPARSE_POINT = 0x400;
+
+export interface Ntfs3gDriverOptions {
+  /** Absolute Linux path where ntfs-3g mounts the volume. */
+  mountPoint: string;
+  /** How Windows names the volume's root: `D:\` or `\\?\Volume{GUID}\`. */
+  windowsRoot: string;
+  /** The xattr calls; default: libc's. Tests pass a stand-in to inject faults. */
+  xattr?: XattrCalls;
+}
+
+function wrap<T>(p: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DriverError) throw e;
+    if (e instanceof ReparseEncodeError) {
+      throw new DriverError(p, `${what} (${e.message.replace(/^reparse buffer: /, '')})`, { code: 'EINVAL', cause: e });
+    }
+    const code = errnoCode(e);
+    const detail = e instanceof Error ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/, '') : String(e);
+    throw new DriverError(p, `${what} (${code ?? 'error'}: ${detail})`, code === undefined ? { cause: e } : { code, cause: e });
+  }
+}
+
+/**
+ * ntfs-3g quirk: the first lookup of an entry right after it turned from a folder or file into a
+ * reparse point (or back) fails once with EIO, while the kernel drops the inode it had cached with
+ * the old type. The second attempt sees the new entry.
+ */
+function retryEio<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (errnoCode(e) !== 'EIO') throw e;
+    return fn();
+  }
+}
+
+function lstatOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch (e) {
+    if (errnoCode(e) === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return retryEio(() => fs.statSync(p, { throwIfNoEntry: false }));
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOTDIR' || code === 'ELOOP') return undefined;
+    throw e;
+  }
+}
+
+/** What a link spec becomes on this volume: the bytes to write and the kind of object that carries them. */
+interface ReparseWrite {
+  buffer: Buffer;
+  /** The link object is a folder (junctions always; symlinks whose target is a folder). */
+  directory: boolean | undefined;
+}
+
+let tempCounter = 0;
+
+export class Ntfs3gDriver extends PosixDriver {
+  override readonly name: string = 'ntfs-3g';
+  /** The volume's two namings: Linux under the mount point, Windows under `windowsRoot`. */
+  readonly paths: WindowsPaths;
+  private readonly xattr: XattrCalls;
+
+  constructor(opts: Ntfs3gDriverOptions) {
+    super();
+    this.paths = new WindowsPaths(opts);
+    this.xattr = opts.xattr ?? libcXattr;
+  }
+
+  get mountPoint(): string {
+    return this.paths.mountPoint;
+  }
+
+  get windowsRoot(): string {
+    return this.paths.windowsRoot;
+  }
+
+  /** True when `p` is on this volume (the mount point or below it). */
+  contains(p: string): boolean {
+    return this.paths.contains(p);
+  }
+
+  override capabilities(): Capabilities {
+    return { symlinks: true, junctions: true, hardlinks: true };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading
+  // -------------------------------------------------------------------------------------------
+
+  /** The raw reparse buffer of `p` itself, or undefined when it carries none. */
+  readReparseData(p: AbsPath): Buffer | undefined {
+    return wrap(p, 'cannot read reparse data', () => {
+      try {
+        return retryEio(() => this.xattr.lgetxattr(p, XATTR_NTFS_REPARSE_DATA));
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENODATA' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return undefined;
+        throw e;
+      }
+    });
+  }
+
+  /** The Windows file attributes of `p` itself (FILE_ATTRIBUTE_*), or undefined where ntfs-3g gives none. */
+  readWindowsAttributes(p: AbsPath): number | undefined {
+    return wrap(p, 'cannot read Windows attributes', () => {
+      try {
+        const b = retryEio(() => this.xattr.lgetxattr(p, XATTR_NTFS_ATTRIB));
+        return b.length >= 4 ? b.readUInt32LE(0) : undefined;
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENODATA' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return undefined;
+        throw e;
+      }
+    });
+  }
+
+  /** The decoded reparse point of `p`, undefined for a plain entry; a malformed buffer throws ReparseDecodeError. */
+  readReparse(p: AbsPath): ReparsePoint | undefined {
+    const raw = this.readReparseData(p);
+    return raw === undefined ? undefined : decodeReparse(raw);
+  }
+
+  override observe(p: AbsPath): Entry {
+    if (!this.paths.contains(p)) return super.observe(p);
+    return retryEio(() => {
+      const st = wrap(p, 'cannot read', () => lstatOrUndefined(p));
+      if (st === undefined) return { kind: 'absent' };
+      if (st.isSymbolicLink() || st.isDirectory() || st.isFile()) {
+        const raw = this.readReparseData(p);
+        if (raw !== undefined) return this.entryOfReparse(raw);
+      }
+      // a plain entry, or a symlink ntfs-3g made through symlink(2) (an Interix system file)
+      return super.observe(p);
+    });
+  }
+
+  override observeTarget(p: AbsPath): TargetInfo {
+    // ntfs-3g follows junctions and symlinks itself (stat); the quirk applies here too
+    return retryEio(() => super.observeTarget(p));
+  }
+
+  private entryOfReparse(raw: Buffer): Entry {
+    let rp: ReparsePoint;
+    try {
+      rp = decodeReparse(raw);
+    } catch (e) {
+      if (!(e instanceof ReparseDecodeError)) throw e;
+      // unreadable data: report its tag, so it is never mistaken for a link or touched
+      const tag = raw.length >= 4 ? raw.readUInt32LE(0) : 0;
+      return { kind: 'reparse', tag, tagName: reparseTagName(tag) };
+    }
+    switch (rp.kind) {
+      case 'mount-point':
+        return { kind: 'junction', linkText: this.paths.toLinux(rp.target) ?? rp.target };
+      case 'symlink':
+        return { kind: 'symlink', linkText: this.symlinkTextOf(rp) };
+      default:
+        return { kind: 'reparse', tag: rp.tag, tagName: reparseTagName(rp.tag) };
+    }
+  }
+
+  /** Link text of a symlink as the planner compares it: `/` for relative ones, Linux paths on this volume. */
+  private symlinkTextOf(rp: SymlinkReparse): string {
+    if (!rp.relative) return this.paths.toLinux(rp.target) ?? rp.target;
+    const sub = rp.substituteName;
+    // root-relative `\a\b`: the root of the link's own volume, this one
+    if (sub.startsWith('\\')) return this.paths.rootRelativeToLinux(sub) ?? sub;
+    // drive-relative `C:a`: only Windows knows where that leads
+    if (/^[A-Za-z]:/.test(sub)) return sub;
+    return sub.replaceAll('\\', '/');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writing
+  // -------------------------------------------------------------------------------------------
+
+  private assertOnVolume(p: AbsPath): void {
+    if (!this.paths.contains(p)) {
+      throw new DriverError(p, `is not on the NTFS volume mounted at ${this.paths.mountPoint}`, {
+        hint: 'use the driver of the volume (or of the filesystem) that holds this path',
+      });
+    }
+  }
+
+  /** Windows form of an absolute Linux path on this volume; throws for paths elsewhere. */
+  private windowsOf(p: AbsPath, linuxPath: string, what: string): string {
+    let w: string | undefined;
+    try {
+      w = this.paths.toWindows(linuxPath);
+    } catch (e) {
+      throw new DriverError(p, `${what} ${linuxPath}: ${e instanceof Error ? e.message : String(e)}`, { code: 'EINVAL' });
+    }
+    if (w === undefined) {
+      throw new DriverError(
+        p,
+        `${what} ${linuxPath} is not on this NTFS volume (${this.paths.mountPoint}); Windows could not follow a link to it`,
+        { code: 'EXDEV', hint: 'link to a path on the same volume, or give the target as a Windows path (C:\\...)' },
+      );
+    }
+    return w;
+  }
+
+  /** The link object's kind from its target, as NTFS needs it: undefined when it cannot be told. */
+  private targetIsDirectory(linuxTarget: string | undefined): boolean | undefined {
+    if (linuxTarget === undefined) return undefined;
+    const st = statOrUndefined(linuxTarget);
+    if (st === undefined) return undefined;
+    return st.isDirectory();
+  }
+
+  /** The mount-point buffer for a junction at `p` (Windows' rules: absolute, local, a folder). */
+  private junctionWrite(p: AbsPath, link: LinkSpec): ReparseWrite {
+    const text = link.linkText;
+    let windows: string;
+    let linux: string | undefined;
+    if (text.startsWith('/')) {
+      linux = path.posix.resolve(text);
+      windows = this.windowsOf(p, linux, 'junction target');
+    } else if (isWindowsAbsolute(text)) {
+      windows = text;
+      linux = this.paths.toLinux(text);
+    } else {
+      throw new DriverError(p, `junction target "${text}" is relative; a junction needs an absolute path to a folder`, {
+        code: 'EINVAL',
+      });
+    }
+    if (linux !== undefined && this.targetIsDirectory(linux) === false) {
+      throw new DriverError(p, `junction target ${linux} is not a folder; a junction can only lead to a folder`, {
+        code: 'ENOTDIR',
+        hint: 'use a symbolic link or a hard link for a file',
+      });
+    }
+    return { buffer: encodeMountPoint(windows), directory: true };
+  }
+
+  /** The symlink buffer for a symbolic link at `p`, and whether its target is a folder. */
+  private symlinkWrite(p: AbsPath, link: LinkSpec): ReparseWrite {
+    const text = link.linkText;
+    let linux: string | undefined;
+    let buffer: Buffer;
+    if (text.startsWith('/')) {
+      linux = path.posix.resolve(text);
+      buffer = encodeSymlink(this.windowsOf(p, linux, 'symbolic link target'), { relative: false });
+    } else if (isWindowsAbsolute(text)) {
+      linux = this.paths.toLinux(text);
+      buffer = encodeSymlink(text, { relative: false });
+    } else {
+      const parts = text.split('/');
+      const bad = unwindowsComponent(parts.filter((c) => c !== '.' && c !== '..'));
+      if (bad !== undefined) {
+        throw new DriverError(p, `symbolic link target "${text}": "${bad}" is a name Windows cannot use in a path`, { code: 'EINVAL' });
+      }
+      linux = path.posix.resolve(path.posix.dirname(p), text);
+      if (!this.paths.contains(linux)) {
+        throw new DriverError(
+          p,
+          `relative symbolic link target "${text}" leads off the volume (${this.paths.mountPoint}); Windows would stop at the volume root`,
+          { code: 'EXDEV', hint: 'use an absolute target' },
+        );
+      }
+      buffer = encodeSymlink(parts.join('\\'), { relative: true });
+    }
+    let directory = this.targetIsDirectory(linux);
+    if (directory === undefined && link.target !== p) directory = this.targetIsDirectory(link.target);
+    return { buffer, directory };
+  }
+
+  private reparseWrite(p: AbsPath, link: LinkSpec): ReparseWrite {
+    return link.type === 'junction' ? this.junctionWrite(p, link) : this.symlinkWrite(p, link);
+  }
+
+  /** Reads back what was written: a call that returned success has not always done the work. */
+  private verify(p: AbsPath, buffer: Buffer): void {
+    const got = this.readReparseData(p);
+    if (got === undefined || !got.equals(buffer)) {
+      throw new DriverError(p, 'ntfs-3g did not keep the reparse data written to it', { code: 'EIO' });
+    }
+  }
+
+  /** Absorbs the EIO quirk right after a conversion, so the next reader sees the new entry. */
+  private settle(p: AbsPath): void {
+    try {
+      retryEio(() => fs.lstatSync(p));
+    } catch {
+      // verify() reports what is wrong, if anything is
+    }
+  }
+
+  /** Makes a fresh empty folder or file at `p` and turns it into the reparse point. */
+  private writeNewReparse(p: AbsPath, w: ReparseWrite): void {
+    const directory = w.directory ?? false;
+    if (directory) fs.mkdirSync(p);
+    else fs.closeSync(fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW));
+    try {
+      this.xattr.lsetxattr(p, XATTR_NTFS_REPARSE_DATA, { value: w.buffer, mode: 'create' });
+      this.settle(p);
+      this.verify(p, w.buffer);
+    } catch (e) {
+      this.removeFresh(p, directory);
+      throw e;
+    }
+  }
+
+  /** Removes the folder or file writeNewReparse made, reparse data or not (both only while empty). */
+  private removeFresh(p: AbsPath, directory: boolean): void {
+    try {
+      const st = retryEio(() => fs.lstatSync(p));
+      // as a reparse point ntfs-3g shows it as a symlink, which unlink removes (a folder only while empty)
+      if (st.isSymbolicLink() || !directory) fs.unlinkSync(p);
+      else fs.rmdirSync(p);
+    } catch {
+      // best effort: the error that brought us here is the one to report
+    }
+  }
+
+  private makeNtfsLink(p: AbsPath, link: LinkSpec): void {
+    if (link.type === 'hardlink') {
+      // like the POSIX driver: share the file the target leads to, not a link in between
+      fs.linkSync(fs.realpathSync(link.target), p);
+      return;
+    }
+    const w = this.reparseWrite(p, link);
+    if (lstatOrUndefined(p) !== undefined) throw new DriverError(p, 'already exists; a link is made only where nothing is', { code: 'EEXIST' });
+    this.writeNewReparse(p, w);
+  }
+
+  override createLink(p: AbsPath, link: LinkSpec): void {
+    wrap(p, `cannot create ${link.type}`, () => {
+      this.assertOnVolume(p);
+      this.makeNtfsLink(p, link);
+    });
+  }
+
+  override replaceLink(p: AbsPath, link: LinkSpec): void {
+    wrap(p, `cannot retarget ${link.type}`, () => {
+      this.assertOnVolume(p);
+      const cur = this.observe(p);
+      const isHardLink = cur.kind === 'file' && cur.nlink > 1;
+      if (cur.kind !== 'junction' && cur.kind !== 'symlink' && !isHardLink) {
+        throw new DriverError(p, 'is no longer a link; refusing to replace it');
+      }
+      // in place, where NTFS allows it: a junction's data, or a symlink's of the same folder-ness
+      if ((cur.kind === 'junction' && link.type === 'junction') || (cur.kind === 'symlink' && link.type === 'symlink')) {
+        const raw = this.readReparseData(p);
+        if (raw !== undefined) {
+          const w = this.reparseWrite(p, link);
+          const attrs = this.readWindowsAttributes(p);
+          const isDir = attrs === undefined ? undefined : (attrs & FILE_ATTRIBUTE_DIRECTORY) !== 0;
+          if (isDir !== undefined && (w.directory === undefined || w.directory === isDir)) {
+            this.xattr.lsetxattr(p, XATTR_NTFS_REPARSE_DATA, { value: w.buffer, mode: 'replace' });
+            this.settle(p);
+            this.verify(p, w.buffer);
+            return;
+          }
+        }
+      }
+      // otherwise: the new link under a temporary name, renamed over the old one
+      const tmp = path.posix.join(path.posix.dirname(p), `.${path.posix.basename(p)}.linkplan-${process.pid}-${++tempCounter}`) as AbsPath;
+      if (link.type === 'hardlink') this.makeNtfsLink(tmp, link);
+      else {
+        const w = this.reparseWrite(p, link);
+        if (lstatOrUndefined(tmp) !== undefined) throw new DriverError(tmp, 'already exists', { code: 'EEXIST' });
+        this.writeNewReparse(tmp, w);
+      }
+      try {
+        fs.renameSync(tmp, p);
+      } catch (e) {
+        fs.unlinkSync(tmp);
+        throw e;
+      }
+      this.settle(p);
+    });
+  }
+
+  override removeLink(p: AbsPath): void {
+    wrap(p, 'cannot remove link', () => {
+      this.assertOnVolume(p);
+      const cur = this.observe(p);
+      if (cur.kind === 'reparse') {
+        throw new DriverError(p, `is a ${cur.tagName} reparse point (tag ${formatReparseTag(cur.tag)}), not a link; linkplan never touches it`, {
+          code: 'EPERM',
+        });
+      }
+      if (cur.kind !== 'junction' && cur.kind !== 'symlink' && !(cur.kind === 'file' && cur.nlink > 1)) {
+        throw new DriverError(p, 'is not a link; linkplan never deletes files or folders');
+      }
+      // ntfs-3g shows junctions and directory symlinks as symlinks: rmdir fails (ENOTDIR), unlink
+      // removes the link object alone and refuses (ENOTEMPTY) a folder that has entries of its own
+      try {
+        retryEio(() => fs.unlinkSync(p));
+      } catch (e) {
+        if (errnoCode(e) === 'ENOTEMPTY') {
+          throw new DriverError(
+            p,
+            'is a junction whose own folder holds entries (ntfs-3g allows this, Windows does not); linkplan will not delete them',
+            {
+              code: 'ENOTEMPTY',
+              hint: `see them with \`setfattr -h -x system.ntfs_reparse_data ${p}\` (it makes the junction a plain folder), then move them`,
+            },
+          );
+        }
+        throw e;
+      }
+    });
+  }
+}
+
+export interface Ntfs3gDriverForOptions extends Ntfs3gMountOptions {
+  /** How Windows names the root of the volume that holds the path: `D:\` or `\\?\Volume{GUID}\`. */
+  windowsRoot: string;
+  xattr?: XattrCalls;
+}
+
+/**
+ * The driver for the ntfs-3g volume that holds `p` (found in /proc/self/mountinfo), or undefined
+ * when `p` is not on an ntfs-3g volume. Linux cannot know the volume's drive letter or GUID path:
+ * the caller says how Windows names it.
+ */
+export function ntfs3gDriverFor(p: string, opts: Ntfs3gDriverForOptions): Ntfs3gDriver | undefined {
+  const m = ntfs3gMountOf(p, opts);
+  if (m === undefined) return undefined;
+  return new Ntfs3gDriver({ mountPoint: m.mountPoint, windowsRoot: opts.windowsRoot, ...(opts.xattr === undefined ? {} : { xattr: opts.xattr }) });
+}

@@ -1,0 +1,116 @@
+/**
+ * How one NTFS volume's paths read on both sides: Linux paths under the ntfs-3g mount point
+ * (`/mnt/d/tools/jdk`) and the Windows paths that reparse data holds (`D:\tools\jdk`, or
+ * `\\?\Volume{GUID}\tools\jdk`). The driver writes the Windows form into junctions and symbolic
+ * links and turns what it reads back into the Linux form when the path lies on this volume, so the
+ * planner compares like with like. Pure: no I/O.
+ */
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+
+const GUID = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
+const VOLUME_ROOT = new RegExp(`^\\\\\\\\[?.]\\\\(Volume\\{${GUID}\\})\\\\?$`, 'i');
+const DRIVE_ROOT = /^(?:\\\\[?.]\\)?([A-Za-z]):[\\/]?$/;
+/** Characters NTFS names may hold but Windows paths may not (`\` separates components). */
+const WINDOWS_FORBIDDEN = /[<>:"|?*\\]/;
+/** Control characters U+0000..U+001F, also refused by Windows in names. */
+const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20);
+
+export interface WindowsPathsOptions {
+  /** Absolute Linux path where ntfs-3g mounts the volume. */
+  mountPoint: string;
+  /** How Windows names the volume's root: `D:\` (or `D:`) or `\\?\Volume{GUID}\`. */
+  windowsRoot: string;
+}
+
+/** Normalises a Windows volume root to `D:\` or `\\?\Volume{GUID}\`; undefined if it is neither. */
+export function normalizeWindowsRoot(root: string): string | undefined {
+  const drive = DRIVE_ROOT.exec(root);
+  if (drive?.[1] !== undefined) return `${drive[1].toUpperCase()}:\\`;
+  const volume = VOLUME_ROOT.exec(root.replaceAll('/', '\\'));
+  if (volume?.[1] !== undefined) return `\\\\?\\Volume${volume[1].slice(6)}\\`;
+  return undefined;
+}
+
+/** True for the absolute Windows forms: `C:\x`, `C:/x`, `\\server\share`, `\\?\...`, `\??\...`. */
+export function isWindowsAbsolute(p: string): boolean {
+  return /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || p.startsWith('\\??\\');
+}
+
+/** The first of `components` that Windows cannot use as a name (`a:b`, `x\\y`, `trailing.`), if any. */
+export function unwindowsComponent(components: readonly string[]): string | undefined {
+  return components.find((c) => WINDOWS_FORBIDDEN.test(c) || hasControl(c) || c.endsWith(' ') || (c.endsWith('.') && c !== '.' && c !== '..'));
+}
+
+export class WindowsPaths {
+  readonly mountPoint: string;
+  readonly windowsRoot: string;
+
+  constructor(opts: WindowsPathsOptions) {
+    if (!path.posix.isAbsolute(opts.mountPoint)) {
+      throw new UsageError(`${opts.mountPoint}: the mount point of an NTFS volume must be an absolute path`);
+    }
+    const root = normalizeWindowsRoot(opts.windowsRoot);
+    if (root === undefined) {
+      throw new UsageError(`${opts.windowsRoot}: not a Windows volume root`, {
+        hint: 'name the volume as Windows does: a drive root like D:\\ or a volume GUID path like \\\\?\\Volume{GUID}\\',
+      });
+    }
+    const mp = path.posix.resolve(opts.mountPoint);
+    this.mountPoint = mp;
+    this.windowsRoot = root;
+  }
+
+  /** True when Linux path `p` is the mount point or below it. */
+  contains(p: string): boolean {
+    const abs = path.posix.resolve(p);
+    return abs === this.mountPoint || abs.startsWith(this.mountPoint === '/' ? '/' : this.mountPoint + '/');
+  }
+
+  /** Components of Linux path `p` below the mount point, or undefined when `p` is not on the volume. */
+  private componentsOf(p: string): string[] | undefined {
+    if (!this.contains(p)) return undefined;
+    const rest = path.posix.relative(this.mountPoint, path.posix.resolve(p));
+    return rest === '' ? [] : rest.split('/');
+  }
+
+  /**
+   * The Windows path of Linux path `p` (`/mnt/d/a/b` -> `D:\a\b`), or undefined when `p` is not on
+   * this volume. Throws an Error naming the component when Windows could not name it (a `\`, `:`,
+   * `*`... in it, or a trailing dot or space).
+   */
+  toWindows(p: string): string | undefined {
+    const parts = this.componentsOf(p);
+    if (parts === undefined) return undefined;
+    const bad = unwindowsComponent(parts);
+    if (bad !== undefined) throw new Error(`"${bad}" is a name Windows cannot use in a path`);
+    return this.windowsRoot + parts.join('\\');
+  }
+
+  /**
+   * The Linux path of absolute Windows path `w` when it lies on this volume (`D:\a\b` ->
+   * `/mnt/d/a/b`; drive letters and GUIDs compare case-insensitively; `\\?\D:\a` and `\??\D:\a`
+   * count as `D:\a`), else undefined. Paths with `.` or `..` components are left to the caller.
+   */
+  toLinux(w: string): string | undefined {
+    let p = w.replaceAll('/', '\\');
+    if (p.startsWith('\\??\\') || p.startsWith('\\\\?\\') || p.startsWith('\\\\.\\')) {
+      const body = p.slice(4);
+      p = /^[A-Za-z]:\\/.test(body) ? body : `\\\\?\\${body}`;
+    }
+    const root = this.windowsRoot;
+    const rootNoSlash = root.slice(0, -1);
+    let rest: string;
+    if (p.toLowerCase() === rootNoSlash.toLowerCase() && !/^[A-Za-z]:$/.test(p)) rest = '';
+    else if (p.toLowerCase().startsWith(root.toLowerCase())) rest = p.slice(root.length);
+    else return undefined;
+    return this.rootRelativeToLinux(rest);
+  }
+
+  /** Linux path of a path relative to the volume root (`a\b` or `\a\b`), or undefined with `.`/`..`. */
+  rootRelativeToLinux(rest: string): string | undefined {
+    const parts = rest.split('\\').filter((c) => c !== '');
+    if (parts.some((c) => c === '.' || c === '..')) return undefined;
+    return parts.length === 0 ? this.mountPoint : path.posix.join(this.mountPoint, ...parts);
+  }
+}
