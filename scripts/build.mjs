@@ -29,11 +29,15 @@ ${Object.keys(schemas).map((n) => `export declare const ${n}: Validator;`).join(
 `,
 );
 
-fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+// build into a fresh folder and swap it in, so a process running dist/ meanwhile never sees a
+// half-written bundle
+const dist = path.join(root, 'dist');
+const fresh = path.join(root, `dist.new-${process.pid}`);
+fs.rmSync(fresh, { recursive: true, force: true });
 await esbuild.build({
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' },
-  outdir: 'dist',
+  outdir: fresh,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -44,3 +48,7 @@ await esbuild.build({
   banner: { js: "import { createRequire as __linkplanCreateRequire } from 'node:module'; const require = __linkplanCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+const old = path.join(root, `dist.old-${process.pid}`);
+if (fs.existsSync(dist)) fs.renameSync(dist, old);
+fs.renameSync(fresh, dist);
+fs.rmSync(old, { recursive: true, force: true });

@@ -48,7 +48,10 @@ export async function annotateDiffs(plan: Plan, driver: Driver): Promise<void> {
         const lines = createTwoFilesPatch(label(a.path), label(target), left, right, 'in the way', 'link target', { context: 2 }).split('\n');
         // drop the "Index:" and "====" header lines the package adds
         const body = lines.filter((l, i) => !(i < 2 && (l.startsWith('Index:') || l.startsWith('===')))).filter((l, i, all) => !(i === all.length - 1 && l === ''));
-        d = { kind: 'text', patch: body.slice(0, DIFF_MAX_LINES).join('\n'), truncated: body.length > DIFF_MAX_LINES };
+        const shown = body.slice(0, DIFF_MAX_LINES);
+        // a cut right after a hunk header would leave the header with none of its lines
+        if (body.length > DIFF_MAX_LINES) while (shown.at(-1)?.startsWith('@@') === true) shown.pop();
+        d = { kind: 'text', patch: shown.join('\n'), truncated: body.length > DIFF_MAX_LINES };
       }
     }
     a.diff = d;

@@ -1,8 +1,8 @@
 /**
  * Reads what the planner needs from the disk, through a driver and without following links:
  * each link path, its ancestors up to the first that exists, each target (followed, as the OS
- * would), and for anything in the way of a `backup` entry, the first free backup name. The
- * planner itself never reads the disk.
+ * would) and, for an adopt, the target's own entry; and for anything in the way of a `backup`
+ * entry, the first free backup name. The planner itself never reads the disk.
  */
 import type { Driver } from '../drivers/driver.js';
 import { parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';

@@ -3,10 +3,11 @@
  * happen at its path, and returns a `Plan`. It is pure (no I/O, no clock, no randomness), so it
  * is tested as a table of every desired kind against every observed kind. It resolves `auto`
  * to a link type and says why, finds conflicts and guards (missing targets, hard links across
- * volumes, foreign reparse points, folders that cannot be made), lists the folders to create,
- * and orders the actions: removals first, then the rest in manifest order.
+ * volumes, foreign reparse points, folders that cannot be made, relative text that a linked
+ * folder would misdirect), lists the folders to create, and orders the actions: removals first,
+ * then the rest in manifest order. Each action's fields come in one stable order for the JSON.
  */
-import { parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
+import { isInside, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
 import {
   PLAN_FORMAT_VERSION,
   type Action,
@@ -141,9 +142,13 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   const targetAt = (p: AbsPath): TargetInfo => observed.targets.get(key(p)) ?? { kind: 'absent' };
   const sameText = (a: string, b: string): boolean => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b);
 
+  /** An absent entry removes the link at its path when it names no target, or the link leads there. */
+  const removes = (d: Desired, e: Entry): boolean =>
+    isLink(e) && (d.target === null || key(resolveLinkText(d.path, e.linkText, platform)) === key(d.target));
+
   // links this plan removes: a folder may be made in their place
   const removed = new Set<string>();
-  for (const d of desired) if (d.state === 'absent' && isLink(entryAt(d.path))) removed.add(key(d.path));
+  for (const d of desired) if (d.state === 'absent' && removes(d, entryAt(d.path))) removed.add(key(d.path));
   const willCreate = new Set<string>();
 
   /** Missing folders above `p`, outermost first, or why none can be made. */
@@ -171,6 +176,15 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
   };
 
+  /** The nearest folder above `p` that is a link (and stays one), up to the first real folder. */
+  const linkedFolder = (p: AbsPath): { path: AbsPath; linkText: string } | undefined => {
+    for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
+      const e = entryAt(a);
+      if (isLink(e)) return removed.has(key(a)) ? undefined : { path: a, linkText: e.linkText };
+      if (e.kind !== 'absent' || parentOf(a, platform) === a) return undefined;
+    }
+  };
+
   const actions: Action[] = [];
   for (const d of desired) {
     const before = entryAt(d.path);
@@ -181,12 +195,14 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       if (before.kind === 'absent') {
         actions.push({ ...base, kind: 'noop', reason: 'already absent', after: before });
       } else if (isLink(before)) {
-        const leads = resolveLinkText(d.path, before.linkText, platform);
-        if (d.target !== null && key(leads) !== key(d.target)) {
-          actions.push(conflict(`${describeEntry(before)}, not to ${d.target}; left alone`, 'leave out target to remove the link whatever it points to'));
-        } else {
+        if (removes(d, before)) {
           actions.push({ ...base, kind: 'remove', reason: `state: absent; removes ${describeEntry(before)}`, after: ABSENT });
+        } else {
+          actions.push(conflict(`is ${describeEntry(before)}, not to ${d.target ?? ''}; left alone`, 'leave out target to remove the link whatever it points to'));
         }
+      } else if (before.kind === 'dir' && desired.some((o) => o.state === 'present' && isInside(o.path, d.path, platform))) {
+        // the link was removed and a folder made in its place for the links inside (a second run)
+        actions.push({ ...base, kind: 'noop', reason: 'a real folder, which links of this manifest are made in; no link here', after: before });
       } else if (before.kind === 'file' && d.target !== null && before.nlink > 1) {
         const t = targetAt(effectiveTarget(d.target, index, platform));
         if (t.kind === 'file' && t.fileId === before.fileId) {
@@ -209,6 +225,10 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const effTarget = effectiveTarget(dt.target, index, platform);
     const t = targetAt(effTarget);
     const adopting = inTheWay(before) && d.onConflict === 'adopt' && t.kind === 'absent';
+    if (adopting && before.kind === 'special') {
+      actions.push(conflict(`${describeEntry(before)} is in the way, and only a file or a folder can be adopted`, 'use onConflict: backup to move it aside, or remove it yourself'));
+      continue;
+    }
     const targetKind = adopting ? (before.kind === 'dir' ? 'dir' : before.kind === 'file' ? 'file' : 'other') : t.kind;
     if (targetKind === 'absent') {
       actions.push(conflict(`its target ${dt.target} does not exist`, 'create the target first, or fix the path in the manifest'));
@@ -228,6 +248,23 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const after = afterOf(link);
     const linkBase = { ...base, notes, link, after };
     const blocked = (problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: before });
+
+    if (link.type === 'symlink' && link.linkText !== link.target) {
+      // the OS reads relative text from where the link's folder really is, not from the path given
+      const via = linkedFolder(d.path);
+      if (via !== undefined) {
+        const real = (resolveLinkText(via.path, via.linkText, platform) + d.path.slice(via.path.length)) as AbsPath;
+        if (key(resolveLinkText(real, link.linkText, platform)) !== key(dt.target)) {
+          actions.push(
+            blocked(
+              `relative text ${link.linkText} would not reach ${dt.target}: the folder ${via.path} is a link to ${via.linkText}, and the text is read from there`,
+              'use relative: false, or give the path through the real folder',
+            ),
+          );
+          continue;
+        }
+      }
+    }
 
     if (link.type === 'hardlink' && !adopting) {
       // a hard link needs its target's file on the same volume as the link's folder
@@ -302,6 +339,12 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         ),
       );
     } else {
+      const atTarget = entryAt(effTarget);
+      if (atTarget.kind !== 'absent') {
+        // nothing to follow there (a dangling link, say), but the move would still find it in the way
+        actions.push(conflict(`cannot adopt into ${dt.target}: it is ${describeEntry(atTarget)}`, 'remove what is at the target, or use onConflict: backup'));
+        continue;
+      }
       const targetParents = missingParents(effTarget);
       if (!targetParents.ok) {
         actions.push(conflict(`cannot adopt into ${dt.target}: ${targetParents.problem}`, 'fix the target path'));
@@ -323,7 +366,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   }
 
   // removals first, so a path they free can be reused; otherwise manifest order
-  const ordered = [...actions.filter((a) => a.kind === 'remove'), ...actions.filter((a) => a.kind !== 'remove')];
+  const ordered = [...actions.filter((a) => a.kind === 'remove'), ...actions.filter((a) => a.kind !== 'remove')].map(canonical);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     manifest: opts.manifest,
@@ -331,6 +374,32 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     actions: ordered,
     summary: summarize(ordered),
   };
+}
+
+/** The order of an action's fields in the JSON plan: what and where first, then how and why. */
+const FIELD_ORDER: Record<keyof Action, true> = {
+  kind: true,
+  path: true,
+  source: true,
+  reason: true,
+  before: true,
+  after: true,
+  link: true,
+  parents: true,
+  targetParents: true,
+  backupPath: true,
+  removeTarget: true,
+  notes: true,
+  hint: true,
+  diff: true,
+};
+const ACTION_FIELDS = Object.keys(FIELD_ORDER) as (keyof Action)[];
+
+/** The same action with its fields in one stable order, so `plan --json` reads the same every time. */
+function canonical(a: Action): Action {
+  const out: Record<string, unknown> = {};
+  for (const f of ACTION_FIELDS) if (a[f] !== undefined) out[f] = a[f];
+  return out as unknown as Action;
 }
 
 export function summarize(actions: readonly Action[]): PlanSummary {

@@ -6,7 +6,7 @@
  * (the CLI asks on a TTY without NO_COLOR).
  */
 import pc from 'picocolors';
-import { displayPath, isInside } from '../paths.js';
+import { displayPath, isInside, pathKey, resolveLinkText } from '../paths.js';
 import { describeEntry } from './planner.js';
 import type { Action, ActionKind, ContentDiff, Plan, PlanSummary } from './types.js';
 
@@ -73,7 +73,7 @@ function renderDiff(d: ContentDiff, c: Colors, show: (p: string) => string): str
     case 'binary':
       return [`binary files differ: ${show(d.paths[0])} and ${show(d.paths[1])}`];
     case 'too-large':
-      return [`files differ in size or are over ${d.limit / 1024} KiB; no diff shown: ${show(d.paths[0])} and ${show(d.paths[1])}`];
+      return [`no diff shown: ${show(d.paths[0])} or ${show(d.paths[1])} is over ${d.limit / 1024} KiB`];
     case 'text': {
       const lines = d.patch.split('\n').map((l) => (l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l));
       if (d.truncated) lines.push(c.dim('... (diff cut short)'));
@@ -82,32 +82,55 @@ function renderDiff(d: ContentDiff, c: Colors, show: (p: string) => string): str
   }
 }
 
+/** True when a link text is relative (resolved against the link's folder). */
+function isRelativeText(t: string): boolean {
+  return !(t.startsWith('/') || /^[A-Za-z]:[\\/]/.test(t) || t.startsWith('\\\\'));
+}
+
 export function renderAction(a: Action, opts: RenderOptions, c: Colors = pc.createColors(opts.color)): string[] {
   const show = (p: string): string => displayPath(p, opts);
-  const text = (t: string): string => (t.startsWith('/') || /^[A-Za-z]:[\\/]/.test(t) || t.startsWith('\\\\') ? show(t) : t);
+  const folders = (ps: readonly string[] | undefined): string =>
+    ps === undefined || ps.length === 0 ? '' : `, new folder${ps.length > 1 ? 's' : ''} ${ps.map(show).join(', ')}`;
+  /** Where a link text leads, shown like every other path (relative to the manifest's folder). */
+  const leads = (t: string): string => show(resolveLinkText(a.path, t));
   const head = `  ${paint(c, a.kind, `${SYMBOL[a.kind]} ${LABEL[a.kind].padEnd(8)}`)} ${show(a.path)}`;
-  const arrow = a.link === undefined ? '' : ` -> ${text(a.link.linkText)}`;
+  // the arrow shows where the link leads; a relative link's own text is named in the brackets
+  const link = a.link;
+  const arrow = link === undefined ? '' : ` -> ${show(link.target)}`;
+  const kindText = link === undefined ? '' : `${link.type}${link.type !== 'hardlink' && isRelativeText(link.linkText) ? `, relative text ${link.linkText}` : ''}`;
   let line: string;
   switch (a.kind) {
     case 'create':
-      line = `${head}${arrow}  ${c.dim(`(${a.link?.type ?? ''}${a.parents !== undefined ? `, new folder${a.parents.length > 1 ? 's' : ''} ${a.parents.map(show).join(', ')}` : ''})`)}`;
+      line = `${head}${arrow}  ${c.dim(`(${kindText}${folders(a.parents)})`)}`;
       break;
     case 'retarget': {
-      const was = a.before.kind === a.link?.type && 'linkText' in a.before ? `was ${text(a.before.linkText)}` : `was ${describeEntry(a.before)}`;
-      line = `${head}${arrow}  ${c.dim(`(${a.link?.type ?? ''}, ${was})`)}`;
+      let was = `was ${describeEntry(a.before)}`;
+      if (link !== undefined && a.before.kind === link.type && 'linkText' in a.before) {
+        const before = resolveLinkText(a.path, a.before.linkText);
+        was =
+          pathKey(before) === pathKey(link.target)
+            ? `same target, was ${isRelativeText(a.before.linkText) ? `relative text ${a.before.linkText}` : 'absolute text'}`
+            : `was ${show(before)}`;
+      }
+      line = `${head}${arrow}  ${c.dim(`(${kindText}; ${was})`)}`;
       break;
     }
     case 'remove':
       line = `${head}  ${c.dim(`(${a.removeTarget !== undefined ? `a hard link of ${show(a.removeTarget)}` : describeEntry(a.before)})`)}`;
       break;
     case 'backup-and-link':
-      line = `${head}${arrow}  ${c.dim(`(${a.link?.type ?? ''}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath ?? '')})`)}`;
+      line = `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath ?? '')})`)}`;
       break;
     case 'adopt':
-      line = `${head}${arrow}  ${c.dim(`(${a.link?.type ?? ''}; moves ${describeEntry(a.before)} into ${show(a.link?.target ?? '')})`)}`;
+      line = `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link?.target ?? '')}${folders(a.targetParents)})`)}`;
       break;
     case 'noop':
-      line = `${head}  ${c.dim(`(${a.reason})`)}`;
+      if (a.before.kind === 'symlink' || a.before.kind === 'junction') {
+        const t = a.before.linkText;
+        line = `${head} -> ${leads(t)}  ${c.dim(`(${a.before.kind}${isRelativeText(t) ? `, relative text ${t}` : ''})`)}`;
+      } else {
+        line = `${head}  ${c.dim(`(${a.reason})`)}`;
+      }
       break;
     case 'conflict':
       line = `${head}: ${a.reason}`;
