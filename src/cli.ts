@@ -14,7 +14,7 @@ import { describeStep, stepsFor } from './apply/steps.js';
 import type { Driver } from './drivers/driver.js';
 import { DryRunDriver, ReadOnlyDriver } from './drivers/decorators.js';
 import { createDriver } from './drivers/select.js';
-import { ConflictError, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
+import { ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
 import { validatePlan } from './generated/validators.js';
 import { currentPlatform, displayPath } from './paths.js';
 import { annotateDiffs } from './plan/content-diff.js';
@@ -57,14 +57,32 @@ function planFromManifest(file: string, driver: Driver, vars: Record<string, str
   return annotateDiffs(plan, driver).then(() => ({ plan, base: loaded.dir }));
 }
 
+function writePlanFile(file: string, json: string): void {
+  try {
+    fs.writeFileSync(file, json);
+  } catch (e) {
+    const code = errnoCode(e);
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(e));
+    throw new UsageError(`${file}: cannot save the plan (${why})`, { hint: 'give --out a file name in a folder you can write to' });
+  }
+}
+
 /** A saved plan is a JSON file with a formatVersion; anything else is a manifest. */
 function readSavedPlan(file: string): Plan | undefined {
   if (!file.endsWith('.json')) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // the manifest loader says what is wrong with the file
+  }
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not a valid linkplan plan (not JSON: ${e instanceof Error ? e.message : String(e)})`, {
+      hint: 'make the plan with `linkplan plan MANIFEST --out FILE`; a manifest is a .yaml file',
+    });
   }
   if (typeof data !== 'object' || data === null || !('formatVersion' in data)) return undefined;
   if (!validatePlan(data)) {
@@ -95,7 +113,7 @@ async function cmdPlan(
   const driver = new ReadOnlyDriver(createDriver());
   const { plan, base } = await planFromManifest(file, driver, opts.var);
   const json = JSON.stringify(plan, null, 2) + '\n';
-  if (opts.out !== undefined) fs.writeFileSync(opts.out, json);
+  if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
   else io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
   if (plan.summary.conflict > 0) {

@@ -59,7 +59,8 @@ export function preflight(plan: Plan, driver: Driver): void {
     const e = driver.observe(p);
     if (e.kind !== 'absent') drift.push({ path: p, expected: `nothing (${why})`, found: describeEntry(e) });
   };
-  const seenParents = new Set<string>();
+  // a link this plan removes may be where a folder is made next; its removal checks it
+  const seenParents = new Set<string>(changing.filter((a) => a.kind === 'remove').map((a) => pathKey(a.path, plan.platform)));
   for (const a of changing) {
     const now = driver.observe(a.path);
     if (!sameEntry(now, a.before)) drift.push({ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) });
@@ -70,6 +71,14 @@ export function preflight(plan: Plan, driver: Driver): void {
       mustBeAbsent(p, 'a folder to create');
     }
     if (a.backupPath !== undefined) mustBeAbsent(a.backupPath, 'the backup name');
+    if (a.removeTarget !== undefined && a.before.kind === 'file') {
+      // a hard link is removed only while it still shares the target's file: otherwise it may hold
+      // the last copy of what the target used to be, and undoing would link the wrong file
+      const t = driver.observeTarget(a.removeTarget);
+      if (t.kind !== 'file' || t.fileId !== a.before.fileId) {
+        drift.push({ path: a.removeTarget, expected: `a file shared with ${a.path}`, found: t.kind === 'file' ? 'another file' : describeTarget(t) });
+      }
+    }
     if (a.link !== undefined) {
       if (a.kind === 'adopt') {
         if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, 'the adopt target');

@@ -44,7 +44,9 @@ export class PosixDriver implements Driver {
         const st = fs.lstatSync(p, { throwIfNoEntry: false });
         return st === undefined ? { kind: 'absent' } : entryOf(st, p);
       } catch (e) {
-        if (errnoCode(e) === 'ENOTDIR') return { kind: 'absent' };
+        // below a file, or below a loop of links: nothing can be there
+        const code = errnoCode(e);
+        if (code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'absent' };
         throw e;
       }
     });
@@ -102,7 +104,9 @@ export class PosixDriver implements Driver {
   }
 
   private makeLink(p: string, link: LinkSpec): void {
-    if (link.type === 'hardlink') fs.linkSync(link.target, p);
+    // link(2) does not follow a symbolic link: resolve the target, so the hard link shares the
+    // file the target leads to, as the plan observed it, and not the symbolic link itself
+    if (link.type === 'hardlink') fs.linkSync(fs.realpathSync(link.target), p);
     else if (link.type === 'symlink') fs.symlinkSync(link.linkText, p);
     else throw new DriverError(p, 'junctions exist only on NTFS; this driver makes symbolic links and hard links');
   }

@@ -9,11 +9,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Driver } from '../drivers/driver.js';
 import { errnoCode, ManifestError, UsageError, type ManifestProblem } from '../errors.js';
 import { validateManifest } from '../generated/validators.js';
-import { currentPlatform, joinAbs, toAbs, type AbsPath, type Platform } from '../paths.js';
+import { currentPlatform, isSameOrInside, joinAbs, toAbs, type AbsPath, type Platform } from '../paths.js';
 import { expandGlob } from './glob.js';
 import { checkLayout } from './layout-checks.js';
 import { describeSchemaErrors, yamlPath } from './schema-errors.js';
@@ -33,7 +33,7 @@ interface RawOptions {
 interface RawWhen {
   os?: string | string[];
   hostname?: string | string[];
-  env?: Record<string, string | boolean>;
+  env?: Record<string, string | number | boolean>;
 }
 interface RawLink extends RawOptions {
   path: string;
@@ -85,7 +85,7 @@ function whenHolds(when: RawWhen | undefined, ctx: { platform: Platform; hostnam
   for (const [k, want] of Object.entries(when.env ?? {})) {
     const v = ctx.env[k];
     const set = v !== undefined && v !== '';
-    if (want === true ? !set : want === false ? set : v !== want) return false;
+    if (want === true ? !set : want === false ? set : v !== String(want)) return false;
   }
   return true;
 }
@@ -105,6 +105,29 @@ function positionOf(doc: Document, lc: LineCounter, segments: readonly (string |
   return { line, column: col };
 }
 
+/** The text of the mapping key that starts at `offset`, if there is one. */
+function keyAt(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** Problems in the order they appear in the file; those without a place (--var) first. */
+function inFileOrder(problems: readonly ManifestProblem[]): ManifestProblem[] {
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (a.p.line ?? 0) - (b.p.line ?? 0) || (a.p.column ?? 0) - (b.p.column ?? 0) || a.i - b.i)
+    .map(({ p }) => p);
+}
+
 export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const platform = opts.platform ?? currentPlatform();
   const env = opts.env ?? process.env;
@@ -115,7 +138,8 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     text = fs.readFileSync(abs, 'utf8');
   } catch (e) {
     const code = errnoCode(e);
-    throw new UsageError(`${display}: cannot read the manifest (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`, {
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(e));
+    throw new UsageError(`${display}: cannot read the manifest (${why})`, {
       hint: 'give the path of a layout.yaml file',
     });
   }
@@ -127,7 +151,12 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
       display,
       doc.errors.map((e) => {
         const pos = lc.linePos(e.pos[0]);
-        return { where: '', line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}` };
+        const key = e.code === 'DUPLICATE_KEY' ? keyAt(doc, e.pos[0]) : undefined;
+        const message =
+          key !== undefined
+            ? `duplicate key "${key}"; a key may appear only once in a mapping`
+            : `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`;
+        return { where: '', line: pos.line, column: pos.col, message };
       }),
     );
   }
@@ -135,11 +164,13 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   if (!validateManifest(data)) {
     throw new ManifestError(
       display,
-      describeSchemaErrors(validateManifest.errors ?? [], data).map((p) => ({
-        where: yamlPath(p.segments),
-        ...positionOf(doc, lc, p.segments, p.key),
-        message: p.message,
-      })),
+      inFileOrder(
+        describeSchemaErrors(validateManifest.errors ?? [], data).map((p) => ({
+          where: yamlPath(p.segments),
+          ...(p.key === undefined ? positionOf(doc, lc, p.segments) : positionOf(doc, lc, p.segments.slice(0, -1), p.key)),
+          message: p.message,
+        })),
+      ),
     );
   }
   const raw = data as RawManifest;
@@ -154,11 +185,22 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   for (const [k, v] of Object.entries(raw.vars ?? {})) rawVars[k] = String(v);
   for (const [k, v] of Object.entries(opts.vars ?? {})) rawVars[k] = v;
   const { vars, problems: varProblems } = resolveVars(rawVars, baseCtx);
+  // A variable that needs an environment variable this machine lacks is a problem only where an
+  // entry that applies here uses it: an entry for other machines may be left out by its `when`.
+  // A variable reported broken is named as such where it is used, not as unknown.
+  const unresolved: Record<string, { why: string; missingEnv: boolean }> = {};
   for (const p of varProblems) {
-    if (opts.vars?.[p.name] !== undefined) problems.push({ where: `--var ${p.name}`, message: p.problem });
-    else at(['vars', p.name], p.problem);
+    if (opts.vars?.[p.name] !== undefined) {
+      problems.push({ where: `--var ${p.name}`, message: p.problem });
+      unresolved[p.name] = { why: `see the problem with --var ${p.name}`, missingEnv: false };
+    } else if (p.missingEnv) {
+      unresolved[p.name] = { why: p.problem, missingEnv: true };
+    } else {
+      at(['vars', p.name], p.problem);
+      unresolved[p.name] = { why: `see the problem with ${yamlPath(['vars', p.name])}`, missingEnv: false };
+    }
   }
-  const ctx: ExpandContext = { ...baseCtx, vars };
+  const ctx: ExpandContext = { ...baseCtx, vars, unresolved };
   const dir = toAbs(path.dirname(abs), '/', platform);
   const hostname = opts.hostname ?? os.hostname();
   const desired: Desired[] = [];
@@ -202,6 +244,11 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
       return;
     }
     if (target === null) return;
+    if (isSameOrInside(p, target, platform)) {
+      // the links would land in the folder the glob reads, and match themselves on the next run
+      at([...where, 'path'], `${p}: lies inside ${target}, the folder the glob reads; the next run would find the links there and link them too`);
+      return;
+    }
     const t = opts.driver.observeTarget(target);
     if (t.kind !== 'dir') {
       at([...where, 'target'], `${target}: ${t.kind === 'absent' ? 'does not exist' : 'is not a folder'}; with glob, target must be the folder whose entries are linked`);
@@ -225,6 +272,6 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   });
 
   problems.push(...checkLayout(desired, platform));
-  if (problems.length > 0) throw new ManifestError(display, problems);
+  if (problems.length > 0) throw new ManifestError(display, inFileOrder(problems));
   return { file: abs, dir, digest, desired, skipped };
 }

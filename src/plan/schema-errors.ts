@@ -70,11 +70,29 @@ function suggest(key: string, known: readonly string[]): string {
   return best !== undefined && bestD <= Math.max(1, Math.floor(key.length / 3)) ? ` (did you mean "${best}"?)` : '';
 }
 
+/** A value as a person reads it in a message: `the string "yes"`, `the number 5`, `a list`. */
 function typeName(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return 'empty';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'number') return `the number ${v}`;
+  return typeof v === 'boolean' ? String(v) : typeof v;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'empty',
+};
+
+/** `a, b or c` */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1] ?? ''}`;
 }
 
 function valueAt(doc: unknown, segments: readonly (string | number)[]): unknown {
@@ -86,8 +104,82 @@ function valueAt(doc: unknown, segments: readonly (string | number)[]): unknown 
   return v;
 }
 
+type Located = { e: SchemaError; segments: (string | number)[] };
+
+/** One schema error as a sentence, or undefined when another error says it better. */
+function describeOne({ e, segments }: Located, data: unknown): SchemaProblem | undefined {
+  const value = valueAt(data, segments);
+  const last = segments[segments.length - 1];
+  switch (e.keyword) {
+    case 'required': {
+      const key = String(e.params['missingProperty']);
+      const what = DESCRIBE[key];
+      return { segments, message: `missing "${key}"${what === undefined ? '' : ` (${what})`}` };
+    }
+    case 'additionalProperties': {
+      const key = String(e.params['additionalProperty']);
+      const known = (KNOWN_KEYS[contextOf(segments)] ?? []).filter((k) => k !== '$schema');
+      const hint = suggest(key, known);
+      const list = known.length > 0 ? `; known keys: ${known.join(', ')}` : '';
+      return { segments: [...segments, key], key, message: `unknown key${hint === '' ? list : hint}` };
+    }
+    case 'enum': {
+      const allowed = (e.params['allowedValues'] as unknown[]).map((v) => String(v));
+      const hint = typeof value === 'string' ? suggest(value, allowed) : '';
+      return { segments, message: `must be ${orList(allowed)}, not ${typeName(value)}${hint}` };
+    }
+    case 'const': {
+      const want = e.params['allowedValue'];
+      const why = last === 'version' && segments.length === 1 ? ' (the only manifest format this linkplan reads)' : '';
+      return { segments, message: `must be ${JSON.stringify(want)}${why}, not ${typeName(value)}` };
+    }
+    case 'type': {
+      if (segments.length === 0) {
+        return {
+          segments,
+          message:
+            value === null || value === undefined
+              ? 'the manifest is empty; it needs at least "version: 1" and "links:"'
+              : `the manifest must be a mapping with "version" and "links", not ${typeName(value)}`,
+        };
+      }
+      const names = (Array.isArray(e.params['type']) ? (e.params['type'] as unknown[]) : String(e.params['type']).split(',')).map(String);
+      // a lone boolean reads "true or false"; among other types, true and false are two more choices
+      const types = names.length === 1 ? names.map((t) => TYPE_WORDS[t] ?? t) : names.flatMap((t) => (t === 'boolean' ? ['true', 'false'] : [TYPE_WORDS[t] ?? t]));
+      return { segments, message: `must be ${orList(types)}, not ${typeName(value)}` };
+    }
+    case 'minLength':
+      return { segments, message: 'must not be empty' };
+    case 'minItems':
+      return { segments, message: 'must not be an empty list' };
+    case 'pattern':
+      // a key that fails propertyNames also fails its pattern: the propertyNames error says it
+      if ('propertyName' in e) return undefined;
+      return { segments, message: `${typeName(value)} does not have the right form` };
+    case 'propertyNames': {
+      const name = String(e.params['propertyName']);
+      return {
+        segments: [...segments, name],
+        key: name,
+        message: `"${name}" is not a valid variable name (letters, digits, _ . - and not starting with a digit)`,
+      };
+    }
+    case 'oneOf': {
+      const msg =
+        last === 'os'
+          ? `must be linux, macos, darwin or windows, or a list of them, not ${typeName(value)}`
+          : last === 'hostname'
+            ? `must be a host name or a list of host names, not ${typeName(value)}`
+            : `has the wrong form (${typeName(value)})`;
+      return { segments, message: msg };
+    }
+    default:
+      return { segments, message: e.message ?? `fails the schema rule ${e.keyword}` };
+  }
+}
+
 export function describeSchemaErrors(errors: readonly SchemaError[], data: unknown): SchemaProblem[] {
-  const parsed = errors.map((e) => ({
+  const parsed: Located[] = errors.map((e) => ({
     e,
     segments: e.instancePath
       .split('/')
@@ -95,71 +187,31 @@ export function describeSchemaErrors(errors: readonly SchemaError[], data: unkno
       .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
       .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
   }));
-  // A oneOf failure explains itself better than the failures of each of its branches.
-  const oneOfPaths = new Set(parsed.filter((p) => p.e.keyword === 'oneOf').map((p) => p.e.instancePath));
+  // A oneOf (one value or a list of them) explains itself better than the failures of each of
+  // its branches; but when the value is a list, the failures of its items say exactly which
+  // item is wrong.
+  const oneOfs = parsed.filter((p) => p.e.keyword === 'oneOf');
+  const chosen: Located[] = [];
+  for (const p of parsed) {
+    const under = oneOfs.find((o) => p.e.instancePath === o.e.instancePath || p.e.instancePath.startsWith(o.e.instancePath + '/'));
+    if (under === undefined) {
+      chosen.push(p);
+      continue;
+    }
+    const listValue = Array.isArray(valueAt(data, under.segments));
+    const itemError = p.e.instancePath !== under.e.instancePath || p.e.keyword === 'minItems';
+    if (p === under) {
+      const explained = listValue && parsed.some((q) => q !== p && (q.e.instancePath.startsWith(p.e.instancePath + '/') || (q.e.instancePath === p.e.instancePath && q.e.keyword === 'minItems')));
+      if (!explained) chosen.push(p);
+    } else if (listValue && itemError) {
+      chosen.push(p);
+    }
+  }
   const out: SchemaProblem[] = [];
   const seen = new Set<string>();
-  for (const { e, segments } of parsed) {
-    if (e.keyword !== 'oneOf' && [...oneOfPaths].some((p) => e.instancePath === p || e.instancePath.startsWith(p + '/'))) continue;
-    const value = valueAt(data, segments);
-    let problem: SchemaProblem;
-    switch (e.keyword) {
-      case 'required': {
-        const key = String(e.params['missingProperty']);
-        const what = DESCRIBE[key];
-        problem = { segments, message: `missing "${key}"${what === undefined ? '' : ` (${what})`}` };
-        break;
-      }
-      case 'additionalProperties': {
-        const key = String(e.params['additionalProperty']);
-        const known = KNOWN_KEYS[contextOf(segments)] ?? [];
-        const list = known.length > 0 ? `; known keys: ${known.filter((k) => k !== '$schema').join(', ')}` : '';
-        problem = { segments, key, message: `unknown key "${key}"${suggest(key, known)}${known.length > 0 && suggest(key, known) === '' ? list : ''}` };
-        break;
-      }
-      case 'enum': {
-        const allowed = (e.params['allowedValues'] as unknown[]).map((v) => String(v)).join(', ');
-        problem = { segments, message: `must be one of ${allowed}, not ${typeName(value)}` };
-        break;
-      }
-      case 'const':
-        problem = { segments, message: `must be ${JSON.stringify(e.params['allowedValue'])}, not ${typeName(value)}` };
-        break;
-      case 'type': {
-        const t = String(e.params['type']).replace(/,/g, ' or ').replace('object', 'a mapping').replace('array', 'a list');
-        problem = { segments, message: `must be ${t}, not ${typeName(value)}` };
-        break;
-      }
-      case 'minLength':
-        problem = { segments, message: 'must not be empty' };
-        break;
-      case 'minItems':
-        problem = { segments, message: 'must not be an empty list' };
-        break;
-      case 'pattern':
-        // a key that fails propertyNames also fails its pattern: the propertyNames error says it
-        if ('propertyName' in e) continue;
-        problem = { segments, message: `${typeName(value)} does not have the right form` };
-        break;
-      case 'propertyNames': {
-        const name = String(e.params['propertyName']);
-        problem = { segments, key: name, message: `"${name}" is not a valid variable name (letters, digits, _ . - and not starting with a digit)` };
-        break;
-      }
-      case 'oneOf': {
-        const last = segments[segments.length - 1];
-        const msg =
-          last === 'os'
-            ? `must be linux, macos, darwin or windows, or a list of them, not ${typeName(value)}`
-            : last === 'hostname'
-              ? `must be a host name or a list of host names, not ${typeName(value)}`
-              : `has the wrong form (${typeName(value)})`;
-        problem = { segments, message: msg };
-        break;
-      }
-      default:
-        problem = { segments, message: e.message ?? `fails the schema rule ${e.keyword}` };
-    }
+  for (const p of chosen) {
+    const problem = describeOne(p, data);
+    if (problem === undefined) continue;
     const k = yamlPath(problem.segments) + '\0' + (problem.key ?? '') + '\0' + problem.message;
     if (seen.has(k)) continue;
     seen.add(k);

@@ -20,7 +20,7 @@ export function runCli(args: readonly string[], opts: { cwd?: string; env?: Reco
   delete env['FORCE_COLOR'];
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO,
-    env: env as NodeJS.ProcessEnv,
+    env: env,
     encoding: 'utf8',
     input: opts.input ?? '',
     timeout: 60_000,

@@ -35,7 +35,7 @@ export function writeTree(root: string, spec: TreeSpec): void {
     else if ('hardlink' in v && typeof v.hardlink === 'string') {
       const target = path.resolve(root, v.hardlink);
       deferred.push(() => fs.linkSync(target, p));
-    } else writeTree(p, v as TreeSpec);
+    } else writeTree(p, v);
   }
   for (const f of deferred) f();
 }

@@ -1,0 +1,452 @@
+// Tests for the real command line, run as a child process (the built bin/linkplan.js) in temporary
+// folders: exit codes, what goes to stdout and stderr, that validate and plan never touch the
+// disk, that apply asks before moving anything, applies saved plans and refuses stale ones, that
+// colour appears only on a terminal without NO_COLOR, and that the bundled example works.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../src/version.js';
+import { BIN, REPO, runCli, type CliResult } from './helpers/cli.js';
+import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[/;
+const STACK_LINE = /^ {4}at /m;
+
+/** A folder with a manifest and the tree it works on. */
+function project(manifest: string, tree: TreeSpec = {}): string {
+  const d = tempDir();
+  writeTree(d, { ...tree, 'layout.yaml': manifest });
+  return d;
+}
+
+/**
+ * Runs linkplan on a pseudo-terminal (util-linux `script`), 100 columns wide, with `input` typed
+ * in; stdout holds everything the terminal showed.
+ */
+function onTty(args: readonly string[], opts: { cwd: string; env?: Record<string, string | undefined>; input?: string }): CliResult {
+  const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+  const command = `stty cols 100; ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+    cwd: opts.cwd,
+    env: { ...process.env, TERM: 'xterm', FORCE_COLOR: undefined, NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** No stack trace, no internal error: the kind of failure a person can act on. */
+function expectCleanFailure(r: CliResult): void {
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/^linkplan: /);
+  expect(r.stderr).not.toMatch(STACK_LINE);
+  expect(r.stderr).not.toContain('internal error');
+}
+
+const SIMPLE = `version: 1
+links:
+  - { path: a, target: t/f }
+  - { path: links/dir, target: t/v1 }
+`;
+const SIMPLE_TREE: TreeSpec = { t: { f: 'x', v1: { VERSION: '1' }, v2: { VERSION: '2' } } };
+
+/** A plan with one of each risky kind: a removal, a backup and an adoption. */
+const RISKY = `version: 1
+links:
+  - { path: old, state: absent }
+  - { path: home/rc, target: t/rc, onConflict: backup }
+  - { path: home/data, target: t/data, onConflict: adopt }
+  - { path: new, target: t/f }
+`;
+const RISKY_TREE: TreeSpec = { t: { rc: 'managed', f: 'f' }, old: { link: 't/f' }, home: { rc: 'mine', data: { d: 'd' } } };
+
+describe('validate', () => {
+  it('accepts a valid manifest with a count, and changes nothing', () => {
+    const d = project(SIMPLE + '  - { path: b, target: t/f, when: { os: windows } }\n', SIMPLE_TREE);
+    const before = snapshot(d);
+    const r = runCli(['validate', 'layout.yaml'], { cwd: d });
+    expect(r).toEqual({ code: 0, stdout: 'layout.yaml: valid (2 links, 1 skipped by their when condition)\n', stderr: '' });
+    const one = runCli(['validate', path.join(d, 'layout.yaml')], { cwd: d });
+    expect(one.code).toBe(0);
+    expect(snapshot(d)).toEqual(before);
+    const empty = project('version: 1\nlinks:\n  - { path: a, target: t }\n');
+    expect(runCli(['validate', 'layout.yaml'], { cwd: empty }).stdout).toBe('layout.yaml: valid (1 link)\n');
+  });
+
+  it('reports every problem of an invalid manifest as file:line:col with a hint, no stack trace, and creates nothing', () => {
+    const d = project('version: 2\nlinks:\n  - path: a\n    tagret: b\n  - path: c\n    target: d\n    type: simlink\n');
+    const before = snapshot(d);
+    const r = runCli(['validate', 'layout.yaml'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      [
+        'linkplan: layout.yaml: 3 problems in the manifest',
+        '  layout.yaml:1:10: version: must be 1 (the only manifest format this linkplan reads), not the number 2',
+        '  layout.yaml:4:5: links[0].tagret: unknown key (did you mean "target"?)',
+        '  layout.yaml:7:11: links[1].type: must be auto, junction, symlink or hardlink, not the string "simlink" (did you mean "symlink"?)',
+        '  hint: fix the manifest and run the command again; nothing was changed',
+        '',
+      ].join('\n'),
+    );
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('reports YAML syntax errors and layout problems the same way', () => {
+    const d = project('version: 1\nlinks:\n  - path: a\n    target: b\n    path: c\n');
+    const r = runCli(['validate', 'layout.yaml'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stderr).toContain('  layout.yaml:5:5: duplicate key "path"; a key may appear only once in a mapping\n');
+    const twice = project('version: 1\nlinks:\n  - { path: a, target: t }\n  - { path: a, target: u }\n');
+    const r2 = runCli(['validate', 'layout.yaml', '--var', 'x=1'], { cwd: twice });
+    expectCleanFailure(r2);
+    expect(r2.stderr).toContain(`  layout.yaml:4:5: links[1]: ${path.join(twice, 'a')}: declared twice; links[0] (line 3) already declares it\n`);
+  });
+});
+
+describe('plan', () => {
+  it('shows the changes as text and never touches the disk', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const before = snapshot(d);
+    const r = runCli(['plan', 'layout.yaml'], { cwd: d });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^ {2}- remove +old\b/m);
+    expect(r.stdout).toMatch(/^ {2}\* backup +home\/rc -> t\/rc\b.*home\/rc\.linkplan-backup/m);
+    expect(r.stdout).toMatch(/^ {2}< adopt +home\/data -> t\/data\b/m);
+    expect(r.stdout).toMatch(/^ {2}\+ create +new -> t\/f\b/m);
+    expect(r.stdout).toContain('Plan: 1 to create, 0 to retarget, 1 to remove, 0 unchanged, 1 to back up and link, 1 to adopt\n');
+    expect(r.stdout).not.toMatch(ANSI);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('--json prints the plan value; --out saves the same bytes', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const before = snapshot(d);
+    const r = runCli(['plan', 'layout.yaml', '--json'], { cwd: d });
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as { formatVersion: number; manifest: { path: string; digest: string }; platform: string; actions: { kind: string; path: string }[]; summary: Record<string, number> };
+    expect(plan.formatVersion).toBe(1);
+    expect(plan.manifest.path).toBe(path.join(d, 'layout.yaml'));
+    expect(plan.manifest.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(plan.platform).toBe(process.platform);
+    expect(plan.actions.map((a) => [a.kind, path.relative(d, a.path)])).toEqual([
+      ['remove', 'old'],
+      ['backup-and-link', 'home/rc'],
+      ['adopt', 'home/data'],
+      ['create', 'new'],
+    ]);
+    expect(plan.summary).toEqual({ create: 1, retarget: 0, remove: 1, backup: 1, adopt: 1, unchanged: 0, conflict: 0 });
+
+    const out = path.join(tempDir(), 'plan.json');
+    const saved = runCli(['plan', 'layout.yaml', '--out', out], { cwd: d });
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toContain('Plan: 1 to create');
+    expect(fs.readFileSync(out, 'utf8')).toBe(r.stdout);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('--detailed-exitcode: 0 without changes, 2 with changes pending, 1 on a conflict or an error', () => {
+    const d = project(SIMPLE, SIMPLE_TREE);
+    expect(runCli(['plan', 'layout.yaml', '--detailed-exitcode'], { cwd: d }).code).toBe(2);
+    expect(runCli(['plan', 'layout.yaml'], { cwd: d }).code).toBe(0);
+    expect(runCli(['apply', 'layout.yaml'], { cwd: d }).code).toBe(0);
+    const none = runCli(['plan', 'layout.yaml', '--detailed-exitcode'], { cwd: d });
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('No changes');
+
+    const conflict = project('version: 1\nlinks:\n  - { path: a, target: t }\n', { a: 'in the way', t: 'target' });
+    const before = snapshot(conflict);
+    const c = runCli(['plan', 'layout.yaml', '--detailed-exitcode'], { cwd: conflict });
+    expect(c.code).toBe(1);
+    expect(c.stdout).toMatch(/^ {2}! conflict +a\b/m);
+    expect(c.stderr).toBe('linkplan: the plan has 1 conflict; apply would refuse it\n');
+    expect(snapshot(conflict)).toEqual(before);
+
+    const bad = project('version: 1\nlinks: 3\n');
+    expectCleanFailure(runCli(['plan', 'layout.yaml', '--detailed-exitcode'], { cwd: bad }));
+  });
+});
+
+describe('apply', () => {
+  it('creates the links; a second apply says there is nothing to do and changes nothing', () => {
+    const d = project(SIMPLE, SIMPLE_TREE);
+    const r = runCli(['apply', 'layout.yaml'], { cwd: d });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Applied: 2 to create, 0 to retarget, 0 to remove, 0 unchanged\n');
+    expect(fs.readlinkSync(path.join(d, 'a'))).toBe(path.join(d, 't/f'));
+    expect(fs.readlinkSync(path.join(d, 'links/dir'))).toBe(path.join(d, 't/v1'));
+    const after = snapshot(d);
+    const again = runCli(['apply', 'layout.yaml'], { cwd: d });
+    expect(again).toEqual({ code: 0, stdout: 'No changes: 2 links already in place, as layout.yaml says\n', stderr: '' });
+    expect(snapshot(d)).toEqual(after);
+  });
+
+  it('retargets without asking: nothing is moved or removed', () => {
+    const d = project(SIMPLE.replace('t/v1', 't/v2'), { ...SIMPLE_TREE, links: { dir: { link: 'x' } } });
+    const r = runCli(['apply', 'layout.yaml'], { cwd: d });
+    expect(r.code).toBe(0);
+    expect(fs.readlinkSync(path.join(d, 'links/dir'))).toBe(path.join(d, 't/v2'));
+  });
+
+  it('without a terminal, refuses a plan that removes, backs up or adopts unless --yes is given', () => {
+    for (const entry of ['  - { path: old, state: absent }\n', '  - { path: home/rc, target: t/rc, onConflict: backup }\n', '  - { path: home/data, target: t/data, onConflict: adopt }\n']) {
+      const d = project('version: 1\nlinks:\n' + entry + '  - { path: new, target: t/f }\n', RISKY_TREE);
+      const before = snapshot(d);
+      const r = runCli(['apply', 'layout.yaml'], { cwd: d });
+      expectCleanFailure(r);
+      expect(r.stderr).toBe('linkplan: this plan removes or moves 1 entry, and there is no terminal to ask\n  hint: read the plan above, then run again with --yes\n');
+      expect(r.stdout).toContain('Plan: 1 to create');
+      expect(snapshot(d), entry).toEqual(before);
+    }
+  });
+
+  it('with --yes removes, backs up and adopts, keeping what was in the way', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const r = runCli(['apply', 'layout.yaml', '--yes'], { cwd: d });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Applied: 1 to create, 0 to retarget, 1 to remove, 0 unchanged, 1 to back up and link, 1 to adopt\n');
+    const s = snapshot(d);
+    expect(s['old']).toBeUndefined();
+    expect(s['home/rc']).toEqual({ kind: 'symlink', linkText: path.join(d, 't/rc') });
+    expect(fs.readFileSync(path.join(d, 'home/rc.linkplan-backup'), 'utf8')).toBe('mine');
+    expect(s['home/data']).toEqual({ kind: 'symlink', linkText: path.join(d, 't/data') });
+    expect(fs.readFileSync(path.join(d, 't/data/d'), 'utf8')).toBe('d');
+    expect(runCli(['apply', 'layout.yaml'], { cwd: d }).stdout).toBe('No changes: 4 links already in place, as layout.yaml says\n');
+  });
+
+  it('--dry-run changes nothing and lists the steps it would run', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const before = snapshot(d);
+    const r = runCli(['apply', 'layout.yaml', '--dry-run'], { cwd: d });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const p = (s: string): string => path.join(d, s);
+    expect(r.stdout.slice(r.stdout.indexOf('\nDry run:'))).toBe(
+      [
+        '',
+        'Dry run: nothing was changed. 6 steps would run:',
+        `  remove link ${p('old')}`,
+        `  move ${p('home/rc')} to ${p('home/rc.linkplan-backup')}`,
+        `  create symlink ${p('home/rc')} -> ${p('t/rc')}`,
+        `  move ${p('home/data')} to ${p('t/data')}`,
+        `  create symlink ${p('home/data')} -> ${p('t/data')}`,
+        `  create symlink ${p('new')} -> ${p('t/f')}`,
+        '',
+      ].join('\n'),
+    );
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('applies a saved plan', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const planFile = path.join(tempDir(), 'plan.json');
+    expect(runCli(['plan', 'layout.yaml', '--out', planFile], { cwd: d }).code).toBe(0);
+    // the manifest may even be gone: the saved plan is what is applied
+    fs.unlinkSync(path.join(d, 'layout.yaml'));
+    const r = runCli(['apply', planFile, '--yes'], { cwd: d });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Applied: 1 to create, 0 to retarget, 1 to remove, 0 unchanged, 1 to back up and link, 1 to adopt\n');
+    expect(fs.readlinkSync(path.join(d, 'new'))).toBe(path.join(d, 't/f'));
+    expect(fs.readFileSync(path.join(d, 'home/rc.linkplan-backup'), 'utf8')).toBe('mine');
+  });
+
+  it('refuses a saved plan made stale, naming the path, and changes nothing', () => {
+    const d = project(SIMPLE, { ...SIMPLE_TREE, links: { dir: { link: 't/v2' } } });
+    const planFile = path.join(d, 'plan.json');
+    expect(runCli(['plan', 'layout.yaml', '--out', planFile], { cwd: d }).code).toBe(0);
+    fs.unlinkSync(path.join(d, 'links/dir'));
+    fs.symlinkSync('somewhere-else', path.join(d, 'links/dir'));
+    const before = snapshot(d);
+    const r = runCli(['apply', planFile, '--yes'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stderr).toBe(
+      `linkplan: plan is stale: ${path.join(d, 'links/dir')} (planned against a symbolic link to t/v2, now a symbolic link to somewhere-else)\n` +
+        '  hint: the disk changed since the plan was made; run `linkplan plan` again; nothing was changed\n',
+    );
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('refuses a file that looks like a plan but is not one, or a plan from another platform', () => {
+    const d = tempDir();
+    fs.writeFileSync(path.join(d, 'plan.json'), JSON.stringify({ formatVersion: 1, actions: 'no' }));
+    const r = runCli(['apply', 'plan.json'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stderr).toMatch(/^linkplan: plan\.json: not a valid linkplan plan \(/);
+    fs.writeFileSync(path.join(d, 'cut.json'), '{"formatVersion": 1, "actions": [');
+    const cut = runCli(['apply', 'cut.json'], { cwd: d });
+    expectCleanFailure(cut);
+    expect(cut.stderr).toMatch(/^linkplan: cut\.json: not a valid linkplan plan \(not JSON: .*\)\n {2}hint: make the plan with `linkplan plan MANIFEST --out FILE`; a manifest is a \.yaml file\n$/);
+
+    const p = project(SIMPLE, SIMPLE_TREE);
+    expect(runCli(['plan', 'layout.yaml', '--out', 'plan.json'], { cwd: p }).code).toBe(0);
+    const other = process.platform === 'win32' ? 'linux' : 'win32';
+    fs.writeFileSync(path.join(p, 'plan.json'), fs.readFileSync(path.join(p, 'plan.json'), 'utf8').replace(`"platform": "${process.platform}"`, `"platform": "${other}"`));
+    const before = snapshot(p);
+    const foreign = runCli(['apply', 'plan.json'], { cwd: p });
+    expectCleanFailure(foreign);
+    expect(foreign.stderr).toBe(`linkplan: plan.json: the plan was made on ${other}, and this is ${process.platform}\n  hint: make the plan on the machine that applies it\n`);
+    expect(snapshot(p)).toEqual(before);
+  });
+
+  it('says plainly when --out cannot be written', () => {
+    const d = project(SIMPLE, SIMPLE_TREE);
+    const before = snapshot(d);
+    const r = runCli(['plan', 'layout.yaml', '--out', 'no/such/folder/plan.json'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stderr).toBe('linkplan: no/such/folder/plan.json: cannot save the plan (its folder does not exist)\n  hint: give --out a file name in a folder you can write to\n');
+    const dir = runCli(['plan', 'layout.yaml', '--out', 't'], { cwd: d });
+    expectCleanFailure(dir);
+    expect(dir.stderr).toContain('linkplan: t: cannot save the plan (it is a folder)\n');
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('rolls back and says so when the OS refuses a step midway', () => {
+    // the second link's folder cannot be made: /proc takes no new entries (and / is read-only on macOS)
+    const d = project('version: 1\nlinks:\n  - { path: sub/a, target: t }\n  - { path: /proc/linkplan-test/x, target: t }\n', { t: {} });
+    const before = snapshot(d);
+    const r = runCli(['apply', 'layout.yaml'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stderr).toMatch(/^linkplan: apply failed at \/proc\/linkplan-test\/x: \/proc\S*: cannot create folder \([A-Z]+: [^)]*\)\nrolled back 2 steps; the disk is as it was before the apply\n {2}hint: fix the cause and run apply again\n$/);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('refuses a plan with conflicts and changes nothing', () => {
+    const d = project('version: 1\nlinks:\n  - { path: a, target: t }\n  - { path: b, target: t }\n  - { path: c, target: missing }\n', { a: 'in the way', t: 'target' });
+    const before = snapshot(d);
+    const r = runCli(['apply', 'layout.yaml', '--yes'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stderr).toMatch(/^linkplan: 2 conflicts in the plan:\n {2}\S*\/a: .*in the way\n {2}\S*\/c: its target \S*missing does not exist\n {2}hint: /);
+    expect(r.stdout).toMatch(/^ {2}! conflict +a\b/m);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('says what is wrong with a missing manifest, an unknown command, a bad --var', () => {
+    const d = tempDir();
+    const missing = runCli(['apply', 'nope.yaml'], { cwd: d });
+    expectCleanFailure(missing);
+    expect(missing.stderr).toBe('linkplan: nope.yaml: cannot read the manifest (no such file)\n  hint: give the path of a layout.yaml file\n');
+    const folder = runCli(['validate', '.'], { cwd: d });
+    expectCleanFailure(folder);
+    expect(folder.stderr).toBe('linkplan: .: cannot read the manifest (it is a folder)\n  hint: give the path of a layout.yaml file\n');
+
+    const unknown = runCli(['frobnicate'], { cwd: d });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("error: unknown command 'frobnicate'");
+    expect(unknown.stderr).not.toMatch(STACK_LINE);
+
+    const p = project(SIMPLE, SIMPLE_TREE);
+    for (const bad of ['noequals', '=value']) {
+      const r = runCli(['plan', 'layout.yaml', '--var', bad], { cwd: p });
+      expectCleanFailure(r);
+      expect(r.stderr).toBe(`linkplan: --var ${bad}: expected NAME=VALUE\n`);
+    }
+    const noArg = runCli(['apply'], { cwd: d });
+    expect(noArg.code).toBe(1);
+    expect(noArg.stderr).toContain("error: missing required argument 'manifest-or-plan'");
+    expect(fs.readdirSync(d)).toEqual([]);
+  });
+
+  it('prints its version and help', () => {
+    expect(runCli(['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    const help = runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: linkplan/);
+    for (const cmd of ['validate', 'plan', 'apply']) expect(help.stdout).toContain(cmd);
+  });
+});
+
+describe('colour', () => {
+  it('is off without a terminal, with or without NO_COLOR', () => {
+    const d = project(RISKY, RISKY_TREE);
+    for (const env of [{ NO_COLOR: '1' }, { NO_COLOR: undefined }]) {
+      const r = runCli(['plan', 'layout.yaml'], { cwd: d, env });
+      expect(r.stdout).toContain('Plan: ');
+      expect(r.stdout).not.toMatch(ANSI);
+      const e = runCli(['apply', 'layout.yaml'], { cwd: d, env });
+      expect(e.code).toBe(1);
+      expect(e.stdout + e.stderr).not.toMatch(ANSI);
+    }
+  });
+
+  it('on a terminal, is on by default and off with NO_COLOR', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const coloured = onTty(['plan', 'layout.yaml'], { cwd: d, env: { NO_COLOR: undefined } });
+    expect(coloured.code).toBe(0);
+    expect(coloured.stdout).toContain('Plan: ');
+    expect(coloured.stdout).toMatch(ANSI);
+    const plain = onTty(['plan', 'layout.yaml'], { cwd: d, env: { NO_COLOR: '1' } });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('Plan: ');
+    expect(plain.stdout).not.toMatch(ANSI);
+  });
+});
+
+describe('on a terminal, apply asks before moving anything', () => {
+  it('does nothing when the answer is no', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const before = snapshot(d);
+    const r = onTty(['apply', 'layout.yaml'], { cwd: d, input: 'n\n' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('This plan removes or moves 3 entries. Apply it? [y/N] ');
+    expect(r.stdout).toContain('linkplan: apply cancelled; nothing was changed');
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it('applies when the answer is yes', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const r = onTty(['apply', 'layout.yaml'], { cwd: d, input: 'y\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Applied: 1 to create, 0 to retarget, 1 to remove, 0 unchanged, 1 to back up and link, 1 to adopt');
+    expect(fs.readFileSync(path.join(d, 'home/rc.linkplan-backup'), 'utf8')).toBe('mine');
+    expect(fs.readlinkSync(path.join(d, 'new'))).toBe(path.join(d, 't/f'));
+  });
+});
+
+describe('the bundled example', () => {
+  it('applies in a copy, backs up the file in the way, switches version, then has nothing to do', () => {
+    const demo = path.join(REPO, 'examples', 'demo');
+    const repoBefore = snapshot(demo);
+    const d = path.join(tempDir(), 'demo');
+    fs.cpSync(demo, d, { recursive: true, verbatimSymlinks: true });
+    const gitconfig = fs.readFileSync(path.join(d, 'home/.gitconfig'), 'utf8');
+
+    const first = runCli(['apply', 'layout.yaml', '--yes'], { cwd: d });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Applied: 4 to create, 0 to retarget, 0 to remove, 0 unchanged, 1 to back up and link\n');
+    const s = snapshot(d);
+    const p = (x: string): string => path.join(d, x);
+    expect(s['tools/app']).toEqual({ kind: 'symlink', linkText: p('tools/app-2.0') });
+    expect(fs.readFileSync(p('tools/app/VERSION'), 'utf8')).toBe(fs.readFileSync(p('tools/app-2.0/VERSION'), 'utf8'));
+    expect(s['home/.bashrc']).toEqual({ kind: 'symlink', linkText: p('dotfiles/bashrc') });
+    expect(s['home/.vimrc']).toEqual({ kind: 'symlink', linkText: '../dotfiles/vimrc' });
+    expect(s['home/.gitconfig']).toEqual({ kind: 'symlink', linkText: p('dotfiles/gitconfig') });
+    expect(fs.readFileSync(p('home/.gitconfig.linkplan-backup'), 'utf8')).toBe(gitconfig);
+    expect(s['home/.config']?.kind).toBe('dir');
+    expect(s['home/.config/app']).toEqual({ kind: 'symlink', linkText: p('dotfiles/config/app') });
+
+    const again = runCli(['apply', 'layout.yaml'], { cwd: d });
+    expect(again).toEqual({ code: 0, stdout: 'No changes: 5 links already in place, as layout.yaml says\n', stderr: '' });
+
+    const sw = runCli(['apply', 'layout.yaml', '--var', 'app=1.0'], { cwd: d });
+    expect(sw.stderr).toBe('');
+    expect(sw.code).toBe(0);
+    expect(sw.stdout).toMatch(/^ {2}~ retarget tools\/app -> tools\/app-1\.0\b/m);
+    expect(sw.stdout).toContain('Applied: 0 to create, 1 to retarget, 0 to remove, 4 unchanged\n');
+    expect(fs.readlinkSync(p('tools/app'))).toBe(p('tools/app-1.0'));
+    const switched = snapshot(d);
+    expect(switched).toEqual({ ...s, 'tools/app': { kind: 'symlink', linkText: p('tools/app-1.0') } });
+
+    const last = runCli(['apply', 'layout.yaml', '--var', 'app=1.0'], { cwd: d });
+    expect(last).toEqual({ code: 0, stdout: 'No changes: 5 links already in place, as layout.yaml says\n', stderr: '' });
+    expect(snapshot(d)).toEqual(switched);
+    expect(snapshot(demo)).toEqual(repoBefore);
+  });
+});
