@@ -168,6 +168,11 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
 async function cmdApply(file: string, opts: { yes?: boolean; dryRun?: boolean; verbose?: boolean; var: Record<string, string> }, io: Io): Promise<number> {
   const real = createDriver();
   const saved = readSavedPlan(file);
+  if (saved !== undefined && Object.keys(opts.var).length > 0) {
+    throw new UsageError(`${file}: --var has no effect on a saved plan; its paths were fixed when it was made`, {
+      hint: 'pass --var to `linkplan plan ... --out` instead, or apply the manifest directly',
+    });
+  }
   const { plan, base } =
     saved !== undefined ? { plan: saved, base: path.dirname(saved.manifest.path) } : await planFromManifest(file, new ReadOnlyDriver(real), opts.var);
 
@@ -176,7 +181,8 @@ async function cmdApply(file: string, opts: { yes?: boolean; dryRun?: boolean; v
     preflight(plan, real); // throws the ConflictError
   }
   if (!hasChanges(plan)) {
-    io.out(`No changes: ${plan.summary.unchanged} link${plan.summary.unchanged === 1 ? '' : 's'} already in place, as ${displayPath(plan.manifest.path, { base: process.cwd() })} says\n`);
+    const n = plan.summary.unchanged;
+    io.out(`No changes: the disk already matches ${displayPath(plan.manifest.path, { base: process.cwd() })} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
     return 0;
   }
   const risky = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'backup-and-link' || a.kind === 'adopt');
@@ -197,7 +203,8 @@ async function cmdApply(file: string, opts: { yes?: boolean; dryRun?: boolean; v
   if (dry !== undefined) {
     const steps = plan.actions.flatMap(stepsFor);
     io.out(`\nDry run: nothing was changed. ${steps.length} step${steps.length === 1 ? '' : 's'} would run:\n`);
-    for (const s of steps) io.out(`  ${describeStep(s)}\n`);
+    const show = (p: string): string => displayPath(p, { base, home: os.homedir() });
+    for (const s of steps) io.out(`  ${describeStep(s, show)}\n`);
     return 0;
   }
   io.out(`Applied: ${summaryLine(plan.summary)}\n`);

@@ -182,7 +182,7 @@ describe('apply', () => {
     expect(fs.readlinkSync(path.join(d, 'links/dir'))).toBe(path.join(d, 't/v1'));
     const after = snapshot(d);
     const again = runCli(['apply', 'layout.yaml'], { cwd: d });
-    expect(again).toEqual({ code: 0, stdout: 'No changes: 2 links already in place, as layout.yaml says\n', stderr: '' });
+    expect(again).toEqual({ code: 0, stdout: 'No changes: the disk already matches layout.yaml (2 entries)\n', stderr: '' });
     expect(snapshot(d)).toEqual(after);
   });
 
@@ -217,7 +217,7 @@ describe('apply', () => {
     expect(fs.readFileSync(path.join(d, 'home/rc.linkplan-backup'), 'utf8')).toBe('mine');
     expect(s['home/data']).toEqual({ kind: 'symlink', linkText: path.join(d, 't/data') });
     expect(fs.readFileSync(path.join(d, 't/data/d'), 'utf8')).toBe('d');
-    expect(runCli(['apply', 'layout.yaml'], { cwd: d }).stdout).toBe('No changes: 4 links already in place, as layout.yaml says\n');
+    expect(runCli(['apply', 'layout.yaml'], { cwd: d }).stdout).toBe('No changes: the disk already matches layout.yaml (4 entries)\n');
   });
 
   it('--dry-run changes nothing and lists the steps it would run', () => {
@@ -231,12 +231,12 @@ describe('apply', () => {
       [
         '',
         'Dry run: nothing was changed. 6 steps would run:',
-        `  remove link ${p('old')}`,
-        `  move ${p('home/rc')} to ${p('home/rc.linkplan-backup')}`,
-        `  create symlink ${p('home/rc')} -> ${p('t/rc')}`,
-        `  move ${p('home/data')} to ${p('t/data')}`,
-        `  create symlink ${p('home/data')} -> ${p('t/data')}`,
-        `  create symlink ${p('new')} -> ${p('t/f')}`,
+        '  remove link old',
+        '  move home/rc to home/rc.linkplan-backup',
+        `  create symlink home/rc -> ${p('t/rc')}`,
+        '  move home/data to t/data',
+        `  create symlink home/data -> ${p('t/data')}`,
+        `  create symlink new -> ${p('t/f')}`,
         '',
       ].join('\n'),
     );
@@ -255,6 +255,17 @@ describe('apply', () => {
     expect(r.stdout).toContain('Applied: 1 to create, 0 to retarget, 1 to remove, 0 unchanged, 1 to back up and link, 1 to adopt\n');
     expect(fs.readlinkSync(path.join(d, 'new'))).toBe(path.join(d, 't/f'));
     expect(fs.readFileSync(path.join(d, 'home/rc.linkplan-backup'), 'utf8')).toBe('mine');
+  });
+
+  it('refuses --var with a saved plan instead of ignoring it', () => {
+    const d = project(RISKY, RISKY_TREE);
+    const planFile = path.join(tempDir(), 'plan.json');
+    expect(runCli(['plan', 'layout.yaml', '--out', planFile], { cwd: d }).code).toBe(0);
+    const before = snapshot(d);
+    const r = runCli(['apply', planFile, '--yes', '--var', 'x=1'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stderr).toContain(`linkplan: ${planFile}: --var has no effect on a saved plan`);
+    expect(snapshot(d)).toEqual(before);
   });
 
   it('refuses a saved plan made stale, naming the path, and changes nothing', () => {
@@ -433,7 +444,7 @@ describe('the bundled example', () => {
     expect(s['home/.config/app']).toEqual({ kind: 'symlink', linkText: p('dotfiles/config/app') });
 
     const again = runCli(['apply', 'layout.yaml'], { cwd: d });
-    expect(again).toEqual({ code: 0, stdout: 'No changes: 5 links already in place, as layout.yaml says\n', stderr: '' });
+    expect(again).toEqual({ code: 0, stdout: 'No changes: the disk already matches layout.yaml (5 entries)\n', stderr: '' });
 
     const sw = runCli(['apply', 'layout.yaml', '--var', 'app=1.0'], { cwd: d });
     expect(sw.stderr).toBe('');
@@ -445,7 +456,7 @@ describe('the bundled example', () => {
     expect(switched).toEqual({ ...s, 'tools/app': { kind: 'symlink', linkText: p('tools/app-1.0') } });
 
     const last = runCli(['apply', 'layout.yaml', '--var', 'app=1.0'], { cwd: d });
-    expect(last).toEqual({ code: 0, stdout: 'No changes: 5 links already in place, as layout.yaml says\n', stderr: '' });
+    expect(last).toEqual({ code: 0, stdout: 'No changes: the disk already matches layout.yaml (5 entries)\n', stderr: '' });
     expect(snapshot(d)).toEqual(switched);
     expect(snapshot(demo)).toEqual(repoBefore);
   });

@@ -714,6 +714,20 @@ describe('ordering', () => {
     ]);
     expect(plan.summary).toEqual({ create: 1, retarget: 1, remove: 2, backup: 0, adopt: 0, unchanged: 2, conflict: 1 });
   });
+  it('a target reached through a link the plan removes is a conflict, not a link left dangling', () => {
+    const root = tempDir();
+    writeTree(root, BASE);
+    fs.symlinkSync(`${root}/t`, `${root}/old`);
+    const plan = planFor(root, [
+      { path: 'old', state: 'absent' },
+      { path: 'x', target: 'old/file.txt' },
+    ]);
+    expect(plan.actions.map((a) => [a.kind, path.basename(a.path)])).toEqual([
+      ['remove', 'old'],
+      ['conflict', 'x'],
+    ]);
+    expect(actionAt(plan, `${root}/x`).reason).toBe(`its target ${root}/old/file.txt is reached through ${root}/old, a link this plan removes`);
+  });
 });
 
 describe('a target that is another link of the same manifest (chain)', () => {

@@ -85,17 +85,17 @@ export function undoStep(s: Step, driver: Driver): void {
   }
 }
 
-export function describeStep(s: Step): string {
+export function describeStep(s: Step, show: (p: string) => string = (p) => p): string {
   switch (s.op) {
     case 'mkdir':
-      return `create folder ${s.path}`;
+      return `create folder ${show(s.path)}`;
     case 'move':
-      return `move ${s.from} to ${s.to}`;
+      return `move ${show(s.from)} to ${show(s.to)}`;
     case 'link':
-      return `create ${s.link.type} ${s.path} -> ${s.link.linkText}`;
+      return `create ${s.link.type} ${show(s.path)} -> ${s.link.linkText}`;
     case 'replace-link':
-      return `retarget ${s.path} -> ${s.link.linkText}`;
+      return `retarget ${show(s.path)} -> ${s.link.linkText}`;
     case 'unlink':
-      return `remove link ${s.path}`;
+      return `remove link ${show(s.path)}`;
   }
 }

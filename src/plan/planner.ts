@@ -149,6 +149,14 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   // links this plan removes: a folder may be made in their place
   const removed = new Set<string>();
   for (const d of desired) if (d.state === 'absent' && removes(d, entryAt(d.path))) removed.add(key(d.path));
+  /** The link this plan removes that `p` would be reached through, if any. */
+  const removedOnTheWay = (p: AbsPath): AbsPath | undefined => {
+    if (removed.size === 0) return undefined;
+    for (let a = p; ; a = parentOf(a, platform)) {
+      if (removed.has(key(a))) return a;
+      if (parentOf(a, platform) === a) return undefined;
+    }
+  };
   const willCreate = new Set<string>();
 
   /** Missing folders above `p`, outermost first, or why none can be made. */
@@ -223,6 +231,11 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       continue;
     }
     const effTarget = effectiveTarget(dt.target, index, platform);
+    const through = removedOnTheWay(effTarget);
+    if (through !== undefined) {
+      actions.push(conflict(`its target ${dt.target} is reached through ${through}, a link this plan removes`, 'point the link at the real folder, or keep the other link'));
+      continue;
+    }
     const t = targetAt(effTarget);
     const adopting = inTheWay(before) && d.onConflict === 'adopt' && t.kind === 'absent';
     if (adopting && before.kind === 'special') {
