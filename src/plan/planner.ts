@@ -144,7 +144,10 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
 
   /** An absent entry removes the link at its path when it names no target, or the link leads there. */
   const removes = (d: Desired, e: Entry): boolean =>
-    isLink(e) && (d.target === null || key(resolveLinkText(d.path, e.linkText, platform)) === key(d.target));
+    isLink(e) &&
+    (d.prune !== undefined
+      ? e.kind === d.prune.type && sameText(e.linkText, d.prune.linkText)
+      : d.target === null || key(resolveLinkText(d.path, e.linkText, platform)) === key(d.target));
 
   // links this plan removes: a folder may be made in their place
   const removed = new Set<string>();
@@ -193,12 +196,37 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
   };
 
+  /** A link linkplan made earlier and the manifest dropped: removed only while it is still that link. */
+  const planPrune = (d: Desired, made: { type: LinkType; linkText: string }, before: Entry): Action => {
+    const base = { path: d.path, source: d.source, before, notes: [] as string[] };
+    if (before.kind === 'absent') return { ...base, kind: 'noop', reason: 'prune: already gone', after: before };
+    if (isLink(before) && before.kind === made.type && sameText(before.linkText, made.linkText)) {
+      return { ...base, kind: 'remove', reason: `prune: linkplan made this ${made.type} and the manifest no longer declares it`, after: ABSENT };
+    }
+    if (made.type === 'hardlink' && before.kind === 'file' && before.nlink > 1 && d.target !== null) {
+      const t = targetAt(d.target);
+      if (t.kind === 'file' && t.fileId === before.fileId) {
+        return { ...base, kind: 'remove', reason: 'prune: linkplan made this hard link and the manifest no longer declares it', after: ABSENT, removeTarget: d.target };
+      }
+    }
+    return {
+      ...base,
+      kind: 'noop',
+      reason: `prune: left alone; linkplan made a ${made.type} to ${made.linkText} here, and it is now ${describeEntry(before)}`,
+      after: before,
+    };
+  };
+
   const actions: Action[] = [];
   for (const d of desired) {
     const before = entryAt(d.path);
     const base = { path: d.path, source: d.source, before, notes: [] as string[] };
     const conflict = (problem: string, hint: string): Action => ({ ...base, kind: 'conflict', reason: problem, hint, after: before });
 
+    if (d.prune !== undefined) {
+      actions.push(planPrune(d, d.prune, before));
+      continue;
+    }
     if (d.state === 'absent') {
       if (before.kind === 'absent') {
         actions.push({ ...base, kind: 'noop', reason: 'already absent', after: before });

@@ -31,6 +31,11 @@ export interface Desired {
   createParents: boolean;
   /** The manifest allows a link inside its own target (a deliberate recursion). */
   allowCycle: boolean;
+  /**
+   * Set on entries made by `--prune` for a link linkplan created earlier that the manifest no
+   * longer declares: the link it made then. Removed only while it is still exactly that link.
+   */
+  prune?: { type: LinkType; linkText: string };
   source: Source;
 }
 
