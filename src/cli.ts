@@ -10,6 +10,13 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { applyPlan, preflight, type ApplyHooks } from './apply/applier.js';
 import { confirm } from './apply/confirm.js';
+import { PRUNE_WHERE, pruneEntries } from './apply/prune.js';
+import { Records, type OwnedLink } from './apply/records.js';
+import { recover } from './apply/recover.js';
+import { refuseIfUnfinished, stateDirFor, withLock, type StateOptions } from './apply/state.js';
+import { FileJournal, journalPath } from './apply/wal.js';
+import { CrashingDriver, parseCrashPoint } from './drivers/crash.js';
+import { backupsCommand } from './apply/backups-cli.js';
 import { describeStep, stepsFor } from './apply/steps.js';
 import type { Driver } from './drivers/driver.js';
 import { DryRunDriver, ReadOnlyDriver } from './drivers/decorators.js';
@@ -25,7 +32,7 @@ import { renderAction, renderPlan, summaryLine } from './plan/render.js';
 import type { Plan } from './plan/types.js';
 import { VERSION } from './version.js';
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   color: boolean;
@@ -50,10 +57,11 @@ interface Prepared {
   base: string;
 }
 
-function planFromManifest(file: string, driver: Driver, vars: Record<string, string>): Promise<Prepared> {
+function planFromManifest(file: string, driver: Driver, vars: Record<string, string>, opts: { owned?: ReadonlyMap<string, OwnedLink> } = {}): Promise<Prepared> {
   const loaded = loadManifest(file, { driver, vars });
   const platform = currentPlatform();
-  const plan = computePlan(loaded.desired, observe(loaded.desired, driver, platform), { manifest: { path: loaded.file, digest: loaded.digest } });
+  const desired = opts.owned === undefined ? loaded.desired : [...loaded.desired, ...pruneEntries(loaded.desired, opts.owned, platform)];
+  const plan = computePlan(desired, observe(desired, driver, platform), { manifest: { path: loaded.file, digest: loaded.digest } });
   return annotateDiffs(plan, driver).then(() => ({ plan, base: loaded.dir }));
 }
 
@@ -107,11 +115,14 @@ function cmdValidate(file: string, opts: { var: Record<string, string> }, io: Io
 
 async function cmdPlan(
   file: string,
-  opts: { json?: boolean; out?: string; detailedExitcode?: boolean; verbose?: boolean; var: Record<string, string> },
+  opts: StateOptions & { json?: boolean; out?: string; detailedExitcode?: boolean; verbose?: boolean; prune?: boolean; var: Record<string, string> },
   io: Io,
 ): Promise<number> {
   const driver = new ReadOnlyDriver(createDriver());
-  const { plan, base } = await planFromManifest(file, driver, opts.var);
+  const stateDir = stateDirFor(path.resolve(file), opts);
+  refuseIfUnfinished(stateDir, file);
+  const owned = opts.prune === true ? Records.load(stateDir, path.resolve(file)).owned() : undefined;
+  const { plan, base } = await planFromManifest(file, driver, opts.var, owned === undefined ? {} : { owned });
   const json = JSON.stringify(plan, null, 2) + '\n';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
@@ -165,16 +176,41 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
   };
 }
 
-async function cmdApply(file: string, opts: { yes?: boolean; dryRun?: boolean; verbose?: boolean; var: Record<string, string> }, io: Io): Promise<number> {
+type ApplyOptions = StateOptions & { yes?: boolean; dryRun?: boolean; verbose?: boolean; prune?: boolean; var: Record<string, string> };
+
+async function cmdApply(file: string, opts: ApplyOptions, io: Io): Promise<number> {
   const real = createDriver();
   const saved = readSavedPlan(file);
-  if (saved !== undefined && Object.keys(opts.var).length > 0) {
-    throw new UsageError(`${file}: --var has no effect on a saved plan; its paths were fixed when it was made`, {
-      hint: 'pass --var to `linkplan plan ... --out` instead, or apply the manifest directly',
+  if (saved !== undefined && (Object.keys(opts.var).length > 0 || opts.prune === true)) {
+    throw new UsageError(`${file}: ${opts.prune === true ? '--prune' : '--var'} has no effect on a saved plan; its paths were fixed when it was made`, {
+      hint: 'pass it to `linkplan plan ... --out` instead, or apply the manifest directly',
     });
   }
+  const manifestPath = saved?.manifest.path ?? path.resolve(file);
+  const stateDir = stateDirFor(manifestPath, opts);
+  if (opts.dryRun === true) {
+    refuseIfUnfinished(stateDir, file);
+    return applyLocked(file, opts, io, { real, saved, stateDir, manifestPath });
+  }
+  return withLock(stateDir, { ...opts, command: `linkplan apply ${file}` }, () => {
+    refuseIfUnfinished(stateDir, file);
+    return applyLocked(file, opts, io, { real, saved, stateDir, manifestPath });
+  });
+}
+
+/** The part of apply that runs under the lock (or read-only, for --dry-run). */
+async function applyLocked(
+  file: string,
+  opts: ApplyOptions,
+  io: Io,
+  ctx: { real: Driver; saved: Plan | undefined; stateDir: string; manifestPath: string },
+): Promise<number> {
+  const { real, saved, stateDir, manifestPath } = ctx;
+  const records = Records.load(stateDir, manifestPath);
   const { plan, base } =
-    saved !== undefined ? { plan: saved, base: path.dirname(saved.manifest.path) } : await planFromManifest(file, new ReadOnlyDriver(real), opts.var);
+    saved !== undefined
+      ? { plan: saved, base: path.dirname(saved.manifest.path) }
+      : await planFromManifest(file, new ReadOnlyDriver(real), opts.var, opts.prune === true ? { owned: records.owned() } : {});
 
   if (plan.summary.conflict > 0) {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
@@ -183,6 +219,10 @@ async function cmdApply(file: string, opts: { yes?: boolean; dryRun?: boolean; v
   if (!hasChanges(plan)) {
     const n = plan.summary.unchanged;
     io.out(`No changes: the disk already matches ${displayPath(plan.manifest.path, { base: process.cwd() })} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
+    if (opts.dryRun !== true && plan.actions.some((a) => a.source.where === PRUNE_WHERE)) {
+      records.recordApplied(plan.actions);
+      records.save();
+    }
     return 0;
   }
   const risky = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'backup-and-link' || a.kind === 'adopt');
@@ -194,21 +234,61 @@ async function cmdApply(file: string, opts: { yes?: boolean; dryRun?: boolean; v
       throw new NotConfirmedError('apply cancelled; nothing was changed');
     }
   }
-  const dry = opts.dryRun === true ? new DryRunDriver(real) : undefined;
-  const driver = dry ?? real;
-  const progress = await progressHooks(io, plan, base, opts.dryRun === true);
-  await progress.run(async (hooks) => {
-    await applyPlan(plan, driver, { hooks });
-  });
-  if (dry !== undefined) {
+  if (opts.dryRun === true) {
+    const dry = new DryRunDriver(real);
+    const progress = await progressHooks(io, plan, base, true);
+    await progress.run(async (hooks) => {
+      await applyPlan(plan, dry, { hooks });
+    });
     const steps = plan.actions.flatMap(stepsFor);
     io.out(`\nDry run: nothing was changed. ${steps.length} step${steps.length === 1 ? '' : 's'} would run:\n`);
     const show = (p: string): string => displayPath(p, { base, home: os.homedir() });
     for (const s of steps) io.out(`  ${describeStep(s, show)}\n`);
     return 0;
   }
+  const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
+  const driver = crash === undefined ? real : new CrashingDriver(real, crash);
+  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop') });
+  const progress = await progressHooks(io, plan, base, false);
+  await progress.run(async (hooks) => {
+    await applyPlan(plan, driver, { hooks, journal });
+  });
+  records.recordApplied(plan.actions);
+  records.save();
   io.out(`Applied: ${summaryLine(plan.summary)}\n`);
   return 0;
+}
+
+async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean }, io: Io): Promise<number> {
+  const saved = readSavedPlan(file);
+  const manifestPath = saved?.manifest.path ?? path.resolve(file);
+  const stateDir = stateDirFor(manifestPath, opts);
+  const journalFile = journalPath(stateDir);
+  if (!fs.existsSync(journalFile)) {
+    io.out(`Nothing to recover: no unfinished apply of ${file}\n`);
+    return 0;
+  }
+  return withLock(stateDir, { ...opts, command: `linkplan recover ${file}` }, () => {
+    const result = recover(journalFile, createDriver(), { forward: opts.forward === true });
+    if (result === undefined) {
+      io.out(`Nothing to recover: no unfinished apply of ${file}\n`);
+      return Promise.resolve(0);
+    }
+    const header = result.journal.header;
+    if (result.direction === 'forward' && header !== undefined) {
+      const records = Records.load(stateDir, manifestPath);
+      records.recordApplied(header.actions);
+      records.save();
+    }
+    const n = result.changed.length;
+    io.out(
+      result.direction === 'forward'
+        ? `Finished the interrupted apply: ran the ${n} step${n === 1 ? '' : 's'} it had left\n`
+        : `Rolled back the interrupted apply: undid ${n} step${n === 1 ? '' : 's'}; the disk is as it was before it\n`,
+    );
+    for (const c of result.changed) io.out(`  ${c}\n`);
+    return Promise.resolve(0);
+  });
 }
 
 function printError(e: unknown, io: Io): void {
@@ -240,6 +320,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run linkplan --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
+  const stateDirOption = (): Option =>
+    new Option('--state-dir <dir>', 'where linkplan keeps its journal, lock and records (default: $LINKPLAN_STATE_DIR, else the XDG state folder)');
+  const lockTimeoutOption = (): Option => new Option('--lock-timeout <seconds>', 'how long to wait for another apply of the same manifest').default('30');
   const varOption = (): Option => new Option('--var <name=value>', 'set a manifest variable (repeatable)').argParser(collectVar).default({}, '');
 
   program
@@ -258,6 +341,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--out <file>', 'also save the plan as JSON, for `linkplan apply FILE`')
     .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when changes are pending, 1 on error')
     .option('-v, --verbose', 'also list the links that are already right')
+    .option('--prune', 'also remove links linkplan made earlier that the manifest no longer declares')
+    .addOption(stateDirOption())
     .addOption(varOption())
     .action(async (file: string, opts: Parameters<typeof cmdPlan>[1]) => {
       code = await cmdPlan(file, opts, io);
@@ -269,10 +354,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-y, --yes', 'do not ask before removing or moving anything')
     .option('-n, --dry-run', 'check everything and show the steps, but change nothing')
     .option('-v, --verbose', 'also list the links that are already right')
+    .option('--prune', 'also remove links linkplan made earlier that the manifest no longer declares')
+    .addOption(stateDirOption())
+    .addOption(lockTimeoutOption())
     .addOption(varOption())
     .action(async (file: string, opts: Parameters<typeof cmdApply>[1]) => {
       code = await cmdApply(file, opts, io);
     });
+  program
+    .command('recover')
+    .description('roll back an apply that was interrupted (or finish it with --forward)')
+    .argument('<manifest-or-plan>', 'the manifest (or saved plan) the interrupted apply was of')
+    .option('--forward', 'finish the interrupted apply instead of rolling it back')
+    .addOption(stateDirOption())
+    .addOption(lockTimeoutOption())
+    .action(async (file: string, opts: Parameters<typeof cmdRecover>[1]) => {
+      code = await cmdRecover(file, opts, io);
+    });
+  backupsCommand(program, { io, stateDirOption, lockTimeoutOption, setCode: (c) => (code = c) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

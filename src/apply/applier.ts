@@ -12,7 +12,7 @@ import { parentOf, pathKey, type AbsPath } from '../paths.js';
 import { describeEntry } from '../plan/planner.js';
 import type { Action, Entry, Plan, TargetInfo } from '../plan/types.js';
 import { MemoryJournal, type Journal } from './journal.js';
-import { describeStep, runStep, stepsFor, undoStep } from './steps.js';
+import { describeStep, runStep, stepsFor, undoStep, type Step } from './steps.js';
 
 export function sameEntry(a: Entry, b: Entry): boolean {
   if (a.kind !== b.kind) return false;
@@ -101,29 +101,47 @@ export interface ApplyResult {
   steps: number;
 }
 
+/** Steps whose intent is made durable with one fsync: thousands of links stay fast. */
+export const JOURNAL_BATCH_STEPS = 256;
+
 export async function applyPlan(plan: Plan, driver: Driver, opts: { journal?: Journal; hooks?: ApplyHooks } = {}): Promise<ApplyResult> {
   preflight(plan, driver);
   const journal = opts.journal ?? new MemoryJournal();
   const todo = plan.actions.filter((a) => a.kind !== 'noop');
-  let steps = 0;
+  // every step of the apply, numbered; each action knows the range of its steps
+  const all: Step[] = [];
+  const ranges = todo.map((a) => {
+    const first = all.length;
+    all.push(...stepsFor(a));
+    return { a, first, end: all.length };
+  });
+  journal.start(all);
+  const completed: number[] = [];
   let current: Action | undefined;
+  let begunUpTo = 0;
   try {
-    for (const [i, a] of todo.entries()) {
+    for (const [i, { a, first, end }] of ranges.entries()) {
       current = a;
+      if (end > begunUpTo) {
+        // record the intent of the next batch of whole actions before running any of it
+        let stop = end;
+        for (let j = i + 1; j < ranges.length && (ranges[j]?.end ?? 0) - first <= JOURNAL_BATCH_STEPS; j++) stop = ranges[j]?.end ?? stop;
+        journal.begin(Array.from({ length: stop - begunUpTo }, (_, k) => begunUpTo + k));
+        begunUpTo = stop;
+      }
       const now = driver.observe(a.path);
       if (!sameEntry(now, a.before)) throw new StalePlanError([{ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) }]);
-      for (const step of stepsFor(a)) {
-        const seq = journal.begin(step);
-        runStep(step, driver);
+      for (let seq = first; seq < end; seq++) {
+        runStep(all[seq] as Step, driver);
         journal.done(seq);
-        steps++;
+        completed.push(seq);
       }
       await opts.hooks?.onAction?.(a, i + 1, todo.length);
     }
   } catch (e) {
-    const completed = journal.completed().reverse();
     const failures: string[] = [];
-    for (const { seq, step } of completed) {
+    for (const seq of completed.reverse()) {
+      const step = all[seq] as Step;
       try {
         undoStep(step, driver);
         journal.undone(seq);
@@ -151,5 +169,5 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: { journal?: Jo
     });
   }
   journal.close('committed');
-  return { actions: todo.length, steps };
+  return { actions: todo.length, steps: all.length };
 }

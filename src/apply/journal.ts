@@ -1,44 +1,53 @@
 /**
- * The step log of one apply: before each step its intent is recorded, after it its completion,
- * so that on a failure exactly the completed steps are undone, in reverse. `MemoryJournal`
- * keeps it in memory for the life of the process; the interface is the one a durable
- * write-ahead journal on disk implements too.
+ * The step log of one apply. The applier first hands it the whole list of steps, then, before
+ * each batch of steps runs, records the intent to run them (durably, for a journal on disk),
+ * after each step its completion, during a rollback each undo, and at the end the outcome.
+ * `MemoryJournal` keeps it in memory; `FileJournal` (wal.ts) is the write-ahead journal on disk
+ * that `linkplan recover` reads back after a crash.
  */
 import type { Step } from './steps.js';
 
+export type JournalOutcome = 'committed' | 'rolled-back' | 'rollback-failed' | 'recovered' | 'completed-forward';
+
 export interface Journal {
-  /** Records that `step` is about to run; returns its sequence number. */
-  begin(step: Step): number;
-  /** Records that step `seq` completed. */
+  /** The apply's whole list of steps; a step's sequence number is its index here. */
+  start(steps: readonly Step[]): void;
+  /** Records the intent to run these steps; durable on return. */
+  begin(seqs: readonly number[]): void;
   done(seq: number): void;
-  /** Records that step `seq` was undone during rollback. */
   undone(seq: number): void;
-  /** The completed steps not yet undone, oldest first. */
-  completed(): { seq: number; step: Step }[];
-  /** The apply finished (committed or fully rolled back). */
-  close(outcome: 'committed' | 'rolled-back' | 'rollback-failed'): void;
+  close(outcome: JournalOutcome): void;
 }
 
 export class MemoryJournal implements Journal {
-  private readonly steps: { step: Step; state: 'begun' | 'done' | 'undone' }[] = [];
-  outcome: 'committed' | 'rolled-back' | 'rollback-failed' | undefined;
+  private steps: readonly Step[] = [];
+  private readonly state = new Map<number, 'begun' | 'done' | 'undone'>();
+  outcome: JournalOutcome | undefined;
 
-  begin(step: Step): number {
-    this.steps.push({ step, state: 'begun' });
-    return this.steps.length - 1;
+  start(steps: readonly Step[]): void {
+    this.steps = steps;
+  }
+  begin(seqs: readonly number[]): void {
+    for (const s of seqs) this.state.set(s, 'begun');
   }
   done(seq: number): void {
-    const s = this.steps[seq];
-    if (s !== undefined) s.state = 'done';
+    this.state.set(seq, 'done');
   }
   undone(seq: number): void {
-    const s = this.steps[seq];
-    if (s !== undefined) s.state = 'undone';
+    this.state.set(seq, 'undone');
   }
+  /** The completed steps not undone, oldest first. */
   completed(): { seq: number; step: Step }[] {
-    return this.steps.flatMap((s, seq) => (s.state === 'done' ? [{ seq, step: s.step }] : []));
+    return [...this.state]
+      .filter(([, st]) => st === 'done')
+      .map(([seq]) => seq)
+      .sort((a, b) => a - b)
+      .flatMap((seq) => {
+        const step = this.steps[seq];
+        return step === undefined ? [] : [{ seq, step }];
+      });
   }
-  close(outcome: 'committed' | 'rolled-back' | 'rollback-failed'): void {
+  close(outcome: JournalOutcome): void {
     this.outcome = outcome;
   }
 }

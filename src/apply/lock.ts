@@ -107,3 +107,9 @@ export function acquireLock(dir: string, opts: { timeoutMs: number; command: str
     delay = Math.min(delay * 2, 250);
   }
 }
+
+/** The live process holding the lock in `dir`, if any. */
+export function liveLockHolder(dir: string): LockHolder | undefined {
+  const h = readHolder(path.join(dir, 'lock'));
+  return h !== undefined && (h.host !== os.hostname() || alive(h.pid)) ? h : undefined;
+}

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AbsPath } from '../paths.js';
 import type { Action, LinkSpec } from '../plan/types.js';
+import { PRUNE_WHERE } from './prune.js';
 
 export interface OwnedLink extends LinkSpec {
   at: string;
@@ -73,7 +74,8 @@ export class Records {
   recordApplied(actions: readonly Action[], now: Date = new Date()): void {
     const at = now.toISOString();
     for (const a of actions) {
-      if (a.kind === 'remove') delete this.data.owned[a.path];
+      // removed, or found no longer to be the link linkplan made: not linkplan's any more
+      if (a.kind === 'remove' || (a.kind === 'noop' && a.source.where === PRUNE_WHERE)) delete this.data.owned[a.path];
       if (a.link !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
         this.data.owned[a.path] = { ...a.link, at };
       }

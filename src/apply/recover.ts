@@ -82,8 +82,13 @@ export interface RecoverResult {
 export function recover(journalFile: string, driver: Driver, opts: { forward: boolean }): RecoverResult | undefined {
   const rec = readJournal(journalFile);
   if (rec === undefined || rec.closed !== undefined) return undefined;
+  const journal = FileJournal.reopen(journalFile);
+  if (rec.header === undefined) {
+    // killed before the header was durable: no step can have run
+    journal.close('recovered');
+    return { direction: opts.forward ? 'forward' : 'backward', changed: [], journal: rec };
+  }
   const steps = rec.header.steps;
-  const journal = FileJournal.reopen(journalFile, steps);
   for (const s of steps) if (s.op === 'replace-link') removeRetargetLeftovers(s.path);
   const changed: string[] = [];
   if (!opts.forward) {

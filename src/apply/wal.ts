@@ -3,7 +3,7 @@
  * state directory. The first line names the format and version and lists every step of the
  * apply with its inverse implied by its op (see steps.ts). Before a batch of steps runs, a
  * `begin` record for the batch is written and fsynced; after each step a `done` record is
- * written (fsynced with the next batch or at the end), during rollback `undone` records, and a
+ * written at once (fsynced with the next batch or at the end), during rollback `undone` records, and a
  * `close` record at the end, after which the file is moved to `journal.last.jsonl`.
  * A file without a close record is an unfinished apply: `linkplan recover` reads it back.
  * A torn last line (a crash mid-write) is ignored when reading.
@@ -12,12 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LinkplanError } from '../errors.js';
+import type { Action } from '../plan/types.js';
+import type { Journal, JournalOutcome } from './journal.js';
 import type { Step } from './steps.js';
 
 export const JOURNAL_FORMAT = 'linkplan-journal';
 export const JOURNAL_VERSION = 1;
-
-export type JournalOutcome = 'committed' | 'rolled-back' | 'rollback-failed' | 'recovered' | 'completed-forward';
 
 export interface JournalHeader {
   format: typeof JOURNAL_FORMAT;
@@ -26,7 +26,8 @@ export interface JournalHeader {
   host: string;
   started: string;
   manifest: string;
-  planDigest: string;
+  /** The actions being applied (noops left out), for the records a finished apply updates. */
+  actions: Action[];
   steps: Step[];
 }
 
@@ -37,22 +38,22 @@ export function journalPath(stateDir: string): string {
 }
 
 /** Writes the journal of one apply. */
-export class FileJournal {
+export class FileJournal implements Journal {
   private fd: number;
   private pending: string[] = [];
-  private readonly doneSet = new Set<number>();
-  private readonly undoneSet = new Set<number>();
   readonly file: string;
-  readonly steps: readonly Step[];
 
-  private constructor(file: string, fd: number, steps: readonly Step[]) {
+  private constructor(
+    file: string,
+    fd: number,
+    private readonly meta: { manifest: string; actions: readonly Action[] } | undefined,
+  ) {
     this.file = file;
     this.fd = fd;
-    this.steps = steps;
   }
 
-  /** Starts a journal; refuses if an unfinished one is there. The header is durable on return. */
-  static create(stateDir: string, meta: { manifest: string; planDigest: string; steps: readonly Step[] }): FileJournal {
+  /** Claims the journal file; refuses if an unfinished one is there. */
+  static create(stateDir: string, meta: { manifest: string; actions: readonly Action[] }): FileJournal {
     const file = journalPath(stateDir);
     let fd: number;
     try {
@@ -60,26 +61,12 @@ export class FileJournal {
     } catch (e) {
       throw new JournalError(`${file}: an unfinished apply left this journal`, { hint: 'run `linkplan recover MANIFEST` to roll it back (or --forward to finish it)', cause: e });
     }
-    const header: JournalHeader = {
-      format: JOURNAL_FORMAT,
-      version: JOURNAL_VERSION,
-      pid: process.pid,
-      host: os.hostname(),
-      started: new Date().toISOString(),
-      manifest: meta.manifest,
-      planDigest: meta.planDigest,
-      steps: [...meta.steps],
-    };
-    const j = new FileJournal(file, fd, meta.steps);
-    j.pending.push(JSON.stringify(header));
-    j.sync();
-    syncDir(stateDir);
-    return j;
+    return new FileJournal(file, fd, meta);
   }
 
   /** Opens an existing journal for appending (recovery). */
-  static reopen(file: string, steps: readonly Step[]): FileJournal {
-    return new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), steps);
+  static reopen(file: string): FileJournal {
+    return new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined);
   }
 
   private sync(): void {
@@ -89,26 +76,40 @@ export class FileJournal {
     fs.fsyncSync(this.fd);
   }
 
-  /** Records the intent to run these steps; durable on return. */
+  /** Writes the header with every step; durable on return. */
+  start(steps: readonly Step[]): void {
+    if (this.meta === undefined) return;
+    const header: JournalHeader = {
+      format: JOURNAL_FORMAT,
+      version: JOURNAL_VERSION,
+      pid: process.pid,
+      host: os.hostname(),
+      started: new Date().toISOString(),
+      manifest: this.meta.manifest,
+      actions: [...this.meta.actions],
+      steps: [...steps],
+    };
+    this.pending.push(JSON.stringify(header));
+    this.sync();
+    syncDir(path.dirname(this.file));
+  }
+
   begin(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
-    this.pending.push(JSON.stringify({ begin: seqs }));
+    const first = seqs[0] ?? 0;
+    const contiguous = seqs.every((s, i) => s === first + i);
+    this.pending.push(JSON.stringify(contiguous && seqs.length > 1 ? { begin: [first, first + seqs.length - 1], range: true } : { begin: seqs }));
     this.sync();
   }
 
+  /** Written at once (a process killed right after still leaves it); made durable with the next batch. */
   done(seq: number): void {
-    this.doneSet.add(seq);
-    this.pending.push(JSON.stringify({ done: seq }));
+    fs.writeSync(this.fd, JSON.stringify({ done: seq }) + '\n');
   }
 
   undone(seq: number): void {
-    this.undoneSet.add(seq);
     this.pending.push(JSON.stringify({ undone: seq }));
     this.sync();
-  }
-
-  completed(): number[] {
-    return [...this.doneSet].filter((s) => !this.undoneSet.has(s)).sort((a, b) => a - b);
   }
 
   /** Ends the journal and moves it aside as journal.last.jsonl. */
@@ -135,7 +136,8 @@ function syncDir(dir: string): void {
 }
 
 export interface JournalRecord {
-  header: JournalHeader;
+  /** Undefined when the apply was killed before its header was written: nothing ran. */
+  header: JournalHeader | undefined;
   begun: Set<number>;
   done: Set<number>;
   undone: Set<number>;
@@ -160,6 +162,7 @@ export function readJournal(file: string): JournalRecord | undefined {
       throw new JournalError(`${file}:${i + 1}: not a journal line`, { hint: 'the journal is damaged; inspect it by hand', cause: e });
     }
   }
+  if (parsed.length === 0) return { header: undefined, begun: new Set(), done: new Set(), undone: new Set(), closed: undefined };
   const header = parsed[0] as Partial<JournalHeader> | undefined;
   if (header?.format !== JOURNAL_FORMAT) throw new JournalError(`${file}: not a linkplan journal`, { hint: 'move the file away if it is not linkplan\'s' });
   if (header.version !== JOURNAL_VERSION) {
@@ -169,7 +172,11 @@ export function readJournal(file: string): JournalRecord | undefined {
   }
   const rec: JournalRecord = { header: header as JournalHeader, begun: new Set(), done: new Set(), undone: new Set(), closed: undefined };
   for (const r of parsed.slice(1) as Record<string, unknown>[]) {
-    if (Array.isArray(r['begin'])) for (const s of r['begin'] as number[]) rec.begun.add(s);
+    if (Array.isArray(r['begin'])) {
+      const b = r['begin'] as number[];
+      if (r['range'] === true) for (let s = b[0] ?? 0; s <= (b[1] ?? -1); s++) rec.begun.add(s);
+      else for (const s of b) rec.begun.add(s);
+    }
     if (typeof r['done'] === 'number') rec.done.add(r['done']);
     if (typeof r['undone'] === 'number') rec.undone.add(r['undone']);
     if (typeof r['close'] === 'string') rec.closed = r['close'] as JournalOutcome;

@@ -3,6 +3,8 @@
  * terminal attached, and returns its exit code and output.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,8 +17,12 @@ export interface CliResult {
   stderr: string;
 }
 
+// every CLI run in the tests keeps its journal, lock and records in a temporary folder, never
+// in the real state folder of the machine
+const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-state-'));
+
 export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: STATE_DIR, ...opts.env };
   delete env['FORCE_COLOR'];
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO,

@@ -1,0 +1,32 @@
+/**
+ * `--prune`: for every link linkplan created for a manifest (its records) that the manifest no
+ * longer declares, an entry asking to remove it, but only while it is still exactly the link
+ * linkplan made (home-manager's rule). The planner reports the others left alone.
+ */
+import { pathKey, type AbsPath, type Platform } from '../paths.js';
+import type { Desired } from '../plan/types.js';
+import type { OwnedLink } from './records.js';
+
+/** The `where` of entries that come from the records, not from the manifest. */
+export const PRUNE_WHERE = 'prune';
+
+export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<string, OwnedLink>, platform: Platform): Desired[] {
+  const declared = new Set(desired.map((d) => pathKey(d.path, platform)));
+  const out: Desired[] = [];
+  for (const [p, link] of owned) {
+    if (declared.has(pathKey(p, platform))) continue;
+    out.push({
+      path: p as AbsPath,
+      state: 'absent',
+      target: link.target,
+      type: link.type,
+      relative: false,
+      onConflict: 'refuse',
+      createParents: false,
+      allowCycle: false,
+      prune: { type: link.type, linkText: link.linkText },
+      source: { where: PRUNE_WHERE },
+    });
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
