@@ -323,7 +323,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const stateDirOption = (): Option =>
     new Option('--state-dir <dir>', 'where linkplan keeps its journal, lock and records (default: $LINKPLAN_STATE_DIR, else the XDG state folder)');
   const lockTimeoutOption = (): Option => new Option('--lock-timeout <seconds>', 'how long to wait for another apply of the same manifest').default('30');
-  const varOption = (): Option => new Option('--var <name=value>', 'set a manifest variable (repeatable)').argParser(collectVar).default({}, '');
+  const varOption = (): Option => new Option('--var <name=value>', 'set a manifest variable (repeatable)').argParser(collectVar).default({}, 'none');
 
   program
     .command('validate')
