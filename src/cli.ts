@@ -10,17 +10,17 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { applyPlan, preflight, type ApplyHooks } from './apply/applier.js';
 import { confirm } from './apply/confirm.js';
-import { PRUNE_WHERE, pruneEntries } from './apply/prune.js';
+import { leftAloneLines, PRUNE_WHERE, pruneEntries } from './apply/prune.js';
 import { Records, type OwnedLink } from './apply/records.js';
 import { recover } from './apply/recover.js';
 import { refuseIfUnfinished, stateDirFor, withLock, type StateOptions } from './apply/state.js';
-import { FileJournal, journalPath } from './apply/wal.js';
+import { FileJournal, journalPath, readJournal } from './apply/wal.js';
 import { CrashingDriver, parseCrashPoint } from './drivers/crash.js';
 import { backupsCommand } from './apply/backups-cli.js';
 import { describeStep, stepsFor } from './apply/steps.js';
 import type { Driver } from './drivers/driver.js';
 import { DryRunDriver, ReadOnlyDriver } from './drivers/decorators.js';
-import { createDriver } from './drivers/select.js';
+import { createDriver, driverFor } from './drivers/select.js';
 import { ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
 import { validatePlan } from './generated/validators.js';
 import { currentPlatform, displayPath } from './paths.js';
@@ -42,7 +42,7 @@ export interface Io {
 
 function wantsColor(stream: NodeJS.WriteStream): boolean {
   const noColor = process.env['NO_COLOR'];
-  return stream.isTTY && (noColor === undefined || noColor === '') && process.env['TERM'] !== 'dumb';
+  return stream.isTTY === true && (noColor === undefined || noColor === '') && process.env['TERM'] !== 'dumb';
 }
 
 function collectVar(value: string, prev: Record<string, string>): Record<string, string> {
@@ -55,14 +55,23 @@ interface Prepared {
   plan: Plan;
   /** The folder paths are shown relative to. */
   base: string;
+  /** The real driver for the plan's paths and volumes (used read-only while planning). */
+  driver: Driver;
 }
 
-function planFromManifest(file: string, driver: Driver, vars: Record<string, string>, opts: { owned?: ReadonlyMap<string, OwnedLink> } = {}): Promise<Prepared> {
-  const loaded = loadManifest(file, { driver, vars });
+/**
+ * Loads the manifest, builds the driver its volumes need (node:fs alone when it lists none),
+ * observes through that driver read-only and computes the plan.
+ */
+async function planFromManifest(file: string, vars: Record<string, string>, opts: { owned?: ReadonlyMap<string, OwnedLink> } = {}): Promise<Prepared> {
+  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars });
+  const real = await driverFor(loaded);
+  const driver = new ReadOnlyDriver(real);
   const platform = currentPlatform();
   const desired = opts.owned === undefined ? loaded.desired : [...loaded.desired, ...pruneEntries(loaded.desired, opts.owned, platform)];
   const plan = computePlan(desired, observe(desired, driver, platform), { manifest: { path: loaded.file, digest: loaded.digest } });
-  return annotateDiffs(plan, driver).then(() => ({ plan, base: loaded.dir }));
+  await annotateDiffs(plan, driver);
+  return { plan, base: loaded.dir, driver: real };
 }
 
 function writePlanFile(file: string, json: string): void {
@@ -118,11 +127,10 @@ async function cmdPlan(
   opts: StateOptions & { json?: boolean; out?: string; detailedExitcode?: boolean; verbose?: boolean; prune?: boolean; var: Record<string, string> },
   io: Io,
 ): Promise<number> {
-  const driver = new ReadOnlyDriver(createDriver());
   const stateDir = stateDirFor(path.resolve(file), opts);
   refuseIfUnfinished(stateDir, file);
   const owned = opts.prune === true ? Records.load(stateDir, path.resolve(file)).owned() : undefined;
-  const { plan, base } = await planFromManifest(file, driver, opts.var, owned === undefined ? {} : { owned });
+  const { plan, base } = await planFromManifest(file, opts.var, owned === undefined ? {} : { owned });
   const json = JSON.stringify(plan, null, 2) + '\n';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
@@ -179,7 +187,6 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
 type ApplyOptions = StateOptions & { yes?: boolean; dryRun?: boolean; verbose?: boolean; prune?: boolean; var: Record<string, string> };
 
 async function cmdApply(file: string, opts: ApplyOptions, io: Io): Promise<number> {
-  const real = createDriver();
   const saved = readSavedPlan(file);
   if (saved !== undefined && (Object.keys(opts.var).length > 0 || opts.prune === true)) {
     throw new UsageError(`${file}: ${opts.prune === true ? '--prune' : '--var'} has no effect on a saved plan; its paths were fixed when it was made`, {
@@ -190,11 +197,11 @@ async function cmdApply(file: string, opts: ApplyOptions, io: Io): Promise<numbe
   const stateDir = stateDirFor(manifestPath, opts);
   if (opts.dryRun === true) {
     refuseIfUnfinished(stateDir, file);
-    return applyLocked(file, opts, io, { real, saved, stateDir, manifestPath });
+    return applyLocked(file, opts, io, { saved, stateDir, manifestPath });
   }
   return withLock(stateDir, { ...opts, command: `linkplan apply ${file}` }, () => {
     refuseIfUnfinished(stateDir, file);
-    return applyLocked(file, opts, io, { real, saved, stateDir, manifestPath });
+    return applyLocked(file, opts, io, { saved, stateDir, manifestPath });
   });
 }
 
@@ -203,21 +210,27 @@ async function applyLocked(
   file: string,
   opts: ApplyOptions,
   io: Io,
-  ctx: { real: Driver; saved: Plan | undefined; stateDir: string; manifestPath: string },
+  ctx: { saved: Plan | undefined; stateDir: string; manifestPath: string },
 ): Promise<number> {
-  const { real, saved, stateDir, manifestPath } = ctx;
+  const { saved, stateDir, manifestPath } = ctx;
   const records = Records.load(stateDir, manifestPath);
-  const { plan, base } =
+  // a saved plan is applied through the drivers of the volumes it was made with
+  const { plan, base, driver: real } =
     saved !== undefined
-      ? { plan: saved, base: path.dirname(saved.manifest.path) }
-      : await planFromManifest(file, new ReadOnlyDriver(real), opts.var, opts.prune === true ? { owned: records.owned() } : {});
+      ? { plan: saved, base: path.dirname(saved.manifest.path), driver: await driverFor(saved) }
+      : await planFromManifest(file, opts.var, opts.prune === true ? { owned: records.owned() } : {});
 
   if (plan.summary.conflict > 0) {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
     preflight(plan, real); // throws the ConflictError
   }
+  const showPath = (p: string): string => displayPath(p, { base, home: os.homedir() });
+  const reportLeftAlone = (): void => {
+    for (const l of leftAloneLines(plan.actions, showPath)) io.out(`${l}\n`);
+  };
   if (!hasChanges(plan)) {
     const n = plan.summary.unchanged;
+    reportLeftAlone();
     io.out(`No changes: the disk already matches ${displayPath(plan.manifest.path, { base: process.cwd() })} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
     if (opts.dryRun !== true && plan.actions.some((a) => a.source.where === PRUNE_WHERE)) {
       records.recordApplied(plan.actions);
@@ -248,13 +261,15 @@ async function applyLocked(
   }
   const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
   const driver = crash === undefined ? real : new CrashingDriver(real, crash);
-  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop') });
+  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes });
   const progress = await progressHooks(io, plan, base, false);
   await progress.run(async (hooks) => {
     await applyPlan(plan, driver, { hooks, journal });
   });
   records.recordApplied(plan.actions);
+  records.setVolumes(plan.volumes);
   records.save();
+  reportLeftAlone();
   io.out(`Applied: ${summaryLine(plan.summary)}\n`);
   return 0;
 }
@@ -268,17 +283,26 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
     io.out(`Nothing to recover: no unfinished apply of ${file}\n`);
     return 0;
   }
-  return withLock(stateDir, { ...opts, command: `linkplan recover ${file}` }, () => {
-    const result = recover(journalFile, createDriver(), { forward: opts.forward === true });
+  return withLock(stateDir, { ...opts, command: `linkplan recover ${file}` }, async () => {
+    // the journal names the NTFS volumes the apply wrote through: recover through the same drivers
+    const volumes = readJournal(journalFile)?.header?.volumes;
+    const real = await driverFor(volumes === undefined ? {} : { volumes });
+    const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
+    const driver = crash === undefined ? real : new CrashingDriver(real, crash);
+    const result = recover(journalFile, driver, { forward: opts.forward === true });
     if (result === undefined) {
       io.out(`Nothing to recover: no unfinished apply of ${file}\n`);
-      return Promise.resolve(0);
+      return 0;
     }
     const header = result.journal.header;
     if (result.direction === 'forward' && header !== undefined) {
       const records = Records.load(stateDir, manifestPath);
       records.recordApplied(header.actions);
       records.save();
+    }
+    if (header === undefined) {
+      io.out(`Nothing ran: the interrupted apply of ${file} stopped before its journal listed any step; the journal is cleared\n`);
+      return 0;
     }
     const n = result.changed.length;
     io.out(
@@ -287,7 +311,7 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
         : `Rolled back the interrupted apply: undid ${n} step${n === 1 ? '' : 's'}; the disk is as it was before it\n`,
     );
     for (const c of result.changed) io.out(`  ${c}\n`);
-    return Promise.resolve(0);
+    return 0;
   });
 }
 

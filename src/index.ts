@@ -14,3 +14,18 @@ export type { Driver, DirEntry } from './drivers/driver.js';
 export * from './plan/types.js';
 export * from './errors.js';
 export { toAbs, type AbsPath, type Platform } from './paths.js';
+export { createDriver, createDriverFor, driverFor, type CreateDriverOptions } from './drivers/select.js';
+export { VolumeRouter, type RoutedVolume, type VolumeRouterOptions } from './drivers/router.js';
+/** The REPARSE_DATA_BUFFER codec: decode, encode, tag names and constants. */
+export * as reparse from './drivers/ntfs/reparse.js';
+export {
+  decodeReparse,
+  encodeReparse,
+  encodeMountPoint,
+  encodeSymlink,
+  reparseTagName,
+  formatReparseTag,
+  ReparseDecodeError,
+  ReparseEncodeError,
+  type ReparsePoint,
+} from './drivers/ntfs/reparse.js';

@@ -105,8 +105,14 @@ export interface ApplyResult {
 export const JOURNAL_BATCH_STEPS = 256;
 
 export async function applyPlan(plan: Plan, driver: Driver, opts: { journal?: Journal; hooks?: ApplyHooks } = {}): Promise<ApplyResult> {
-  preflight(plan, driver);
   const journal = opts.journal ?? new MemoryJournal();
+  try {
+    preflight(plan, driver);
+  } catch (e) {
+    // nothing ran: the journal (claimed by the caller) must not be left for `recover` to find
+    journal.close('refused');
+    throw e;
+  }
   const todo = plan.actions.filter((a) => a.kind !== 'noop');
   // every step of the apply, numbered; each action knows the range of its steps
   const all: Step[] = [];
@@ -143,6 +149,9 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: { journal?: Jo
     for (const seq of completed.reverse()) {
       const step = all[seq] as Step;
       try {
+        // written ahead, like the steps: if it cannot be written, the step is left done (and
+        // reported), so the journal never says done about a step that was undone
+        journal.undoing(seq);
         undoStep(step, driver);
         journal.undone(seq);
       } catch (u) {

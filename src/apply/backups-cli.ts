@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command, Option } from 'commander';
-import { createDriver } from '../drivers/select.js';
+import { driverFor } from '../drivers/select.js';
+import type { Driver } from '../drivers/driver.js';
 import { LinkplanError, NotConfirmedError, UsageError } from '../errors.js';
-import { displayPath } from '../paths.js';
+import { displayPath, type AbsPath } from '../paths.js';
 import { confirm } from './confirm.js';
 import { Records, type BackupRecord } from './records.js';
 import { refuseIfUnfinished, stateDirFor, withLock, type StateOptions } from './state.js';
@@ -48,6 +49,14 @@ function list(file: string, opts: StateOptions, io: BackupsIo): number {
   return 0;
 }
 
+/** `base`, or `base.1`, `base.2`, ...: the first name where nothing is. */
+function freeName(driver: Driver, base: string): AbsPath {
+  for (let i = 0; ; i++) {
+    const p = (i === 0 ? base : `${base}.${i}`) as AbsPath;
+    if (driver.observe(p).kind === 'absent') return p;
+  }
+}
+
 function findBackup(records: Records, id: string): BackupRecord {
   const b = records.backups().find((r) => String(r.id) === id);
   if (b === undefined) throw new UsageError(`backup ${id}: no such backup`, { hint: 'list them with `linkplan backups list MANIFEST`' });
@@ -57,11 +66,12 @@ function findBackup(records: Records, id: string): BackupRecord {
 async function restore(file: string, id: string, opts: StateOptions, io: BackupsIo): Promise<number> {
   const manifestPath = manifestPathOf(file);
   const stateDir = stateDirFor(manifestPath, opts);
-  return withLock(stateDir, { ...opts, command: `linkplan backups restore ${file} ${id}` }, () => {
+  return withLock(stateDir, { ...opts, command: `linkplan backups restore ${file} ${id}` }, async () => {
     refuseIfUnfinished(stateDir, file);
     const records = Records.load(stateDir, manifestPath);
     const b = findBackup(records, id);
-    const driver = createDriver();
+    // through the drivers of the NTFS volumes the last apply wrote on, as apply did
+    const driver = await driverFor({ volumes: records.volumes() });
     const saved = driver.observe(b.movedTo);
     if (saved.kind === 'absent') throw new LinkplanError(`${b.movedTo}: the backup is gone`, { hint: 'nothing to restore; drop it with `linkplan backups prune`' });
     const now = driver.observe(b.path);
@@ -69,13 +79,16 @@ async function restore(file: string, id: string, opts: StateOptions, io: Backups
     if (now.kind !== 'absent' && !isLink) {
       throw new LinkplanError(`${b.path}: something that is not a link is there now`, { hint: 'move it away first; restore never overwrites anything' });
     }
-    if (isLink) driver.removeLink(b.path);
+    // the link steps aside under a free name first, so a failed move puts it back exactly
+    const aside = isLink ? freeName(driver, `${b.path}.linkplan-restoring`) : undefined;
+    if (aside !== undefined) driver.move(b.path, aside);
     try {
       driver.move(b.movedTo, b.path);
     } catch (e) {
-      if (isLink && (now.kind === 'symlink' || now.kind === 'junction')) driver.createLink(b.path, { type: now.kind, target: b.path, linkText: now.linkText });
+      if (aside !== undefined) driver.move(aside, b.path);
       throw e;
     }
+    if (aside !== undefined) driver.removeLink(aside);
     records.forgetBackup(b.id);
     records.forgetOwned(b.path);
     records.save();
@@ -89,6 +102,7 @@ async function prune(file: string, opts: StateOptions & { olderThan: string; yes
   const stateDir = stateDirFor(manifestPath, opts);
   const age = parseAge(opts.olderThan);
   return withLock(stateDir, { ...opts, command: `linkplan backups prune ${file}` }, async () => {
+    refuseIfUnfinished(stateDir, file);
     const records = Records.load(stateDir, manifestPath);
     const cutoff = Date.now() - age;
     const old = records.backups().filter((b) => Date.parse(b.at) < cutoff);

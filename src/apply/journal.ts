@@ -1,13 +1,15 @@
 /**
  * The step log of one apply. The applier first hands it the whole list of steps, then, before
  * each batch of steps runs, records the intent to run them (durably, for a journal on disk),
- * after each step its completion, during a rollback each undo, and at the end the outcome.
+ * after each step its completion, during a rollback the intent to undo each step (durably) and
+ * each undo, and at the end the outcome.
  * `MemoryJournal` keeps it in memory; `FileJournal` (wal.ts) is the write-ahead journal on disk
  * that `linkplan recover` reads back after a crash.
  */
 import type { Step } from './steps.js';
 
-export type JournalOutcome = 'committed' | 'rolled-back' | 'rollback-failed' | 'recovered' | 'completed-forward';
+/** How an apply ended; `refused`: its checks failed before the first step, nothing ran. */
+export type JournalOutcome = 'committed' | 'rolled-back' | 'rollback-failed' | 'refused' | 'recovered' | 'completed-forward';
 
 export interface Journal {
   /** The apply's whole list of steps; a step's sequence number is its index here. */
@@ -15,13 +17,15 @@ export interface Journal {
   /** Records the intent to run these steps; durable on return. */
   begin(seqs: readonly number[]): void;
   done(seq: number): void;
+  /** Records the intent to undo this done step; durable on return (a rollback is written ahead too). */
+  undoing(seq: number): void;
   undone(seq: number): void;
   close(outcome: JournalOutcome): void;
 }
 
 export class MemoryJournal implements Journal {
   private steps: readonly Step[] = [];
-  private readonly state = new Map<number, 'begun' | 'done' | 'undone'>();
+  private readonly state = new Map<number, 'begun' | 'done' | 'undoing' | 'undone'>();
   outcome: JournalOutcome | undefined;
 
   start(steps: readonly Step[]): void {
@@ -32,6 +36,9 @@ export class MemoryJournal implements Journal {
   }
   done(seq: number): void {
     this.state.set(seq, 'done');
+  }
+  undoing(seq: number): void {
+    this.state.set(seq, 'undoing');
   }
   undone(seq: number): void {
     this.state.set(seq, 'undone');

@@ -1,8 +1,10 @@
 /**
- * One apply or recover per state directory at a time. The lock is a file made with O_EXCL that
- * names its holder (pid, host, start time). A second process waits up to a timeout, then fails
- * naming the holder. A lock left by a dead process on this host is taken over safely: it is
- * renamed away first (only one contender can win that rename), then made afresh.
+ * One apply or recover per state directory at a time. The lock is a file naming its holder
+ * (pid, host, start time), written whole under a temporary name and hard-linked into place, so
+ * no one ever sees it half written. A second process waits up to a timeout, then fails naming
+ * the holder. A lock left by a dead process on this host is taken over safely: one contender at
+ * a time (under a short-lived second lock) checks it is still that stale lock and removes it,
+ * then every contender tries to make it afresh.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,14 +28,10 @@ export class LockError extends LinkplanError {
 
 function readHolder(file: string): LockHolder | undefined {
   try {
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    if (typeof data.pid === 'number' && typeof data.host === 'string') {
-      return { pid: data.pid, host: data.host, started: String(data.started ?? '?'), command: String(data.command ?? '?') };
-    }
+    return parseHolder(fs.readFileSync(file, 'utf8'));
   } catch {
-    // unreadable or half-written: treated as held by an unknown process until it is old
+    return undefined;
   }
-  return undefined;
 }
 
 function alive(pid: number): boolean {
@@ -54,52 +52,150 @@ export interface Lock {
   release(): void;
 }
 
-/** Half-written lock files older than this are considered abandoned. */
+/** Lock files that cannot be read and are older than this are considered abandoned. */
 const UNREADABLE_GRACE_MS = 10_000;
+
+let tmpCounter = 0;
+/** This host, as it appears in temporary names (a state folder may be shared between hosts). */
+const HOST_TAG = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+
+/**
+ * Makes `file` holding `text`, only if nothing is there: the text is written to a temporary
+ * file first and hard-linked into place, so no other process ever sees the file empty or half
+ * written. Where hard links are not available, falls back to O_EXCL and writing after.
+ * Returns false when `file` exists.
+ */
+function createWith(file: string, text: string): boolean {
+  const tmp = `${file}.tmp-${HOST_TAG}-${process.pid}-${++tmpCounter}`;
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  // no hard links on this filesystem
+  let fd2: number;
+  try {
+    fd2 = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    fs.writeSync(fd2, text);
+    fs.fsyncSync(fd2);
+  } finally {
+    fs.closeSync(fd2);
+  }
+  return true;
+}
+
+/** The lock file's text and identity, or undefined when there is none. */
+function readRaw(file: string): { text: string; ino: number; mtimeMs: number } | undefined {
+  try {
+    const st = fs.statSync(file);
+    return { text: fs.readFileSync(file, 'utf8'), ino: st.ino, mtimeMs: st.mtimeMs };
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const data = JSON.parse(text) as Partial<LockHolder>;
+    if (typeof data.pid === 'number' && typeof data.host === 'string') {
+      return { pid: data.pid, host: data.host, started: String(data.started ?? '?'), command: String(data.command ?? '?') };
+    }
+  } catch {
+    // unreadable: treated as held by an unknown process until it is old
+  }
+  return undefined;
+}
+
+function isStale(raw: { text: string; mtimeMs: number }, host: string): boolean {
+  const holder = parseHolder(raw.text);
+  return holder !== undefined ? holder.host === host && !alive(holder.pid) : Date.now() - raw.mtimeMs > UNREADABLE_GRACE_MS;
+}
+
+/**
+ * Removes the lock file `seen` if it is still exactly that stale lock. Takeovers are serialised
+ * by a second lock file (`lock.takeover`), so two processes that both found the same stale lock
+ * cannot both remove a lock: the second one would otherwise remove the fresh lock the first one
+ * made after its takeover, and two applies would run at once. Nobody else removes a stale lock
+ * (its holder is dead) and nobody can create a lock while it is there, so the check and the
+ * removal under the takeover lock are one step.
+ */
+function takeOver(file: string, seen: { text: string; ino: number }, me: LockHolder): void {
+  const guard = `${file}.takeover`;
+  if (!createWith(guard, JSON.stringify(me) + '\n')) {
+    // another process is taking over; a takeover lock whose holder died is cleared the same way
+    // (it is held only for a moment, so this is the double-failure case)
+    const g = readRaw(guard);
+    if (g !== undefined && isStale(g, me.host)) fs.rmSync(guard, { force: true });
+    else sleep(2);
+    return;
+  }
+  try {
+    const now = readRaw(file);
+    if (now !== undefined && now.ino === seen.ino && now.text === seen.text) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(guard, { force: true });
+  }
+}
+
+/** Removes the temporary lock files (`lock.tmp-HOST-PID-N`) of processes on this host that died making them. */
+function removeDeadTemporaries(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^lock(?:\.takeover)?\.tmp-(.+)-(\d+)-\d+$/.exec(n);
+    if (m !== null && m[1] === HOST_TAG && !alive(Number(m[2]))) fs.rmSync(path.join(dir, n), { force: true });
+  }
+}
 
 export function acquireLock(dir: string, opts: { timeoutMs: number; command: string }): Lock {
   const file = path.join(dir, 'lock');
   const me: LockHolder = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: opts.command };
+  const text = JSON.stringify(me) + '\n';
   const deadline = Date.now() + opts.timeoutMs;
   let delay = 20;
   for (;;) {
-    try {
-      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-      try {
-        fs.writeSync(fd, JSON.stringify(me) + '\n');
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+    if (createWith(file, text)) {
+      removeDeadTemporaries(dir);
       let released = false;
       return {
         file,
         release: () => {
           if (released) return;
           released = true;
-          const h = readHolder(file);
-          if (h !== undefined && h.pid === me.pid && h.host === me.host) fs.rmSync(file, { force: true });
+          if (readRaw(file)?.text === text) fs.rmSync(file, { force: true });
         },
       };
-    } catch (e) {
-      if (errnoCode(e) !== 'EEXIST') throw e;
     }
-    const holder = readHolder(file);
-    const stale =
-      holder !== undefined
-        ? holder.host === me.host && !alive(holder.pid)
-        : Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > UNREADABLE_GRACE_MS;
-    if (stale) {
-      // whoever renames the stale lock away wins the right to retry the O_EXCL create
-      try {
-        fs.renameSync(file, `${file}.stale-${process.pid}`);
-        fs.rmSync(`${file}.stale-${process.pid}`, { force: true });
-      } catch (e) {
-        if (errnoCode(e) !== 'ENOENT') throw e;
-      }
+    const raw = readRaw(file);
+    if (raw === undefined) continue; // released meanwhile: try again at once
+    if (isStale(raw, me.host)) {
+      takeOver(file, raw, me);
       continue;
     }
     if (Date.now() >= deadline) {
+      const holder = parseHolder(raw.text);
       const who = holder === undefined ? 'an unknown process' : `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.started})`;
       throw new LockError(`${file}: locked by ${who}`, holder, 'wait for it to finish, or raise --lock-timeout; if that process is gone, the lock is taken over automatically');
     }

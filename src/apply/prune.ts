@@ -4,7 +4,7 @@
  * linkplan made (home-manager's rule). The planner reports the others left alone.
  */
 import { pathKey, type AbsPath, type Platform } from '../paths.js';
-import type { Desired } from '../plan/types.js';
+import type { Action, Desired } from '../plan/types.js';
 import type { OwnedLink } from './records.js';
 
 /** The `where` of entries that come from the records, not from the manifest. */
@@ -29,4 +29,16 @@ export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<str
     });
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+const LEFT_ALONE = 'prune: left alone; ';
+
+/**
+ * One line per link that --prune left alone because it is no longer the link linkplan made (the
+ * user re-pointed or replaced it), for apply to report: the plan keeps them as unchanged entries.
+ */
+export function leftAloneLines(actions: readonly Action[], show: (p: string) => string): string[] {
+  return actions
+    .filter((a) => a.kind === 'noop' && a.source.where === PRUNE_WHERE && a.reason.startsWith(LEFT_ALONE))
+    .map((a) => `Left alone (not pruned): ${show(a.path)}: ${a.reason.slice(LEFT_ALONE.length)}`);
 }

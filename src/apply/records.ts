@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AbsPath } from '../paths.js';
-import type { Action, LinkSpec } from '../plan/types.js';
+import { LinkplanError, errnoCode } from '../errors.js';
+import type { Action, LinkSpec, Volume } from '../plan/types.js';
 import { PRUNE_WHERE } from './prune.js';
 
 export interface OwnedLink extends LinkSpec {
@@ -30,6 +31,8 @@ interface RecordsFile {
   manifest: string;
   owned: Record<string, OwnedLink>;
   backups: BackupRecord[];
+  /** The NTFS volumes (ntfs-3g) of the last apply, so `backups restore` writes through the same drivers. */
+  volumes?: Volume[];
 }
 
 function writeAtomic(file: string, data: string): void {
@@ -52,14 +55,35 @@ export class Records {
 
   static load(stateDir: string, manifest: string): Records {
     const file = path.join(stateDir, 'records.json');
-    let data: RecordsFile = { version: 1, manifest, owned: {}, backups: [] };
+    let text: string;
     try {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RecordsFile>;
-      if (parsed.version === 1) data = { version: 1, manifest, owned: parsed.owned ?? {}, backups: parsed.backups ?? [] };
-    } catch {
-      // no records yet
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return new Records(file, { version: 1, manifest, owned: {}, backups: [] }); // no records yet
+      throw new LinkplanError(`${file}: cannot read linkplan's records (${errnoCode(e) ?? String(e)})`, { hint: 'check the state directory\'s permissions', cause: e });
     }
-    return new Records(file, data);
+    let parsed: Partial<RecordsFile>;
+    try {
+      parsed = JSON.parse(text) as Partial<RecordsFile>;
+    } catch (e) {
+      throw new LinkplanError(`${file}: linkplan's records are damaged (not JSON)`, {
+        hint: 'move the file aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list',
+        cause: e,
+      });
+    }
+    if (parsed.version !== 1) {
+      // never overwrite records a newer linkplan wrote: they list backups only it can restore
+      throw new LinkplanError(`${file}: records version ${String(parsed.version)} is not one this linkplan reads (1)`, {
+        hint: 'use the linkplan version that wrote them',
+      });
+    }
+    return new Records(file, {
+      version: 1,
+      manifest,
+      owned: parsed.owned ?? {},
+      backups: parsed.backups ?? [],
+      ...(parsed.volumes === undefined ? {} : { volumes: parsed.volumes }),
+    });
   }
 
   owned(): ReadonlyMap<string, OwnedLink> {
@@ -68,6 +92,16 @@ export class Records {
 
   backups(): readonly BackupRecord[] {
     return this.data.backups;
+  }
+
+  volumes(): readonly Volume[] {
+    return this.data.volumes ?? [];
+  }
+
+  /** Notes the NTFS volumes an apply wrote through (none: forgets them). */
+  setVolumes(volumes: readonly Volume[] | undefined): void {
+    if (volumes === undefined || volumes.length === 0) delete this.data.volumes;
+    else this.data.volumes = [...volumes];
   }
 
   /** Takes in what a committed apply did. */

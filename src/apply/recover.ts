@@ -6,7 +6,6 @@
  * Forward runs every step whose effect is missing, oldest first, when its starting state still
  * holds, leaving the disk as the apply would have.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
 import { LinkplanError } from '../errors.js';
@@ -55,20 +54,28 @@ export function startStateHolds(s: Step, driver: Driver): boolean {
   }
 }
 
-/** Removes temporary links an interrupted atomic retarget may have left beside `p`. */
-function removeRetargetLeftovers(p: AbsPath): void {
-  const dir = path.dirname(p);
-  const prefix = `.${path.basename(p)}.linkplan-`;
+/** The temporary names a driver makes a retarget's new link under: `.NAME.linkplan-PID-N`. */
+const TEMP_SUFFIX = /^\d+-\d+$/;
+
+/**
+ * Removes the temporary link an atomic retarget (or its undo) killed between making the new link
+ * and renaming it over the old one leaves beside the path: a symbolic link or a hard link, but
+ * only one that is the step's new or old link, under the name the driver gives it.
+ */
+function removeRetargetLeftovers(s: Extract<Step, { op: 'replace-link' }>, driver: Driver): void {
+  const dir = path.dirname(s.path) as AbsPath;
+  const prefix = `.${path.basename(s.path)}.linkplan-`;
   let names: string[];
   try {
-    names = fs.readdirSync(dir);
+    names = driver.listDir(dir).map((d) => d.name);
   } catch {
     return;
   }
   for (const n of names) {
-    if (!n.startsWith(prefix)) continue;
-    const full = path.join(dir, n);
-    if (fs.lstatSync(full).isSymbolicLink()) fs.unlinkSync(full);
+    if (!n.startsWith(prefix) || !TEMP_SUFFIX.test(n.slice(prefix.length))) continue;
+    const full = path.join(dir, n) as AbsPath;
+    const e = driver.observe(full);
+    if (isLinkLike(e, s.link, driver) || isLinkLike(e, s.previous, driver)) driver.removeLink(full);
   }
 }
 
@@ -82,20 +89,21 @@ export interface RecoverResult {
 export function recover(journalFile: string, driver: Driver, opts: { forward: boolean }): RecoverResult | undefined {
   const rec = readJournal(journalFile);
   if (rec === undefined || rec.closed !== undefined) return undefined;
-  const journal = FileJournal.reopen(journalFile);
+  const journal = FileJournal.reopen(journalFile, { started: rec.header !== undefined });
   if (rec.header === undefined) {
     // killed before the header was durable: no step can have run
     journal.close('recovered');
     return { direction: opts.forward ? 'forward' : 'backward', changed: [], journal: rec };
   }
   const steps = rec.header.steps;
-  for (const s of steps) if (s.op === 'replace-link') removeRetargetLeftovers(s.path);
+  for (const s of steps) if (s.op === 'replace-link') removeRetargetLeftovers(s, driver);
   const changed: string[] = [];
   if (!opts.forward) {
     const begun = [...rec.begun].sort((a, b) => b - a);
     for (const seq of begun) {
       const s = steps[seq];
       if (s === undefined || !effectPresent(s, driver)) continue;
+      journal.undoing(seq);
       undoStep(s, driver);
       journal.undone(seq);
       changed.push(describeStep(s));

@@ -4,6 +4,7 @@
  * lock.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { acquireLock, liveLockHolder } from './lock.js';
 import { ensureDir, manifestStateDir } from './state-dir.js';
 import { JournalError, journalPath, readJournal } from './wal.js';
@@ -21,8 +22,10 @@ export function stateDirFor(manifestPath: string, opts: StateOptions): string {
 export function refuseIfUnfinished(stateDir: string, manifestArg: string): void {
   const file = journalPath(stateDir);
   if (!fs.existsSync(file)) return;
+  // under the lock (apply, backups restore) the live holder is this very process: the journal
+  // then is an interrupted apply's, not a running one's
   const holder = liveLockHolder(stateDir);
-  if (holder !== undefined) {
+  if (holder !== undefined && !(holder.pid === process.pid && holder.host === os.hostname())) {
     throw new JournalError(`${manifestArg}: an apply is running right now (pid ${holder.pid} on ${holder.host}, since ${holder.started})`, {
       hint: 'wait for it to finish, then run the command again',
     });

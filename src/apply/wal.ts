@@ -3,8 +3,10 @@
  * state directory. The first line names the format and version and lists every step of the
  * apply with its inverse implied by its op (see steps.ts). Before a batch of steps runs, a
  * `begin` record for the batch is written and fsynced; after each step a `done` record is
- * written at once (fsynced with the next batch or at the end), during rollback `undone` records, and a
- * `close` record at the end, after which the file is moved to `journal.last.jsonl`.
+ * written at once (fsynced with the next batch or at the end); during a rollback, before each
+ * undo an `undoing` record (fsynced) and after it an `undone` record; and a `close` record at
+ * the end, after which the file is moved to `journal.last.jsonl` (a journal
+ * closed before its header was written recorded nothing that ran, and is removed).
  * A file without a close record is an unfinished apply: `linkplan recover` reads it back.
  * A torn last line (a crash mid-write) is ignored when reading.
  */
@@ -12,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LinkplanError } from '../errors.js';
-import type { Action } from '../plan/types.js';
+import type { Action, Volume } from '../plan/types.js';
 import type { Journal, JournalOutcome } from './journal.js';
 import type { Step } from './steps.js';
 
@@ -29,9 +31,18 @@ export interface JournalHeader {
   /** The actions being applied (noops left out), for the records a finished apply updates. */
   actions: Action[];
   steps: Step[];
+  /** The NTFS volumes (ntfs-3g) the apply wrote through, so recovery uses the same drivers. */
+  volumes?: Volume[];
 }
 
 export class JournalError extends LinkplanError {}
+
+/** What the header says about the apply besides its steps. */
+export interface JournalMeta {
+  manifest: string;
+  actions: readonly Action[];
+  volumes?: readonly Volume[] | undefined;
+}
 
 export function journalPath(stateDir: string): string {
   return path.join(stateDir, 'journal.jsonl');
@@ -42,18 +53,22 @@ export class FileJournal implements Journal {
   private fd: number;
   private pending: string[] = [];
   readonly file: string;
+  /** Whether the header is in the file: a journal without one records nothing that ran. */
+  private started: boolean;
 
   private constructor(
     file: string,
     fd: number,
-    private readonly meta: { manifest: string; actions: readonly Action[] } | undefined,
+    private readonly meta: JournalMeta | undefined,
+    started: boolean,
   ) {
     this.file = file;
     this.fd = fd;
+    this.started = started;
   }
 
   /** Claims the journal file; refuses if an unfinished one is there. */
-  static create(stateDir: string, meta: { manifest: string; actions: readonly Action[] }): FileJournal {
+  static create(stateDir: string, meta: JournalMeta): FileJournal {
     const file = journalPath(stateDir);
     let fd: number;
     try {
@@ -61,12 +76,12 @@ export class FileJournal implements Journal {
     } catch (e) {
       throw new JournalError(`${file}: an unfinished apply left this journal`, { hint: 'run `linkplan recover MANIFEST` to roll it back (or --forward to finish it)', cause: e });
     }
-    return new FileJournal(file, fd, meta);
+    return new FileJournal(file, fd, meta, false);
   }
 
-  /** Opens an existing journal for appending (recovery). */
-  static reopen(file: string): FileJournal {
-    return new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined);
+  /** Opens an existing journal for appending (recovery); `started` says whether it has its header. */
+  static reopen(file: string, opts: { started: boolean } = { started: true }): FileJournal {
+    return new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined, opts.started);
   }
 
   private sync(): void {
@@ -88,10 +103,12 @@ export class FileJournal implements Journal {
       manifest: this.meta.manifest,
       actions: [...this.meta.actions],
       steps: [...steps],
+      ...(this.meta.volumes === undefined || this.meta.volumes.length === 0 ? {} : { volumes: [...this.meta.volumes] }),
     };
     this.pending.push(JSON.stringify(header));
     this.sync();
     syncDir(path.dirname(this.file));
+    this.started = true;
   }
 
   begin(seqs: readonly number[]): void {
@@ -107,13 +124,34 @@ export class FileJournal implements Journal {
     fs.writeSync(this.fd, JSON.stringify({ done: seq }) + '\n');
   }
 
-  undone(seq: number): void {
-    this.pending.push(JSON.stringify({ undone: seq }));
+  /**
+   * Durable before the undo runs: a rollback killed right after undoing a step, before its
+   * `undone` record, must not leave the step's `done` record standing for `recover --forward`.
+   */
+  undoing(seq: number): void {
+    this.pending.push(JSON.stringify({ undoing: seq }));
     this.sync();
   }
 
-  /** Ends the journal and moves it aside as journal.last.jsonl. */
+  /** Written at once; made durable with the next record that is synced. */
+  undone(seq: number): void {
+    fs.writeSync(this.fd, JSON.stringify({ undone: seq }) + '\n');
+  }
+
+  /**
+   * Ends the journal and moves it aside as journal.last.jsonl. A journal without its header (the
+   * apply was refused by its checks, or killed before its first step) records nothing that ran:
+   * it is removed, and the journal of the apply before stays journal.last.jsonl.
+   */
   close(outcome: JournalOutcome): void {
+    if (!this.started) {
+      this.pending = [];
+      fs.closeSync(this.fd);
+      this.fd = -1;
+      fs.rmSync(this.file, { force: true });
+      syncDir(path.dirname(this.file));
+      return;
+    }
     this.pending.push(JSON.stringify({ close: outcome, at: new Date().toISOString() }));
     this.sync();
     fs.closeSync(this.fd);
@@ -139,7 +177,9 @@ export interface JournalRecord {
   /** Undefined when the apply was killed before its header was written: nothing ran. */
   header: JournalHeader | undefined;
   begun: Set<number>;
+  /** Steps whose latest record is `done`. */
   done: Set<number>;
+  /** Steps whose latest record is `undone`. */
   undone: Set<number>;
   closed: JournalOutcome | undefined;
 }
@@ -177,8 +217,18 @@ export function readJournal(file: string): JournalRecord | undefined {
       if (r['range'] === true) for (let s = b[0] ?? 0; s <= (b[1] ?? -1); s++) rec.begun.add(s);
       else for (const s of b) rec.begun.add(s);
     }
-    if (typeof r['done'] === 'number') rec.done.add(r['done']);
-    if (typeof r['undone'] === 'number') rec.undone.add(r['undone']);
+    // a step's latest record wins: a step done, then (being) undone by a rollback or an
+    // interrupted recovery, is not known to be done any more (the disk says whether it is); one
+    // undone and then run again by --forward is done
+    if (typeof r['done'] === 'number') {
+      rec.done.add(r['done']);
+      rec.undone.delete(r['done']);
+    }
+    if (typeof r['undoing'] === 'number') rec.done.delete(r['undoing']);
+    if (typeof r['undone'] === 'number') {
+      rec.undone.add(r['undone']);
+      rec.done.delete(r['undone']);
+    }
     if (typeof r['close'] === 'string') rec.closed = r['close'] as JournalOutcome;
   }
   return rec;

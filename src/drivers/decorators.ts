@@ -6,7 +6,7 @@
  */
 import { DriverError } from '../errors.js';
 import type { AbsPath } from '../paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../plan/types.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
 import type { DirEntry, Driver, WriteCall } from './driver.js';
 
 /** Passes every call to the wrapped driver; subclasses override what they change. */
@@ -21,8 +21,11 @@ export class DriverDecorator implements Driver {
   observeTarget(p: AbsPath): TargetInfo {
     return this.inner.observeTarget(p);
   }
-  capabilities(): Capabilities {
-    return this.inner.capabilities();
+  capabilities(p: AbsPath): Capabilities {
+    return this.inner.capabilities(p);
+  }
+  volumes(): readonly Volume[] {
+    return this.inner.volumes?.() ?? [];
   }
   listDir(p: AbsPath): DirEntry[] {
     return this.inner.listDir(p);

@@ -1,11 +1,12 @@
 /**
  * The one interface through which linkplan touches a filesystem. A driver observes a path
  * without following links, makes and removes links of a kind, moves trees, makes and removes
- * empty folders, and reports what it can do. Real drivers sit behind it (node:fs, Win32,
- * ntfs-3g); dry-run and fault-injecting decorators wrap a real one.
+ * empty folders, and reports what it can do where. Real drivers sit behind it (node:fs, Win32,
+ * ntfs-3g), a router sends each path to the one for its volume, and dry-run and fault-injecting
+ * decorators wrap a real one.
  */
 import type { AbsPath } from '../paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../plan/types.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
 
 export interface DirEntry {
   name: string;
@@ -34,7 +35,13 @@ export interface Driver extends DriverWrites {
   observe(path: AbsPath): Entry;
   /** What `path` leads to, following links. */
   observeTarget(path: AbsPath): TargetInfo;
-  capabilities(): Capabilities;
+  /** What can be made at `path` (it depends on the volume that holds it). */
+  capabilities(path: AbsPath): Capabilities;
+  /**
+   * The NTFS volumes this driver writes real reparse points on through ntfs-3g (none: absent or
+   * empty). Plans record them, so a saved plan is applied through the same drivers.
+   */
+  volumes?(): readonly Volume[];
   /** The entries of a folder, not following links, sorted by name. */
   listDir(path: AbsPath): DirEntry[];
   /** Up to `max` bytes from the start of a file, and its full size. */

@@ -68,7 +68,8 @@ export class PosixDriver implements Driver {
     });
   }
 
-  capabilities(): Capabilities {
+  /** The same everywhere: symbolic links and hard links (the path does not matter to node:fs). */
+  capabilities(_path?: AbsPath): Capabilities {
     return { symlinks: true, junctions: false, hardlinks: true };
   }
 

@@ -2,8 +2,9 @@
  * Loads a manifest: parses the YAML keeping positions, validates it against the compiled schema,
  * expands variables, `~`, `when` conditions and globs, resolves every path against the
  * manifest's folder, and checks the layout as a whole (one entry per path, no link inside
- * another link, no link inside its own target). Every problem is collected and reported at once,
- * each with file:line:column and its YAML path. The result is the list of `Desired` entries.
+ * another link, no link inside its own target) and against the NTFS volumes it lists (`volumes:`,
+ * see volumes.ts). Every problem is collected and reported at once, each with file:line:column
+ * and its YAML path. The result is the list of `Desired` entries and the resolved volumes.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,14 +12,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Driver } from '../drivers/driver.js';
+import type { Ntfs3gMountOptions } from '../drivers/ntfs3g/mounts.js';
+import { normalizeWindowsRoot } from '../drivers/ntfs3g/windows-paths.js';
 import { errnoCode, ManifestError, UsageError, type ManifestProblem } from '../errors.js';
 import { validateManifest } from '../generated/validators.js';
 import { currentPlatform, isSameOrInside, joinAbs, toAbs, type AbsPath, type Platform } from '../paths.js';
 import { expandGlob } from './glob.js';
 import { checkLayout } from './layout-checks.js';
 import { describeSchemaErrors, yamlPath } from './schema-errors.js';
-import type { ConflictPolicy, Desired, RequestedType } from './types.js';
+import type { ConflictPolicy, Desired, RequestedType, Volume } from './types.js';
 import { expandPath, resolveVars, type ExpandContext } from './vars.js';
+import { checkVolumes, type ListedVolume } from './volumes.js';
 
 type Scalar = string | number | boolean;
 interface RawOptions {
@@ -47,6 +51,7 @@ interface RawManifest {
   vars?: Record<string, Scalar>;
   defaults?: RawOptions;
   links: RawLink[];
+  volumes?: { mount: string; windows: string }[];
 }
 
 export interface LoadOptions {
@@ -57,6 +62,8 @@ export interface LoadOptions {
   platform?: Platform;
   hostname?: string;
   home?: string;
+  /** Where to find ntfs-3g mounts (the mount table and the probe); default: this machine's. */
+  ntfs3gMounts?: Ntfs3gMountOptions;
 }
 
 export interface LoadedManifest {
@@ -66,6 +73,8 @@ export interface LoadedManifest {
   desired: Desired[];
   /** Entries left out by their `when` condition. */
   skipped: number;
+  /** The NTFS volumes of `volumes:`, resolved (none on Windows, which names its volumes itself). */
+  volumes: Volume[];
 }
 
 const OS_NAMES: Record<string, Platform> = { linux: 'linux', macos: 'darwin', darwin: 'darwin', windows: 'win32' };
@@ -203,6 +212,22 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const ctx: ExpandContext = { ...baseCtx, vars, unresolved };
   const dir = toAbs(path.dirname(abs), '/', platform);
   const hostname = opts.hostname ?? os.hostname();
+
+  const listedVolumes: ListedVolume[] = [];
+  (raw.volumes ?? []).forEach((v, index) => {
+    const r = expandPath(v.mount, ctx);
+    if (!r.ok) {
+      at(['volumes', index, 'mount'], r.problem);
+      return;
+    }
+    const windows = normalizeWindowsRoot(v.windows);
+    if (windows === undefined) {
+      at(['volumes', index, 'windows'], `must be a drive like D: or a volume GUID path, not ${JSON.stringify(v.windows)}`);
+      return;
+    }
+    listedVolumes.push({ mount: toAbs(r.value, dir, platform), windows, index });
+  });
+
   const desired: Desired[] = [];
   let skipped = 0;
 
@@ -272,6 +297,10 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   });
 
   problems.push(...checkLayout(desired, platform));
+  problems.push(
+    ...checkVolumes(desired, listedVolumes, { platform, ...opts.ntfs3gMounts, place: (segments) => positionOf(doc, lc, segments) }),
+  );
   if (problems.length > 0) throw new ManifestError(display, inFileOrder(problems));
-  return { file: abs, dir, digest, desired, skipped };
+  const volumes = platform === 'win32' ? [] : listedVolumes.map(({ mount, windows }) => ({ mount, windows }));
+  return { file: abs, dir, digest, desired, skipped, volumes };
 }

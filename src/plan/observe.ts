@@ -2,12 +2,14 @@
  * Reads what the planner needs from the disk, through a driver and without following links:
  * each link path, its ancestors up to the first that exists, each target (followed, as the OS
  * would) and, for an adopt, the target's own entry; and for anything in the way of a `backup`
- * entry, the first free backup name. The planner itself never reads the disk.
+ * entry, the first free backup name; what can be made at each link's path (volumes differ: an
+ * NTFS volume takes junctions) and the NTFS volumes the driver writes on. The planner itself
+ * never reads the disk.
  */
 import type { Driver } from '../drivers/driver.js';
-import { parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
+import { asAbs, parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
 import { effectiveTarget, indexDesired } from './planner.js';
-import type { Desired, Entry, Observed, TargetInfo } from './types.js';
+import type { Capabilities, Desired, Entry, Observed, TargetInfo } from './types.js';
 
 /** `path.linkplan-backup`, then `-2`, `-3`...: a new backup never overwrites an earlier one. */
 export function backupCandidate(p: AbsPath, n: number): AbsPath {
@@ -22,6 +24,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
   const entries = new Map<string, Entry>();
   const targets = new Map<string, TargetInfo>();
   const backupSlots = new Map<string, AbsPath>();
+  const pathCapabilities = new Map<string, Capabilities>();
 
   const entry = (p: AbsPath): Entry => {
     const k = pathKey(p, platform);
@@ -53,6 +56,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
 
   const index = indexDesired(desired, platform);
   for (const d of desired) {
+    pathCapabilities.set(pathKey(d.path, platform), driver.capabilities(d.path));
     const e = entry(d.path);
     ancestors(d.path);
     if (d.target !== null) {
@@ -73,5 +77,15 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
       }
     }
   }
-  return { platform, capabilities: driver.capabilities(), entries, targets, backupSlots };
+  const volumes = driver.volumes?.() ?? [];
+  return {
+    platform,
+    // the root's: what holds wherever no NTFS volume is
+    capabilities: driver.capabilities(asAbs(platform === 'win32' ? '\\' : '/', platform)),
+    pathCapabilities,
+    ...(volumes.length > 0 ? { volumes } : {}),
+    entries,
+    targets,
+    backupSlots,
+  };
 }

@@ -2,12 +2,15 @@
  * The planner: `computePlan(desired, observed)` decides, for every desired entry, what must
  * happen at its path, and returns a `Plan`. It is pure (no I/O, no clock, no randomness), so it
  * is tested as a table of every desired kind against every observed kind. It resolves `auto`
- * to a link type and says why, finds conflicts and guards (missing targets, hard links across
- * volumes, foreign reparse points, folders that cannot be made, relative text that a linked
- * folder would misdirect), lists the folders to create, and orders the actions: removals first,
- * then the rest in manifest order. Each action's fields come in one stable order for the JSON.
+ * to a link type from what the link's own volume can hold (junctions on NTFS, on Windows or
+ * through ntfs-3g) and says why, finds conflicts and guards (missing targets, hard links across
+ * volumes, links on an NTFS volume that Windows could not follow, foreign reparse points, folders
+ * that cannot be made, relative text that a linked folder would misdirect), lists the folders to
+ * create, and orders the actions: removals first, then the rest in manifest order. Each action's
+ * fields come in one stable order for the JSON.
  */
-import { isInside, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
+import path from 'node:path';
+import { isInside, isSameOrInside, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
 import {
   PLAN_FORMAT_VERSION,
   type Action,
@@ -21,6 +24,7 @@ import {
   type Plan,
   type PlanSummary,
   type TargetInfo,
+  type Volume,
 } from './types.js';
 
 export type DesiredIndex = ReadonlyMap<string, Desired>;
@@ -79,16 +83,28 @@ const ABSENT: Entry = { kind: 'absent' };
 
 type TypeChoice = { ok: true; type: LinkType; why: string; notes: string[] } | { ok: false; problem: string; hint: string };
 
-function chooseType(d: Desired, targetKind: 'file' | 'dir' | 'other', platform: Platform, caps: Capabilities): TypeChoice {
+/** `D:\ at /mnt/d`: an NTFS volume as the plan names it. */
+function volumeName(v: Volume): string {
+  return `${v.windows} at ${v.mount}`;
+}
+
+/**
+ * The link type for `d`, from what the link's own volume can hold (`caps`): where junctions exist
+ * (Windows, or an NTFS volume written through ntfs-3g, `ntfs`), a folder gets a junction and a
+ * file a symbolic link; elsewhere a symbolic link stands in for everything.
+ */
+function chooseType(d: Desired, targetKind: 'file' | 'dir' | 'other', platform: Platform, caps: Capabilities, ntfs: Volume | undefined): TypeChoice {
   const what = targetKind === 'dir' ? 'a folder' : targetKind === 'file' ? 'a file' : 'neither a file nor a folder';
-  const windows = platform === 'win32';
+  const on = ntfs === undefined ? '' : ` on the NTFS volume ${volumeName(ntfs)}`;
   switch (d.type) {
     case 'auto':
-      if (!windows) return { ok: true, type: 'symlink', why: `auto: a symbolic link, the native link on ${platform}`, notes: [] };
+      if (!caps.junctions) return { ok: true, type: 'symlink', why: `auto: a symbolic link, the native link on ${platform}`, notes: [] };
       if (targetKind === 'dir') {
-        if (d.relative && caps.symlinks) return { ok: true, type: 'symlink', why: 'auto: a symbolic link, since a relative link needs one', notes: [] };
+        if (d.relative && caps.symlinks) return { ok: true, type: 'symlink', why: `auto: a symbolic link${on}, since a relative link needs one`, notes: [] };
+        if (ntfs !== undefined) return { ok: true, type: 'junction', why: `auto: a junction${on}, the folder link Windows follows without privilege`, notes: [] };
         return { ok: true, type: 'junction', why: 'auto: a junction, which needs no privilege', notes: [] };
       }
+      if (ntfs !== undefined && caps.symlinks) return { ok: true, type: 'symlink', why: `auto: a symbolic link${on} (junctions lead only to folders)`, notes: [] };
       if (caps.symlinks) return { ok: true, type: 'symlink', why: 'auto: a symbolic link (this user may create them)', notes: [] };
       return {
         ok: true,
@@ -98,15 +114,19 @@ function chooseType(d: Desired, targetKind: 'file' | 'dir' | 'other', platform: 
       };
     case 'junction':
       if (targetKind !== 'dir') return { ok: false, problem: `a junction can only point to a folder, and the target is ${what}`, hint: 'use type: symlink or hardlink for files' };
-      if (!windows) {
+      if (!caps.junctions) {
         return {
           ok: true,
           type: 'symlink',
           why: 'junction requested; a directory symbolic link stands in for it',
-          notes: [`junctions exist only on NTFS; on ${platform} a directory symbolic link stands in for it`],
+          notes: [
+            platform === 'win32'
+              ? 'junctions exist only on NTFS, and this volume has none; a directory symbolic link stands in for it'
+              : `junctions exist only on NTFS; on ${platform} a directory symbolic link stands in for it`,
+          ],
         };
       }
-      return { ok: true, type: 'junction', why: 'junction requested', notes: d.relative ? ['junction targets are always absolute; relative is ignored'] : [] };
+      return { ok: true, type: 'junction', why: `junction requested${on}`, notes: d.relative ? ['junction targets are always absolute; relative is ignored'] : [] };
     case 'symlink':
       if (!caps.symlinks) {
         return {
@@ -115,11 +135,17 @@ function chooseType(d: Desired, targetKind: 'file' | 'dir' | 'other', platform: 
           hint: 'enable Developer Mode or run elevated, or use type: auto (a junction for folders)',
         };
       }
-      return { ok: true, type: 'symlink', why: 'symlink requested', notes: [] };
+      return { ok: true, type: 'symlink', why: `symlink requested${on}`, notes: [] };
     case 'hardlink':
       if (targetKind !== 'file') return { ok: false, problem: `a hard link can only point to a file, and the target is ${what}`, hint: 'use type: symlink (or junction for a folder)' };
-      return { ok: true, type: 'hardlink', why: 'hardlink requested', notes: [] };
+      return { ok: true, type: 'hardlink', why: `hardlink requested${on}`, notes: [] };
   }
+}
+
+/** The path Windows reads for Linux path `p` on NTFS volume `v`: `/mnt/d/a/b` is `D:\a\b`. */
+export function windowsPathOn(v: Volume, p: string): string {
+  const rest = path.posix.relative(v.mount, p);
+  return rest === '' ? v.windows : v.windows + rest.split('/').join('\\');
 }
 
 function linkTextFor(d: Desired & { target: AbsPath }, type: LinkType, platform: Platform): string {
@@ -141,6 +167,15 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   const entryAt = (p: AbsPath): Entry => observed.entries.get(key(p)) ?? ABSENT;
   const targetAt = (p: AbsPath): TargetInfo => observed.targets.get(key(p)) ?? { kind: 'absent' };
   const sameText = (a: string, b: string): boolean => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b);
+  /** What can be made at `p`: its volume's capabilities. */
+  const capsAt = (p: AbsPath): Capabilities => observed.pathCapabilities?.get(key(p)) ?? observed.capabilities;
+  const volumes = observed.volumes ?? [];
+  /** The NTFS volume written through ntfs-3g that holds `p` (the longest mount point that does), if any. */
+  const volumeAt = (p: string): Volume | undefined => {
+    let best: Volume | undefined;
+    for (const v of volumes) if (isSameOrInside(p, v.mount, platform) && (best === undefined || v.mount.length > best.mount.length)) best = v;
+    return best;
+  };
 
   /** An absent entry removes the link at its path when it names no target, or the link leads there. */
   const removes = (d: Desired, e: Entry): boolean =>
@@ -279,7 +314,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       actions.push(conflict(`its target ${dt.target} is neither a file nor a folder`, 'point the link at a file or a folder'));
       continue;
     }
-    const choice = chooseType(d, targetKind, platform, observed.capabilities);
+    const ntfs = volumeAt(d.path);
+    const choice = chooseType(d, targetKind, platform, capsAt(d.path), ntfs);
     if (!choice.ok) {
       actions.push(conflict(choice.problem, choice.hint));
       continue;
@@ -289,6 +325,30 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const after = afterOf(link);
     const linkBase = { ...base, notes, link, after };
     const blocked = (problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: before });
+
+    if (ntfs !== undefined && link.type !== 'hardlink') {
+      // Windows reads this link: its text must name a place on an NTFS volume Windows knows
+      const there = volumeAt(dt.target);
+      if (there === undefined) {
+        actions.push(
+          blocked(
+            `its target ${dt.target} is on no NTFS volume listed under volumes:, so Windows could not follow a ${link.type} on ${ntfs.windows} to it`,
+            'move the target onto an NTFS volume listed under volumes:, or make the link on another filesystem',
+          ),
+        );
+        continue;
+      }
+      if (link.linkText !== link.target && there !== ntfs) {
+        actions.push(
+          blocked(
+            `relative text cannot lead from the NTFS volume ${ntfs.windows} to ${there.windows}: Windows reads it within the link's own volume`,
+            'use relative: false',
+          ),
+        );
+        continue;
+      }
+      if (link.linkText === link.target) notes.push(`written for Windows as ${windowsPathOn(there, dt.target)}`);
+    }
 
     if (link.type === 'symlink' && link.linkText !== link.target) {
       // the OS reads relative text from where the link's folder really is, not from the path given
@@ -412,6 +472,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     formatVersion: PLAN_FORMAT_VERSION,
     manifest: opts.manifest,
     platform,
+    ...(volumes.length > 0 ? { volumes: volumes.map((v) => ({ mount: v.mount, windows: v.windows })) } : {}),
     actions: ordered,
     summary: summarize(ordered),
   };

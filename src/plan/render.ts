@@ -87,7 +87,7 @@ function isRelativeText(t: string): boolean {
   return !(t.startsWith('/') || /^[A-Za-z]:[\\/]/.test(t) || t.startsWith('\\\\'));
 }
 
-export function renderAction(a: Action, opts: RenderOptions, c: Colors = pc.createColors(opts.color)): string[] {
+export function renderAction(a: Action, opts: RenderOptions, c: Colors = pc.createColors(opts.color === true)): string[] {
   const show = (p: string): string => displayPath(p, opts);
   const folders = (ps: readonly string[] | undefined): string =>
     ps === undefined || ps.length === 0 ? '' : `, new folder${ps.length > 1 ? 's' : ''} ${ps.map(show).join(', ')}`;
@@ -144,7 +144,7 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = pc.crea
 }
 
 export function renderPlan(plan: Plan, opts: RenderOptions): string {
-  const c = pc.createColors(opts.color);
+  const c = pc.createColors(opts.color === true);
   const lines: string[] = [];
   for (const a of plan.actions) {
     if (a.kind === 'noop' && opts.verbose !== true) continue;

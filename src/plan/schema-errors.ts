@@ -15,8 +15,9 @@ export interface SchemaProblem {
 
 const LINK_KEYS = ['path', 'target', 'type', 'relative', 'state', 'onConflict', 'createParents', 'allowCycle', 'when', 'glob', 'exclude', 'fold'];
 const KNOWN_KEYS: Record<string, string[]> = {
-  root: ['version', 'vars', 'defaults', 'links', '$schema'],
+  root: ['version', 'vars', 'defaults', 'links', 'volumes', '$schema'],
   link: LINK_KEYS,
+  volume: ['mount', 'windows'],
   defaults: ['type', 'relative', 'state', 'onConflict', 'createParents', 'allowCycle', 'when'],
   when: ['os', 'hostname', 'env'],
 };
@@ -25,7 +26,11 @@ const DESCRIBE: Record<string, string> = {
   target: 'what the link points to',
   version: 'the manifest format version, 1',
   links: 'the list of links',
+  mount: 'where ntfs-3g mounts the volume',
+  windows: 'how Windows names the volume: a drive like D: or a volume GUID path',
 };
+
+const WINDOWS_NAME = 'a drive like D: or a volume GUID path like \\\\?\\Volume{GUID}\\';
 
 export function yamlPath(segments: readonly (string | number)[]): string {
   let s = '';
@@ -57,6 +62,7 @@ function contextOf(segments: readonly (string | number)[]): string {
   if (last === 'defaults') return 'defaults';
   if (last === 'when') return 'when';
   if (typeof last === 'number' && before === 'links') return 'link';
+  if (typeof last === 'number' && before === 'volumes') return 'volume';
   return 'other';
 }
 
@@ -155,6 +161,13 @@ function describeOne({ e, segments }: Located, data: unknown): SchemaProblem | u
     case 'pattern':
       // a key that fails propertyNames also fails its pattern: the propertyNames error says it
       if ('propertyName' in e) return undefined;
+      if (last === 'windows' && segments[segments.length - 3] === 'volumes') {
+        const inside = typeof value === 'string' && /^[A-Za-z]:[\\/]./.test(value);
+        return {
+          segments,
+          message: `must be ${WINDOWS_NAME}, not ${typeName(value)}${inside ? ' (name the root of the volume, not a folder on it)' : ''}`,
+        };
+      }
       return { segments, message: `${typeName(value)} does not have the right form` };
     case 'propertyNames': {
       const name = String(e.params['propertyName']);

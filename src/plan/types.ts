@@ -58,6 +58,7 @@ export type TargetInfo =
   | { kind: 'dir'; dev: number }
   | { kind: 'other'; dev: number };
 
+/** What can be made at a path: it depends on the volume the path is on. */
 export interface Capabilities {
   symlinks: boolean;
   junctions: boolean;
@@ -66,10 +67,25 @@ export interface Capabilities {
   symlinkNote?: string;
 }
 
+/**
+ * An NTFS volume mounted with ntfs-3g on Linux, as the manifest lists it under `volumes:`: where
+ * it is mounted, and how Windows names its root (`D:\` or `\\?\Volume{GUID}\`, normalised).
+ * Links on it are written as real NTFS reparse points, with Windows paths inside.
+ */
+export interface Volume {
+  mount: AbsPath;
+  windows: string;
+}
+
 /** Everything the pure planner needs to know about the disk. */
 export interface Observed {
   platform: Platform;
+  /** What can be made where no entry of `pathCapabilities` says otherwise. */
   capabilities: Capabilities;
+  /** What can be made at each desired path (volumes differ), keyed by `pathKey`. */
+  pathCapabilities?: ReadonlyMap<string, Capabilities>;
+  /** The NTFS volumes the driver writes reparse points on (ntfs-3g): links there must lead where Windows can follow. */
+  volumes?: readonly Volume[];
   /** Link paths and their ancestors up to the first existing one, keyed by `pathKey`. */
   entries: ReadonlyMap<string, Entry>;
   /** Targets, followed, keyed by `pathKey`. */
@@ -139,6 +155,8 @@ export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   manifest: { path: string; digest: string };
   platform: Platform;
+  /** The NTFS volumes the plan was made with, so `apply PLAN.json` builds the same driver. */
+  volumes?: Volume[];
   actions: Action[];
   summary: PlanSummary;
 }

@@ -7,14 +7,16 @@
  * Paths given and returned are Linux paths under the mount point; reparse data holds Windows
  * paths (`windowsRoot` + the rest, with backslashes). Windows' rules are applied even where
  * ntfs-3g is looser: junctions are made on fresh empty folders, to absolute folders only, and
- * never onto anything that exists. Everything else (hard links, moves, folders, listing, reading)
- * is the POSIX driver's, which this one extends.
+ * never onto anything that exists. A link may also lead to another NTFS volume the same Windows
+ * machine sees (`peers`: the other volumes of the manifest), written with that volume's Windows
+ * name. Everything else (hard links, moves, folders, listing, reading) is the POSIX driver's,
+ * which this one extends; so are paths off the volume.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../../errors.js';
 import type { AbsPath } from '../../paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../../plan/types.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../../plan/types.js';
 import {
   decodeReparse,
   encodeMountPoint,
@@ -43,6 +45,11 @@ export interface Ntfs3gDriverOptions {
   windowsRoot: string;
   /** The xattr calls; default: libc's. Tests pass a stand-in to inject faults. */
   xattr?: XattrCalls;
+  /**
+   * Other NTFS volumes that Windows sees next to this one (mounted with ntfs-3g here too): links on
+   * this volume may lead to them, written with their Windows names, and read back as Linux paths.
+   */
+  peers?: readonly { mountPoint: string; windowsRoot: string }[];
 }
 
 function wrap<T>(p: string, what: string, fn: () => T): T {
@@ -105,11 +112,14 @@ export class Ntfs3gDriver extends PosixDriver {
   override readonly name: string = 'ntfs-3g';
   /** The volume's two namings: Linux under the mount point, Windows under `windowsRoot`. */
   readonly paths: WindowsPaths;
+  /** The other volumes links may lead to; see Ntfs3gDriverOptions.peers. */
+  readonly peers: readonly WindowsPaths[];
   private readonly xattr: XattrCalls;
 
   constructor(opts: Ntfs3gDriverOptions) {
     super();
     this.paths = new WindowsPaths(opts);
+    this.peers = (opts.peers ?? []).map((v) => new WindowsPaths(v));
     this.xattr = opts.xattr ?? libcXattr;
   }
 
@@ -126,8 +136,33 @@ export class Ntfs3gDriver extends PosixDriver {
     return this.paths.contains(p);
   }
 
-  override capabilities(): Capabilities {
+  /** Junctions and NTFS symbolic links on this volume; elsewhere, what the POSIX driver can do. */
+  override capabilities(p?: AbsPath): Capabilities {
+    if (p !== undefined && !this.paths.contains(p)) return super.capabilities(p);
     return { symlinks: true, junctions: true, hardlinks: true };
+  }
+
+  /** This volume, as the manifest lists it. */
+  volumes(): readonly Volume[] {
+    return [{ mount: this.paths.mountPoint as AbsPath, windows: this.paths.windowsRoot }];
+  }
+
+  /** The volume (this one or a peer) that holds Linux path `p`: the longest mount point that does. */
+  private volumeOf(p: string): WindowsPaths | undefined {
+    let best: WindowsPaths | undefined;
+    for (const v of [this.paths, ...this.peers]) {
+      if (v.contains(p) && (best === undefined || v.mountPoint.length > best.mountPoint.length)) best = v;
+    }
+    return best;
+  }
+
+  /** The Linux path of Windows path `w` on this volume or a peer, else undefined. */
+  private toLinux(w: string): string | undefined {
+    for (const v of [this.paths, ...this.peers]) {
+      const l = v.toLinux(w);
+      if (l !== undefined) return l;
+    }
+    return undefined;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -198,7 +233,7 @@ export class Ntfs3gDriver extends PosixDriver {
     }
     switch (rp.kind) {
       case 'mount-point':
-        return { kind: 'junction', linkText: this.paths.toLinux(rp.target) ?? rp.target };
+        return { kind: 'junction', linkText: this.toLinux(rp.target) ?? rp.target };
       case 'symlink':
         return { kind: 'symlink', linkText: this.symlinkTextOf(rp) };
       default:
@@ -208,7 +243,7 @@ export class Ntfs3gDriver extends PosixDriver {
 
   /** Link text of a symlink as the planner compares it: `/` for relative ones, Linux paths on this volume. */
   private symlinkTextOf(rp: SymlinkReparse): string {
-    if (!rp.relative) return this.paths.toLinux(rp.target) ?? rp.target;
+    if (!rp.relative) return this.toLinux(rp.target) ?? rp.target;
     const sub = rp.substituteName;
     // root-relative `\a\b`: the root of the link's own volume, this one
     if (sub.startsWith('\\')) return this.paths.rootRelativeToLinux(sub) ?? sub;
@@ -229,18 +264,18 @@ export class Ntfs3gDriver extends PosixDriver {
     }
   }
 
-  /** Windows form of an absolute Linux path on this volume; throws for paths elsewhere. */
+  /** Windows form of an absolute Linux path on this volume or a peer; throws for paths elsewhere. */
   private windowsOf(p: AbsPath, linuxPath: string, what: string): string {
     let w: string | undefined;
     try {
-      w = this.paths.toWindows(linuxPath);
+      w = this.volumeOf(linuxPath)?.toWindows(linuxPath);
     } catch (e) {
       throw new DriverError(p, `${what} ${linuxPath}: ${e instanceof Error ? e.message : String(e)}`, { code: 'EINVAL' });
     }
     if (w === undefined) {
       throw new DriverError(
         p,
-        `${what} ${linuxPath} is not on this NTFS volume (${this.paths.mountPoint}); Windows could not follow a link to it`,
+        `${what} ${linuxPath} is not on this NTFS volume (${this.paths.mountPoint})${this.peers.length > 0 ? ' nor on another one it knows' : ''}; Windows could not follow a link to it`,
         { code: 'EXDEV', hint: 'link to a path on the same volume, or give the target as a Windows path (C:\\...)' },
       );
     }
@@ -265,7 +300,7 @@ export class Ntfs3gDriver extends PosixDriver {
       windows = this.windowsOf(p, linux, 'junction target');
     } else if (isWindowsAbsolute(text)) {
       windows = text;
-      linux = this.paths.toLinux(text);
+      linux = this.toLinux(text);
     } else {
       throw new DriverError(p, `junction target "${text}" is relative; a junction needs an absolute path to a folder`, {
         code: 'EINVAL',
@@ -289,7 +324,7 @@ export class Ntfs3gDriver extends PosixDriver {
       linux = path.posix.resolve(text);
       buffer = encodeSymlink(this.windowsOf(p, linux, 'symbolic link target'), { relative: false });
     } else if (isWindowsAbsolute(text)) {
-      linux = this.paths.toLinux(text);
+      linux = this.toLinux(text);
       buffer = encodeSymlink(text, { relative: false });
     } else {
       const parts = text.split('/');
@@ -298,7 +333,7 @@ export class Ntfs3gDriver extends PosixDriver {
         throw new DriverError(p, `symbolic link target "${text}": "${bad}" is a name Windows cannot use in a path`, { code: 'EINVAL' });
       }
       linux = path.posix.resolve(path.posix.dirname(p), text);
-      if (!this.paths.contains(linux)) {
+      if (this.volumeOf(linux) !== this.paths) {
         throw new DriverError(
           p,
           `relative symbolic link target "${text}" leads off the volume (${this.paths.mountPoint}); Windows would stop at the volume root`,

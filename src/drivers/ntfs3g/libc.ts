@@ -4,12 +4,18 @@
  * attribute (and its Windows attributes as `system.ntfs_attrib`), which node:fs cannot read or
  * write. Only the no-follow calls are bound (`lgetxattr`, `lsetxattr`, `lremovexattr`): ntfs-3g
  * shows every reparse point as a symbolic link, and the following variants would read or rewrite
- * the target instead. The library is loaded on first use; a failing call throws an XattrError
+ * the target instead. koffi itself and libc are loaded on first use (a synchronous require, so
+ * importing this file costs nothing: mount detection imports it, and most runs never touch an
+ * NTFS volume); a failing call throws an XattrError
  * shaped like a Node system error (`code` is the errno name: ENODATA, ENOTSUP, EIO...), so
  * `errnoCode()` and the drivers' error wrapping treat it like any node:fs error.
  */
+import { createRequire } from 'node:module';
 import util from 'node:util';
-import koffi, { type KoffiFunc } from 'koffi';
+import type koffiModule from 'koffi';
+import type { KoffiFunc } from 'koffi';
+
+type Koffi = typeof koffiModule;
 
 // One line per C prototype, like Go's x/sys `//sys` lines. ssize_t is intptr_t here (koffi has no
 // ssize_t); errno is read with koffi.errno() right after each call, before anything else runs.
@@ -38,11 +44,24 @@ export const XATTR_NTFS_REPARSE_DATA = 'system.ntfs_reparse_data';
 /** ntfs-3g's attribute holding an entry's Windows file attributes (u32, little-endian). */
 export const XATTR_NTFS_ATTRIB = 'system.ntfs_attrib';
 
+let koffiLoaded: Koffi | undefined;
 let libc: Libc | undefined;
+
+/** koffi, loaded on first use: its native module costs start-up time that most runs never need. */
+function koffiNow(): Koffi {
+  koffiLoaded ??= createRequire(import.meta.url)('koffi') as Koffi;
+  return koffiLoaded;
+}
+
+/** True once koffi has been loaded in this process (tests check that runs without volumes never load it). */
+export function koffiIsLoaded(): boolean {
+  return koffiLoaded !== undefined;
+}
 
 function bind(): Libc {
   if (libc !== undefined) return libc;
-  let lib: ReturnType<typeof koffi.load>;
+  const koffi = koffiNow();
+  let lib: ReturnType<Koffi['load']>;
   try {
     lib = koffi.load('libc.so.6');
   } catch {
@@ -88,7 +107,7 @@ export function errnoName(errno: number): string {
 }
 
 function fail(l: Libc, syscall: string, path: string): never {
-  const errno = koffi.errno();
+  const errno = koffiNow().errno();
   throw new XattrError(syscall, path, errno, l.strerror(errno) ?? `error ${errno}`);
 }
 
@@ -102,7 +121,8 @@ export function lgetxattr(path: string, name: string): Buffer {
     const buf = Buffer.alloc(Math.min(Math.max(size, 1), XATTR_SIZE_MAX));
     const n = l.lgetxattr(path, name, buf, buf.length);
     if (n >= 0) return buf.subarray(0, n);
-    if (koffi.errno() !== koffi.os.errno['ERANGE'] || attempt >= 3) fail(l, 'lgetxattr', path);
+    const k = koffiNow();
+    if (k.errno() !== k.os.errno['ERANGE'] || attempt >= 3) fail(l, 'lgetxattr', path);
   }
 }
 

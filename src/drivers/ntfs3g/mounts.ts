@@ -134,3 +134,63 @@ export function ntfs3gMountOf(p: string, opts: Ntfs3gMountOptions = {}): MountIn
   const m = mountOf(p, opts.mounts ?? readMountInfo());
   return m !== undefined && isNtfs3gMount(m, opts) ? m : undefined;
 }
+
+/** `probe` with its answers remembered, for one run that asks about many paths of few mounts. */
+export function cachedProbe(probe: Ntfs3gProbe = probeNtfs3g): Ntfs3gProbe {
+  const known = new Map<string, boolean>();
+  return (mountPoint) => {
+    let v = known.get(mountPoint);
+    if (v === undefined) {
+      v = probe(mountPoint);
+      known.set(mountPoint, v);
+    }
+    return v;
+  };
+}
+
+/** True for a mount that may be ntfs-3g: one of its fstypes, or a plain FUSE one (not probed). */
+export function mayBeNtfs3g(m: MountInfo): boolean {
+  return NTFS3G_FSTYPES.has(m.fstype) || GENERIC_FUSE_FSTYPES.has(m.fstype);
+}
+
+/** `p` with the links in its folders resolved (its last component is left as it is); folders that do not exist are kept as written. */
+export function realParentPath(p: string, cache?: Map<string, string>): string {
+  const abs = path.posix.resolve(p);
+  if (abs === '/') return abs;
+  return path.posix.join(realFolder(path.posix.dirname(abs), cache), path.posix.basename(abs));
+}
+
+function realFolder(dir: string, cache: Map<string, string> | undefined): string {
+  const hit = cache?.get(dir);
+  if (hit !== undefined) return hit;
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+  } catch {
+    real = dir === '/' ? dir : path.posix.join(realFolder(path.posix.dirname(dir), cache), path.posix.basename(dir));
+  }
+  cache?.set(dir, real);
+  return real;
+}
+
+/**
+ * Why `mount` is not the mount point of an NTFS volume mounted with ntfs-3g, or undefined when it
+ * is one. A path that leads to the mount point through links counts as the mount point.
+ */
+export function ntfs3gMountProblem(mount: string, opts: Ntfs3gMountOptions = {}): string | undefined {
+  const mounts = opts.mounts ?? readMountInfo();
+  const given = path.posix.resolve(mount);
+  let real = given;
+  try {
+    real = fs.realpathSync(given);
+  } catch {
+    // does not exist: it is not a mount point, and the lookup below says so
+  }
+  const m = mountOf(real, mounts);
+  if (m !== undefined && isNtfs3gMount(m, opts)) {
+    if (m.mountPoint === real) return undefined;
+    return `is a folder on the NTFS volume mounted at ${m.mountPoint}; list the mount point itself`;
+  }
+  if (mounts.length === 0) return 'is not an NTFS volume mounted with ntfs-3g (no mount table here: linkplan finds ntfs-3g volumes on Linux only)';
+  return `is not where an NTFS volume is mounted with ntfs-3g${m === undefined ? '' : ` (it is on the ${m.fstype} filesystem mounted at ${m.mountPoint})`}`;
+}

@@ -1,0 +1,766 @@
+#!/usr/bin/env node
+/**
+ * linkplan's benchmark (`npm run bench`): times whole processes of linkplan, GNU Stow
+ * (--no-folding), a plain node:fs floor (bench/floor.mjs) and Node's bare start on the same
+ * generated layouts of N links, for four jobs: apply from scratch, plan and apply when nothing
+ * changed, and retargeting 10% of the links. Every create and retarget is checked afterwards
+ * (untimed) so a tool that silently did nothing cannot look fast. Writes
+ * bench/results/<out>.json (raw runs, medians, machine facts), <out>.md (tables and ratios) and
+ * <out>.svg (a chart). Nothing here is a test and nothing asserts a time.
+ *
+ *   npm run bench                                   # the full run (~15 min on 2 cores)
+ *   npm run bench -- --sizes 100,1000 --runs 3      # a quick subset
+ *   npm run bench -- --help                         # every option
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderChart } from './lib/chart.mjs';
+import { profileMarkdown, summarizeProfile } from './lib/cpuprofile.mjs';
+import { createLinks, explicitManifest, globManifest, makeLayout, retargetLinks, writeTrees } from './lib/layout.mjs';
+import { machineFacts, machineLine } from './lib/machine.mjs';
+import { fmtN, fmtRate, fmtS, summarize } from './lib/stats.mjs';
+import { inodes, sameInodes, verifyHome } from './lib/verify.mjs';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.dirname(benchDir);
+
+const HELP = `usage: npm run bench -- [options]
+
+  --sizes LIST        link counts to run (default 10,100,1000,10000,50000)
+  --runs K            timed runs per row (default 5)
+  --large-runs K      timed runs per row at N >= 50,000 (default 3)
+  --tools LIST        linkplan (both manifests), linkplan-glob, linkplan-explicit, stow, floor, node
+                      (default all)
+  --jobs LIST         create, plan, apply, retarget (default all)
+  --workdir DIR       where layouts and homes are made (default bench/work); each run makes a
+                      fresh folder r-<id> in it and removes it at the end (see --keep)
+  --out NAME          results go to bench/results/NAME.{json,md,svg} (default latest)
+  --seed S            layout seed (default 1)
+  --profile           also write CPU profiles of linkplan (plan, nothing changed; apply from
+                      scratch) at N=10,000 (or the largest N <= 10,000 run) and summarise them
+  --linkplan FILE     the linkplan entry point to run (default: a snapshot of bin/ and dist/ taken
+                      at the start, so a rebuild during the run cannot change what is measured)
+  --no-snapshot       run bin/linkplan.js in place
+  --settle-limit US   wait before each group until creating a symlink costs at most US
+                      microseconds (default 100; ext4 here is 10-25x slower right after deletes)
+  --settle-max S      wait at most S seconds for that (default 240)
+  --timeout S         kill a timed process after S seconds (default 900)
+  --keep              keep the run folder (layouts and every home) for inspection
+  --help              this text
+`;
+
+const { values: opt } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10,100,1000,10000,50000' },
+    runs: { type: 'string', default: '5' },
+    'large-runs': { type: 'string', default: '3' },
+    tools: { type: 'string', default: 'linkplan,stow,floor,node' },
+    jobs: { type: 'string', default: 'create,plan,apply,retarget' },
+    workdir: { type: 'string', default: path.join(benchDir, 'work') },
+    out: { type: 'string', default: 'latest' },
+    seed: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false },
+    linkplan: { type: 'string' },
+    'no-snapshot': { type: 'boolean', default: false },
+    'settle-limit': { type: 'string', default: '100' },
+    'settle-max': { type: 'string', default: '240' },
+    timeout: { type: 'string', default: '900' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+if (opt.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+const sizes = list(opt.sizes)
+  .map((x) => Number(x.replace(/[_k]/g, (c) => (c === 'k' ? '000' : ''))))
+  .sort((a, b) => a - b);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes ${opt.sizes}: expected positive whole numbers`);
+const RUNS = Number(opt.runs);
+const LARGE_RUNS = Math.min(Number(opt['large-runs']), RUNS);
+const runsFor = (n) => (n >= 50000 ? LARGE_RUNS : RUNS);
+const JOBS = list(opt.jobs);
+for (const j of JOBS) if (!['create', 'plan', 'apply', 'retarget'].includes(j)) throw new Error(`--jobs: unknown job ${j}`);
+const toolArgs = list(opt.tools);
+const TOOLS = [];
+for (const t of toolArgs) {
+  if (t === 'linkplan') TOOLS.push('linkplan', 'linkplan-explicit');
+  else if (t === 'linkplan-glob') TOOLS.push('linkplan');
+  else if (['linkplan-explicit', 'stow', 'floor', 'node'].includes(t)) TOOLS.push(t);
+  else throw new Error(`--tools: unknown tool ${t}`);
+}
+const SETTLE_LIMIT = Number(opt['settle-limit']);
+const SETTLE_MAX = Number(opt['settle-max']);
+const TIMEOUT = Number(opt.timeout);
+
+const LABEL = {
+  linkplan: 'linkplan (glob manifest)',
+  'linkplan-explicit': 'linkplan (explicit N-entry manifest)',
+  stow: 'GNU Stow --no-folding',
+  floor: 'node:fs floor',
+  node: 'node -e 0',
+};
+const SHORT = { linkplan: 'linkplan glob', 'linkplan-explicit': 'linkplan explicit', stow: 'Stow', floor: 'floor', node: 'node -e 0' };
+const JOB_TITLE = {
+  create: 'apply from scratch',
+  plan: 'plan, nothing changed',
+  apply: 'apply, nothing changed',
+  retarget: 'retarget 10% of the links',
+};
+/** Which tools have a row in which job. */
+const JOB_TOOLS = {
+  create: ['linkplan', 'linkplan-explicit', 'stow', 'floor'],
+  plan: ['linkplan', 'linkplan-explicit', 'stow', 'floor'],
+  apply: ['linkplan', 'linkplan-explicit', 'stow', 'floor'],
+  retarget: ['linkplan-explicit', 'stow', 'floor'],
+};
+
+const log = (s) => process.stdout.write(`${s}\n`);
+const notes = [];
+const note = (s) => {
+  notes.push(s);
+  log(`note: ${s}`);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Set-up: the run folder, the tools, the machine.
+
+function findOnPath(name, preferred) {
+  if (preferred !== undefined && fs.existsSync(preferred)) return preferred;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(dir, name);
+    if (dir !== '' && fs.existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+const stowPath = findOnPath('stow', '/usr/bin/stow');
+if (TOOLS.includes('stow') && stowPath === undefined) {
+  const banner = '!'.repeat(78);
+  log(`${banner}\n!!! GNU Stow is not installed (no /usr/bin/stow, none on PATH): the Stow rows are SKIPPED.\n!!! Install it (apt-get install stow) to compare with Stow.\n${banner}`);
+  notes.push('GNU Stow was not found: the Stow rows were skipped');
+  TOOLS.splice(TOOLS.indexOf('stow'), 1);
+}
+
+fs.mkdirSync(opt.workdir, { recursive: true });
+const workDir = fs.realpathSync(opt.workdir);
+const runId = `r-${Date.now().toString(36)}`;
+const runDir = path.join(workDir, runId);
+
+// Run folders left by an earlier run that was interrupted. Deleting them makes this filesystem slow
+// for a while; settle() below waits that out before anything is timed.
+const stale = fs.readdirSync(workDir).filter((d) => /^r-[0-9a-z]+$/.test(d));
+if (stale.length > 0) {
+  log(`removing ${stale.length} stale run folder(s) in ${workDir}: ${stale.join(', ')}`);
+  for (const d of stale) fs.rmSync(path.join(workDir, d), { recursive: true, force: true });
+}
+fs.mkdirSync(runDir);
+
+/** A copy of bin/ and dist/ (and package.json, for "type": "module") in a private folder. */
+function snapshotLinkplan() {
+  if (opt.linkplan !== undefined) return { bin: path.resolve(opt.linkplan), snapshot: null, srcRoots: [] };
+  const bin = path.join(repoRoot, 'bin', 'linkplan.js');
+  if (!fs.existsSync(path.join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  if (opt['no-snapshot']) return { bin, snapshot: null, srcRoots: [] };
+  for (let attempt = 1; ; attempt++) {
+    const snap = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-bench-'));
+    try {
+      fs.cpSync(path.join(repoRoot, 'bin'), path.join(snap, 'bin'), { recursive: true });
+      fs.cpSync(path.join(repoRoot, 'dist'), path.join(snap, 'dist'), { recursive: true });
+      fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(snap, 'package.json'));
+      fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(snap, 'node_modules'));
+      const r = spawnSync(process.execPath, [path.join(snap, 'bin', 'linkplan.js'), '--version'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`the snapshot does not start: ${r.stderr}`);
+      const h = crypto.createHash('sha256');
+      for (const f of fs.readdirSync(path.join(snap, 'dist')).sort()) if (f.endsWith('.js')) h.update(f).update(fs.readFileSync(path.join(snap, 'dist', f)));
+      return { bin: path.join(snap, 'bin', 'linkplan.js'), snapshot: snap, version: r.stdout.trim(), distSha256: h.digest('hex').slice(0, 16), srcRoots: [] };
+    } catch (e) {
+      fs.rmSync(snap, { recursive: true, force: true });
+      // someone may be rebuilding dist/ right now (the tests do at start): try again shortly
+      if (attempt >= 5) throw e;
+      spawnSync('sleep', ['3']);
+    }
+  }
+}
+
+/** The newest modification time of the files below `dir` (0 if none). */
+function newestMtime(dir, filter = () => true) {
+  let t = 0;
+  if (!fs.existsSync(dir)) return t;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !filter(e.name)) continue;
+    t = Math.max(t, fs.statSync(path.join(e.parentPath ?? e.path, e.name)).mtimeMs);
+  }
+  return t;
+}
+
+const lp = snapshotLinkplan();
+if (lp.snapshot !== null || opt.linkplan === undefined) {
+  const src = newestMtime(path.join(repoRoot, 'src'), (n) => n.endsWith('.ts'));
+  const dist = newestMtime(lp.snapshot === null ? path.join(repoRoot, 'dist') : path.join(lp.snapshot, 'dist'), (n) => n.endsWith('.js'));
+  lp.srcNewerThanDist = src > dist;
+  if (src > dist) note(`src/ has edits newer than the dist/ measured (by ${((src - dist) / 1000).toFixed(0)} s): run \`npm run build\` to measure them`);
+}
+// linkplan keeps a per-manifest state folder (journal, lock, records of the links it made); every
+// timed run gets one in the run folder, not in the user's ~/.local/state, and it goes with it.
+const CHILD_ENV = { ...process.env, LINKPLAN_STATE_DIR: path.join(runDir, 'state') };
+delete CHILD_ENV.LINKPLAN_DEBUG;
+const machine = machineFacts({ workDir, repoRoot, stowPath });
+log(`linkplan benchmark ${runId}\nmachine: ${machineLine(machine)}`);
+log(`linkplan: ${lp.snapshot === null ? lp.bin : `snapshot of bin/ and dist/ in ${lp.snapshot}`} (version ${lp.version ?? '?'}, dist ${lp.distSha256 ?? '?'})`);
+log(`sizes ${sizes.join(', ')}; runs ${RUNS} (${LARGE_RUNS} at N >= 50,000); tools ${TOOLS.join(', ')}; jobs ${JOBS.join(', ')}`);
+
+// ---------------------------------------------------------------------------------------------
+// Measuring.
+
+/** Runs one whole process and times it with the wall clock; output is kept as bytes, decoded after. */
+function timed(cmd, args, cwd) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, env: CHILD_ENV, maxBuffer: 1 << 30, timeout: TIMEOUT * 1000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const t1 = process.hrtime.bigint();
+  return {
+    s: Number(t1 - t0) / 1e9,
+    rc: r.status,
+    signal: r.signal,
+    error: r.error?.message,
+    stdout: r.stdout?.toString('utf8') ?? '',
+    stderr: r.stderr?.toString('utf8') ?? '',
+  };
+}
+
+const probes = [];
+let probeCount = 0;
+/** Microseconds per symlink for 2,000 symlinks (with a folder per 10) in a fresh folder. */
+function probe() {
+  const d = path.join(runDir, 'probe', String(probeCount++));
+  fs.mkdirSync(d, { recursive: true });
+  const target = `${runDir}/n00000/s/pkg/.c6d/cal/.cpy/probe-link-target-of-realistic-length-`;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 2000; i++) {
+    if (i % 10 === 0) fs.mkdirSync(path.join(d, String(i / 10)));
+    fs.symlinkSync(target + i, path.join(d, String(Math.floor(i / 10)), `l${i}`));
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e3 / 2000;
+}
+
+/** Waits until the filesystem creates links at its normal speed again (deletes by anyone slow it down). */
+async function settle(label) {
+  const start = Date.now();
+  for (let k = 0; ; k++) {
+    const us = probe();
+    const rec = { label, usPerLink: Math.round(us * 10) / 10, load: os.loadavg()[0], at: new Date().toISOString() };
+    probes.push(rec);
+    if (us <= SETTLE_LIMIT) return rec;
+    const waited = (Date.now() - start) / 1000;
+    if (waited >= SETTLE_MAX) {
+      note(`${label}: the filesystem was still slow after ${waited.toFixed(0)} s (${us.toFixed(0)} µs per symlink, limit ${SETTLE_LIMIT}); measured anyway`);
+      return rec;
+    }
+    if (k === 0) log(`  waiting for the filesystem to settle (${us.toFixed(0)} µs per symlink, limit ${SETTLE_LIMIT})...`);
+    await sleep(5000);
+  }
+}
+
+/** Makes links in-process (untimed set-up): absolute link texts, as linkplan writes them. */
+function makeLinks(links) {
+  const made = new Set();
+  for (const [p, t] of links) {
+    const dir = path.dirname(p);
+    if (!made.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    fs.symlinkSync(t, p);
+  }
+}
+
+const rows = [];
+function rowFor(n, job, tool) {
+  let r = rows.find((x) => x.n === n && x.job === job && x.tool === tool);
+  if (r === undefined) {
+    r = { n, job, tool, label: LABEL[tool], command: '', samples: [], runs: [], verify: null, error: null };
+    rows.push(r);
+  }
+  return r;
+}
+
+function tail(s, k = 600) {
+  return s.length > k ? `...${s.slice(-k)}` : s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The jobs. Each prepare() does its untimed set-up and returns the command to time and a check.
+
+const NODE = process.execPath;
+const FLOOR = path.join(benchDir, 'floor.mjs');
+
+function writeFile(p, text) {
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+/** Commands for a tool to make `home` match the create job's links (used by create and set-up). */
+function createCommand(ctx, tool, home, tag) {
+  const { dir, trees, layout } = ctx;
+  switch (tool) {
+    case 'linkplan': {
+      const m = writeFile(path.join(dir, 'm', `${tag}.yaml`), globManifest(home, trees.pkg));
+      return { cmd: NODE, args: [lp.bin, 'apply', m], show: 'linkplan apply M.yaml  (one entry: glob "*", fold: false)' };
+    }
+    case 'linkplan-explicit': {
+      const m = writeFile(path.join(dir, 'm', `${tag}.yaml`), explicitManifest(createLinks(layout, trees, home)));
+      return { cmd: NODE, args: [lp.bin, 'apply', m], show: 'linkplan apply M.yaml  (N entries: path, target)' };
+    }
+    case 'stow':
+      return { cmd: stowPath, args: ['-d', trees.stowDir, '-t', home, '--no-folding', 'pkg'], show: 'stow -d S -t HOME --no-folding pkg' };
+    case 'floor':
+      return { cmd: NODE, args: [FLOOR, 'tree', trees.pkg, home, 'apply'], show: 'node bench/floor.mjs tree S/pkg HOME apply' };
+    default:
+      throw new Error(tool);
+  }
+}
+
+/** Commands for the no-change jobs, on the home the tool's own create made. */
+function noChangeCommand(ctx, tool, job, home) {
+  const { dir, trees, layout } = ctx;
+  const verb = job === 'plan' ? ['plan', '--detailed-exitcode'] : ['apply'];
+  switch (tool) {
+    case 'linkplan': {
+      const m = path.join(dir, 'm', 'linkplan-nochange.yaml');
+      if (!fs.existsSync(m)) writeFile(m, globManifest(home, trees.pkg));
+      return { cmd: NODE, args: [lp.bin, ...verb, m], show: `linkplan ${verb.join(' ')} M.yaml  (glob manifest)` };
+    }
+    case 'linkplan-explicit': {
+      const m = path.join(dir, 'm', 'explicit-nochange.yaml');
+      if (!fs.existsSync(m)) writeFile(m, explicitManifest(createLinks(layout, trees, home)));
+      return { cmd: NODE, args: [lp.bin, ...verb, m], show: `linkplan ${verb.join(' ')} M.yaml  (explicit manifest)` };
+    }
+    case 'stow':
+      return job === 'plan'
+        ? { cmd: stowPath, args: ['-n', '-d', trees.stowDir, '-t', home, '--no-folding', '-R', 'pkg'], show: 'stow -n -R ... pkg  (simulated restow)' }
+        : { cmd: stowPath, args: ['-d', trees.stowDir, '-t', home, '--no-folding', '-R', 'pkg'], show: 'stow -R ... pkg  (restow)' };
+    case 'floor':
+      return { cmd: NODE, args: [FLOOR, 'tree', trees.pkg, home, job === 'plan' ? 'check' : 'apply'], show: `node bench/floor.mjs tree S/pkg HOME ${job === 'plan' ? 'check' : 'apply'}` };
+    default:
+      throw new Error(tool);
+  }
+}
+
+/** Checks a no-change run's exit code and output. */
+function noChangeOk(tool, job, res) {
+  if (res.rc !== 0) return `exit code ${res.rc}${res.signal ? ` (${res.signal})` : ''}`;
+  if (tool.startsWith('linkplan') && job === 'apply' && !/No changes/.test(res.stdout)) return `apply did not say "No changes": ${tail(res.stdout, 200)}`;
+  if (tool === 'floor' && !/ 0 to create, 0 to retarget, 0 conflicts/.test(res.stdout)) return `floor found changes: ${res.stdout.trim()}`;
+  return null;
+}
+
+function recordRun(row, i, res, problem) {
+  row.runs.push({ run: i + 1, s: Math.round(res.s * 1e6) / 1e6, rc: res.rc, ok: problem === null, ...(problem === null ? {} : { problem }) });
+  if (problem === null) row.samples.push(res.s);
+  else if (row.error === null) row.error = `run ${i + 1}: ${problem}${res.stderr ? `; stderr: ${tail(res.stderr.trim(), 400)}` : ''}`;
+  log(`  ${JOB_TITLE[row.job].padEnd(26)} ${SHORT[row.tool].padEnd(18)} run ${i + 1}: ${res.s.toFixed(3)} s${problem === null ? '' : `  FAILED: ${problem}`}`);
+}
+
+const rotate = (arr, k) => (arr.length === 0 ? arr : [...arr.slice(k % arr.length), ...arr.slice(0, k % arr.length)]);
+
+async function runSize(n) {
+  const dir = path.join(runDir, `n${n}`);
+  log(`\n== N = ${fmtN(n)}`);
+  const t0 = Date.now();
+  const layout = makeLayout(n, Number(opt.seed));
+  const trees = writeTrees(dir, layout);
+  const ctx = { n, dir, layout, trees };
+  const info = { n, folders: layout.folders.length, files: layout.files.length, moved: layout.moved.length, generateSeconds: (Date.now() - t0) / 1000 };
+  log(`  generated ${fmtN(n)} files in ${fmtN(layout.folders.length)} folders (x2.1 with the retarget trees) in ${info.generateSeconds.toFixed(1)} s under ${dir}`);
+  const runs = runsFor(n);
+  const homes = {};
+  let homeCount = 0;
+  const freshHome = (tag) => {
+    const h = path.join(dir, 'h', `${tag}`);
+    fs.mkdirSync(h, { recursive: true });
+    homeCount++;
+    return h;
+  };
+  const expectedCreate = (home) => createLinks(layout, trees, home);
+
+  // -- 1. apply from scratch: a fresh empty home per run, made before the timer starts
+  const createTools = JOB_TOOLS.create.filter((t) => TOOLS.includes(t));
+  const needHomes = JOBS.some((j) => j === 'plan' || j === 'apply');
+  if (JOBS.includes('create') && createTools.length > 0) {
+    const g = await settle(`N=${n} create`);
+    for (let i = 0; i < runs; i++) {
+      for (const tool of rotate(createTools, i)) {
+        const row = rowFor(n, 'create', tool);
+        if (row.error !== null) continue;
+        const home = freshHome(`${tool}-c${i}`);
+        const c = createCommand(ctx, tool, home, `${tool}-c${i}`);
+        row.command = c.show;
+        row.settle = g;
+        const res = timed(c.cmd, c.args, dir);
+        let problem = res.rc === 0 ? null : `exit code ${res.rc}${res.signal ? ` (${res.signal})` : ''}${res.error ? ` ${res.error}` : ''}`;
+        const v = verifyHome(home, expectedCreate(home));
+        if (problem === null && !v.ok) problem = `home is wrong after the run: ${v.links}/${v.expected} right links, ${v.problems} problems, e.g. ${v.examples.join('; ')}`;
+        row.verify = { links: v.links, expected: v.expected, ok: v.ok, meanLinkText: v.meanLinkText };
+        recordRun(row, i, res, problem);
+        if (problem === null) homes[tool] = home;
+      }
+    }
+  }
+  // homes for the no-change jobs when create was not run (or failed): made by the tool, untimed
+  if (needHomes && JOBS.some((j) => JOB_TOOLS[j].some((t) => TOOLS.includes(t)))) {
+    for (const tool of createTools) {
+      if (homes[tool] !== undefined) continue;
+      const home = freshHome(`${tool}-setup`);
+      const c = createCommand(ctx, tool, home, `${tool}-setup`);
+      const res = timed(c.cmd, c.args, dir);
+      const v = verifyHome(home, expectedCreate(home));
+      if (res.rc === 0 && v.ok) homes[tool] = home;
+      else note(`N=${n}: ${SHORT[tool]} could not make a home for the no-change jobs (exit ${res.rc}, ${v.links}/${v.expected} links): ${tail(res.stderr, 300)}`);
+    }
+  }
+
+  // -- 2, 3. plan and apply when nothing changed: the tool's own create home, one untimed warm-up
+  for (const job of ['plan', 'apply']) {
+    const tools = JOB_TOOLS[job].filter((t) => TOOLS.includes(t) && homes[t] !== undefined);
+    if (!JOBS.includes(job) || tools.length === 0) continue;
+    const g = await settle(`N=${n} ${job}`);
+    const before = Object.fromEntries(tools.map((t) => [t, inodes(homes[t])]));
+    for (const tool of tools) {
+      const c = noChangeCommand(ctx, tool, job, homes[tool]);
+      const row = rowFor(n, job, tool);
+      row.command = c.show;
+      row.settle = g;
+      const w = timed(c.cmd, c.args, dir);
+      const problem = noChangeOk(tool, job, w);
+      if (problem !== null) {
+        row.error = `warm-up run: ${problem}; stderr: ${tail(w.stderr.trim(), 400)}`;
+        log(`  ${JOB_TITLE[job]} ${SHORT[tool]} warm-up FAILED: ${problem}`);
+      }
+    }
+    for (let i = 0; i < runs; i++) {
+      for (const tool of rotate(tools, i)) {
+        const row = rowFor(n, job, tool);
+        if (row.error !== null) continue;
+        const c = noChangeCommand(ctx, tool, job, homes[tool]);
+        const res = timed(c.cmd, c.args, dir);
+        recordRun(row, i, res, noChangeOk(tool, job, res));
+      }
+    }
+    for (const tool of tools) {
+      const row = rowFor(n, job, tool);
+      const v = verifyHome(homes[tool], expectedCreate(homes[tool]));
+      const untouched = sameInodes(before[tool], inodes(homes[tool]));
+      row.verify = { links: v.links, expected: v.expected, ok: v.ok, linksUntouched: untouched };
+      if (!v.ok && row.error === null) row.error = `home is wrong after the no-change runs: ${v.examples.join('; ')}`;
+      if (!untouched) note(`N=${n} ${JOB_TITLE[job]}: ${SHORT[tool]} rewrote links although nothing had changed`);
+    }
+  }
+
+  // -- 4. retarget 10%: a fresh home per run holding the "before" links (untimed), then the switch
+  const retargetTools = JOB_TOOLS.retarget.filter((t) => TOOLS.includes(t));
+  if (JOBS.includes('retarget') && retargetTools.length > 0) {
+    const g = await settle(`N=${n} retarget`);
+    const tools = retargetTools;
+    for (let i = 0; i < runs; i++) {
+      for (const tool of rotate(tools, i)) {
+        const row = rowFor(n, 'retarget', tool);
+        if (row.error !== null) continue;
+        row.settle = g;
+        const home = freshHome(`${tool}-r${i}`);
+        const after = retargetLinks(layout, trees, home, 'new');
+        let c;
+        if (tool === 'stow') {
+          const s = timed(stowPath, ['-d', trees.rtDir, '-t', home, '--no-folding', 'base', 'old'], dir);
+          if (s.rc !== 0) {
+            row.error = `set-up (stow base old) failed: ${tail(s.stderr, 400)}`;
+            continue;
+          }
+          c = { cmd: stowPath, args: ['-d', trees.rtDir, '-t', home, '--no-folding', '-D', 'old', '-S', 'new'], show: 'stow -d R -t HOME --no-folding -D old -S new  (HOME made by: stow base old)' };
+        } else {
+          makeLinks(retargetLinks(layout, trees, home, 'old'));
+          if (tool === 'floor') {
+            const f = writeFile(path.join(dir, 'm', `floor-r${i}.json`), JSON.stringify(after));
+            c = { cmd: NODE, args: [FLOOR, 'list', f, 'apply'], show: 'node bench/floor.mjs list LINKS.json apply' };
+          } else {
+            const m = writeFile(path.join(dir, 'm', `${tool}-r${i}.yaml`), explicitManifest(after));
+            c = { cmd: NODE, args: [lp.bin, 'apply', m], show: 'linkplan apply M.yaml  (N entries; 10% now point into r/new)' };
+          }
+        }
+        row.command = c.show;
+        const res = timed(c.cmd, c.args, dir);
+        let problem = res.rc === 0 ? null : `exit code ${res.rc}${res.signal ? ` (${res.signal})` : ''}`;
+        const v = verifyHome(home, after);
+        if (problem === null && !v.ok) problem = `home is wrong after the run: ${v.links}/${v.expected} right links, ${v.problems} problems, e.g. ${v.examples.join('; ')}`;
+        row.verify = { links: v.links, expected: v.expected, ok: v.ok, retargeted: layout.moved.length };
+        recordRun(row, i, res, problem);
+      }
+    }
+  }
+  info.homes = homeCount;
+  info.seconds = (Date.now() - t0) / 1000;
+  return { info, ctx, homes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiles of linkplan (optional).
+
+function profileRuns(ctx, homes) {
+  const out = [];
+  const pdir = path.join(workDir, 'profiles', runId);
+  fs.mkdirSync(pdir, { recursive: true });
+  const srcRoots = lp.snapshot === null ? [] : [lp.snapshot + path.sep];
+  const one = (title, args) => {
+    const d = path.join(pdir, title.replace(/[^a-z0-9]+/gi, '-'));
+    fs.mkdirSync(d, { recursive: true });
+    const res = timed(NODE, ['--cpu-prof', `--cpu-prof-dir=${d}`, lp.bin, ...args], ctx.dir);
+    const f = fs.readdirSync(d).find((x) => x.endsWith('.cpuprofile'));
+    if (res.rc !== 0 || f === undefined) {
+      note(`profile "${title}" failed: exit ${res.rc}: ${tail(res.stderr, 300)}`);
+      return;
+    }
+    const s = summarizeProfile(path.join(d, f), { repoRoot, srcRoots });
+    out.push({ title, seconds: res.s, ...s });
+    log(`  profiled ${title}: ${res.s.toFixed(2)} s wall, ${s.totalMs} ms sampled -> ${path.join(d, f)}`);
+  };
+  if (homes.linkplan !== undefined) {
+    one(`plan, nothing changed, N=${ctx.n} (glob manifest)`, ['plan', path.join(ctx.dir, 'm', 'linkplan-nochange.yaml')]);
+  }
+  if (homes['linkplan-explicit'] !== undefined) {
+    one(`plan, nothing changed, N=${ctx.n} (explicit manifest)`, ['plan', path.join(ctx.dir, 'm', 'explicit-nochange.yaml')]);
+  }
+  const home = path.join(ctx.dir, 'h', 'profile-create');
+  fs.mkdirSync(home, { recursive: true });
+  const m = writeFile(path.join(ctx.dir, 'm', 'profile-create.yaml'), globManifest(home, ctx.trees.pkg));
+  one(`apply from scratch, N=${ctx.n} (glob manifest)`, ['apply', m]);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main.
+
+const started = Date.now();
+const layouts = [];
+let profiles = [];
+const nodeRow = { n: 0, job: 'start', tool: 'node', label: LABEL.node, command: 'node -e 0', samples: [], runs: [], verify: null, error: null };
+const nodeStart = () => {
+  const k = Math.max(RUNS, 10);
+  for (let i = 0; i < k; i++) {
+    const res = timed(NODE, ['-e', '0'], runDir);
+    nodeRow.runs.push({ s: Math.round(res.s * 1e6) / 1e6, rc: res.rc });
+    if (res.rc === 0) nodeRow.samples.push(res.s);
+  }
+};
+
+// warm the caches: node, the linkplan bundle, Stow's Perl modules
+timed(NODE, ['-e', '0'], runDir);
+timed(NODE, [lp.bin, '--version'], runDir);
+if (stowPath !== undefined) timed(stowPath, ['--version'], runDir);
+await settle('start');
+if (TOOLS.includes('node')) nodeStart();
+
+const profileN = opt.profile ? (sizes.includes(10000) ? 10000 : [...sizes].reverse().find((n) => n <= 10000) ?? sizes[0]) : undefined;
+for (const n of sizes) {
+  const { info, ctx, homes } = await runSize(n);
+  layouts.push(info);
+  if (n === profileN && TOOLS.includes('linkplan')) profiles = profileRuns(ctx, homes);
+}
+if (TOOLS.includes('node')) nodeStart();
+machine.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+// ---------------------------------------------------------------------------------------------
+// Results.
+
+for (const r of [...rows, nodeRow]) {
+  r.stats = summarize(r.samples);
+  r.linksPerSecond = r.n > 0 && r.samples.length > 0 ? r.n / r.stats.median : null;
+}
+const get = (n, job, tool) => rows.find((r) => r.n === n && r.job === job && r.tool === tool && r.samples.length > 0);
+const nodeMed = nodeRow.samples.length > 0 ? nodeRow.stats.median : undefined;
+
+function ratio(name, a, b, why) {
+  if (a === undefined || b === undefined) return null;
+  return { name, value: a.stats.median / b.stats.median, a: a.stats.median, b: b.stats.median, why };
+}
+const keyN = sizes.includes(10000) ? 10000 : sizes[sizes.length - 1];
+const smallN = sizes[0];
+const ratios = [
+  nodeMed === undefined
+    ? null
+    : (() => {
+        const p = get(smallN, 'plan', 'linkplan');
+        return p === undefined ? null : { name: `plan of a ${fmtN(smallN)}-link manifest (glob) ÷ node -e 0`, value: p.stats.median / nodeMed, a: p.stats.median, b: nodeMed };
+      })(),
+  nodeMed === undefined
+    ? null
+    : (() => {
+        const p = get(smallN, 'plan', 'linkplan-explicit');
+        return p === undefined ? null : { name: `plan of a ${fmtN(smallN)}-link manifest (explicit) ÷ node -e 0`, value: p.stats.median / nodeMed, a: p.stats.median, b: nodeMed };
+      })(),
+  ratio(`no-change plan, N=${fmtN(keyN)}: linkplan ÷ node:fs floor (check)`, get(keyN, 'plan', 'linkplan'), get(keyN, 'plan', 'floor')),
+  ratio(`no-change plan, N=${fmtN(keyN)}: linkplan ÷ Stow simulated restow (-n -R)`, get(keyN, 'plan', 'linkplan'), get(keyN, 'plan', 'stow')),
+  ratio(`no-change plan, N=${fmtN(keyN)}: linkplan ÷ Stow restow (-R)`, get(keyN, 'plan', 'linkplan'), get(keyN, 'apply', 'stow')),
+  ratio(`no-change apply, N=${fmtN(keyN)}: linkplan ÷ node:fs floor`, get(keyN, 'apply', 'linkplan'), get(keyN, 'apply', 'floor')),
+  ratio(`no-change apply, N=${fmtN(keyN)}: linkplan ÷ Stow restow (-R)`, get(keyN, 'apply', 'linkplan'), get(keyN, 'apply', 'stow')),
+  ratio(`no-change plan, N=${fmtN(keyN)}: explicit manifest ÷ glob manifest`, get(keyN, 'plan', 'linkplan-explicit'), get(keyN, 'plan', 'linkplan')),
+  ratio(`no-change plan, N=${fmtN(keyN)}: linkplan explicit ÷ node:fs floor`, get(keyN, 'plan', 'linkplan-explicit'), get(keyN, 'plan', 'floor')),
+  ratio(`apply from scratch, N=${fmtN(keyN)}: linkplan ÷ node:fs floor`, get(keyN, 'create', 'linkplan'), get(keyN, 'create', 'floor')),
+  ratio(`apply from scratch, N=${fmtN(keyN)}: linkplan ÷ Stow`, get(keyN, 'create', 'linkplan'), get(keyN, 'create', 'stow')),
+  ratio(`apply from scratch, N=${fmtN(keyN)}: linkplan explicit ÷ node:fs floor`, get(keyN, 'create', 'linkplan-explicit'), get(keyN, 'create', 'floor')),
+  ratio(`retarget 10%, N=${fmtN(keyN)}: linkplan (explicit) ÷ node:fs floor`, get(keyN, 'retarget', 'linkplan-explicit'), get(keyN, 'retarget', 'floor')),
+  ratio(`retarget 10%, N=${fmtN(keyN)}: linkplan (explicit) ÷ Stow -D old -S new`, get(keyN, 'retarget', 'linkplan-explicit'), get(keyN, 'retarget', 'stow')),
+].filter((r) => r !== null);
+
+const failures = rows.filter((r) => r.error !== null);
+for (const f of failures) note(`FAILED: N=${f.n} ${JOB_TITLE[f.job]}, ${f.label}: ${f.error}`);
+
+const cmdLine = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const fsType = machine.filesystem.type === 'ext2/ext3' ? (machine.filesystem.dfType ?? 'ext2/3/4') : machine.filesystem.type;
+const where = `${path.relative(repoRoot, runDir) || runDir} (${fsType} on ${machine.filesystem.device ?? '?'}, mount options ${machine.filesystem.mountOptions ?? '?'}), a fresh empty folder for every timed create and retarget`;
+
+const md = [];
+md.push(`# linkplan benchmark`, '');
+md.push(`Machine: ${machineLine(machine)}; load average at end ${machine.loadAverageAtEnd.join(' ')}.`, '');
+md.push(`Command: \`${cmdLine}\` — ${RUNS} timed runs per row (${LARGE_RUNS} at N ≥ 50,000), whole processes timed with the wall clock. Measured in ${where}.`, '');
+md.push(
+  `linkplan ${lp.version ?? ''} (commit ${machine.linkplan.commit ?? '?'}, ${machine.linkplan.uncommittedFilesInSrc} uncommitted file(s) in src/ schema/ scripts/; dist ${lp.distSha256 ?? '?'}${lp.snapshot ? ', a snapshot taken at the start' : ''}).`,
+  '',
+);
+md.push(`linkplan's state folder (journal, lock, records): \`LINKPLAN_STATE_DIR\` set to the run folder, on the same filesystem.`, '');
+md.push(`## Seconds per run: median (min–max) · links per second`, '');
+const cell = (r) =>
+  r === undefined
+    ? '–'
+    : r.samples.length === 0
+      ? 'FAILED'
+      : `${fmtS(r.stats.median)} (${fmtS(r.stats.min)}–${fmtS(r.stats.max)}) · ${fmtRate(r.linksPerSecond)}${r.error !== null ? ' ⚠' : ''}`;
+for (const job of ['create', 'plan', 'apply', 'retarget']) {
+  if (!JOBS.includes(job)) continue;
+  const tools = JOB_TOOLS[job].filter((t) => TOOLS.includes(t));
+  if (tools.length === 0) continue;
+  md.push(`### ${JOB_TITLE[job]}`, '');
+  md.push(`| N | ${tools.map((t) => LABEL[t]).join(' | ')} |`);
+  md.push(`|---:|${tools.map(() => '---').join('|')}|`);
+  for (const n of sizes) md.push(`| ${fmtN(n)} | ${tools.map((t) => cell(rows.find((r) => r.n === n && r.job === job && r.tool === t))).join(' | ')} |`);
+  md.push('');
+}
+if (nodeMed !== undefined) md.push(`Node's bare start, \`node -e 0\`: ${fmtS(nodeMed)} s (${fmtS(nodeRow.stats.min)}–${fmtS(nodeRow.stats.max)}, ${nodeRow.samples.length} runs).`, '');
+
+md.push(`## Ratios (medians)`, '');
+md.push(`| ratio | value | seconds |`, `|---|---:|---|`);
+for (const r of ratios) md.push(`| ${r.name} | **${r.value.toFixed(1)}×** | ${fmtS(r.a)} / ${fmtS(r.b)} |`);
+md.push('');
+// linkplan ÷ floor and ÷ Stow for every N
+const jobsRun = ['create', 'plan', 'apply', 'retarget'].filter((j) => JOBS.includes(j));
+if (TOOLS.includes('floor') || TOOLS.includes('stow')) {
+  md.push(`linkplan ÷ floor, and ÷ Stow, at every N (glob manifest; explicit for retarget):`, '');
+  md.push(`| N | ${jobsRun.map((j) => `${JOB_TITLE[j]}`).join(' | ')} |`, `|---:|${jobsRun.map(() => '---:').join('|')}|`);
+  for (const n of sizes) {
+    const cells = jobsRun.map((j) => {
+      const l = get(n, j, j === 'retarget' ? 'linkplan-explicit' : 'linkplan');
+      const f = get(n, j, 'floor');
+      const s = get(n, j, 'stow');
+      const fmt = (b) => (l === undefined || b === undefined ? '–' : `${(l.stats.median / b.stats.median).toFixed(1)}×`);
+      return `${fmt(f)} / ${fmt(s)}`;
+    });
+    md.push(`| ${fmtN(n)} | ${cells.join(' | ')} |`);
+  }
+  md.push('');
+}
+
+md.push(`## What was timed`, '');
+md.push(
+  `- Layouts: N files over N/10 folders (up to 3 deep, some dot-named) of a generated dotfiles repository \`s/pkg\`, small contents, seed ${opt.seed}; for the retarget job the same files split into \`r/base\` (90%), \`r/old\` and \`r/new\` (the 10% that move, chosen by the seeded PRNG).`,
+  `- apply from scratch: a fresh empty home folder per run, made before the timer starts; folders below it are made by the tool.`,
+  `- nothing changed: the home the tool's own last create made; one untimed warm-up run, then the timed runs; afterwards the links are checked and their inodes compared (to see whether a "no-op" rewrote links).`,
+  `- retarget 10%: a fresh home per run holding the "before" state (linkplan and floor: absolute links made in-process; Stow: \`stow base old\`), untimed; then timed: the tool switches the 10% to \`r/new\`. Stow cannot retarget part of a package, so its 10% live in packages of their own and the timed command is \`stow -D old -S new\` (one process, Stow's deferred operation: it plans the unstow and the stow together, then removes 10% of the links and makes the new ones; not atomic, each link is missing for a moment). linkplan and the floor replace each link in place (symlink under a temporary name, rename over).`,
+  `- Checks (untimed) after every create and retarget: every link of the home is read and resolved; the row fails unless exactly the N expected links are there. No-change runs must exit 0 (\`plan --detailed-exitcode\`), and linkplan apply must say "No changes".`,
+);
+const seen = new Set();
+for (const r of rows) {
+  const k = `${r.job}/${r.tool}`;
+  if (seen.has(k) || r.command === '') continue;
+  seen.add(k);
+  md.push(`- ${JOB_TITLE[r.job]}, ${r.label}: \`${r.command}\``);
+}
+md.push(`- linkplan link texts are absolute (its default, \`relative: false\`); Stow's are relative. Mean link text length at the largest N: ${[...new Set(rows.filter((r) => r.job === 'create' && r.verify?.meanLinkText).map((r) => `${SHORT[r.tool]} ${rows.filter((x) => x.job === 'create' && x.tool === r.tool && x.verify?.meanLinkText).at(-1).verify.meanLinkText}`))].join(', ')} bytes (ext4 keeps a link text under 60 bytes in the inode; a longer one takes a data block).`);
+md.push('');
+if (profiles.length > 0) {
+  md.push(`## CPU profiles of linkplan (\`node --cpu-prof\`, N=${fmtN(profileN)})`, '');
+  for (const p of profiles) md.push(profileMarkdown(`${p.title}: ${p.seconds.toFixed(2)} s wall`, p));
+}
+md.push(`## Notes`, '');
+const probeVals = probes.map((p) => p.usPerLink);
+md.push(
+  `- Filesystem probe (2,000 symlinks in a fresh folder) before each group: ${Math.min(...probeVals).toFixed(0)}–${Math.max(...probeVals).toFixed(0)} µs per symlink over ${probes.length} probes; a group starts only below ${SETTLE_LIMIT} µs (this ext4 without a journal is 10–25× slower for a while after many deletes, by anyone).`,
+);
+md.push(`- The machine may be shared with other work (tests, builds): load average ${machine.loadAverage.join(' ')} at the start, ${machine.loadAverageAtEnd.join(' ')} at the end; the spread columns show how noisy each row was.`);
+for (const n of notes) md.push(`- ${n}`);
+md.push(`- Total time ${((Date.now() - started) / 60000).toFixed(1)} min. Raw runs, medians and machine facts: \`${opt.out}.json\`; chart: \`${opt.out}.svg\`.`);
+md.push('');
+
+fs.mkdirSync(path.join(benchDir, 'results'), { recursive: true });
+const resultBase = path.join(benchDir, 'results', opt.out);
+const json = {
+  format: 'linkplan-bench/1',
+  command: cmdLine,
+  options: { sizes, runs: RUNS, largeRuns: LARGE_RUNS, tools: TOOLS, jobs: JOBS, seed: Number(opt.seed), settleLimitUs: SETTLE_LIMIT },
+  machine,
+  measuredIn: where,
+  linkplan: { bin: lp.snapshot === null ? lp.bin : 'snapshot of bin/ and dist/', version: lp.version ?? null, distSha256: lp.distSha256 ?? null },
+  nodeStart: { samples: nodeRow.samples, stats: nodeRow.stats },
+  rows: rows.map((r) => ({ ...r, title: JOB_TITLE[r.job] })),
+  ratios,
+  layouts,
+  probes,
+  profiles,
+  notes,
+  totalMinutes: (Date.now() - started) / 60000,
+};
+fs.writeFileSync(`${resultBase}.json`, JSON.stringify(json, null, 1) + '\n');
+fs.writeFileSync(`${resultBase}.md`, md.join('\n'));
+
+const panels = jobsRun.map((job) => ({
+  title: JOB_TITLE[job],
+  series: JOB_TOOLS[job]
+    .filter((t) => TOOLS.includes(t))
+    .map((tool) => ({
+      tool,
+      points: rows.filter((r) => r.job === job && r.tool === tool && r.samples.length > 0).map((r) => ({ n: r.n, median: r.stats.median, min: r.stats.min, max: r.stats.max })),
+    })),
+}));
+fs.writeFileSync(
+  `${resultBase}.svg`,
+  renderChart({
+    title: 'linkplan vs GNU Stow (--no-folding) vs a node:fs floor — whole processes',
+    subtitle: `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${fsType}; median of ${RUNS} runs (${LARGE_RUNS} at N ≥ 50,000), whiskers min–max; ${machine.date.slice(0, 10)}`,
+    panels,
+    nodeStart: nodeMed,
+    toolLabels: { linkplan: 'linkplan, glob manifest', 'linkplan-explicit': 'linkplan, explicit manifest', stow: 'GNU Stow --no-folding', floor: 'node:fs floor', node: 'node -e 0 (bare start)' },
+  }),
+);
+log(`\n${md.join('\n')}`);
+log(`wrote ${resultBase}.json, .md, .svg`);
+
+// Clean up: the snapshot, and the run folder (deleting it slows this filesystem down for a while).
+if (lp.snapshot !== null) fs.rmSync(lp.snapshot, { recursive: true, force: true });
+if (opt.keep) log(`kept ${runDir}`);
+else {
+  const t = Date.now();
+  fs.rmSync(runDir, { recursive: true, force: true });
+  log(`removed ${runDir} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,428 @@
+// The durable parts of apply besides crashes and locks: a journal-backed apply failing at every
+// write leaves the exact tree and a closed journal; --prune removes only links linkplan made and
+// that are still as it made them; `state: absent` never removes a real file or folder; backups are
+// listed, restored and pruned, and never overwrite each other; the state folder is where
+// --state-dir or LINKPLAN_STATE_DIR say, and the journal is versioned JSON lines a person can read.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyPlan } from '../src/apply/applier.js';
+import { manifestStateDir } from '../src/apply/state-dir.js';
+import { FileJournal, readJournal } from '../src/apply/wal.js';
+import { DriverDecorator, FaultyDriver } from '../src/drivers/decorators.js';
+import type { WriteCall } from '../src/drivers/driver.js';
+import { PosixDriver } from '../src/drivers/posix.js';
+import { ApplyError, StalePlanError } from '../src/errors.js';
+import type { AbsPath } from '../src/paths.js';
+import { loadManifest } from '../src/plan/manifest.js';
+import { observe } from '../src/plan/observe.js';
+import { computePlan } from '../src/plan/planner.js';
+import type { Plan } from '../src/plan/types.js';
+import { runCli, type CliResult } from './helpers/cli.js';
+import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
+
+const posix = new PosixDriver();
+
+function planOf(root: string): Plan {
+  const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: posix, env: {}, platform: 'linux', hostname: 'host', home: '/nonexistent-home' });
+  return computePlan(loaded.desired, observe(loaded.desired, posix, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest } });
+}
+
+/** A project folder with its own state folder, and the CLI run in it. */
+function project(manifest: string, tree: TreeSpec): { d: string; state: string; run: (args: string[]) => CliResult; stateDir: () => string } {
+  const base = tempDir();
+  const d = path.join(base, 'w');
+  const state = path.join(base, 'state');
+  writeTree(d, { ...tree, 'layout.yaml': manifest });
+  return {
+    d,
+    state,
+    run: (args) => runCli(args, { cwd: d, env: { LINKPLAN_STATE_DIR: state } }),
+    stateDir: () => manifestStateDir(path.join(d, 'layout.yaml'), { root: state }),
+  };
+}
+
+function expectOk(r: CliResult): void {
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+}
+
+function journalLines(file: string): Record<string, unknown>[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+const FAULT_MANIFEST = `version: 1
+links:
+  - { path: links/a, target: t/f1 }
+  - { path: new/deep/b, target: t/f2 }
+  - { path: links/rel, target: t/f1, relative: true }
+  - { path: links/hl, target: t/f4, type: hardlink }
+  - { path: cur, target: t/v2 }
+  - { path: links/s2h, target: t/f4, type: hardlink }
+  - { path: rm/l1, state: absent }
+  - { path: rm/h, state: absent, target: t/f6 }
+  - { path: old, state: absent }
+  - { path: old/new, target: t/f1 }
+  - { path: home/.rc, target: t/rc, onConflict: backup }
+  - { path: home/.cfg, target: t/cfgdir, onConflict: backup }
+  - { path: home/data, target: t/data, onConflict: adopt }
+  - { path: home/notes.txt, target: t/new/sub/notes.txt, onConflict: adopt }
+`;
+
+function faultTree(root: string): TreeSpec {
+  return {
+    'layout.yaml': FAULT_MANIFEST,
+    t: { f1: 'one', f2: 'two', f4: 'four', f6: 'six', rc: 'rc', v1: { V: '1' }, v2: { V: '2' }, cfgdir: { x: 'x' } },
+    links: { s2h: { link: path.join(root, 't/f1') } },
+    cur: { link: path.join(root, 't/v1') },
+    old: { link: 't' },
+    rm: { l1: { link: '../t/f1' }, h: { hardlink: '../t/f6' } },
+    home: { '.rc': 'mine', '.cfg': { s: 's' }, data: { d: 'd' }, 'notes.txt': 'notes' },
+  };
+}
+
+/** Counts the write calls that reach it. */
+class Counting extends DriverDecorator {
+  n = 0;
+  protected override write(_call: WriteCall, _p: AbsPath, run: () => void): void {
+    this.n++;
+    run();
+  }
+}
+
+describe('a journal-backed apply (FileJournal in a state folder) failing at every write', () => {
+  it('leaves the exact tree and a closed journal: journal.last.jsonl ends rolled-back, no journal.jsonl', async () => {
+    const base = tempDir();
+    const root = path.join(base, 'w');
+    const build = (): void => {
+      fs.rmSync(root, { recursive: true, force: true });
+      writeTree(root, faultTree(root));
+    };
+    build();
+    const count = new Counting(posix);
+    await applyPlan(planOf(root), count);
+    const writes = count.n;
+    expect(writes).toBe(23);
+    const codes = ['EACCES', 'ENOSPC', 'EBUSY', 'EXDEV'];
+    for (let n = 1; n <= writes; n++) {
+      const ctx = `failing write ${n}`;
+      build();
+      const plan = planOf(root);
+      const start = snapshot(root);
+      const stateDir = path.join(base, `state-${n}`);
+      fs.mkdirSync(stateDir);
+      const journal = FileJournal.create(stateDir, { manifest: plan.manifest.path, actions: plan.actions.filter((a) => a.kind !== 'noop') });
+      const err = await applyPlan(plan, new FaultyDriver(posix, { failAt: n, code: codes[n % 4] ?? 'EIO' }), { journal }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, ctx).toBeInstanceOf(ApplyError);
+      expect((err as ApplyError).rolledBack, ctx).toBe(n - 1);
+      expect(snapshot(root), ctx).toEqual(start);
+      expect(fs.readdirSync(stateDir), ctx).toEqual(['journal.last.jsonl']);
+      const last = path.join(stateDir, 'journal.last.jsonl');
+      const lines = journalLines(last);
+      expect(lines.at(-1), ctx).toMatchObject({ close: 'rolled-back' });
+      const rec = readJournal(last);
+      expect(rec?.closed, ctx).toBe('rolled-back');
+      expect(rec?.header?.steps, ctx).toHaveLength(writes);
+      expect([...(rec?.begun ?? [])], ctx).toEqual(Array.from({ length: writes }, (_, i) => i));
+      // every step that ran was undone, newest first, each one's intent written ahead of it
+      expect(rec?.done.size, ctx).toBe(0);
+      const undos = lines.filter((l) => 'undoing' in l || 'undone' in l).map((l) => ('undoing' in l ? `undoing ${String(l['undoing'])}` : `undone ${String(l['undone'])}`));
+      expect(undos, ctx).toEqual(Array.from({ length: n - 1 }, (_, i) => [`undoing ${n - 2 - i}`, `undone ${n - 2 - i}`]).flat());
+    }
+  });
+
+  it('refused by its checks before the first write, leaves no journal to recover and keeps the last one', async () => {
+    const base = tempDir();
+    const root = path.join(base, 'w');
+    writeTree(root, faultTree(root));
+    const stateDir = path.join(base, 'state');
+    fs.mkdirSync(stateDir);
+    fs.writeFileSync(path.join(stateDir, 'journal.last.jsonl'), '{"format":"linkplan-journal","version":1}\n{"close":"committed"}\n');
+    const plan = planOf(root);
+    fs.symlinkSync('drifted', path.join(root, 'links/a'));
+    const start = snapshot(root);
+    const journal = FileJournal.create(stateDir, { manifest: plan.manifest.path, actions: plan.actions });
+    await expect(applyPlan(plan, posix, { journal })).rejects.toBeInstanceOf(StalePlanError);
+    expect(snapshot(root)).toEqual(start);
+    expect(fs.readdirSync(stateDir)).toEqual(['journal.last.jsonl']);
+    expect(fs.readFileSync(path.join(stateDir, 'journal.last.jsonl'), 'utf8')).toBe('{"format":"linkplan-journal","version":1}\n{"close":"committed"}\n');
+  });
+
+  it('through the CLI: a stale saved plan is refused, and the next apply is not blocked by a leftover journal', () => {
+    const p = project('version: 1\nlinks:\n  - { path: a, target: t/f }\n', { t: { f: 'f' } });
+    expectOk(p.run(['plan', 'layout.yaml', '--out', 'plan.json']));
+    fs.symlinkSync('elsewhere', path.join(p.d, 'a'));
+    const stale = p.run(['apply', 'plan.json']);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(`plan is stale: ${path.join(p.d, 'a')}`);
+    expect(fs.existsSync(path.join(p.stateDir(), 'journal.jsonl'))).toBe(false);
+    fs.unlinkSync(path.join(p.d, 'a'));
+    const r = p.run(['apply', 'layout.yaml']);
+    expectOk(r);
+    expect(r.stdout).toMatch(/^Applied: 1 to create/m);
+  });
+});
+
+describe('apply --prune and ownership', () => {
+  const V1 = `version: 1
+links:
+  - { path: keep, target: t/f1 }
+  - { path: drop/plain, target: t/f2 }
+  - { path: drop/hard, target: t/f3, type: hardlink }
+  - { path: drop/repointed, target: t/f2 }
+  - { path: drop/replaced, target: t/f2 }
+  - { path: drop/premade, target: t/f4 }
+`;
+  const V2 = `version: 1
+links:
+  - { path: keep, target: t/f1 }
+`;
+
+  it('removes exactly the links linkplan made that are still as it made them; leaves the rest, and says so', () => {
+    // drop/premade is already right before the first apply: linkplan did not make it
+    const p = project(V1, { t: { f1: '1', f2: '2', f3: '3', f4: '4', f9: '9' }, drop: { premade: { link: 'placeholder' } } });
+    fs.unlinkSync(path.join(p.d, 'drop/premade'));
+    fs.symlinkSync(path.join(p.d, 't/f4'), path.join(p.d, 'drop/premade'));
+    const first = p.run(['apply', 'layout.yaml']);
+    expectOk(first);
+    expect(first.stdout).toMatch(/^Applied: 5 to create, 0 to retarget, 0 to remove, 1 unchanged$/m);
+    const records = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { version: number; owned: Record<string, unknown> };
+    expect(records.version).toBe(1);
+    expect(Object.keys(records.owned).sort()).toEqual(['drop/hard', 'drop/plain', 'drop/replaced', 'drop/repointed', 'keep'].map((s) => path.join(p.d, s)));
+
+    fs.writeFileSync(path.join(p.d, 'layout.yaml'), V2);
+    // the user re-points one dropped link and replaces another with a real file
+    fs.unlinkSync(path.join(p.d, 'drop/repointed'));
+    fs.symlinkSync(path.join(p.d, 't/f9'), path.join(p.d, 'drop/repointed'));
+    fs.unlinkSync(path.join(p.d, 'drop/replaced'));
+    fs.writeFileSync(path.join(p.d, 'drop/replaced'), 'my own file now');
+
+    // without --prune, dropping an entry changes nothing
+    const plain = p.run(['apply', 'layout.yaml']);
+    expectOk(plain);
+    expect(plain.stdout).toMatch(/^No changes/);
+
+    const before = snapshot(p.d);
+    const plan = p.run(['plan', 'layout.yaml', '--prune', '--verbose']);
+    expectOk(plan);
+    expect(plan.stdout).toMatch(/^ {2}- remove +drop\/plain\b/m);
+    expect(plan.stdout).toMatch(/^ {2}- remove +drop\/hard +\(a hard link of t\/f3\)/m);
+    expect(plan.stdout).toMatch(/^ {2}= ok +drop\/repointed -> t\/f9/m);
+    expect(plan.stdout).toContain('prune: left alone; linkplan made a symlink to');
+    expect(plan.stdout).toContain('Plan: 0 to create, 0 to retarget, 2 to remove, 3 unchanged');
+    expect(plan.stdout).not.toContain('premade');
+    const json = JSON.parse(p.run(['plan', 'layout.yaml', '--prune', '--json']).stdout) as { actions: { kind: string; path: string; reason: string }[] };
+    expect(json.actions.map((a) => `${a.kind} ${path.relative(p.d, a.path)}`).sort()).toEqual(['noop drop/replaced', 'noop drop/repointed', 'noop keep', 'remove drop/hard', 'remove drop/plain']);
+    expect(json.actions.find((a) => a.path.endsWith('replaced'))?.reason).toBe(`prune: left alone; linkplan made a symlink to ${path.join(p.d, 't/f2')} here, and it is now a regular file`);
+    expect(snapshot(p.d), 'plan changes nothing').toEqual(before);
+
+    const applied = p.run(['apply', 'layout.yaml', '--prune', '--yes']);
+    expectOk(applied);
+    expect(applied.stdout).toContain(`Left alone (not pruned): drop/repointed: linkplan made a symlink to ${path.join(p.d, 't/f2')} here, and it is now a symbolic link to ${path.join(p.d, 't/f9')}\n`);
+    expect(applied.stdout).toContain(`Left alone (not pruned): drop/replaced: linkplan made a symlink to ${path.join(p.d, 't/f2')} here, and it is now a regular file\n`);
+    expect(applied.stdout).toMatch(/^Applied: 0 to create, 0 to retarget, 2 to remove, 3 unchanged$/m);
+    const after = snapshot(p.d);
+    const expected = { ...before };
+    delete expected['drop/plain'];
+    delete expected['drop/hard'];
+    expected['t/f3'] = { ...(before['t/f3'] as { kind: 'file'; content: string; nlink: number; mode: number }), nlink: 1 };
+    expect(after).toEqual(expected);
+    expect(fs.readFileSync(path.join(p.d, 'drop/replaced'), 'utf8')).toBe('my own file now');
+    expect(fs.readlinkSync(path.join(p.d, 'drop/premade'))).toBe(path.join(p.d, 't/f4'));
+
+    // linkplan no longer claims the links it pruned or left alone; a second prune has nothing to do
+    const owned = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { owned: Record<string, unknown> };
+    expect(Object.keys(owned.owned)).toEqual([path.join(p.d, 'keep')]);
+    const again = p.run(['apply', 'layout.yaml', '--prune', '--yes']);
+    expectOk(again);
+    expect(again.stdout).toMatch(/^No changes/);
+    expect(snapshot(p.d)).toEqual(after);
+  });
+
+  it('state: absent removes a link linkplan did not make, but never a real file or folder', () => {
+    const p = project('version: 1\nlinks:\n  - { path: theirs, state: absent }\n', { t: { f: 'f' }, theirs: { link: 't/f' }, real: 'data', realdir: { x: 'x' } });
+    const r = p.run(['apply', 'layout.yaml', '--yes']);
+    expectOk(r);
+    expect(r.stdout).toMatch(/^Applied: 0 to create, 0 to retarget, 1 to remove/m);
+    expect(fs.existsSync(path.join(p.d, 'theirs'))).toBe(false);
+    expect(fs.readFileSync(path.join(p.d, 't/f'), 'utf8')).toBe('f');
+    for (const what of ['real', 'realdir']) {
+      fs.writeFileSync(path.join(p.d, 'layout.yaml'), `version: 1\nlinks:\n  - { path: ${what}, state: absent }\n`);
+      const before = snapshot(p.d);
+      const x = p.run(['apply', 'layout.yaml', '--yes']);
+      expect(x.code, what).toBe(1);
+      expect(x.stdout, what).toContain(`! conflict ${what}: is a ${what === 'real' ? 'regular file' : 'folder'}, not a link; linkplan never deletes files or folders`);
+      expect(snapshot(p.d), what).toEqual(before);
+    }
+  });
+});
+
+describe('backups', () => {
+  const MANIFEST = `version: 1
+links:
+  - { path: home/rc, target: t/rc, onConflict: backup }
+  - { path: home/cfg, target: t/cfgdir, onConflict: backup }
+  - { path: home/data, target: t/data, onConflict: adopt }
+`;
+  const TREE: TreeSpec = { t: { rc: 'managed', cfgdir: { k: 'v' } }, home: { rc: 'first rc', cfg: { mine: 'm' }, data: { d: 'd' } } };
+
+  it('lists, never overwrites an earlier backup, restores, refuses to restore over something real, and prunes by age', () => {
+    const p = project(MANIFEST, TREE);
+    const h = (s: string): string => path.join(p.d, 'home', s);
+    expectOk(p.run(['apply', 'layout.yaml', '--yes']));
+    // something real is back in the way: the second backup gets the next free name
+    fs.unlinkSync(h('rc'));
+    fs.writeFileSync(h('rc'), 'second rc');
+    const second = p.run(['apply', 'layout.yaml', '--yes']);
+    expectOk(second);
+    expect(second.stdout).toMatch(/^Applied: 0 to create, 0 to retarget, 0 to remove, 2 unchanged, 1 to back up and link$/m);
+    expect(fs.readFileSync(h('rc.linkplan-backup'), 'utf8')).toBe('first rc');
+    expect(fs.readFileSync(h('rc.linkplan-backup-2'), 'utf8')).toBe('second rc');
+
+    const list = p.run(['backups', 'list', 'layout.yaml']);
+    expectOk(list);
+    const day = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d';
+    expect(list.stdout).toMatch(
+      new RegExp(
+        [
+          `^ {4}1  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup`,
+          `    2  ${day}  backed up  home/cfg -> home/cfg\\.linkplan-backup`,
+          `    3  ${day}  adopted   home/data -> t/data`,
+          `    4  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup-2`,
+          '4 backups; restore one with `linkplan backups restore layout.yaml ID`\n$',
+        ].join('\n'),
+      ),
+    );
+
+    // restore the first rc: the link goes, the file comes back
+    const restored = p.run(['backups', 'restore', 'layout.yaml', '1']);
+    expectOk(restored);
+    expect(restored.stdout).toBe(`Restored backup 1: ${h('rc.linkplan-backup')} is back at ${h('rc')} (the link that was there is removed)\n`);
+    expect(fs.lstatSync(h('rc')).isFile()).toBe(true);
+    expect(fs.readFileSync(h('rc'), 'utf8')).toBe('first rc');
+    expect(fs.existsSync(h('rc.linkplan-backup'))).toBe(false);
+    // the second rc cannot go back over it
+    const before = snapshot(p.d);
+    const refused = p.run(['backups', 'restore', 'layout.yaml', '4']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`linkplan: ${h('rc')}: something that is not a link is there now\n  hint: move it away first; restore never overwrites anything\n`);
+    expect(snapshot(p.d)).toEqual(before);
+    expect(p.run(['backups', 'restore', 'layout.yaml', '9']).stderr).toContain('backup 9: no such backup');
+
+    // backups 2 (cfg) and 3 (adopted data) are made two hours old; 4 stays new
+    const recordsFile = path.join(p.stateDir(), 'records.json');
+    const records = JSON.parse(fs.readFileSync(recordsFile, 'utf8')) as { backups: { id: number; at: string }[] };
+    const old = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    for (const b of records.backups) if (b.id !== 4) b.at = old;
+    fs.writeFileSync(recordsFile, JSON.stringify(records, null, 2));
+    const unasked = p.run(['backups', 'prune', 'layout.yaml', '--older-than', '1m']);
+    expect(unasked.code).toBe(1);
+    expect(unasked.stderr).toContain('deleting backups needs confirmation, and there is no terminal to ask');
+    expect(snapshot(p.d)).toEqual(before);
+    const pruned = p.run(['backups', 'prune', 'layout.yaml', '--older-than', '1m', '--yes']);
+    expectOk(pruned);
+    expect(pruned.stdout).toBe('Pruned 2 backup records; deleted 1 backup\n');
+    expect(fs.existsSync(h('cfg.linkplan-backup'))).toBe(false);
+    // adopted content is the link's target: it stays, and so does the newer backup
+    expect(fs.readFileSync(path.join(p.d, 't/data/d'), 'utf8')).toBe('d');
+    expect(fs.readlinkSync(h('data'))).toBe(path.join(p.d, 't/data'));
+    expect(fs.readFileSync(h('rc.linkplan-backup-2'), 'utf8')).toBe('second rc');
+    const after = p.run(['backups', 'list', 'layout.yaml']);
+    expect(after.stdout).toMatch(new RegExp(`^ {4}4  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup-2\n1 backup; `));
+    expect(p.run(['backups', 'prune', 'layout.yaml', '--older-than', '1h', '--yes']).stdout).toBe('No backups older than 1h\n');
+  });
+
+  it('restores adopted content to where it was', () => {
+    const p = project(MANIFEST, TREE);
+    expectOk(p.run(['apply', 'layout.yaml', '--yes']));
+    const r = p.run(['backups', 'restore', 'layout.yaml', '3']);
+    expectOk(r);
+    expect(fs.lstatSync(path.join(p.d, 'home/data')).isDirectory()).toBe(true);
+    expect(fs.readFileSync(path.join(p.d, 'home/data/d'), 'utf8')).toBe('d');
+    expect(fs.existsSync(path.join(p.d, 't/data'))).toBe(false);
+  });
+
+  it('lists nothing for a manifest without backups', () => {
+    const p = project('version: 1\nlinks: []\n', {});
+    expect(p.run(['backups', 'list', 'layout.yaml']).stdout).toBe('No backups recorded for layout.yaml\n');
+  });
+});
+
+describe('the state folder and the journal', () => {
+  const M = 'version: 1\nlinks:\n  - { path: a, target: t/f }\n  - { path: n/b, target: t/f }\n';
+
+  it('is --state-dir when given, else $LINKPLAN_STATE_DIR, one folder per manifest', () => {
+    const p = project(M, { t: { f: 'f' } });
+    const explicit = path.join(tempDir(), 'explicit');
+    const r = p.run(['apply', 'layout.yaml', '--state-dir', explicit]);
+    expectOk(r);
+    expect(fs.existsSync(p.state)).toBe(false);
+    const dirs = fs.readdirSync(explicit);
+    expect(dirs).toHaveLength(1);
+    expect(dirs[0]).toMatch(/^layout-[0-9a-f]{12}$/);
+    expect(fs.readdirSync(path.join(explicit, dirs[0] ?? '')).sort()).toEqual(['journal.last.jsonl', 'records.json']);
+    // the environment's state folder knows nothing of that apply
+    expect(p.run(['backups', 'list', 'layout.yaml']).stdout).toBe('No backups recorded for layout.yaml\n');
+    // an interrupted apply under --state-dir is seen there, and only there
+    fs.writeFileSync(path.join(p.d, 'layout.yaml'), M + '  - { path: c, target: t/f }\n');
+    const killed = runCli(['apply', 'layout.yaml', '--state-dir', explicit], { cwd: p.d, env: { LINKPLAN_STATE_DIR: p.state, LINKPLAN_CRASH_AT: 'after:1' } });
+    expect(killed.code).toBeNull();
+    const refused = p.run(['plan', 'layout.yaml', '--state-dir', explicit]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`left its journal ${path.join(explicit, dirs[0] ?? '', 'journal.jsonl')}`);
+    expectOk(p.run(['plan', 'layout.yaml']));
+    expect(p.run(['recover', 'layout.yaml']).stdout).toBe('Nothing to recover: no unfinished apply of layout.yaml\n');
+    const rec = p.run(['recover', 'layout.yaml', '--state-dir', explicit]);
+    expectOk(rec);
+    expect(rec.stdout).toBe(`Rolled back the interrupted apply: undid 1 step; the disk is as it was before it\n  create symlink ${path.join(p.d, 'c')} -> ${path.join(p.d, 't/f')}\n`);
+    expect(fs.existsSync(path.join(p.d, 'c'))).toBe(false);
+  });
+
+  it('writes a versioned journal of JSON lines a person can read', () => {
+    const p = project(M, { t: { f: 'f' } });
+    expectOk(p.run(['apply', 'layout.yaml']));
+    const lines = fs.readFileSync(path.join(p.stateDir(), 'journal.last.jsonl'), 'utf8').split('\n');
+    expect(lines.at(-1)).toBe('');
+    const [header, ...rest] = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(header).toMatchObject({ format: 'linkplan-journal', version: 1, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
+    expect(header?.['started']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(header?.['steps']).toEqual([
+      { op: 'link', path: path.join(p.d, 'a'), link: { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') } },
+      { op: 'mkdir', path: path.join(p.d, 'n') },
+      { op: 'link', path: path.join(p.d, 'n/b'), link: { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') } },
+    ]);
+    expect(rest.slice(0, -1)).toEqual([{ begin: [0, 2], range: true }, { done: 0 }, { done: 1 }, { done: 2 }]);
+    expect(rest.at(-1)).toEqual({ close: 'committed', at: expect.stringMatching(/^\d{4}-/) as string });
+  });
+
+  it('refuses a journal of another version with a clear message, and touches nothing', () => {
+    const p = project(M, { t: { f: 'f' } });
+    const dir = p.stateDir();
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'journal.jsonl');
+    const text = JSON.stringify({ format: 'linkplan-journal', version: 2, pid: 1, host: 'h', started: 'x', steps: [] }) + '\n';
+    fs.writeFileSync(file, text);
+    const before = snapshot(p.d);
+    const plan = p.run(['plan', 'layout.yaml']);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain(`an apply was interrupted and left its journal ${file}`);
+    const r = p.run(['recover', 'layout.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`linkplan: ${file}: journal version 2 is not one this linkplan reads (1)\n  hint: recover with the linkplan version that wrote it\n`);
+    const fwd = p.run(['recover', 'layout.yaml', '--forward']);
+    expect(fwd.stderr).toContain('journal version 2 is not one this linkplan reads (1)');
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
+    expect(snapshot(p.d)).toEqual(before);
+    fs.writeFileSync(file, '{"something":"else"}\n');
+    expect(p.run(['recover', 'layout.yaml']).stderr).toContain(`${file}: not a linkplan journal`);
+  });
+});
