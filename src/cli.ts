@@ -131,7 +131,7 @@ async function cmdPlan(
   refuseIfUnfinished(stateDir, file);
   const owned = opts.prune === true ? Records.load(stateDir, path.resolve(file)).owned() : undefined;
   const { plan, base } = await planFromManifest(file, opts.var, owned === undefined ? {} : { owned });
-  const json = JSON.stringify(plan, null, 2) + '\n';
+  const json = opts.out !== undefined || opts.json === true ? JSON.stringify(plan, null, 2) + '\n' : '';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
   else io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { ManifestError, UsageError, type ManifestProblem } from '../src/errors.js';
 import { loadManifest, type LoadOptions, type LoadedManifest } from '../src/plan/manifest.js';
+import { observe } from '../src/plan/observe.js';
+import { computePlan } from '../src/plan/planner.js';
 import type { Desired } from '../src/plan/types.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
@@ -458,6 +460,32 @@ describe('glob', () => {
       'home/config/top.conf',
       'home/lnk',
       'home/vimrc.bak',
+    ]);
+  });
+
+  it("says what its folder listing found, which observe uses for a symbolic link but not for a hard link", () => {
+    const yaml = 'version: 1\nlinks:\n  - path: home\n    target: dots\n    glob: "*"\n    type: symlink\n  - path: hard\n    target: dots\n    glob: "bashrc"\n    type: hardlink\n';
+    const { dir, loaded } = load(yaml, {}, tree);
+    const kinds = Object.fromEntries(loaded.desired.map((d) => [path.relative(dir, d.path), d.targetKind ?? 'unlisted']));
+    // a link found in the folder is followed by observe, as the OS would
+    expect(kinds).toEqual({ 'home/.hidden': 'file', 'home/bashrc': 'file', 'home/config': 'dir', 'home/lnk': 'unlisted', 'home/vimrc.bak': 'file', 'hard/bashrc': 'file' });
+
+    fs.mkdirSync(path.join(dir, 'hard'));
+    fs.linkSync(path.join(dir, 'dots/bashrc'), path.join(dir, 'hard/bashrc'));
+    const observed = observe(loaded.desired, driver, 'linux');
+    const target = (rel: string): unknown => observed.targets.get(path.join(dir, rel));
+    expect(target('dots/config')).toEqual({ kind: 'dir', listed: true });
+    expect(target('dots/lnk')).toMatchObject({ kind: 'file', dev: expect.any(Number) as number });
+    // the hard link entry needs the file's identity: dots/bashrc is read, not only listed
+    expect(target('dots/bashrc')).toMatchObject({ kind: 'file', fileId: expect.any(String) as string });
+    const plan = computePlan(loaded.desired, observed, { manifest: { path: loaded.file, digest: loaded.digest } });
+    expect(plan.actions.map((a) => [path.relative(dir, a.path), a.kind, a.reason])).toEqual([
+      ['home/.hidden', 'create', 'symlink requested'],
+      ['home/bashrc', 'create', 'symlink requested'],
+      ['home/config', 'create', 'symlink requested'],
+      ['home/lnk', 'create', 'symlink requested'],
+      ['home/vimrc.bak', 'create', 'symlink requested'],
+      ['hard/bashrc', 'noop', `already a hard link of ${path.join(dir, 'dots/bashrc')}`],
     ]);
   });
 

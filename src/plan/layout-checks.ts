@@ -34,15 +34,23 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
       byKey.set(k, d);
     }
   }
+  /** Keys of folders with no present link of the manifest at or above them. */
+  const clear = new Set<string>();
   for (const d of desired) {
     // a link whose folder is (inside) another link: creating it would write through that link
+    const seen: string[] = [];
     for (let p = parentOf(d.path, platform); p !== parentOf(p, platform); p = parentOf(p, platform)) {
-      const outer = byKey.get(pathKey(p, platform));
+      const k = pathKey(p, platform);
+      if (clear.has(k)) break;
+      const outer = byKey.get(k);
       if (outer !== undefined && outer.state === 'present') {
         problems.push(problem(d, `${d.path}: lies inside ${outer.path}, which ${describe(outer)} makes a link; linkplan does not make links through another link`));
+        seen.length = 0;
         break;
       }
+      seen.push(k);
     }
+    for (const k of seen) clear.add(k);
     if (d.state !== 'present' || d.target === null) continue;
     if (pathKey(d.path, platform) === pathKey(d.target, platform)) {
       problems.push(problem(d, `${d.path}: the link would point to itself`));

@@ -16,7 +16,7 @@ import type { Ntfs3gMountOptions } from '../drivers/ntfs3g/mounts.js';
 import { normalizeWindowsRoot } from '../drivers/ntfs3g/windows-paths.js';
 import { errnoCode, ManifestError, UsageError, type ManifestProblem } from '../errors.js';
 import { validateManifest } from '../generated/validators.js';
-import { currentPlatform, isSameOrInside, joinAbs, toAbs, type AbsPath, type Platform } from '../paths.js';
+import { currentPlatform, isSameOrInside, toAbs, type AbsPath, type Platform } from '../paths.js';
 import { expandGlob } from './glob.js';
 import { checkLayout } from './layout-checks.js';
 import { describeSchemaErrors, yamlPath } from './schema-errors.js';
@@ -285,14 +285,25 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
       driver: opts.driver,
       nocase: platform === 'win32',
     });
+    // the matches are names read from the folder: joining them needs no normalising
+    const sep = platform === 'win32' ? '\\' : '/';
+    const under = (dirPath: AbsPath, rel: string): AbsPath => ((dirPath.endsWith(sep) ? dirPath : dirPath + sep) + (sep === '/' ? rel : rel.replaceAll('/', sep))) as AbsPath;
     for (const m of matches) {
-      const parts = m.rel.split('/');
-      desired.push({
-        ...base,
-        path: parts.reduce<AbsPath>((acc, part) => joinAbs(acc, part, platform), p),
-        target: parts.reduce<AbsPath>((acc, part) => joinAbs(acc, part, platform), target),
-        source: { ...source, match: m.rel },
-      });
+      // one object shape for every match (thousands of them): no spreads
+      const d: Desired = {
+        path: under(p, m.rel),
+        state: base.state,
+        target: under(target, m.rel),
+        type: base.type,
+        relative: base.relative,
+        onConflict: base.onConflict,
+        createParents: base.createParents,
+        allowCycle: base.allowCycle,
+        source: source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel },
+      };
+      // the folder listing just said what the target is: observe need not read it again
+      if (m.kind === 'file' || m.kind === 'dir') d.targetKind = m.kind;
+      desired.push(d);
     }
   });
 

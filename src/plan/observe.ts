@@ -8,8 +8,8 @@
  */
 import type { Driver } from '../drivers/driver.js';
 import { asAbs, parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
-import { effectiveTarget, indexDesired } from './planner.js';
-import type { Capabilities, Desired, Entry, Observed, TargetInfo } from './types.js';
+import { indexDesired, targetResolver } from './planner.js';
+import type { Capabilities, Desired, Entry, KnownTarget, Observed } from './types.js';
 
 /** `path.linkplan-backup`, then `-2`, `-3`...: a new backup never overwrites an earlier one. */
 export function backupCandidate(p: AbsPath, n: number): AbsPath {
@@ -22,9 +22,12 @@ export function isInTheWay(e: Entry): boolean {
 
 export function observe(desired: readonly Desired[], driver: Driver, platform: Platform): Observed {
   const entries = new Map<string, Entry>();
-  const targets = new Map<string, TargetInfo>();
+  const targets = new Map<string, KnownTarget>();
   const backupSlots = new Map<string, AbsPath>();
   const pathCapabilities = new Map<string, Capabilities>();
+  const volumes = driver.volumes?.() ?? [];
+  // the root's: what holds wherever no NTFS volume is
+  const capabilities = driver.capabilities(asAbs(platform === 'win32' ? '\\' : '/', platform));
 
   const entry = (p: AbsPath): Entry => {
     const k = pathKey(p, platform);
@@ -35,14 +38,11 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     }
     return e;
   };
-  const target = (p: AbsPath): TargetInfo => {
+  /** Reads the target at `p` (following links), unless it was read already. */
+  const target = (p: AbsPath): void => {
     const k = pathKey(p, platform);
-    let t = targets.get(k);
-    if (t === undefined) {
-      t = driver.observeTarget(p);
-      targets.set(k, t);
-    }
-    return t;
+    const t = targets.get(k);
+    if (t === undefined || 'listed' in t) targets.set(k, driver.observeTarget(p));
   };
   /** Observes the ancestors of `p` up to the first one that exists (and follows it if it is a link). */
   const ancestors = (p: AbsPath): void => {
@@ -55,13 +55,21 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
   };
 
   const index = indexDesired(desired, platform);
+  const resolveTarget = targetResolver(index, platform);
   for (const d of desired) {
-    pathCapabilities.set(pathKey(d.path, platform), driver.capabilities(d.path));
+    const caps = volumes.length > 0 ? driver.capabilities(d.path) : capabilities;
+    if (volumes.length > 0) pathCapabilities.set(pathKey(d.path, platform), caps);
     const e = entry(d.path);
     ancestors(d.path);
     if (d.target !== null) {
-      const eff = effectiveTarget(d.target, index, platform);
-      target(eff);
+      const eff = resolveTarget(d.target);
+      if (d.targetKind !== undefined && eff === d.target && d.state === 'present' && d.prune === undefined && needsNoFileIdentity(d, caps) && !(d.onConflict === 'adopt' && isInTheWay(e))) {
+        // a glob listed it a moment ago, and a symbolic link or junction needs only its kind
+        const k = pathKey(eff, platform);
+        if (!targets.has(k)) targets.set(k, { kind: d.targetKind, listed: true });
+      } else {
+        target(eff);
+      }
       if (d.onConflict === 'adopt' && isInTheWay(e)) {
         entry(eff);
         ancestors(eff);
@@ -77,15 +85,17 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
       }
     }
   }
-  const volumes = driver.volumes?.() ?? [];
   return {
     platform,
-    // the root's: what holds wherever no NTFS volume is
-    capabilities: driver.capabilities(asAbs(platform === 'win32' ? '\\' : '/', platform)),
-    pathCapabilities,
-    ...(volumes.length > 0 ? { volumes } : {}),
+    capabilities,
+    ...(volumes.length > 0 ? { pathCapabilities, volumes } : {}),
     entries,
     targets,
     backupSlots,
   };
+}
+
+/** Whether the link `d` makes is one that never needs its target's file identity or volume: not a hard link. */
+function needsNoFileIdentity(d: Desired, caps: Capabilities): boolean {
+  return d.type === 'symlink' || d.type === 'junction' || (d.type === 'auto' && (caps.symlinks || (caps.junctions && d.targetKind === 'dir')));
 }

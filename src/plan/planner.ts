@@ -17,13 +17,13 @@ import {
   type Capabilities,
   type Desired,
   type Entry,
+  type KnownTarget,
   type LinkSpec,
   type LinkType,
   type Observed,
   type Outcome,
   type Plan,
   type PlanSummary,
-  type TargetInfo,
   type Volume,
 } from './types.js';
 
@@ -40,22 +40,41 @@ export function indexDesired(desired: readonly Desired[], platform: Platform): D
  * link of the same manifest is read through that link's desired target.
  */
 export function effectiveTarget(target: AbsPath, index: DesiredIndex, platform: Platform): AbsPath {
-  let t = target;
-  if (index.size === 0) return t;
-  for (let hops = 0; hops < 40; hops++) {
-    let next: AbsPath | undefined;
-    for (let a = t; ; a = parentOf(a, platform)) {
-      const d = index.get(pathKey(a, platform));
-      if (d !== undefined && d.target !== null) {
-        next = (d.target + t.slice(a.length)) as AbsPath;
-        break;
+  return targetResolver(index, platform)(target);
+}
+
+/**
+ * `effectiveTarget` for many targets against one index: folders found to have no link of the
+ * manifest at or above them are remembered, so targets that share folders cost a lookup or two.
+ */
+export function targetResolver(index: DesiredIndex, platform: Platform): (target: AbsPath) => AbsPath {
+  if (index.size === 0) return (t) => t;
+  /** Keys of paths with no link of the manifest at or above them. */
+  const clear = new Set<string>();
+  return (target) => {
+    let t = target;
+    for (let hops = 0; hops < 40; hops++) {
+      let next: AbsPath | undefined;
+      const seen: string[] = [];
+      for (let a = t; ; a = parentOf(a, platform)) {
+        const k = pathKey(a, platform);
+        if (clear.has(k)) break;
+        const d = index.get(k);
+        if (d !== undefined && d.target !== null) {
+          next = (d.target + t.slice(a.length)) as AbsPath;
+          break;
+        }
+        seen.push(k);
+        if (parentOf(a, platform) === a) break;
       }
-      if (parentOf(a, platform) === a) break;
+      if (next === undefined) {
+        for (const k of seen) clear.add(k);
+        return t;
+      }
+      t = next;
     }
-    if (next === undefined) return t;
-    t = next;
-  }
-  return t;
+    return t;
+  };
 }
 
 export function describeEntry(e: Entry): string {
@@ -80,6 +99,9 @@ export function describeEntry(e: Entry): string {
 const isLink = (e: Entry): e is Extract<Entry, { kind: 'symlink' | 'junction' }> => e.kind === 'symlink' || e.kind === 'junction';
 const inTheWay = (e: Entry): boolean => e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
 const ABSENT: Entry = { kind: 'absent' };
+const ABSENT_TARGET: KnownTarget = { kind: 'absent' };
+/** The file a target is, when it was read (not only listed): what hard links are compared by. */
+const fileIdOf = (t: KnownTarget): string | undefined => (t.kind === 'file' && 'fileId' in t ? t.fileId : undefined);
 
 type TypeChoice = { ok: true; type: LinkType; why: string; notes: string[] } | { ok: false; problem: string; hint: string };
 
@@ -164,8 +186,9 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   const { platform } = observed;
   const key = (p: string): string => pathKey(p, platform);
   const index = indexDesired(desired, platform);
+  const resolveTarget = targetResolver(index, platform);
   const entryAt = (p: AbsPath): Entry => observed.entries.get(key(p)) ?? ABSENT;
-  const targetAt = (p: AbsPath): TargetInfo => observed.targets.get(key(p)) ?? { kind: 'absent' };
+  const targetAt = (p: AbsPath): KnownTarget => observed.targets.get(key(p)) ?? ABSENT_TARGET;
   const sameText = (a: string, b: string): boolean => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b);
   /** What can be made at `p`: its volume's capabilities. */
   const capsAt = (p: AbsPath): Capabilities => observed.pathCapabilities?.get(key(p)) ?? observed.capabilities;
@@ -215,7 +238,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
           return { ok: true, dirs };
         }
         const t = targetAt(a);
-        if (t.kind === 'dir') return { ok: true, dirs, dev: t.dev };
+        if (t.kind === 'dir') return 'dev' in t ? { ok: true, dirs, dev: t.dev } : { ok: true, dirs };
         return { ok: false, problem: `its folder ${a} is ${describeEntry(e)}, which leads to ${t.kind === 'absent' ? 'nothing' : 'a file'}` };
       }
       return { ok: false, problem: `its folder ${a} is ${describeEntry(e)}, so no folder can be made there` };
@@ -234,22 +257,17 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   /** A link linkplan made earlier and the manifest dropped: removed only while it is still that link. */
   const planPrune = (d: Desired, made: { type: LinkType; linkText: string }, before: Entry): Action => {
     const base = { path: d.path, source: d.source, before, notes: [] as string[] };
-    if (before.kind === 'absent') return { ...base, kind: 'noop', reason: 'prune: already gone', after: before };
+    if (before.kind === 'absent') return noop(base, 'prune: already gone');
     if (isLink(before) && before.kind === made.type && sameText(before.linkText, made.linkText)) {
       return { ...base, kind: 'remove', reason: `prune: linkplan made this ${made.type} and the manifest no longer declares it`, after: ABSENT };
     }
     if (made.type === 'hardlink' && before.kind === 'file' && before.nlink > 1 && d.target !== null) {
       const t = targetAt(d.target);
-      if (t.kind === 'file' && t.fileId === before.fileId) {
+      if (fileIdOf(t) === before.fileId) {
         return { ...base, kind: 'remove', reason: 'prune: linkplan made this hard link and the manifest no longer declares it', after: ABSENT, removeTarget: d.target };
       }
     }
-    return {
-      ...base,
-      kind: 'noop',
-      reason: `prune: left alone; linkplan made a ${made.type} to ${made.linkText} here, and it is now ${describeEntry(before)}`,
-      after: before,
-    };
+    return noop(base, `prune: left alone; linkplan made a ${made.type} to ${made.linkText} here, and it is now ${describeEntry(before)}`);
   };
 
   const actions: Action[] = [];
@@ -264,7 +282,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
     if (d.state === 'absent') {
       if (before.kind === 'absent') {
-        actions.push({ ...base, kind: 'noop', reason: 'already absent', after: before });
+        actions.push(noop(base, 'already absent'));
       } else if (isLink(before)) {
         if (removes(d, before)) {
           actions.push({ ...base, kind: 'remove', reason: `state: absent; removes ${describeEntry(before)}`, after: ABSENT });
@@ -273,10 +291,10 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         }
       } else if (before.kind === 'dir' && desired.some((o) => o.state === 'present' && isInside(o.path, d.path, platform))) {
         // the link was removed and a folder made in its place for the links inside (a second run)
-        actions.push({ ...base, kind: 'noop', reason: 'a real folder, which links of this manifest are made in; no link here', after: before });
+        actions.push(noop(base, 'a real folder, which links of this manifest are made in; no link here'));
       } else if (before.kind === 'file' && d.target !== null && before.nlink > 1) {
-        const t = targetAt(effectiveTarget(d.target, index, platform));
-        if (t.kind === 'file' && t.fileId === before.fileId) {
+        const t = targetAt(resolveTarget(d.target));
+        if (fileIdOf(t) === before.fileId) {
           actions.push({ ...base, kind: 'remove', reason: `state: absent; removes this hard link of ${d.target}`, after: ABSENT, removeTarget: d.target });
         } else {
           actions.push(conflict(`is a regular file that is not a hard link of ${d.target}; linkplan never deletes files`, 'remove it yourself if you mean to, or drop the entry'));
@@ -293,7 +311,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       actions.push(conflict(`is ${describeEntry(before)}, which linkplan does not touch`, 'remove or move it with the tool that made it, or choose another path'));
       continue;
     }
-    const effTarget = effectiveTarget(dt.target, index, platform);
+    const effTarget = resolveTarget(dt.target);
     const through = removedOnTheWay(effTarget);
     if (through !== undefined) {
       actions.push(conflict(`its target ${dt.target} is reached through ${through}, a link this plan removes`, 'point the link at the real folder, or keep the other link'));
@@ -323,7 +341,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const link: LinkSpec = { type: choice.type, target: dt.target, linkText: linkTextFor(dt, choice.type, platform) };
     const notes = [...choice.notes];
     const after = afterOf(link);
-    const linkBase = { ...base, notes, link, after };
+    const linkBase = { path: d.path, source: d.source, before, notes, link, after };
     const blocked = (problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: before });
 
     if (ntfs !== undefined && link.type !== 'hardlink') {
@@ -371,7 +389,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       // a hard link needs its target's file on the same volume as the link's folder
       const parents = missingParents(d.path);
       const here = before.kind === 'file' || before.kind === 'dir' ? before.dev : parents.ok ? parents.dev : undefined;
-      if (t.kind === 'file' && here !== undefined && here !== t.dev) {
+      if (t.kind === 'file' && 'dev' in t && here !== undefined && here !== t.dev) {
         actions.push(conflict(`hard links cannot cross volumes, and ${dt.target} is on another volume`, 'use type: symlink'));
         continue;
       }
@@ -398,7 +416,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
 
     if (isLink(before)) {
       if (before.kind === link.type && sameText(before.linkText, link.linkText)) {
-        actions.push({ ...base, kind: 'noop', reason: `already ${describeEntry(before)}`, after: before });
+        actions.push(noop(base, `already ${describeEntry(before)}`));
       } else {
         const why =
           before.kind !== link.type
@@ -411,8 +429,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       continue;
     }
 
-    if (before.kind === 'file' && link.type === 'hardlink' && t.kind === 'file' && t.fileId === before.fileId) {
-      actions.push({ ...base, kind: 'noop', reason: `already a hard link of ${dt.target}`, after: before });
+    if (before.kind === 'file' && link.type === 'hardlink' && fileIdOf(t) === before.fileId) {
+      actions.push(noop(base, `already a hard link of ${dt.target}`));
       continue;
     }
 
@@ -497,8 +515,14 @@ const FIELD_ORDER: Record<keyof Action, true> = {
 };
 const ACTION_FIELDS = Object.keys(FIELD_ORDER) as (keyof Action)[];
 
+/** A noop: nothing changes at the path. Built in the canonical field order. */
+function noop(base: { path: AbsPath; source: Desired['source']; before: Entry; notes: string[] }, reason: string): Action {
+  return { kind: 'noop', path: base.path, source: base.source, reason, before: base.before, after: base.before, notes: base.notes };
+}
+
 /** The same action with its fields in one stable order, so `plan --json` reads the same every time. */
 function canonical(a: Action): Action {
+  if (a.kind === 'noop') return a; // made by noop(), in order already
   const out: Record<string, unknown> = {};
   for (const f of ACTION_FIELDS) if (a[f] !== undefined) out[f] = a[f];
   return out as unknown as Action;

@@ -36,6 +36,12 @@ export interface Desired {
    * longer declares: the link it made then. Removed only while it is still exactly that link.
    */
   prune?: { type: LinkType; linkText: string };
+  /**
+   * What the target is, when a glob's folder listing has just said so (a file or a folder, not a
+   * link): observe then need not read the target again for a link that does not need its file
+   * identity (a symbolic link or a junction).
+   */
+  targetKind?: 'file' | 'dir';
   source: Source;
 }
 
@@ -57,6 +63,13 @@ export type TargetInfo =
   | { kind: 'file'; fileId: string; dev: number }
   | { kind: 'dir'; dev: number }
   | { kind: 'other'; dev: number };
+
+/**
+ * A target the planner knows: read (a `TargetInfo`), or its kind alone, from a glob's folder
+ * listing (`Desired.targetKind`), which is enough for a symbolic link or a junction. Where the
+ * file identity or the volume matters (hard links, adopt, linked folders), observe reads it.
+ */
+export type KnownTarget = TargetInfo | { kind: 'file' | 'dir'; listed: true };
 
 /** What can be made at a path: it depends on the volume the path is on. */
 export interface Capabilities {
@@ -89,7 +102,7 @@ export interface Observed {
   /** Link paths and their ancestors up to the first existing one, keyed by `pathKey`. */
   entries: ReadonlyMap<string, Entry>;
   /** Targets, followed, keyed by `pathKey`. */
-  targets: ReadonlyMap<string, TargetInfo>;
+  targets: ReadonlyMap<string, KnownTarget>;
   /** For paths with something in the way: the first backup name that is free. */
   backupSlots: ReadonlyMap<string, AbsPath>;
 }
