@@ -11,7 +11,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { applyPlan, preflight, type ApplyHooks } from './apply/applier.js';
 import { confirm } from './apply/confirm.js';
 import { leftAloneLines, PRUNE_WHERE, pruneEntries } from './apply/prune.js';
-import { Records, type OwnedLink } from './apply/records.js';
+import { appliedAction, Records, type OwnedLink } from './apply/records.js';
 import { recover } from './apply/recover.js';
 import { refuseIfUnfinished, stateDirFor, withLock, type StateOptions } from './apply/state.js';
 import { FileJournal, journalPath, readJournal } from './apply/wal.js';
@@ -145,12 +145,19 @@ async function cmdPlan(
 async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean): Promise<{ hooks: ApplyHooks; run: (job: (hooks: ApplyHooks) => Promise<void>) => Promise<void> }> {
   const show = { base, home: os.homedir(), color: io.color };
   if (!io.interactive || dryRun) {
+    // one line per action, written in blocks: thousands of links need not cost a write each
+    let lines: string[] = [];
+    const flush = (): void => {
+      if (lines.length > 0) io.out(lines.join(''));
+      lines = [];
+    };
     const hooks: ApplyHooks = {
       onAction: (a) => {
-        io.out(renderAction(a, show)[0] + '\n');
+        lines.push(renderAction(a, show)[0] + '\n');
+        if (lines.length >= 256) flush();
       },
     };
-    return { hooks, run: (job) => job(hooks) };
+    return { hooks, run: (job) => job(hooks).finally(flush) };
   }
   const { Listr } = await import('listr2');
   const total = plan.actions.filter((a) => a.kind !== 'noop').length;
@@ -239,6 +246,8 @@ async function applyLocked(
     return 0;
   }
   const risky = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'backup-and-link' || a.kind === 'adopt');
+  /** Whether the user was asked: the disk may have changed while the question waited. */
+  let prompted = false;
   if (risky.length > 0 && opts.yes !== true && opts.dryRun !== true) {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
     const what = `this plan removes or moves ${risky.length} entr${risky.length === 1 ? 'y' : 'ies'}`;
@@ -246,6 +255,7 @@ async function applyLocked(
     if (!(await confirm(`${what[0]?.toUpperCase() ?? ''}${what.slice(1)}. Apply it? [y/N] `))) {
       throw new NotConfirmedError('apply cancelled; nothing was changed');
     }
+    prompted = true;
   }
   if (opts.dryRun === true) {
     const dry = new DryRunDriver(real);
@@ -261,10 +271,12 @@ async function applyLocked(
   }
   const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
   const driver = crash === undefined ? real : new CrashingDriver(real, crash);
-  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes });
+  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop').map(appliedAction), volumes: plan.volumes });
   const progress = await progressHooks(io, plan, base, false);
   await progress.run(async (hooks) => {
-    await applyPlan(plan, driver, { hooks, journal });
+    // a plan made from the disk just now needs no second full reading; a saved one, or one a
+    // prompt kept waiting, does
+    await applyPlan(plan, driver, { hooks, journal, recheck: saved !== undefined || prompted });
   });
   records.recordApplied(plan.actions);
   records.setVolumes(plan.volumes);
@@ -328,8 +340,17 @@ function printError(e: unknown, io: Io): void {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // a reader that goes away (`linkplan apply ... | head -1`) must not stop an apply midway:
+  // what is left to print is dropped, and the work goes on to its end
+  let stdoutGone = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutGone = true;
+  });
   const io: Io = {
-    out: (s) => process.stdout.write(s),
+    out: (s) => {
+      if (!stdoutGone) process.stdout.write(s);
+    },
     err: (s) => process.stderr.write(s),
     color: wantsColor(process.stdout),
     errColor: wantsColor(process.stderr),

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
-import { BIN, REPO, runCli, type CliResult } from './helpers/cli.js';
+import { BIN, REPO, runCli, STATE_DIR, type CliResult } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
 // eslint-disable-next-line no-control-regex
@@ -459,5 +459,26 @@ describe('the bundled example', () => {
     expect(last).toEqual({ code: 0, stdout: 'No changes: the disk already matches layout.yaml (5 entries)\n', stderr: '' });
     expect(snapshot(d)).toEqual(switched);
     expect(snapshot(demo)).toEqual(repoBefore);
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('does not stop an apply: `linkplan apply ... | head -1` finishes the work, exits 0, prints no stack trace', async () => {
+    const files: TreeSpec = {};
+    for (let i = 0; i < 600; i++) files[`f${i}`] = String(i);
+    const d = project('version: 1\nlinks:\n  - path: home\n    target: dots\n    glob: "*"\n', { dots: files });
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'apply', 'layout.yaml'], {
+      cwd: d,
+      env: { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: STATE_DIR },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.destroy(); // the reader is gone before the first line
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect([code, stderr]).toEqual([0, '']);
+    expect(fs.readdirSync(path.join(d, 'home'))).toHaveLength(600);
+    expect(fs.readlinkSync(path.join(d, 'home/f599'))).toBe(path.join(d, 'dots/f599'));
   });
 });

@@ -209,6 +209,40 @@ describe('a plan of 20 actions', () => {
     expect(snapshot(root)).toEqual({ ...start, cur: { kind: 'symlink', linkText: 'elsewhere' } });
   });
 
+  it('without the second full reading (recheck: false), a file that appears where a link is to be made is left alone and the apply rolled back', async () => {
+    const root = path.join(tempDir(), 'w');
+    build(root);
+    const plan = planOf(root);
+    const start = snapshot(root);
+    const creates = plan.actions.filter((a) => a.kind === 'create');
+    const lastCreate = creates[creates.length - 1]?.path;
+    if (lastCreate === undefined) throw new Error('the fixture plans creates');
+    const last: string = lastCreate;
+    /** After the second write, someone puts a file where the last create goes. */
+    class Meddler extends DriverDecorator {
+      private n = 0;
+      protected override write(_call: WriteCall, _p: AbsPath, run: () => void): void {
+        run();
+        if (++this.n === 2) {
+          fs.mkdirSync(path.dirname(last), { recursive: true });
+          fs.writeFileSync(last, 'written meanwhile');
+        }
+      }
+    }
+    const err = await applyError(() => applyPlan(plan, new Meddler(posix), { recheck: false }));
+    expect(err.message).toMatch(new RegExp(`^apply failed at ${last}: .*EEXIST`));
+    expect(err.message).toContain('the disk is as it was before the apply');
+    expect(fs.readFileSync(last, 'utf8')).toBe('written meanwhile');
+    const now = snapshot(root);
+    // everything else is exactly as before
+    // but for the file and the folders made for it, everything is exactly as before
+    for (let p = last; p !== root; p = path.dirname(p)) {
+      const k = path.relative(root, p);
+      if (!(k in start)) delete now[k];
+    }
+    expect(now).toEqual(start);
+  });
+
   it('refuses before the first write when a path drifted since the plan', async () => {
     const root = path.join(tempDir(), 'w');
     build(root);

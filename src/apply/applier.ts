@@ -37,8 +37,12 @@ function describeTarget(t: TargetInfo): string {
 
 type Drift = { path: string; expected: string; found: string };
 
-/** Checks that the plan can run and that the disk is still what it was planned against. */
-export function preflight(plan: Plan, driver: Driver): void {
+/**
+ * Checks that the plan can run and (unless `recheck` is false: the plan was made from the disk a
+ * moment ago, in this process, with nothing in between) that the disk is still what it was
+ * planned against.
+ */
+export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean } = {}): void {
   const conflicts = plan.actions.filter((a) => a.kind === 'conflict');
   if (conflicts.length > 0) {
     throw new ConflictError(
@@ -46,6 +50,7 @@ export function preflight(plan: Plan, driver: Driver): void {
       { hint: 'resolve them (the plan shows how) and run again; nothing was changed' },
     );
   }
+  if (opts.recheck === false) return;
   const drift: Drift[] = [];
   const changing = plan.actions.filter((a) => a.kind !== 'noop');
   const actionKeys = new Set(changing.map((a) => pathKey(a.path, plan.platform)));
@@ -102,12 +107,23 @@ export interface ApplyResult {
 }
 
 /** Steps whose intent is made durable with one fsync: thousands of links stay fast. */
-export const JOURNAL_BATCH_STEPS = 256;
+export const JOURNAL_BATCH_STEPS = 1024;
 
-export async function applyPlan(plan: Plan, driver: Driver, opts: { journal?: Journal; hooks?: ApplyHooks } = {}): Promise<ApplyResult> {
+export interface ApplyOptions {
+  journal?: Journal;
+  hooks?: ApplyHooks;
+  /**
+   * Whether to read every path, target and folder again before the first step (default true).
+   * False only when the plan was made from the disk a moment ago by the same process, with no
+   * wait (a prompt) in between: each path is still observed again right before it is touched.
+   */
+  recheck?: boolean;
+}
+
+export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const journal = opts.journal ?? new MemoryJournal();
   try {
-    preflight(plan, driver);
+    preflight(plan, driver, { recheck: opts.recheck !== false });
   } catch (e) {
     // nothing ran: the journal (claimed by the caller) must not be left for `recover` to find
     journal.close('refused');
@@ -135,8 +151,12 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: { journal?: Jo
         journal.begin(Array.from({ length: stop - begunUpTo }, (_, k) => begunUpTo + k));
         begunUpTo = stop;
       }
-      const now = driver.observe(a.path);
-      if (!sameEntry(now, a.before)) throw new StalePlanError([{ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) }]);
+      // a create needs no second look: making a link or a folder never replaces what is there
+      // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
+      if (a.kind !== 'create') {
+        const now = driver.observe(a.path);
+        if (!sameEntry(now, a.before)) throw new StalePlanError([{ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) }]);
+      }
       for (let seq = first; seq < end; seq++) {
         runStep(all[seq] as Step, driver);
         journal.done(seq);

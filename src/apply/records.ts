@@ -26,6 +26,31 @@ export interface BackupRecord {
   at: string;
 }
 
+/**
+ * What the records take from an applied action: the journal keeps actions in this form, so
+ * `recover --forward` can update the records as the apply would have.
+ */
+export interface AppliedAction {
+  kind: Action['kind'];
+  path: AbsPath;
+  link?: LinkSpec;
+  backupPath?: AbsPath;
+  before: { kind: Action['before']['kind'] };
+  source: { where: string };
+}
+
+/** An action in the form the journal keeps. */
+export function appliedAction(a: Action): AppliedAction {
+  return {
+    kind: a.kind,
+    path: a.path,
+    ...(a.link === undefined ? {} : { link: a.link }),
+    ...(a.backupPath === undefined ? {} : { backupPath: a.backupPath }),
+    before: { kind: a.before.kind },
+    source: { where: a.source.where },
+  };
+}
+
 interface RecordsFile {
   version: 1;
   manifest: string;
@@ -45,6 +70,18 @@ function writeAtomic(file: string, data: string): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+}
+
+function stringifyRecords(d: RecordsFile): string {
+  const lines = (entries: string[]): string => (entries.length === 0 ? '' : `\n    ${entries.join(',\n    ')}\n  `);
+  const owned = Object.entries(d.owned).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  const backups = d.backups.map((b) => JSON.stringify(b));
+  return (
+    `{\n  "version": ${d.version},\n  "manifest": ${JSON.stringify(d.manifest)},\n` +
+    `  "owned": {${lines(owned)}},\n  "backups": [${lines(backups)}]` +
+    (d.volumes === undefined ? '' : `,\n  "volumes": ${JSON.stringify(d.volumes)}`) +
+    '\n}\n'
+  );
 }
 
 export class Records {
@@ -105,7 +142,7 @@ export class Records {
   }
 
   /** Takes in what a committed apply did. */
-  recordApplied(actions: readonly Action[], now: Date = new Date()): void {
+  recordApplied(actions: readonly AppliedAction[], now: Date = new Date()): void {
     const at = now.toISOString();
     for (const a of actions) {
       // removed, or found no longer to be the link linkplan made: not linkplan's any more
@@ -133,6 +170,7 @@ export class Records {
 
   save(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    writeAtomic(this.file, JSON.stringify(this.data, null, 2) + '\n');
+    // one line per owned link and backup: readable, and quick to write for thousands of links
+    writeAtomic(this.file, stringifyRecords(this.data));
   }
 }

@@ -14,7 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LinkplanError } from '../errors.js';
-import type { Action, Volume } from '../plan/types.js';
+import type { Volume } from '../plan/types.js';
+import type { AppliedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
 import type { Step } from './steps.js';
 
@@ -28,8 +29,8 @@ export interface JournalHeader {
   host: string;
   started: string;
   manifest: string;
-  /** The actions being applied (noops left out), for the records a finished apply updates. */
-  actions: Action[];
+  /** The actions being applied (noops left out), in short, for the records a finished apply updates. */
+  actions: AppliedAction[];
   steps: Step[];
   /** The NTFS volumes (ntfs-3g) the apply wrote through, so recovery uses the same drivers. */
   volumes?: Volume[];
@@ -40,7 +41,7 @@ export class JournalError extends LinkplanError {}
 /** What the header says about the apply besides its steps. */
 export interface JournalMeta {
   manifest: string;
-  actions: readonly Action[];
+  actions: readonly AppliedAction[];
   volumes?: readonly Volume[] | undefined;
 }
 
@@ -55,6 +56,9 @@ export class FileJournal implements Journal {
   readonly file: string;
   /** Whether the header is in the file: a journal without one records nothing that ran. */
   private started: boolean;
+  /** Steps a later step changes a path of again (see `done`). */
+  private retouched: ReadonlySet<number> = new Set();
+  private everyDoneAtOnce = false;
 
   private constructor(
     file: string,
@@ -81,7 +85,9 @@ export class FileJournal implements Journal {
 
   /** Opens an existing journal for appending (recovery); `started` says whether it has its header. */
   static reopen(file: string, opts: { started: boolean } = { started: true }): FileJournal {
-    return new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined, opts.started);
+    const j = new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined, opts.started);
+    j.everyDoneAtOnce = true; // recovery runs few steps, each under its own begin record
+    return j;
   }
 
   private sync(): void {
@@ -93,6 +99,7 @@ export class FileJournal implements Journal {
 
   /** Writes the header with every step; durable on return. */
   start(steps: readonly Step[]): void {
+    this.retouched = retouchedSteps(steps);
     if (this.meta === undefined) return;
     const header: JournalHeader = {
       format: JOURNAL_FORMAT,
@@ -119,9 +126,16 @@ export class FileJournal implements Journal {
     this.sync();
   }
 
-  /** Written at once (a process killed right after still leaves it); made durable with the next batch. */
+  /**
+   * Written at once (a process killed right after still leaves it) when a later step of the apply
+   * changes one of this step's paths again, so the disk alone could not tell `recover --forward`
+   * that it ran; otherwise written with the next batch (recovery reads the disk for a begun step
+   * without a done record). Made durable with the next batch either way.
+   */
   done(seq: number): void {
-    fs.writeSync(this.fd, JSON.stringify({ done: seq }) + '\n');
+    const line = `{"done":${seq}}`;
+    if (this.everyDoneAtOnce || this.retouched.has(seq)) fs.writeSync(this.fd, line + '\n');
+    else this.pending.push(line);
   }
 
   /**
@@ -159,6 +173,20 @@ export class FileJournal implements Journal {
     fs.renameSync(this.file, path.join(path.dirname(this.file), 'journal.last.jsonl'));
     syncDir(path.dirname(this.file));
   }
+}
+
+/** The steps a later step of the same apply touches a path of again. */
+function retouchedSteps(steps: readonly Step[]): Set<number> {
+  const last = new Map<string, number>();
+  const pathsOf = (s: Step): string[] => (s.op === 'move' ? [s.from, s.to] : [s.path]);
+  steps.forEach((s, seq) => {
+    for (const p of pathsOf(s)) last.set(p, seq);
+  });
+  const out = new Set<number>();
+  steps.forEach((s, seq) => {
+    if (pathsOf(s).some((p) => (last.get(p) ?? seq) > seq)) out.add(seq);
+  });
+  return out;
 }
 
 function syncDir(dir: string): void {

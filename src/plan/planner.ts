@@ -410,7 +410,12 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         continue;
       }
       for (const p of parents.dirs) willCreate.add(key(p));
-      actions.push({ ...linkBase, kind: 'create', reason: choice.why, ...(parents.dirs.length > 0 ? { parents: parents.dirs } : {}) });
+      // in the canonical field order (thousands of these on a first apply)
+      actions.push(
+        parents.dirs.length > 0
+          ? { kind: 'create', path: d.path, source: d.source, reason: choice.why, before, after, link, parents: parents.dirs, notes }
+          : { kind: 'create', path: d.path, source: d.source, reason: choice.why, before, after, link, notes },
+      );
       continue;
     }
 
@@ -522,7 +527,7 @@ function noop(base: { path: AbsPath; source: Desired['source']; before: Entry; n
 
 /** The same action with its fields in one stable order, so `plan --json` reads the same every time. */
 function canonical(a: Action): Action {
-  if (a.kind === 'noop') return a; // made by noop(), in order already
+  if (a.kind === 'noop' || a.kind === 'create') return a; // made in order already
   const out: Record<string, unknown> = {};
   for (const f of ACTION_FIELDS) if (a[f] !== undefined) out[f] = a[f];
   return out as unknown as Action;

@@ -19,7 +19,7 @@ export interface CliResult {
 
 // every CLI run in the tests keeps its journal, lock and records in a temporary folder, never
 // in the real state folder of the machine
-const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-state-'));
+export const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-state-'));
 
 export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: STATE_DIR, ...opts.env };
