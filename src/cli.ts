@@ -28,7 +28,7 @@ import { annotateDiffs } from './plan/content-diff.js';
 import { loadManifest } from './plan/manifest.js';
 import { observe } from './plan/observe.js';
 import { computePlan, hasChanges } from './plan/planner.js';
-import { renderAction, renderPlan, summaryLine } from './plan/render.js';
+import { colorsFor, renderAction, renderPlan, summaryLine } from './plan/render.js';
 import type { Plan } from './plan/types.js';
 import { VERSION } from './version.js';
 
@@ -146,6 +146,7 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
   const show = { base, home: os.homedir(), color: io.color };
   if (!io.interactive || dryRun) {
     // one line per action, written in blocks: thousands of links need not cost a write each
+    const colors = colorsFor(io.color);
     let lines: string[] = [];
     const flush = (): void => {
       if (lines.length > 0) io.out(lines.join(''));
@@ -153,7 +154,7 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
     };
     const hooks: ApplyHooks = {
       onAction: (a) => {
-        lines.push(renderAction(a, show)[0] + '\n');
+        lines.push(renderAction(a, show, colors)[0] + '\n');
         if (lines.length >= 256) flush();
       },
     };

@@ -73,12 +73,12 @@ export function resolveLinkText(linkPath: AbsPath, linkText: string, platform: P
 export function displayPath(p: string, opts: { base?: string; home?: string; platform?: Platform } = {}): string {
   const platform = opts.platform ?? currentPlatform();
   const api = pathApi(platform);
+  // both are absolute and normalised, so below a folder is its prefix and a separator
   if (opts.base !== undefined && isSameOrInside(p, opts.base, platform)) {
-    const rel = api.relative(opts.base, p);
-    return rel === '' ? '.' : rel;
+    return p.length === opts.base.length ? '.' : p.slice(opts.base.endsWith(api.sep) ? opts.base.length : opts.base.length + 1);
   }
   if (opts.home !== undefined && opts.home !== '' && isInside(p, opts.home, platform)) {
-    return '~' + api.sep + api.relative(opts.home, p);
+    return '~' + api.sep + p.slice(opts.home.endsWith(api.sep) ? opts.home.length : opts.home.length + 1);
   }
   return p;
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { validatePlan } from '../src/generated/validators.js';
-import type { AbsPath } from '../src/paths.js';
+import { displayPath, type AbsPath } from '../src/paths.js';
 import { renderAction, renderPlan, summaryLine } from '../src/plan/render.js';
 import type { Action, Plan } from '../src/plan/types.js';
 import { runCli } from './helpers/cli.js';
@@ -233,5 +233,19 @@ describe('renderAction and renderPlan', () => {
     [{ create: 0, retarget: 0, remove: 0, backup: 1, adopt: 2, unchanged: 0, conflict: 3 }, '0 to create, 0 to retarget, 0 to remove, 0 unchanged, 1 to back up and link, 2 to adopt, 3 conflicts'],
   ])('summaryLine(%j)', (s, line) => {
     expect(summaryLine(s)).toBe(line);
+  });
+});
+
+describe('paths as a person reads them', () => {
+  it('shows a path relative to the base folder, under home with ~, and anything else whole', () => {
+    const show = (p: string, opts: { base?: string; home?: string; platform?: 'linux' | 'win32' }): string => displayPath(p, { platform: 'linux', ...opts });
+    expect(show('/w/proj/home/.bashrc', { base: '/w/proj', home: '/home/me' })).toBe('home/.bashrc');
+    expect(show('/w/proj', { base: '/w/proj' })).toBe('.');
+    expect(show('/w/project/x', { base: '/w/proj' })).toBe('/w/project/x'); // a sibling that shares the prefix is not below
+    expect(show('/home/me/.config/app', { base: '/w/proj', home: '/home/me' })).toBe('~/.config/app');
+    expect(show('/home/me', { home: '/home/me' })).toBe('/home/me');
+    expect(show('/etc/hosts', { base: '/' })).toBe('etc/hosts');
+    expect(show('C:\\Users\\Me\\AppData\\x', { base: 'c:\\users\\me', platform: 'win32' })).toBe('AppData\\x');
+    expect(show('D:\\tools\\jdk', { base: 'C:\\proj', home: 'C:\\Users\\Me', platform: 'win32' })).toBe('D:\\tools\\jdk');
   });
 });

@@ -38,7 +38,12 @@ const LABEL: Record<ActionKind, string> = {
   conflict: 'conflict',
 };
 
-type Colors = ReturnType<typeof pc.createColors>;
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** The colour functions, made once for many `renderAction` calls. */
+export function colorsFor(color: boolean): Colors {
+  return pc.createColors(color);
+}
 
 function paint(c: Colors, kind: ActionKind, s: string): string {
   switch (kind) {
