@@ -1,3 +1,24 @@
 #!/usr/bin/env node
-// The linkplan command: runs the bundled CLI (built by `npm run build`, which `npm install` runs).
-import '../dist/cli.js';
+// The linkplan command. It runs the bundled CLI (dist/cli.cjs, built by `npm run build`, which
+// `npm install` runs) with the V8 code cache the build made for it (dist/cli.cjs.cache), so a
+// start compiles almost nothing. A cache V8 rejects (another Node version) is ignored and the
+// bundle compiled as usual.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { Module, createRequire } = require('node:module');
+
+const dist = process.env.LINKPLAN_DIST || path.join(__dirname, '..', 'dist');
+const file = path.join(dist, 'cli.cjs');
+let cachedData;
+try {
+  cachedData = fs.readFileSync(`${file}.cache`);
+} catch {
+  // no cache: compile as usual
+}
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+const out = process.env.LINKPLAN_CODE_CACHE_OUT;
+if (out) process.on('exit', () => fs.writeFileSync(out, script.createCachedData()));
+const mod = { exports: {}, filename: file, id: file, loaded: false };
+script.runInThisContext()(mod.exports, createRequire(file), mod, file, dist);

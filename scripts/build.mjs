@@ -1,7 +1,12 @@
 // Builds linkplan: compiles the JSON Schemas into standalone validator code (so no schema is
-// compiled at start-up), then bundles the CLI and the library with esbuild. Heavy modules that
-// only some commands need (listr2, diff, koffi) stay outside the bundle and load on demand.
+// compiled at start-up), then bundles the library (ESM, dist/index.js) and the command (one
+// CommonJS file, dist/cli.cjs) with esbuild. Heavy modules that only some commands need (listr2,
+// diff, koffi) stay outside the bundles and load on demand. Last, it runs the command once on the
+// bundled example to make V8's code cache for it (dist/cli.cjs.cache), which bin/linkplan.js
+// hands to V8 so a start compiles almost nothing.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
@@ -34,20 +39,54 @@ ${Object.keys(schemas).map((n) => `export declare const ${n}: Validator;`).join(
 const dist = path.join(root, 'dist');
 const fresh = path.join(root, `dist.new-${process.pid}`);
 fs.rmSync(fresh, { recursive: true, force: true });
-await esbuild.build({
+const common = {
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' },
-  outdir: fresh,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   external: ['listr2', 'diff', 'koffi'],
-  banner: { js: "import { createRequire as __linkplanCreateRequire } from 'node:module'; const require = __linkplanCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+};
+// the library: ESM, its heavy parts in chunks loaded on demand
+await esbuild.build({
+  ...common,
+  entryPoints: { index: 'src/index.ts' },
+  outdir: fresh,
+  splitting: true,
+  format: 'esm',
+  banner: { js: "import { createRequire as __linkplanCreateRequire } from 'node:module'; const require = __linkplanCreateRequire(import.meta.url);" },
 });
+// the command: one CommonJS file, which V8 can cache whole (an ES module it cannot, on Node 20);
+// import() becomes require() (listr2, diff and koffi ship CommonJS), still only where it runs
+await esbuild.build({
+  ...common,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: fresh,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__linkplanModuleUrl' },
+  banner: { js: "var __linkplanModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+// the code cache: the command planned once on the bundled example, every function it ran compiled
+const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-build-'));
+try {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'bin', 'linkplan.js'), 'plan', '--json', path.join(root, 'examples', 'demo', 'layout.yaml')],
+    {
+      env: { ...process.env, LINKPLAN_DIST: fresh, LINKPLAN_CODE_CACHE_OUT: path.join(fresh, 'cli.cjs.cache'), LINKPLAN_STATE_DIR: warm, NO_COLOR: '1' },
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0 || !fs.existsSync(path.join(fresh, 'cli.cjs.cache'))) {
+    // no cache only costs start-up time; say so and go on
+    process.stderr.write(`build: no code cache made (exit ${String(r.status)}): ${r.stderr.trim().split('\n')[0] ?? ''}\n`);
+  }
+} finally {
+  fs.rmSync(warm, { recursive: true, force: true });
+}
 const old = path.join(root, `dist.old-${process.pid}`);
 if (fs.existsSync(dist)) fs.renameSync(dist, old);
 fs.renameSync(fresh, dist);
