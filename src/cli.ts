@@ -221,12 +221,15 @@ async function applyLocked(
   ctx: { saved: Plan | undefined; stateDir: string; manifestPath: string },
 ): Promise<number> {
   const { saved, stateDir, manifestPath } = ctx;
-  const records = Records.load(stateDir, manifestPath);
+  // the records are read only where they are needed: for --prune, and before the first change
+  // (so damaged records stop an apply before it changes anything, not after)
+  let loadedRecords: Records | undefined;
+  const records = (): Records => (loadedRecords ??= Records.load(stateDir, manifestPath));
   // a saved plan is applied through the drivers of the volumes it was made with
   const { plan, base, driver: real } =
     saved !== undefined
       ? { plan: saved, base: path.dirname(saved.manifest.path), driver: await driverFor(saved) }
-      : await planFromManifest(file, opts.var, opts.prune === true ? { owned: records.owned() } : {});
+      : await planFromManifest(file, opts.var, opts.prune === true ? { owned: records().owned() } : {});
 
   if (plan.summary.conflict > 0) {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
@@ -241,8 +244,8 @@ async function applyLocked(
     reportLeftAlone();
     io.out(`No changes: the disk already matches ${displayPath(plan.manifest.path, { base: process.cwd() })} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
     if (opts.dryRun !== true && plan.actions.some((a) => a.source.where === PRUNE_WHERE)) {
-      records.recordApplied(plan.actions);
-      records.save();
+      records().recordApplied(plan.actions);
+      records().save();
     }
     return 0;
   }
@@ -270,6 +273,7 @@ async function applyLocked(
     for (const s of steps) io.out(`  ${describeStep(s, show)}\n`);
     return 0;
   }
+  records(); // read before the first change
   const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
   const driver = crash === undefined ? real : new CrashingDriver(real, crash);
   const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop').map(appliedAction), volumes: plan.volumes });
@@ -279,9 +283,10 @@ async function applyLocked(
     // prompt kept waiting, does
     await applyPlan(plan, driver, { hooks, journal, recheck: saved !== undefined || prompted });
   });
-  records.recordApplied(plan.actions);
-  records.setVolumes(plan.volumes);
-  records.save();
+  const done = records();
+  done.recordApplied(plan.actions);
+  done.setVolumes(plan.volumes);
+  done.save();
   reportLeftAlone();
   io.out(`Applied: ${summaryLine(plan.summary)}\n`);
   return 0;

@@ -357,6 +357,25 @@ links:
 });
 
 describe('the state folder and the journal', () => {
+  it('refuses to change anything when the records are damaged or from a newer linkplan, and never overwrites them', () => {
+    const p = project('version: 1\nlinks:\n  - { path: a, target: t/f1 }\n', { t: { f1: '1', f2: '2' } });
+    expectOk(p.run(['apply', 'layout.yaml']));
+    const recordsFile = path.join(p.stateDir(), 'records.json');
+    fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: a, target: t/f1 }\n  - { path: b, target: t/f2 }\n');
+    for (const [text, why] of [
+      ['{"version": 2, "owned": {}, "backups": []}\n', 'records version 2 is not one this linkplan reads (1)'],
+      ['{"version": 1, "owned": {', "linkplan's records are damaged (not JSON)"],
+    ] as const) {
+      fs.writeFileSync(recordsFile, text);
+      const r = p.run(['apply', 'layout.yaml']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${recordsFile}: ${why}`);
+      expect(fs.lstatSync(path.join(p.d, 'b'), { throwIfNoEntry: false })).toBeUndefined();
+      expect(fs.readFileSync(recordsFile, 'utf8')).toBe(text);
+      expect(fs.existsSync(path.join(p.stateDir(), 'journal.jsonl'))).toBe(false);
+    }
+  });
+
   const M = 'version: 1\nlinks:\n  - { path: a, target: t/f }\n  - { path: n/b, target: t/f }\n';
 
   it('is --state-dir when given, else $LINKPLAN_STATE_DIR, one folder per manifest', () => {
