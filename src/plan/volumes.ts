@@ -10,6 +10,7 @@
  * a path lies on one); does nothing more where no ntfs-3g volume can be mounted.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ManifestProblem } from '../errors.js';
 import {
   cachedProbe,
@@ -18,7 +19,7 @@ import {
   mountOf,
   ntfs3gMountProblem,
   readMountInfo,
-  realParentPath,
+  realFolder,
   type MountInfo,
   type Ntfs3gMountOptions,
 } from '../drivers/ntfs3g/mounts.js';
@@ -98,9 +99,23 @@ export function checkVolumes(desired: readonly Desired[], volumes: readonly List
   if (listed.length === 0 && !mounts.some(mayBeNtfs3g)) return problems;
 
   /** What `p` lies on: the ntfs-3g mount (by where it really is) and the listed volume it names, if any. */
+  const byMountPoint = new Map(mounts.map((m) => [m.mountPoint, m]));
+  /** Per folder: where it really is, and the mount that holds it (links share folders by the thousand). */
+  const folders = new Map<string, { real: string; mount: MountInfo | undefined }>();
+  /** The mount that really holds `p`: its folder's, unless `p` is itself a mount point. */
+  const mountHolding = (p: string): MountInfo | undefined => {
+    const dir = path.posix.dirname(p);
+    let f = folders.get(dir);
+    if (f === undefined) {
+      const real = realFolder(dir, realCache);
+      f = { real, mount: mountOf(real, mounts) };
+      folders.set(dir, f);
+    }
+    if (dir === p) return f.mount;
+    return byMountPoint.get(f.real === '/' ? `/${path.posix.basename(p)}` : `${f.real}/${path.posix.basename(p)}`) ?? f.mount;
+  };
   const whereIs = (p: string): { mount: MountInfo | undefined; byName: ListedVolume | undefined } => {
-    const real = realParentPath(p, realCache);
-    const m = mountOf(real, mounts);
+    const m = mountHolding(p);
     const byName = [...listed].filter((l) => isSameOrInside(p, l.v.mount, 'linux')).sort((a, b) => b.v.mount.length - a.v.mount.length)[0]?.v;
     return { mount: m !== undefined && isNtfs3gMount(m, { probe }) ? m : undefined, byName };
   };

@@ -160,7 +160,8 @@ export function realParentPath(p: string, cache?: Map<string, string>): string {
   return path.posix.join(realFolder(path.posix.dirname(abs), cache), path.posix.basename(abs));
 }
 
-function realFolder(dir: string, cache: Map<string, string> | undefined): string {
+/** Folder `dir` with every link in it resolved; the part that does not exist kept as written. */
+export function realFolder(dir: string, cache?: Map<string, string>): string {
   const hit = cache?.get(dir);
   if (hit !== undefined) return hit;
   let real: string;
