@@ -3,7 +3,9 @@
  * linkplan's benchmark (`npm run bench`): times whole processes of linkplan, GNU Stow
  * (--no-folding), a plain node:fs floor (bench/floor.mjs) and Node's bare start on the same
  * generated layouts of N links, for four jobs: apply from scratch, plan and apply when nothing
- * changed, and retargeting 10% of the links. Every create and retarget is checked afterwards
+ * changed, and retargeting 10% of the links; and a fifth, linkplan alone: apply from scratch
+ * through the library with the write-ahead journal on disk and without (bench/lib-apply.mjs), the
+ * journal's overhead. Every create and retarget is checked afterwards
  * (untimed) so a tool that silently did nothing cannot look fast. Writes
  * bench/results/<out>.json (raw runs, medians, machine facts), <out>.md (tables and ratios) and
  * <out>.svg (a chart). Nothing here is a test and nothing asserts a time.
@@ -37,7 +39,9 @@ const HELP = `usage: npm run bench -- [options]
   --large-runs K      timed runs per row at N >= 50,000 (default 3)
   --tools LIST        linkplan (both manifests), linkplan-glob, linkplan-explicit, stow, floor, node
                       (default all)
-  --jobs LIST         create, plan, apply, retarget (default all)
+  --jobs LIST         create, plan, apply, retarget, journal (default all); journal: apply from
+                      scratch through the library, write-ahead journal on disk vs none (needs the
+                      linkplan or linkplan-glob tool)
   --workdir DIR       where layouts and homes are made (default bench/work); each run makes a
                       fresh folder r-<id> in it and removes it at the end (see --keep)
   --out NAME          results go to bench/results/NAME.{json,md,svg} (default latest)
@@ -61,7 +65,7 @@ const { values: opt } = parseArgs({
     runs: { type: 'string', default: '5' },
     'large-runs': { type: 'string', default: '3' },
     tools: { type: 'string', default: 'linkplan,stow,floor,node' },
-    jobs: { type: 'string', default: 'create,plan,apply,retarget' },
+    jobs: { type: 'string', default: 'create,plan,apply,retarget,journal' },
     workdir: { type: 'string', default: path.join(benchDir, 'work') },
     out: { type: 'string', default: 'latest' },
     seed: { type: 'string', default: '1' },
@@ -94,7 +98,7 @@ const RUNS = Number(opt.runs);
 const LARGE_RUNS = Math.min(Number(opt['large-runs']), RUNS);
 const runsFor = (n) => (n >= 50000 ? LARGE_RUNS : RUNS);
 const JOBS = list(opt.jobs);
-for (const j of JOBS) if (!['create', 'plan', 'apply', 'retarget'].includes(j)) throw new Error(`--jobs: unknown job ${j}`);
+for (const j of JOBS) if (!['create', 'plan', 'apply', 'retarget', 'journal'].includes(j)) throw new Error(`--jobs: unknown job ${j}`);
 const toolArgs = list(opt.tools);
 const TOOLS = [];
 for (const t of toolArgs) {
@@ -113,13 +117,24 @@ const LABEL = {
   stow: 'GNU Stow --no-folding',
   floor: 'node:fs floor',
   node: 'node -e 0',
+  'lib-journal': 'linkplan library, journal on disk (FileJournal)',
+  'lib-nojournal': 'linkplan library, no journal (in memory)',
 };
-const SHORT = { linkplan: 'linkplan glob', 'linkplan-explicit': 'linkplan explicit', stow: 'Stow', floor: 'floor', node: 'node -e 0' };
+const SHORT = {
+  linkplan: 'linkplan glob',
+  'linkplan-explicit': 'linkplan explicit',
+  stow: 'Stow',
+  floor: 'floor',
+  node: 'node -e 0',
+  'lib-journal': 'with journal',
+  'lib-nojournal': 'without journal',
+};
 const JOB_TITLE = {
   create: 'apply from scratch',
   plan: 'plan, nothing changed',
   apply: 'apply, nothing changed',
   retarget: 'retarget 10% of the links',
+  journal: 'apply from scratch, journal vs none',
 };
 /** Which tools have a row in which job. */
 const JOB_TOOLS = {
@@ -127,7 +142,11 @@ const JOB_TOOLS = {
   plan: ['linkplan', 'linkplan-explicit', 'stow', 'floor'],
   apply: ['linkplan', 'linkplan-explicit', 'stow', 'floor'],
   retarget: ['linkplan-explicit', 'stow', 'floor'],
+  journal: [],
 };
+/** The journal job runs linkplan's library (glob manifest) twice per run: journal on disk, and none. */
+const JOURNAL_ROWS = ['lib-journal', 'lib-nojournal'];
+const journalJob = JOBS.includes('journal') && TOOLS.includes('linkplan');
 
 const log = (s) => process.stdout.write(`${s}\n`);
 const notes = [];
@@ -135,6 +154,7 @@ const note = (s) => {
   notes.push(s);
   log(`note: ${s}`);
 };
+if (JOBS.includes('journal') && !journalJob) note('the journal job needs the linkplan (or linkplan-glob) tool: skipped');
 
 // ---------------------------------------------------------------------------------------------
 // Set-up: the run folder, the tools, the machine.
@@ -170,12 +190,20 @@ if (stale.length > 0) {
 }
 fs.mkdirSync(runDir);
 
+/** The files of dist/ that are code (and the V8 code cache the build makes for the CLI). */
+const isBundle = (f) => f.endsWith('.js') || f.endsWith('.cjs') || f.endsWith('.cjs.cache');
+
 /** A copy of bin/ and dist/ (and package.json, for "type": "module") in a private folder. */
 function snapshotLinkplan() {
-  if (opt.linkplan !== undefined) return { bin: path.resolve(opt.linkplan), snapshot: null, srcRoots: [] };
+  // the journal job imports the library: dist/index.js next to the bin/ folder of the entry point
+  if (opt.linkplan !== undefined) {
+    const bin = path.resolve(opt.linkplan);
+    return { bin, index: path.join(path.dirname(path.dirname(bin)), 'dist', 'index.js'), snapshot: null, srcRoots: [] };
+  }
   const bin = path.join(repoRoot, 'bin', 'linkplan.js');
-  if (!fs.existsSync(path.join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
-  if (opt['no-snapshot']) return { bin, snapshot: null, srcRoots: [] };
+  // the bundled CLI is dist/cli.cjs (dist/cli.js before the CommonJS start-up bundle)
+  if (!['cli.cjs', 'cli.js'].some((f) => fs.existsSync(path.join(repoRoot, 'dist', f)))) throw new Error('dist/cli.cjs is missing: run `npm run build` first');
+  if (opt['no-snapshot']) return { bin, index: path.join(repoRoot, 'dist', 'index.js'), snapshot: null, srcRoots: [] };
   for (let attempt = 1; ; attempt++) {
     const snap = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-bench-'));
     try {
@@ -186,8 +214,8 @@ function snapshotLinkplan() {
       const r = spawnSync(process.execPath, [path.join(snap, 'bin', 'linkplan.js'), '--version'], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`the snapshot does not start: ${r.stderr}`);
       const h = crypto.createHash('sha256');
-      for (const f of fs.readdirSync(path.join(snap, 'dist')).sort()) if (f.endsWith('.js')) h.update(f).update(fs.readFileSync(path.join(snap, 'dist', f)));
-      return { bin: path.join(snap, 'bin', 'linkplan.js'), snapshot: snap, version: r.stdout.trim(), distSha256: h.digest('hex').slice(0, 16), srcRoots: [] };
+      for (const f of fs.readdirSync(path.join(snap, 'dist')).sort()) if (isBundle(f)) h.update(f).update(fs.readFileSync(path.join(snap, 'dist', f)));
+      return { bin: path.join(snap, 'bin', 'linkplan.js'), index: path.join(snap, 'dist', 'index.js'), snapshot: snap, version: r.stdout.trim(), distSha256: h.digest('hex').slice(0, 16), srcRoots: [] };
     } catch (e) {
       fs.rmSync(snap, { recursive: true, force: true });
       // someone may be rebuilding dist/ right now (the tests do at start): try again shortly
@@ -211,7 +239,7 @@ function newestMtime(dir, filter = () => true) {
 const lp = snapshotLinkplan();
 if (lp.snapshot !== null || opt.linkplan === undefined) {
   const src = newestMtime(path.join(repoRoot, 'src'), (n) => n.endsWith('.ts'));
-  const dist = newestMtime(lp.snapshot === null ? path.join(repoRoot, 'dist') : path.join(lp.snapshot, 'dist'), (n) => n.endsWith('.js'));
+  const dist = newestMtime(lp.snapshot === null ? path.join(repoRoot, 'dist') : path.join(lp.snapshot, 'dist'), isBundle);
   lp.srcNewerThanDist = src > dist;
   if (src > dist) note(`src/ has edits newer than the dist/ measured (by ${((src - dist) / 1000).toFixed(0)} s): run \`npm run build\` to measure them`);
 }
@@ -307,6 +335,36 @@ function tail(s, k = 600) {
 
 const NODE = process.execPath;
 const FLOOR = path.join(benchDir, 'floor.mjs');
+const LIB_APPLY = path.join(benchDir, 'lib-apply.mjs');
+
+/**
+ * Untimed check of a committed apply's journal: no unfinished journal.jsonl left, and
+ * journal.last.jsonl holds a header listing `steps` steps, a done record for each, and a
+ * "committed" close record.
+ */
+function checkJournal(stateDir, steps) {
+  const last = path.join(stateDir, 'journal.last.jsonl');
+  if (fs.existsSync(path.join(stateDir, 'journal.jsonl'))) return { ok: false, problem: 'journal.jsonl was left behind' };
+  if (!fs.existsSync(last)) return { ok: false, problem: 'no journal.last.jsonl' };
+  const text = fs.readFileSync(last, 'utf8');
+  const lines = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  const header = lines[0] ?? {};
+  const done = new Set(lines.filter((r) => typeof r.done === 'number').map((r) => r.done));
+  const begins = lines.filter((r) => Array.isArray(r.begin)).length;
+  const closed = lines.at(-1)?.close;
+  const facts = { bytes: fs.statSync(last).size, lines: lines.length, begins, done: done.size, steps: header.steps?.length ?? 0, closed };
+  const problem =
+    header.format !== 'linkplan-journal'
+      ? 'no journal header'
+      : facts.steps !== steps
+        ? `the header lists ${facts.steps} steps, applyPlan ran ${steps}`
+        : done.size !== steps
+          ? `${done.size} of ${steps} steps recorded done`
+          : closed !== 'committed'
+            ? `closed ${String(closed)}, not committed`
+            : null;
+  return { ok: problem === null, ...facts, ...(problem === null ? {} : { problem }) };
+}
 
 function writeFile(p, text) {
   fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -369,11 +427,16 @@ function noChangeOk(tool, job, res) {
   return null;
 }
 
-function recordRun(row, i, res, problem) {
-  row.runs.push({ run: i + 1, s: Math.round(res.s * 1e6) / 1e6, rc: res.rc, ok: problem === null, ...(problem === null ? {} : { problem }) });
-  if (problem === null) row.samples.push(res.s);
-  else if (row.error === null) row.error = `run ${i + 1}: ${problem}${res.stderr ? `; stderr: ${tail(res.stderr.trim(), 400)}` : ''}`;
-  log(`  ${JOB_TITLE[row.job].padEnd(26)} ${SHORT[row.tool].padEnd(18)} run ${i + 1}: ${res.s.toFixed(3)} s${problem === null ? '' : `  FAILED: ${problem}`}`);
+/** `phase`: seconds of the part the child timed itself (the journal job's applyPlan call), if any. */
+function recordRun(row, i, res, problem, phase) {
+  const rounded = (x) => Math.round(x * 1e6) / 1e6;
+  row.runs.push({ run: i + 1, s: rounded(res.s), ...(phase === undefined ? {} : { phaseS: rounded(phase) }), rc: res.rc, ok: problem === null, ...(problem === null ? {} : { problem }) });
+  if (problem === null) {
+    row.samples.push(res.s);
+    if (phase !== undefined) (row.phaseSamples ??= []).push(phase);
+  } else if (row.error === null) row.error = `run ${i + 1}: ${problem}${res.stderr ? `; stderr: ${tail(res.stderr.trim(), 400)}` : ''}`;
+  const phaseText = phase === undefined ? '' : ` (applyPlan ${phase.toFixed(3)} s)`;
+  log(`  ${JOB_TITLE[row.job].padEnd(26)} ${SHORT[row.tool].padEnd(18)} run ${i + 1}: ${res.s.toFixed(3)} s${phaseText}${problem === null ? '' : `  FAILED: ${problem}`}`);
 }
 
 const rotate = (arr, k) => (arr.length === 0 ? arr : [...arr.slice(k % arr.length), ...arr.slice(0, k % arr.length)]);
@@ -511,6 +574,42 @@ async function runSize(n) {
       }
     }
   }
+  // -- 5. the journal's overhead: apply from scratch through the library (glob manifest), with
+  // the write-ahead journal on disk and without; a fresh empty home (and state folder) per run
+  if (journalJob) {
+    const g = await settle(`N=${n} journal`);
+    for (let i = 0; i < runs; i++) {
+      for (const tool of rotate(JOURNAL_ROWS, i)) {
+        const row = rowFor(n, 'journal', tool);
+        if (row.error !== null) continue;
+        row.settle = g;
+        const home = freshHome(`${tool}-j${i}`);
+        const m = writeFile(path.join(dir, 'm', `${tool}-j${i}.yaml`), globManifest(home, trees.pkg));
+        const withJournal = tool === 'lib-journal';
+        const state = path.join(dir, 'state', `${tool}-j${i}`);
+        if (withJournal) fs.mkdirSync(state, { recursive: true });
+        row.command = withJournal
+          ? 'node bench/lib-apply.mjs dist/index.js M.yaml journal STATE  (glob manifest; FileJournal)'
+          : 'node bench/lib-apply.mjs dist/index.js M.yaml none  (glob manifest; no journal)';
+        const res = timed(NODE, [LIB_APPLY, lp.index, m, ...(withJournal ? ['journal', state] : ['none'])], dir);
+        let problem = res.rc === 0 ? null : `exit code ${res.rc}${res.signal ? ` (${res.signal})` : ''}${res.error ? ` ${res.error}` : ''}`;
+        let out;
+        if (problem === null) {
+          try {
+            out = JSON.parse(res.stdout.trim().split('\n').at(-1));
+          } catch {
+            problem = `no result line: ${tail(res.stdout, 200)}`;
+          }
+        }
+        const v = verifyHome(home, expectedCreate(home));
+        if (problem === null && !v.ok) problem = `home is wrong after the run: ${v.links}/${v.expected} right links, ${v.problems} problems, e.g. ${v.examples.join('; ')}`;
+        const j = withJournal && problem === null ? checkJournal(state, out.steps) : null;
+        if (j !== null && !j.ok) problem = `journal: ${j.problem}`;
+        row.verify = { links: v.links, expected: v.expected, ok: v.ok, meanLinkText: v.meanLinkText, steps: out?.steps, ...(j === null ? {} : { journal: { ...j, headerActions: out?.headerActions } }) };
+        recordRun(row, i, res, problem, problem === null ? out.applySeconds : undefined);
+      }
+    }
+  }
   info.homes = homeCount;
   info.seconds = (Date.now() - t0) / 1000;
   return { info, ctx, homes };
@@ -588,6 +687,7 @@ machine.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
 for (const r of [...rows, nodeRow]) {
   r.stats = summarize(r.samples);
   r.linksPerSecond = r.n > 0 && r.samples.length > 0 ? r.n / r.stats.median : null;
+  if (r.phaseSamples !== undefined) r.phaseStats = summarize(r.phaseSamples);
 }
 const get = (n, job, tool) => rows.find((r) => r.n === n && r.job === job && r.tool === tool && r.samples.length > 0);
 const nodeMed = nodeRow.samples.length > 0 ? nodeRow.stats.median : undefined;
@@ -623,7 +723,21 @@ const ratios = [
   ratio(`apply from scratch, N=${fmtN(keyN)}: linkplan explicit ÷ node:fs floor`, get(keyN, 'create', 'linkplan-explicit'), get(keyN, 'create', 'floor')),
   ratio(`retarget 10%, N=${fmtN(keyN)}: linkplan (explicit) ÷ node:fs floor`, get(keyN, 'retarget', 'linkplan-explicit'), get(keyN, 'retarget', 'floor')),
   ratio(`retarget 10%, N=${fmtN(keyN)}: linkplan (explicit) ÷ Stow -D old -S new`, get(keyN, 'retarget', 'linkplan-explicit'), get(keyN, 'retarget', 'stow')),
+  ...journalRatios(keyN),
 ].filter((r) => r !== null);
+
+/** The journal's overhead at N: with ÷ without, for the applyPlan call and for the whole process. */
+function journalRatios(n) {
+  const a = get(n, 'journal', 'lib-journal');
+  const b = get(n, 'journal', 'lib-nojournal');
+  if (a === undefined || b === undefined) return [];
+  const out = [];
+  if (a.phaseStats !== undefined && b.phaseStats !== undefined) {
+    out.push({ name: `journal overhead at N=${fmtN(n)}: with ÷ without (applyPlan call)`, value: a.phaseStats.median / b.phaseStats.median, a: a.phaseStats.median, b: b.phaseStats.median, digits: 2 });
+  }
+  out.push({ name: `journal overhead at N=${fmtN(n)}: with ÷ without (whole process)`, value: a.stats.median / b.stats.median, a: a.stats.median, b: b.stats.median, digits: 2 });
+  return out;
+}
 
 const failures = rows.filter((r) => r.error !== null);
 for (const f of failures) note(`FAILED: N=${f.n} ${JOB_TITLE[f.job]}, ${f.label}: ${f.error}`);
@@ -631,6 +745,14 @@ for (const f of failures) note(`FAILED: N=${f.n} ${JOB_TITLE[f.job]}, ${f.label}
 const cmdLine = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const fsType = machine.filesystem.type === 'ext2/ext3' ? (machine.filesystem.dfType ?? 'ext2/3/4') : machine.filesystem.type;
 const where = `${path.relative(repoRoot, runDir) || runDir} (${fsType} on ${machine.filesystem.device ?? '?'}, mount options ${machine.filesystem.mountOptions ?? '?'}), a fresh empty folder for every timed create and retarget`;
+
+/** How the journal job's headers listed the actions: whole, or in the short form the CLI writes. */
+function journalHeaderForm() {
+  const forms = [...new Set(rows.filter((r) => r.job === 'journal' && r.verify?.journal?.headerActions).map((r) => r.verify.journal.headerActions))];
+  const sizes = rows.filter((r) => r.job === 'journal' && r.verify?.journal?.bytes).map((r) => `${fmtN(r.verify.journal.bytes)} bytes at N=${fmtN(r.n)}`);
+  const form = forms.length === 0 ? '(no journal was checked)' : forms.map((f) => (f === 'short' ? 'in the short form the CLI writes (`appliedAction`)' : 'whole (the library exports no `appliedAction`)')).join(', ');
+  return sizes.length === 0 ? form : `${form}; the journal file: ${sizes.join(', ')}`;
+}
 
 const md = [];
 md.push(`# linkplan benchmark`, '');
@@ -658,14 +780,34 @@ for (const job of ['create', 'plan', 'apply', 'retarget']) {
   for (const n of sizes) md.push(`| ${fmtN(n)} | ${tools.map((t) => cell(rows.find((r) => r.n === n && r.job === job && r.tool === t))).join(' | ')} |`);
   md.push('');
 }
+if (journalJob) {
+  const spread = (st) => `${fmtS(st.median)} (${fmtS(st.min)}–${fmtS(st.max)})`;
+  const jcell = (r, which) => {
+    if (r === undefined) return '–';
+    const st = which === 'phase' ? r.phaseStats : r.stats;
+    if (st === undefined || r.samples.length === 0) return 'FAILED';
+    return `${spread(st)} · ${fmtRate(r.n / st.median)}${r.error !== null ? ' ⚠' : ''}`;
+  };
+  md.push(`### ${JOB_TITLE.journal} (linkplan library, glob manifest)`, '');
+  md.push(`| N | applyPlan call, with journal | applyPlan call, without | whole process, with journal | whole process, without | with ÷ without (applyPlan / process) |`);
+  md.push(`|---:|---|---|---|---|---:|`);
+  for (const n of sizes) {
+    const a = rows.find((r) => r.n === n && r.job === 'journal' && r.tool === 'lib-journal');
+    const b = rows.find((r) => r.n === n && r.job === 'journal' && r.tool === 'lib-nojournal');
+    const ok = a?.phaseStats !== undefined && b?.phaseStats !== undefined && a.samples.length > 0 && b.samples.length > 0;
+    const q = ok ? `${(a.phaseStats.median / b.phaseStats.median).toFixed(2)}× / ${(a.stats.median / b.stats.median).toFixed(2)}×` : '–';
+    md.push(`| ${fmtN(n)} | ${jcell(a, 'phase')} | ${jcell(b, 'phase')} | ${jcell(a, 'process')} | ${jcell(b, 'process')} | ${q} |`);
+  }
+  md.push('');
+}
 if (nodeMed !== undefined) md.push(`Node's bare start, \`node -e 0\`: ${fmtS(nodeMed)} s (${fmtS(nodeRow.stats.min)}–${fmtS(nodeRow.stats.max)}, ${nodeRow.samples.length} runs).`, '');
 
 md.push(`## Ratios (medians)`, '');
 md.push(`| ratio | value | seconds |`, `|---|---:|---|`);
-for (const r of ratios) md.push(`| ${r.name} | **${r.value.toFixed(1)}×** | ${fmtS(r.a)} / ${fmtS(r.b)} |`);
+for (const r of ratios) md.push(`| ${r.name} | **${r.value.toFixed(r.digits ?? 1)}×** | ${fmtS(r.a)} / ${fmtS(r.b)} |`);
 md.push('');
 // linkplan ÷ floor and ÷ Stow for every N
-const jobsRun = ['create', 'plan', 'apply', 'retarget'].filter((j) => JOBS.includes(j));
+const jobsRun = ['create', 'plan', 'apply', 'retarget'].filter((j) => JOBS.includes(j)); // the journal job has a table of its own
 if (TOOLS.includes('floor') || TOOLS.includes('stow')) {
   md.push(`linkplan ÷ floor, and ÷ Stow, at every N (glob manifest; explicit for retarget):`, '');
   md.push(`| N | ${jobsRun.map((j) => `${JOB_TITLE[j]}`).join(' | ')} |`, `|---:|${jobsRun.map(() => '---:').join('|')}|`);
@@ -688,6 +830,11 @@ md.push(
   `- apply from scratch: a fresh empty home folder per run, made before the timer starts; folders below it are made by the tool.`,
   `- nothing changed: the home the tool's own last create made; one untimed warm-up run, then the timed runs; afterwards the links are checked and their inodes compared (to see whether a "no-op" rewrote links).`,
   `- retarget 10%: a fresh home per run holding the "before" state (linkplan and floor: absolute links made in-process; Stow: \`stow base old\`), untimed; then timed: the tool switches the 10% to \`r/new\`. Stow cannot retarget part of a package, so its 10% live in packages of their own and the timed command is \`stow -D old -S new\` (one process, Stow's deferred operation: it plans the unstow and the stow together, then removes 10% of the links and makes the new ones; not atomic, each link is missing for a moment). linkplan and the floor replace each link in place (symlink under a temporary name, rename over).`,
+  ...(journalJob
+    ? [
+        `- apply from scratch, journal vs none: \`bench/lib-apply.mjs\` runs linkplan's library in a child process — \`loadManifest\` → \`observe\` → \`computePlan\` → \`applyPlan\` on the glob manifest, as \`linkplan apply\` does — once with a \`FileJournal\` in a fresh state folder (claimed before the timed call, as the CLI does) and once with no journal (\`applyPlan\` then keeps its step log in memory); a fresh empty home per run, the two alternating. Timed: the \`applyPlan\` call alone (\`process.hrtime\` inside the child) and the whole process (wall clock outside). No progress output, lock or records file in either. Afterwards (untimed) the home is checked like create's, and the journal must be \`journal.last.jsonl\` with a header listing every step, a done record for each and a committed close record. The header lists the actions ${journalHeaderForm()}.`,
+      ]
+    : []),
   `- Checks (untimed) after every create and retarget: every link of the home is read and resolved; the row fails unless exactly the N expected links are there. No-change runs must exit 0 (\`plan --detailed-exitcode\`), and linkplan apply must say "No changes".`,
 );
 const seen = new Set();
@@ -697,7 +844,11 @@ for (const r of rows) {
   seen.add(k);
   md.push(`- ${JOB_TITLE[r.job]}, ${r.label}: \`${r.command}\``);
 }
-md.push(`- linkplan link texts are absolute (its default, \`relative: false\`); Stow's are relative. Mean link text length at the largest N: ${[...new Set(rows.filter((r) => r.job === 'create' && r.verify?.meanLinkText).map((r) => `${SHORT[r.tool]} ${rows.filter((x) => x.job === 'create' && x.tool === r.tool && x.verify?.meanLinkText).at(-1).verify.meanLinkText}`))].join(', ')} bytes (ext4 keeps a link text under 60 bytes in the inode; a longer one takes a data block).`);
+const textJobs = ['create', 'journal'];
+const textLengths = [...new Set(rows.filter((r) => textJobs.includes(r.job) && r.verify?.meanLinkText).map((r) => `${SHORT[r.tool]} ${rows.filter((x) => textJobs.includes(x.job) && x.tool === r.tool && x.verify?.meanLinkText).at(-1).verify.meanLinkText}`))];
+if (textLengths.length > 0) {
+  md.push(`- linkplan link texts are absolute (its default, \`relative: false\`); Stow's are relative. Mean link text length at the largest N: ${textLengths.join(', ')} bytes (ext4 keeps a link text under 60 bytes in the inode; a longer one takes a data block).`);
+}
 md.push('');
 if (profiles.length > 0) {
   md.push(`## CPU profiles of linkplan (\`node --cpu-prof\`, N=${fmtN(profileN)})`, '');
@@ -710,7 +861,7 @@ md.push(
 );
 md.push(`- The machine may be shared with other work (tests, builds): load average ${machine.loadAverage.join(' ')} at the start, ${machine.loadAverageAtEnd.join(' ')} at the end; the spread columns show how noisy each row was.`);
 for (const n of notes) md.push(`- ${n}`);
-md.push(`- Total time ${((Date.now() - started) / 60000).toFixed(1)} min. Raw runs, medians and machine facts: \`${opt.out}.json\`; chart: \`${opt.out}.svg\`.`);
+md.push(`- Total time ${((Date.now() - started) / 60000).toFixed(1)} min. Raw runs, medians and machine facts: \`${opt.out}.json\`${jobsRun.length > 0 ? `; chart: \`${opt.out}.svg\`` : ''}.`);
 md.push('');
 
 fs.mkdirSync(path.join(benchDir, 'results'), { recursive: true });
@@ -743,18 +894,21 @@ const panels = jobsRun.map((job) => ({
       points: rows.filter((r) => r.job === job && r.tool === tool && r.samples.length > 0).map((r) => ({ n: r.n, median: r.stats.median, min: r.stats.min, max: r.stats.max })),
     })),
 }));
-fs.writeFileSync(
-  `${resultBase}.svg`,
-  renderChart({
-    title: 'linkplan vs GNU Stow (--no-folding) vs a node:fs floor — whole processes',
-    subtitle: `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${fsType}; median of ${RUNS} runs (${LARGE_RUNS} at N ≥ 50,000), whiskers min–max; ${machine.date.slice(0, 10)}`,
-    panels,
-    nodeStart: nodeMed,
-    toolLabels: { linkplan: 'linkplan, glob manifest', 'linkplan-explicit': 'linkplan, explicit manifest', stow: 'GNU Stow --no-folding', floor: 'node:fs floor', node: 'node -e 0 (bare start)' },
-  }),
-);
+// the chart has a panel per job of the comparison; the journal job alone has none to draw
+if (panels.length > 0) {
+  fs.writeFileSync(
+    `${resultBase}.svg`,
+    renderChart({
+      title: 'linkplan vs GNU Stow (--no-folding) vs a node:fs floor — whole processes',
+      subtitle: `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${fsType}; median of ${RUNS} runs (${LARGE_RUNS} at N ≥ 50,000), whiskers min–max; ${machine.date.slice(0, 10)}`,
+      panels,
+      nodeStart: nodeMed,
+      toolLabels: { linkplan: 'linkplan, glob manifest', 'linkplan-explicit': 'linkplan, explicit manifest', stow: 'GNU Stow --no-folding', floor: 'node:fs floor', node: 'node -e 0 (bare start)' },
+    }),
+  );
+}
 log(`\n${md.join('\n')}`);
-log(`wrote ${resultBase}.json, .md, .svg`);
+log(`wrote ${resultBase}.json, .md${panels.length > 0 ? ', .svg' : ''}`);
 
 // Clean up: the snapshot, and the run folder (deleting it slows this filesystem down for a while).
 if (lp.snapshot !== null) fs.rmSync(lp.snapshot, { recursive: true, force: true });
