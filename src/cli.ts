@@ -11,6 +11,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { applyPlan, preflight, type ApplyHooks } from './apply/applier.js';
 import { confirm } from './apply/confirm.js';
 import { leftAloneLines, PRUNE_WHERE, pruneEntries } from './apply/prune.js';
+import { fileManifestCache } from './apply/manifest-cache.js';
 import { appliedAction, Records, type OwnedLink } from './apply/records.js';
 import { recover } from './apply/recover.js';
 import { refuseIfUnfinished, stateDirFor, withLock, type StateOptions } from './apply/state.js';
@@ -63,8 +64,8 @@ interface Prepared {
  * Loads the manifest, builds the driver its volumes need (node:fs alone when it lists none),
  * observes through that driver read-only and computes the plan.
  */
-async function planFromManifest(file: string, vars: Record<string, string>, opts: { owned?: ReadonlyMap<string, OwnedLink> } = {}): Promise<Prepared> {
-  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars });
+async function planFromManifest(file: string, vars: Record<string, string>, stateDir: string, opts: { owned?: ReadonlyMap<string, OwnedLink> } = {}): Promise<Prepared> {
+  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars, cache: fileManifestCache(stateDir) });
   const real = await driverFor(loaded);
   const driver = new ReadOnlyDriver(real);
   const platform = currentPlatform();
@@ -130,7 +131,7 @@ async function cmdPlan(
   const stateDir = stateDirFor(path.resolve(file), opts);
   refuseIfUnfinished(stateDir, file);
   const owned = opts.prune === true ? Records.load(stateDir, path.resolve(file)).owned() : undefined;
-  const { plan, base } = await planFromManifest(file, opts.var, owned === undefined ? {} : { owned });
+  const { plan, base } = await planFromManifest(file, opts.var, stateDir, owned === undefined ? {} : { owned });
   const json = opts.out !== undefined || opts.json === true ? JSON.stringify(plan, null, 2) + '\n' : '';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
@@ -229,7 +230,7 @@ async function applyLocked(
   const { plan, base, driver: real } =
     saved !== undefined
       ? { plan: saved, base: path.dirname(saved.manifest.path), driver: await driverFor(saved) }
-      : await planFromManifest(file, opts.var, opts.prune === true ? { owned: records().owned() } : {});
+      : await planFromManifest(file, opts.var, stateDir, opts.prune === true ? { owned: records().owned() } : {});
 
   if (plan.summary.conflict > 0) {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));

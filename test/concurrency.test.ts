@@ -10,31 +10,13 @@ import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/apply/state-dir.js';
-import { BIN, REPO } from './helpers/cli.js';
+import { REPO, runCliAsync, type AsyncCliRun } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry } from './helpers/tree.js';
 
-interface Run {
-  pid: number;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = AsyncCliRun;
 
-function cli(args: readonly string[], opts: { cwd: string; state: string }): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: opts.state };
-  delete env['FORCE_COLOR'];
-  delete env['LINKPLAN_CRASH_AT'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ pid: child.pid ?? -1, code, signal, stdout, stderr }));
-  });
-}
+/** Runs the real CLI as a child process without waiting for it synchronously. */
+const cli = runCliAsync;
 
 const HOST = os.hostname();
 const N = 8;

@@ -5,37 +5,18 @@
 // fresh apply must then succeed; `recover --forward` must give the exact tree a clean apply
 // gives. Recovery is killed midway too and run again; plan and apply refuse while a journal is
 // there; a journal killed before its header was written recovers as "nothing ran".
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/apply/state-dir.js';
-import { BIN } from './helpers/cli.js';
+import { runCliAsync, type AsyncCliRun } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = AsyncCliRun;
 
 /** Runs the real CLI as a child process without waiting for it synchronously. */
-function cli(args: readonly string[], opts: { cwd: string; state: string; crashAt?: string }): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: opts.state, LINKPLAN_CRASH_AT: opts.crashAt };
-  delete env['FORCE_COLOR'];
-  if (opts.crashAt === undefined) delete env['LINKPLAN_CRASH_AT'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const cli = runCliAsync;
 
 /** Runs `jobs` with at most `limit` at once; returns their results in order. */
 async function pool<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {

@@ -7,11 +7,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { ManifestError, UsageError, type ManifestProblem } from '../src/errors.js';
-import { loadManifest, type LoadOptions, type LoadedManifest } from '../src/plan/manifest.js';
+import { fileManifestCache, manifestCachePath } from '../src/apply/manifest-cache.js';
+import { loadManifest, MANIFEST_CACHE_MIN_BYTES, type LoadOptions, type LoadedManifest, type ManifestCache, type ParsedManifest } from '../src/plan/manifest.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Desired } from '../src/plan/types.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
+import { parse } from 'yaml';
 
 const driver = new PosixDriver();
 
@@ -601,5 +603,91 @@ describe('the result', () => {
     expect(loaded.dir).toBe(dir);
     expect(loaded.digest).toBe('sha256:' + createHash('sha256').update(yaml).digest('hex'));
     expect(loaded.skipped).toBe(0);
+  });
+});
+
+describe('the parsed-manifest cache', () => {
+  /** A manifest over MANIFEST_CACHE_MIN_BYTES: `n` links, each in a flow mapping on its own line. */
+  function big(n: number, extra = ''): string {
+    const lines = ['version: 1', 'vars:', '  t: targets', 'links:'];
+    for (let i = 0; i < n; i++) lines.push(`  - { path: home/link-number-${i}, target: "\${t}/file-number-${i}" }`);
+    return lines.join('\n') + '\n' + extra;
+  }
+  const digestOf = (text: string): string => 'sha256:' + createHash('sha256').update(text).digest('hex');
+  const yamlData = (text: string): unknown => parse(text);
+  function memoryCache(): ManifestCache & { store: Map<string, ParsedManifest>; gets: number } {
+    const store = new Map<string, ParsedManifest>();
+    const c = {
+      store,
+      gets: 0,
+      get: (digest: string) => {
+        c.gets++;
+        return store.get(digest);
+      },
+      put: (digest: string, parsed: ParsedManifest) => void store.set(digest, parsed),
+    };
+    return c;
+  }
+
+  it('keeps a big manifest once it loads without problems, and the next load of the same text reads it from there, positions and all', () => {
+    const text = big(400);
+    expect(text.length).toBeGreaterThan(MANIFEST_CACHE_MIN_BYTES);
+    const cache = memoryCache();
+    const first = load(text, { cache });
+    expect(cache.store.size).toBe(1);
+    const [digest, parsed] = [...cache.store][0] ?? [];
+    expect(digest).toBe(first.loaded.digest);
+    expect(parsed?.links[7]).toEqual([12, 5]);
+    const again = loadManifest(path.join(first.dir, 'layout.yaml'), opts({ cache }));
+    expect(again.desired).toEqual(first.loaded.desired);
+    expect(again.desired[7]?.source).toEqual({ where: 'links[7]', line: 12, column: 5 });
+
+    // what the cache says is what is used: a kept copy stands in for parsing
+    const doctored = structuredClone(parsed) as { data: { links: { target: string }[] }; links: [number, number][] };
+    doctored.data.links[0] = { ...doctored.data.links[0], target: 'elsewhere' };
+    cache.store.set(first.loaded.digest, doctored);
+    expect(loadManifest(path.join(first.dir, 'layout.yaml'), opts({ cache })).desired[0]?.target).toBe(path.join(first.dir, 'elsewhere'));
+  });
+
+  it('a problem found in a cached manifest still gets its line and column (the text is parsed for it)', () => {
+    const text = big(300);
+    const cache = memoryCache();
+    load(text, { cache });
+    // a problem at a place other than links[i] (a glob whose folder is missing), in a text whose
+    // parsed copy is kept: the cache is consulted, and the position comes from the text
+    const withGlob = big(300, '  - path: home/g\n    target: missing-folder\n    glob: "*"\n');
+    cache.store.set(digestOf(withGlob), { data: yamlData(withGlob), links: [] });
+    const gets = cache.gets;
+    const probs = problemsOf(withGlob, { cache });
+    expect(cache.gets).toBe(gets + 1);
+    expect(probs.problems).toEqual([
+      { where: 'links[300].target', line: 306, column: 13, message: `${path.join(probs.dir, 'missing-folder')}: does not exist; with glob, target must be the folder whose entries are linked` },
+    ]);
+  });
+
+  it('leaves small manifests alone, and a changed text misses', () => {
+    const cache = memoryCache();
+    load('version: 1\nlinks:\n  - { path: a, target: b }\n', { cache }, { b: 'x' });
+    expect([cache.gets, cache.store.size]).toEqual([0, 0]);
+    const { dir } = load(big(300), { cache });
+    fs.appendFileSync(path.join(dir, 'layout.yaml'), '# changed\n');
+    loadManifest(path.join(dir, 'layout.yaml'), opts({ cache }));
+    expect(cache.store.size).toBe(2);
+  });
+});
+
+describe('the parsed-manifest cache file in the state folder', () => {
+  it('reads back what it wrote, misses on another digest or a damaged file, and never writes what JSON cannot carry', () => {
+    const state = path.join(tempDir(), 'state');
+    const c = fileManifestCache(state);
+    expect(c.get('sha256:x')).toBeUndefined();
+    c.put('sha256:x', { data: { version: 1, links: [{ path: 'a' }] }, links: [[3, 5]] });
+    expect(c.get('sha256:x')).toEqual({ data: { version: 1, links: [{ path: 'a' }] }, links: [[3, 5]] });
+    expect(c.get('sha256:y')).toBeUndefined();
+    fs.writeFileSync(manifestCachePath(state), '{"format": "linkplan-manifest-cache", ');
+    expect(c.get('sha256:x')).toBeUndefined();
+    fs.rmSync(manifestCachePath(state));
+    c.put('sha256:z', { data: { version: 1, vars: { big: Infinity } }, links: [] });
+    expect(fs.existsSync(manifestCachePath(state))).toBe(false);
   });
 });

@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
-import type { AbsPath } from '../src/paths.js';
 import { loadManifest } from '../src/plan/manifest.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Action, ActionKind, Desired, Entry, Observed, Plan, TargetInfo } from '../src/plan/types.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
+import { desired, P } from './helpers/desired.js';
 
 const MANIFEST = { path: '/nowhere/layout.yaml', digest: 'sha256:' + '0'.repeat(64) };
 
@@ -805,22 +805,7 @@ describe('a target that is another link of the same manifest (chain)', () => {
 // Purity: values in, a value out
 // ---------------------------------------------------------------------------------------------
 
-const P = (s: string): AbsPath => s as AbsPath;
 
-function desired(p: string, target: string | null, extra: Partial<Desired> = {}): Desired {
-  return {
-    path: P(p),
-    state: 'present',
-    target: target === null ? null : P(target),
-    type: 'auto',
-    relative: false,
-    onConflict: 'refuse',
-    createParents: true,
-    allowCycle: false,
-    source: { where: 'links[0]' },
-    ...extra,
-  };
-}
 
 function observed(entries: Record<string, Entry>, targets: Record<string, TargetInfo>, extra: Partial<Observed> = {}): Observed {
   return {

@@ -23,29 +23,15 @@ import { checkVolumes } from '../src/plan/volumes.js';
 import { computePlan, windowsPathOn } from '../src/plan/planner.js';
 import type { Action, Capabilities, Desired, Entry, LinkSpec, Observed, Plan, TargetInfo, Volume } from '../src/plan/types.js';
 import { tempDir, writeTree } from './helpers/tree.js';
+import { desired, P } from './helpers/desired.js';
 
 const MANIFEST = { path: '/nowhere/layout.yaml', digest: 'sha256:' + '0'.repeat(64) };
-const P = (p: string): AbsPath => p as AbsPath;
 
 const NTFS: Capabilities = { symlinks: true, junctions: true, hardlinks: true };
 const POSIX: Capabilities = { symlinks: true, junctions: false, hardlinks: true };
 const D: Volume = { mount: P('/mnt/d'), windows: 'D:\\' };
 const E: Volume = { mount: P('/mnt/e'), windows: '\\\\?\\Volume{6B29FC40-CA47-1067-B31D-00DD010662DA}\\' };
 
-function desired(p: string, target: string | null, extra: Partial<Desired> = {}): Desired {
-  return {
-    path: P(p),
-    state: 'present',
-    target: target === null ? null : P(target),
-    type: 'auto',
-    relative: false,
-    onConflict: 'refuse',
-    createParents: true,
-    allowCycle: false,
-    source: { where: 'links[0]' },
-    ...extra,
-  };
-}
 
 const DIR: TargetInfo = { kind: 'dir', dev: 40 };
 const FILE: TargetInfo = { kind: 'file', fileId: '40:7', dev: 40 };

@@ -54,6 +54,26 @@ interface RawManifest {
   volumes?: { mount: string; windows: string }[];
 }
 
+/**
+ * A manifest text parsed and checked against the schema once, kept so the next load of the same
+ * text skips YAML parsing (most of a plan's time for a generated manifest of thousands of
+ * entries): its data, and the line and column of each `links[i]`. Any other position (for a
+ * problem's message) comes from parsing the text after all.
+ */
+export interface ParsedManifest {
+  data: unknown;
+  links: readonly (readonly [number, number] | null)[];
+}
+
+/** Where parsed manifests are kept between runs, by the sha256 digest of their text. */
+export interface ManifestCache {
+  get(digest: string): ParsedManifest | undefined;
+  put(digest: string, parsed: ParsedManifest): void;
+}
+
+/** Below this size a manifest is parsed faster than a cached copy is read. */
+export const MANIFEST_CACHE_MIN_BYTES = 16 * 1024;
+
 export interface LoadOptions {
   driver: Driver;
   /** Variables from the command line; they win over the manifest's own. */
@@ -64,6 +84,8 @@ export interface LoadOptions {
   home?: string;
   /** Where to find ntfs-3g mounts (the mount table and the probe); default: this machine's. */
   ntfs3gMounts?: Ntfs3gMountOptions;
+  /** Parsed manifests kept between runs (for manifests of MANIFEST_CACHE_MIN_BYTES or more). */
+  cache?: ManifestCache;
 }
 
 export interface LoadedManifest {
@@ -153,30 +175,48 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     });
   }
   const digest = 'sha256:' + createHash('sha256').update(text).digest('hex');
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ManifestError(
-      display,
-      doc.errors.map((e) => {
-        const pos = lc.linePos(e.pos[0]);
-        const key = e.code === 'DUPLICATE_KEY' ? keyAt(doc, e.pos[0]) : undefined;
-        const message =
-          key !== undefined
-            ? `duplicate key "${key}"; a key may appear only once in a mapping`
-            : `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`;
-        return { where: '', line: pos.line, column: pos.col, message };
-      }),
-    );
-  }
-  const data: unknown = doc.toJS();
+  const cache = opts.cache !== undefined && text.length >= MANIFEST_CACHE_MIN_BYTES ? opts.cache : undefined;
+  const cached = cache?.get(digest);
+  let parsed: { doc: Document; lc: LineCounter } | undefined;
+  /** The YAML document, parsed on first use (with a cached copy, only for a problem's position). */
+  const yaml = (): { doc: Document; lc: LineCounter } => {
+    if (parsed !== undefined) return parsed;
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new ManifestError(
+        display,
+        doc.errors.map((e) => {
+          const pos = lc.linePos(e.pos[0]);
+          const key = e.code === 'DUPLICATE_KEY' ? keyAt(doc, e.pos[0]) : undefined;
+          const message =
+            key !== undefined
+              ? `duplicate key "${key}"; a key may appear only once in a mapping`
+              : `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`;
+          return { where: '', line: pos.line, column: pos.col, message };
+        }),
+      );
+    }
+    parsed = { doc, lc };
+    return parsed;
+  };
+  /** Line and column of the node at `segments` (or of key `key` in it). */
+  const place = (segments: readonly (string | number)[], key?: string): { line?: number; column?: number } => {
+    if (cached !== undefined && key === undefined && segments.length === 2 && segments[0] === 'links' && typeof segments[1] === 'number') {
+      const at = cached.links[segments[1]];
+      if (at !== undefined && at !== null) return { line: at[0], column: at[1] };
+    }
+    const { doc, lc } = yaml();
+    return positionOf(doc, lc, segments, key);
+  };
+  const data: unknown = cached !== undefined ? cached.data : yaml().doc.toJS();
   if (!validateManifest(data)) {
     throw new ManifestError(
       display,
       inFileOrder(
         describeSchemaErrors(validateManifest.errors ?? [], data).map((p) => ({
           where: yamlPath(p.segments),
-          ...(p.key === undefined ? positionOf(doc, lc, p.segments) : positionOf(doc, lc, p.segments.slice(0, -1), p.key)),
+          ...(p.key === undefined ? place(p.segments) : place(p.segments.slice(0, -1), p.key)),
           message: p.message,
         })),
       ),
@@ -185,7 +225,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const raw = data as RawManifest;
   const problems: ManifestProblem[] = [];
   const at = (segments: (string | number)[], message: string): void => {
-    problems.push({ where: yamlPath(segments), ...positionOf(doc, lc, segments), message });
+    problems.push({ where: yamlPath(segments), ...place(segments), message });
   };
 
   const home = opts.home ?? os.homedir();
@@ -254,7 +294,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
       at([...where, link.exclude !== undefined ? 'exclude' : 'fold'], 'only means something together with glob');
     }
     if (p === undefined || target === undefined) return;
-    const { line, column } = positionOf(doc, lc, where);
+    const { line, column } = place(where);
     const source = { where: yamlPath(where), ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
     const base: Omit<Desired, 'path' | 'target' | 'source'> = {
       state,
@@ -265,7 +305,18 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
       allowCycle: o.allowCycle ?? false,
     };
     if (link.glob === undefined) {
-      desired.push({ ...base, path: p, target, source });
+      // one object shape for every entry (a generated manifest has thousands): no spreads
+      desired.push({
+        path: p,
+        state: base.state,
+        target,
+        type: base.type,
+        relative: base.relative,
+        onConflict: base.onConflict,
+        createParents: base.createParents,
+        allowCycle: base.allowCycle,
+        source,
+      });
       return;
     }
     if (target === null) return;
@@ -309,9 +360,19 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
 
   problems.push(...checkLayout(desired, platform));
   problems.push(
-    ...checkVolumes(desired, listedVolumes, { platform, ...opts.ntfs3gMounts, place: (segments) => positionOf(doc, lc, segments) }),
+    ...checkVolumes(desired, listedVolumes, { platform, ...opts.ntfs3gMounts, place: (segments) => place(segments) }),
   );
   if (problems.length > 0) throw new ManifestError(display, inFileOrder(problems));
+  if (cache !== undefined && cached === undefined) {
+    const { doc, lc } = yaml();
+    cache.put(digest, {
+      data,
+      links: raw.links.map((_, i) => {
+        const at = positionOf(doc, lc, ['links', i]);
+        return at.line === undefined || at.column === undefined ? null : ([at.line, at.column] as const);
+      }),
+    });
+  }
   const volumes = platform === 'win32' ? [] : listedVolumes.map(({ mount, windows }) => ({ mount, windows }));
   return { file: abs, dir, digest, desired, skipped, volumes };
 }

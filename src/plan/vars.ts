@@ -23,6 +23,8 @@ export type Expanded = { ok: true; value: string } | { ok: false; problem: strin
 const REF = /\$\$\{|\$\{([^}]*)\}/g;
 
 function expandOnce(s: string, ctx: ExpandContext, resolveVar: (name: string) => Expanded): Expanded {
+  // most paths name no variable at all (a generated manifest has thousands)
+  if (!s.includes('$') && !(ctx.windows && s.includes('%'))) return { ok: true, value: s };
   let problem: string | undefined;
   let missingEnv = false;
   // the first problem is reported, but one that an environment variable would not fix wins

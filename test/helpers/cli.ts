@@ -2,7 +2,7 @@
  * Runs the real linkplan command as a child process (the built bin/linkplan.js), with no
  * terminal attached, and returns its exit code and output.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,4 +32,32 @@ export function runCli(args: readonly string[], opts: { cwd?: string; env?: Reco
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface AsyncCliRun {
+  pid: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real command as a child process without blocking, so several can run at once (or
+ * one be killed): with `state` as its state folder and, when `crashAt` is given, the crash hook
+ * (LINKPLAN_CRASH_AT) that kills it at that driver write.
+ */
+export function runCliAsync(args: readonly string[], opts: { cwd: string; state: string; crashAt?: string }): Promise<AsyncCliRun> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: opts.state, LINKPLAN_CRASH_AT: opts.crashAt };
+  delete env['FORCE_COLOR'];
+  if (opts.crashAt === undefined) delete env['LINKPLAN_CRASH_AT'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ pid: child.pid ?? -1, code, signal, stdout, stderr }));
+  });
 }

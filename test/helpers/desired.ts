@@ -1,0 +1,24 @@
+/**
+ * Desired entries written by hand, for tests of the pure planner: the defaults a manifest entry
+ * gets, with `extra` on top.
+ */
+import type { AbsPath } from '../../src/paths.js';
+import type { Desired } from '../../src/plan/types.js';
+
+/** A path the tests already wrote absolute and normalised. */
+export const P = (p: string): AbsPath => p as AbsPath;
+
+export function desired(p: string, target: string | null, extra: Partial<Desired> = {}): Desired {
+  return {
+    path: P(p),
+    state: 'present',
+    target: target === null ? null : P(target),
+    type: 'auto',
+    relative: false,
+    onConflict: 'refuse',
+    createParents: true,
+    allowCycle: false,
+    source: { where: 'links[0]' },
+    ...extra,
+  };
+}
