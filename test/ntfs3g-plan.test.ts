@@ -16,7 +16,7 @@ import { lsetxattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA } from '../src/dr
 import { validatePlan } from '../src/generated/validators.js';
 import type { Plan } from '../src/plan/types.js';
 import { runCli, type CliResult } from './helpers/cli.js';
-import { getfattrHex, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
+import { getfattrHex, JDK_TREE, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
 import { snapshot, writeTree } from './helpers/tree.js';
 
 const skip = skipNtfs3gTests();
@@ -76,14 +76,7 @@ describe.skipIf(skip)('a manifest with volumes: on a real NTFS volume, through t
   beforeAll(async () => {
     vol = await mountFreshVolume();
     work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-ntfs-plan-')));
-    writeTree(vol.mountPoint, {
-      tools: {
-        'jdk-21': { bin: { java: 'java 21' }, release: 'JAVA_VERSION="21.0.2"' },
-        'jdk-17': { bin: { java: 'java 17' }, release: 'JAVA_VERSION="17.0.9"' },
-      },
-      data: { 'file.txt': 'the file', 'other.txt': 'the other file' },
-      links: {},
-    });
+    writeTree(vol.mountPoint, JDK_TREE);
     writeTree(work, { home: {} });
     fs.writeFileSync(manifest(), layout(vol.mountPoint));
   });

@@ -29,7 +29,7 @@ import { normalizeWindowsRoot, WindowsPaths } from '../src/drivers/ntfs3g/window
 import { DriverError, UsageError } from '../src/errors.js';
 import type { AbsPath } from '../src/paths.js';
 import type { LinkSpec } from '../src/plan/types.js';
-import { getfattrHex, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
+import { getfattrHex, JDK_TREE, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
 import { snapshot, writeTree } from './helpers/tree.js';
 
 const skip = skipNtfs3gTests();
@@ -200,14 +200,7 @@ describe.skipIf(skip)('Ntfs3gDriver on a real NTFS volume (ntfs-3g)', () => {
   beforeAll(async () => {
     vol = await mountFreshVolume();
     d = new Ntfs3gDriver({ mountPoint: vol.mountPoint, windowsRoot: 'D:\\' });
-    writeTree(vol.mountPoint, {
-      tools: {
-        'jdk-21': { bin: { java: 'java 21' }, release: 'JAVA_VERSION="21.0.2"' },
-        'jdk-17': { bin: { java: 'java 17' }, release: 'JAVA_VERSION="17.0.9"' },
-      },
-      data: { 'file.txt': 'the file', 'other.txt': 'the other file' },
-      links: {},
-    });
+    writeTree(vol.mountPoint, JDK_TREE);
   });
 
   afterAll(async () => {

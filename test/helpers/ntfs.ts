@@ -219,3 +219,13 @@ export function getfattrHex(p: string, name: string): Buffer | undefined {
   if (m?.[1] === undefined) throw new Error(`getfattr printed no hex value for ${name} of ${p}:\n${out}`);
   return Buffer.from(m[1], 'hex');
 }
+
+/** The tree the NTFS tests put on a fresh volume: two JDKs to switch between, two files, a links folder. */
+export const JDK_TREE = {
+  tools: {
+    'jdk-21': { bin: { java: 'java 21' }, release: 'JAVA_VERSION="21.0.2"' },
+    'jdk-17': { bin: { java: 'java 17' }, release: 'JAVA_VERSION="17.0.9"' },
+  },
+  data: { 'file.txt': 'the file', 'other.txt': 'the other file' },
+  links: {},
+};
