@@ -135,7 +135,11 @@ async function cmdPlan(
   const json = opts.out !== undefined || opts.json === true ? JSON.stringify(plan, null, 2) + '\n' : '';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
-  else io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
+  else {
+    io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
+    // what --prune would leave alone is news even when unchanged entries are not listed
+    if (opts.verbose !== true) for (const l of leftAloneLines(plan.actions, (p) => displayPath(p, { base, home: os.homedir() }))) io.out(`${l}\n`);
+  }
   if (plan.summary.conflict > 0) {
     io.err(`linkplan: the plan has ${plan.summary.conflict} conflict${plan.summary.conflict === 1 ? '' : 's'}; apply would refuse it\n`);
     return 1;

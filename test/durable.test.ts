@@ -219,6 +219,11 @@ links:
     expect(plan.stdout).toContain('prune: left alone; linkplan made a symlink to');
     expect(plan.stdout).toContain('Plan: 0 to create, 0 to retarget, 2 to remove, 3 unchanged');
     expect(plan.stdout).not.toContain('premade');
+    // without --verbose the unchanged entries are not listed, but what prune leaves alone is
+    const terse = p.run(['plan', 'layout.yaml', '--prune']);
+    expectOk(terse);
+    expect(terse.stdout).not.toMatch(/= ok/);
+    expect(terse.stdout).toContain(`Left alone (not pruned): drop/replaced: linkplan made a symlink to ${path.join(p.d, 't/f2')} here, and it is now a regular file\n`);
     const json = JSON.parse(p.run(['plan', 'layout.yaml', '--prune', '--json']).stdout) as { actions: { kind: string; path: string; reason: string }[] };
     expect(json.actions.map((a) => `${a.kind} ${path.relative(p.d, a.path)}`).sort()).toEqual(['noop drop/replaced', 'noop drop/repointed', 'noop keep', 'remove drop/hard', 'remove drop/plain']);
     expect(json.actions.find((a) => a.path.endsWith('replaced'))?.reason).toBe(`prune: left alone; linkplan made a symlink to ${path.join(p.d, 't/f2')} here, and it is now a regular file`);
