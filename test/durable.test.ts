@@ -362,6 +362,19 @@ links:
 });
 
 describe('the state folder and the journal', () => {
+  it('FileJournal makes its state folder, and says plainly when it cannot write there (not "an unfinished apply")', () => {
+    const base = tempDir();
+    const fresh = path.join(base, 'not', 'yet');
+    const j = FileJournal.create(fresh, { manifest: path.join(base, 'layout.yaml'), actions: [] });
+    j.close('refused');
+    expect(fs.readdirSync(fresh)).toEqual([]);
+    fs.writeFileSync(path.join(base, 'file'), 'a file, not a folder');
+    expect(() => FileJournal.create(path.join(base, 'file', 'state'), { manifest: 'm', actions: [] })).toThrow(/cannot write the journal \((ENOTDIR|EEXIST)\); nothing was changed$/);
+    const busy = path.join(base, 'busy');
+    FileJournal.create(busy, { manifest: 'm', actions: [] });
+    expect(() => FileJournal.create(busy, { manifest: 'm', actions: [] })).toThrow(/an unfinished apply left this journal/);
+  });
+
   it('refuses to change anything when the records are damaged or from a newer linkplan, and never overwrites them', () => {
     const p = project('version: 1\nlinks:\n  - { path: a, target: t/f1 }\n', { t: { f1: '1', f2: '2' } });
     expectOk(p.run(['apply', 'layout.yaml']));

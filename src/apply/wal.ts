@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LinkplanError } from '../errors.js';
+import { errnoCode, LinkplanError } from '../errors.js';
 import type { Volume } from '../plan/types.js';
 import type { AppliedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
@@ -76,9 +76,16 @@ export class FileJournal implements Journal {
     const file = journalPath(stateDir);
     let fd: number;
     try {
+      fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
       fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_APPEND, 0o600);
     } catch (e) {
-      throw new JournalError(`${file}: an unfinished apply left this journal`, { hint: 'run `linkplan recover MANIFEST` to roll it back (or --forward to finish it)', cause: e });
+      if (errnoCode(e) === 'EEXIST') {
+        throw new JournalError(`${file}: an unfinished apply left this journal`, { hint: 'run `linkplan recover MANIFEST` to roll it back (or --forward to finish it)', cause: e });
+      }
+      throw new JournalError(`${file}: cannot write the journal (${errnoCode(e) ?? String(e)}); nothing was changed`, {
+        hint: 'give a state folder you can write to (--state-dir or LINKPLAN_STATE_DIR)',
+        cause: e,
+      });
     }
     return new FileJournal(file, fd, meta, false);
   }
