@@ -369,7 +369,7 @@ describe('the state folder and the journal', () => {
     j.close('refused');
     expect(fs.readdirSync(fresh)).toEqual([]);
     fs.writeFileSync(path.join(base, 'file'), 'a file, not a folder');
-    expect(() => FileJournal.create(path.join(base, 'file', 'state'), { manifest: 'm', actions: [] })).toThrow(/cannot write the journal \((ENOTDIR|EEXIST)\); nothing was changed$/);
+    expect(() => FileJournal.create(path.join(base, 'file', 'state'), { manifest: 'm', actions: [] })).toThrow(/cannot write the journal \(ENOTDIR\); nothing was changed$/);
     const busy = path.join(base, 'busy');
     FileJournal.create(busy, { manifest: 'm', actions: [] });
     expect(() => FileJournal.create(busy, { manifest: 'm', actions: [] })).toThrow(/an unfinished apply left this journal/);
