@@ -155,8 +155,12 @@ export class Records {
     }
   }
 
+  /** The id the next backup gets: one more than any there is (found once, not per backup). */
+  private nextBackupId: number | undefined;
+
   private addBackup(b: Omit<BackupRecord, 'id'>): void {
-    const id = this.data.backups.reduce((m, r) => Math.max(m, r.id), 0) + 1;
+    const id = (this.nextBackupId ??= this.data.backups.reduce((m, r) => Math.max(m, r.id), 0) + 1);
+    this.nextBackupId = id + 1;
     this.data.backups.push({ id, ...b });
   }
 
