@@ -149,7 +149,10 @@ async function cmdPlan(
 
 async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean): Promise<{ hooks: ApplyHooks; run: (job: (hooks: ApplyHooks) => Promise<void>) => Promise<void> }> {
   const show = { base, home: os.homedir(), color: io.color };
-  if (!io.interactive || dryRun) {
+  // listr2 draws to the terminal's width: a terminal that reports none (some pseudo-terminals
+  // do) would get one character per line, so it gets the plain lines instead
+  const width = process.stdout.columns ?? 0;
+  if (!io.interactive || dryRun || width < 20) {
     // one line per action, written in blocks: thousands of links need not cost a write each
     const colors = colorsFor(io.color);
     let lines: string[] = [];

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
 import { BIN, REPO, runCli, STATE_DIR, type CliResult } from './helpers/cli.js';
@@ -22,12 +23,12 @@ function project(manifest: string, tree: TreeSpec = {}): string {
 }
 
 /**
- * Runs linkplan on a pseudo-terminal (util-linux `script`), 100 columns wide, with `input` typed
+ * Runs linkplan on a pseudo-terminal (util-linux `script`), 100 columns wide (or `cols`), with `input` typed
  * in; stdout holds everything the terminal showed.
  */
-function onTty(args: readonly string[], opts: { cwd: string; env?: Record<string, string | undefined>; input?: string }): CliResult {
+function onTty(args: readonly string[], opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; cols?: number }): CliResult {
   const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
-  const command = `stty cols 100; ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
+  const command = `stty cols ${opts.cols ?? 100}; ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
   const r = spawnSync('script', ['-qec', command, '/dev/null'], {
     cwd: opts.cwd,
     env: { ...process.env, TERM: 'xterm', FORCE_COLOR: undefined, NO_COLOR: '1', ...opts.env },
@@ -417,6 +418,24 @@ describe('on a terminal, apply asks before moving anything', () => {
     expect(r.stdout).toContain('Applied: 1 to create, 0 to retarget, 1 to remove, 0 unchanged, 1 to back up and link, 1 to adopt');
     expect(fs.readFileSync(path.join(d, 'home/rc.linkplan-backup'), 'utf8')).toBe('mine');
     expect(fs.readlinkSync(path.join(d, 'new'))).toBe(path.join(d, 't/f'));
+  });
+});
+
+describe('progress on a terminal', () => {
+  it('is drawn by listr2, or as plain lines on a terminal that reports no width', () => {
+    for (const cols of [100, 0]) {
+      const d = project('version: 1\nlinks:\n  - path: home\n    target: dots\n    glob: "*"\n', { dots: { a: 'a', b: 'b' }, home: {} });
+      const r = onTty(['apply', 'layout.yaml'], { cwd: d, cols });
+      expect(r.code).toBe(0);
+      const shown = stripVTControlCharacters(r.stdout).replace(/\r/g, '');
+      expect(shown).toContain('Applied: 2 to create, 0 to retarget, 0 to remove, 0 unchanged');
+      if (cols === 0) {
+        expect(shown.split('\n').slice(0, 2)).toEqual(['  + create   home/a -> dots/a  (symlink)', '  + create   home/b -> dots/b  (symlink)']);
+      } else {
+        expect(shown).toContain('✔ Applied 2 changes');
+      }
+      expect(fs.readlinkSync(path.join(d, 'home/b'))).toBe(path.join(d, 'dots/b'));
+    }
   });
 });
 
