@@ -278,16 +278,21 @@ describe('a plan of 20 actions', () => {
     fs.writeFileSync(path.join(d, 't.tmp'), 'the new content');
     fs.renameSync(path.join(d, 't.tmp'), path.join(d, 't'));
     const start = snapshot(d);
-    let err: unknown;
-    try {
-      await applyPlan(plan, posix);
-    } catch (e) {
-      err = e;
+    // whether preflight reads everything again or not (a plan made a moment ago), the target is
+    // read again right before the unlink
+    for (const recheck of [true, false]) {
+      let err: unknown;
+      try {
+        await applyPlan(plan, posix, { recheck });
+      } catch (e) {
+        err = e;
+      }
+      const stale = recheck ? err : (err as ApplyError).cause;
+      expect(stale).toBeInstanceOf(StalePlanError);
+      expect((stale as Error).message).toBe(`plan is stale: ${path.join(d, 't')} (planned against a file shared with ${path.join(d, 'h')}, now another file)`);
+      expect(snapshot(d)).toEqual(start);
+      expect(fs.readFileSync(path.join(d, 'h'), 'utf8')).toBe('the old content');
     }
-    expect(err).toBeInstanceOf(StalePlanError);
-    expect((err as Error).message).toBe(`plan is stale: ${path.join(d, 't')} (planned against a file shared with ${path.join(d, 'h')}, now another file)`);
-    expect(snapshot(d)).toEqual(start);
-    expect(fs.readFileSync(path.join(d, 'h'), 'utf8')).toBe('the old content');
   });
 
   it('says which steps could not be undone when the rollback itself fails', async () => {

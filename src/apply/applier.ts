@@ -38,6 +38,18 @@ function describeTarget(t: TargetInfo): string {
 type Drift = { path: string; expected: string; found: string };
 
 /**
+ * For the removal of a hard link: how its target drifted, if it no longer shares the link's file.
+ * A hard link is removed only while it does: otherwise it may hold the last copy of what the
+ * target used to be, and undoing would link the wrong file.
+ */
+function hardLinkDrift(a: Action, driver: Driver): Drift | undefined {
+  if (a.removeTarget === undefined || a.before.kind !== 'file') return undefined;
+  const t = driver.observeTarget(a.removeTarget);
+  if (t.kind === 'file' && t.fileId === a.before.fileId) return undefined;
+  return { path: a.removeTarget, expected: `a file shared with ${a.path}`, found: t.kind === 'file' ? 'another file' : describeTarget(t) };
+}
+
+/**
  * Checks that the plan can run and (unless `recheck` is false: the plan was made from the disk a
  * moment ago, in this process, with nothing in between) that the disk is still what it was
  * planned against.
@@ -76,14 +88,8 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
       mustBeAbsent(p, 'a folder to create');
     }
     if (a.backupPath !== undefined) mustBeAbsent(a.backupPath, 'the backup name');
-    if (a.removeTarget !== undefined && a.before.kind === 'file') {
-      // a hard link is removed only while it still shares the target's file: otherwise it may hold
-      // the last copy of what the target used to be, and undoing would link the wrong file
-      const t = driver.observeTarget(a.removeTarget);
-      if (t.kind !== 'file' || t.fileId !== a.before.fileId) {
-        drift.push({ path: a.removeTarget, expected: `a file shared with ${a.path}`, found: t.kind === 'file' ? 'another file' : describeTarget(t) });
-      }
-    }
+    const shared = hardLinkDrift(a, driver);
+    if (shared !== undefined) drift.push(shared);
     if (a.link !== undefined) {
       if (a.kind === 'adopt') {
         if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, 'the adopt target');
@@ -156,6 +162,8 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
       if (a.kind !== 'create') {
         const now = driver.observe(a.path);
         if (!sameEntry(now, a.before)) throw new StalePlanError([{ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) }]);
+        const shared = hardLinkDrift(a, driver); // read again right before the unlink, whatever preflight did
+        if (shared !== undefined) throw new StalePlanError([shared]);
       }
       for (let seq = first; seq < end; seq++) {
         runStep(all[seq] as Step, driver);
