@@ -2,7 +2,8 @@
 // The linkplan command. It runs the bundled CLI (dist/cli.cjs, built by `npm run build`, which
 // `npm install` runs) with the V8 code cache the build made for it (dist/cli.cjs.cache), so a
 // start compiles almost nothing. A cache V8 rejects (another Node version) is ignored and the
-// bundle compiled as usual.
+// bundle compiled as usual. LINKPLAN_DIST and LINKPLAN_CODE_CACHE_OUT are the build's own: it runs
+// the fresh bundle once through this file and has the cache written at exit.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

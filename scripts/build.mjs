@@ -101,7 +101,8 @@ try {
       encoding: 'utf8',
     },
   );
-  if (r.status !== 0 || !fs.existsSync(path.join(fresh, 'cli.cjs.cache'))) {
+  // (a plan with conflicts exits 1 and still makes the cache: only a missing cache matters)
+  if (!fs.existsSync(path.join(fresh, 'cli.cjs.cache'))) {
     // no cache only costs start-up time; say so and go on
     process.stderr.write(`build: no code cache made (exit ${String(r.status)}): ${r.stderr.trim().split('\n')[0] ?? ''}\n`);
   }
