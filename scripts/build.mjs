@@ -90,7 +90,10 @@ await esbuild.build({
   define: { 'import.meta.url': '__linkplanModuleUrl' },
   banner: { js: "var __linkplanModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-// the code cache: the command planned once on the bundled example, every function it ran compiled
+// the code cache: the command planned once on the bundled example, every function it ran compiled.
+// It is made here, in the fresh folder, with the bundle it belongs to, and the two are swapped in
+// together: V8 checks a cache against its source's length only, so one must never meet another
+// bundle.
 const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-build-'));
 try {
   const r = spawnSync(
