@@ -54,6 +54,13 @@ const BASE: TreeSpec = {
   t: { 'file.txt': 'the target\n', 'other.txt': 'another file\n', dir: { 'a.txt': 'a\n' }, 'other-dir': {} },
 };
 
+/** A fresh temporary folder holding `tree` (the base tree of targets by default). */
+function treeWith(tree: TreeSpec = BASE): string {
+  const root = tempDir();
+  writeTree(root, tree);
+  return root;
+}
+
 interface DesiredKind {
   name: string;
   link: Omit<RawLink, 'path'>;
@@ -246,8 +253,7 @@ describe('planner matrix: observed kind x desired kind (refuse)', () => {
   });
 
   it.each(MATRIX.map((r) => [`${r.observed.name} | ${r.desired.name} -> ${r.cell.kind}`, r] as const))('%s', (_name, row) => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     row.observed.make(root, row.desired);
     const plan = planFor(root, [{ path: 'l', ...row.desired.link }]);
     const a = only(plan);
@@ -309,8 +315,7 @@ const IN_THE_WAY = OBSERVED.filter((o) => o.before === 'file' || o.before === 'd
 
 describe('onConflict: backup moves anything in the way aside', () => {
   it.each(IN_THE_WAY.map((o) => [o.name, o] as const))('%s -> backup-and-link', (_name, o) => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const d = DESIRED[0];
     if (d === undefined) throw new Error('no desired kinds');
     o.make(root, d);
@@ -324,8 +329,7 @@ describe('onConflict: backup moves anything in the way aside', () => {
   });
 
   it('a hard link of the target is not in the way of a hard link entry, even with backup', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     fs.linkSync(`${root}/t/file.txt`, `${root}/l`);
     const a = only(planFor(root, [{ path: 'l', type: 'hardlink', target: 't/file.txt', onConflict: 'backup' }]));
     expect(a.kind).toBe('noop');
@@ -333,8 +337,7 @@ describe('onConflict: backup moves anything in the way aside', () => {
   });
 
   it('backup does not touch a link that is already right, or a wrong one (retarget instead)', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     fs.symlinkSync(`${root}/t/file.txt`, `${root}/right`);
     fs.symlinkSync(`${root}/t/other.txt`, `${root}/wrong`);
     const plan = planFor(root, [
@@ -351,8 +354,7 @@ describe('onConflict: backup moves anything in the way aside', () => {
     [['l.linkplan-backup', 'l.linkplan-backup-2'], 'l.linkplan-backup-3'],
     [['l.linkplan-backup-2'], 'l.linkplan-backup'],
   ] as const)('backup name with %j taken -> %s', (taken, name) => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, l: 'mine\n' });
+    const root = treeWith({ ...BASE, l: 'mine\n' });
     for (const t of taken) fs.writeFileSync(path.join(root, t), 'an earlier backup\n');
     const a = only(planFor(root, [{ path: 'l', target: 't/file.txt', onConflict: 'backup' }]));
     expect(a.kind).toBe('backup-and-link');
@@ -360,16 +362,14 @@ describe('onConflict: backup moves anything in the way aside', () => {
   });
 
   it('a dangling symlink or a folder under the backup name also takes it', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, l: 'mine\n', 'l.linkplan-backup': {} });
+    const root = treeWith({ ...BASE, l: 'mine\n', 'l.linkplan-backup': {} });
     fs.symlinkSync(`${root}/nowhere`, `${root}/l.linkplan-backup-2`);
     const a = only(planFor(root, [{ path: 'l', target: 't/file.txt', onConflict: 'backup' }]));
     expect(a.backupPath).toBe(`${root}/l.linkplan-backup-3`);
   });
 
   it('two entries get backup names of their own paths', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, l: 'mine\n', m: { x: 'x\n' } });
+    const root = treeWith({ ...BASE, l: 'mine\n', m: { x: 'x\n' } });
     const plan = planFor(root, [
       { path: 'l', target: 't/file.txt', onConflict: 'backup' },
       { path: 'm', target: 't/dir', onConflict: 'backup' },
@@ -389,8 +389,7 @@ describe('onConflict: adopt moves what is in the way into a target that does not
     ['empty folder', (r: string) => fs.mkdirSync(`${r}/l`), 'dir', 'new-dir'],
     ['non-empty folder', (r: string) => writeTree(`${r}/l`, { 'keep.txt': 'keep\n' }), 'dir', 'new-dir'],
   ] as const)('%s, target missing -> adopt', (_name, make, kind, name) => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     make(root);
     const a = only(planFor(root, [{ path: 'l', target: `t/${name}`, onConflict: 'adopt' }]));
     expect(a.kind).toBe('adopt');
@@ -407,8 +406,7 @@ describe('onConflict: adopt moves what is in the way into a target that does not
     ['non-empty folder', (r: string) => writeTree(`${r}/l`, { 'keep.txt': 'keep\n' }), 't/dir'],
     ['fifo', (r: string) => mkfifo(`${r}/l`), 't/file.txt'],
   ] as const)('%s, target exists -> conflict', (_name, make, target) => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     make(root);
     const a = only(planFor(root, [{ path: 'l', target, onConflict: 'adopt' }]));
     expect(a.kind).toBe('conflict');
@@ -417,8 +415,7 @@ describe('onConflict: adopt moves what is in the way into a target that does not
   });
 
   it('adopt creates the missing folders of the target, outermost first', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, l: { 'keep.txt': 'keep\n' } });
+    const root = treeWith({ ...BASE, l: { 'keep.txt': 'keep\n' } });
     const a = only(planFor(root, [{ path: 'l', target: 'store/deep/l', onConflict: 'adopt' }]));
     expect(a.kind).toBe('adopt');
     expect(a.targetParents).toEqual([`${root}/store`, `${root}/store/deep`]);
@@ -426,8 +423,7 @@ describe('onConflict: adopt moves what is in the way into a target that does not
   });
 
   it('adopt with a hard link entry adopts the file and hard-links it back', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, l: 'mine\n' });
+    const root = treeWith({ ...BASE, l: 'mine\n' });
     const a = only(planFor(root, [{ path: 'l', type: 'hardlink', target: 't/adopted.txt', onConflict: 'adopt' }]));
     expect(a.kind).toBe('adopt');
     expect(a.link).toEqual({ type: 'hardlink', target: `${root}/t/adopted.txt`, linkText: `${root}/t/adopted.txt` });
@@ -435,16 +431,14 @@ describe('onConflict: adopt moves what is in the way into a target that does not
   });
 
   it('adopting a folder into a hard link entry is a conflict (a hard link needs a file)', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, l: { x: 'x\n' } });
+    const root = treeWith({ ...BASE, l: { x: 'x\n' } });
     const a = only(planFor(root, [{ path: 'l', type: 'hardlink', target: 't/adopted', onConflict: 'adopt' }]));
     expect(a.kind).toBe('conflict');
     expect(a.reason).toMatch(/a hard link can only point to a file, and the target is a folder/);
   });
 
   it('a fifo cannot be adopted: the conflict names the fifo, not the target', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     mkfifo(`${root}/l`);
     const a = only(planFor(root, [{ path: 'l', target: 't/new', onConflict: 'adopt' }]));
     expect(a.kind).toBe('conflict');
@@ -453,8 +447,7 @@ describe('onConflict: adopt moves what is in the way into a target that does not
   });
 
   it('adopt when the target path holds a dangling symlink is a conflict (the move would find it in the way)', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, l: 'mine\n' });
+    const root = treeWith({ ...BASE, l: 'mine\n' });
     fs.symlinkSync(`${root}/nowhere`, `${root}/t/new.txt`);
     const a = only(planFor(root, [{ path: 'l', target: 't/new.txt', onConflict: 'adopt' }]));
     expect(a.kind).toBe('conflict');
@@ -462,8 +455,7 @@ describe('onConflict: adopt moves what is in the way into a target that does not
   });
 
   it('adopt with nothing in the way is a plain create, and with a missing target a conflict', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const plan = planFor(root, [
       { path: 'l', target: 't/file.txt', onConflict: 'adopt' },
       { path: 'm', target: 't/missing', onConflict: 'adopt' },
@@ -486,8 +478,7 @@ describe('target states', () => {
     ['hardlink to a folder', { type: 'hardlink', target: 't/dir' }, /^a hard link can only point to a file, and the target is a folder$/, /use type: symlink/],
     ['symlink to a fifo', { type: 'symlink', target: 't/pipe' }, /^its target .*\/t\/pipe is neither a file nor a folder$/, /point the link at a file or a folder/],
   ] as const)('%s -> conflict', (_name, link, reason, hint) => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     mkfifo(`${root}/t/pipe`);
     const a = only(planFor(root, [{ path: 'l', ...link }]));
     expect(a.kind).toBe('conflict');
@@ -502,16 +493,14 @@ describe('target states', () => {
     ['auto', {}, 'symlink'],
     ['junction', { type: 'junction' }, 'symlink'],
   ] as const)('%s to a folder -> a %s', (_name, extra, type) => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const a = only(planFor(root, [{ path: 'l', target: 't/dir', ...extra }]));
     expect(a.kind).toBe('create');
     expect(a.link?.type).toBe(type);
   });
 
   it('a target reached through a symlinked folder counts as existing', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     fs.symlinkSync(`${root}/t`, `${root}/via`);
     const a = only(planFor(root, [{ path: 'l', type: 'hardlink', target: 'via/file.txt' }]));
     expect(a.kind).toBe('create');
@@ -519,8 +508,7 @@ describe('target states', () => {
   });
 
   it('a relative link to a folder above the link is written with ..', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, home: { sub: {} } });
+    const root = treeWith({ ...BASE, home: { sub: {} } });
     const a = only(planFor(root, [{ path: 'home/sub/l', target: 't/dir', relative: true }]));
     expect(a.kind).toBe('create');
     expect(a.link?.linkText).toBe('../../t/dir');
@@ -528,15 +516,13 @@ describe('target states', () => {
   });
 
   it('a relative hard link entry ignores relative (a hard link has no text)', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const a = only(planFor(root, [{ path: 'l', type: 'hardlink', relative: true, target: 't/file.txt' }]));
     expect(a.link).toEqual({ type: 'hardlink', target: `${root}/t/file.txt`, linkText: `${root}/t/file.txt` });
   });
 
   it('a retarget says what changes for a version switch', () => {
-    const root = tempDir();
-    writeTree(root, { tools: { 'app-1.0': {}, 'app-2.0': {} } });
+    const root = treeWith({ tools: { 'app-1.0': {}, 'app-2.0': {} } });
     fs.symlinkSync(`${root}/tools/app-1.0`, `${root}/tools/app`);
     const a = only(planFor(root, [{ path: 'tools/app', target: 'tools/app-${v}', type: 'junction' }], { vars: { v: '2.0' } }));
     expect(a.kind).toBe('retarget');
@@ -552,16 +538,14 @@ describe('target states', () => {
 
 describe('parent folders', () => {
   it('missing parents are listed outermost first', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const a = only(planFor(root, [{ path: 'a/b/c/l', target: 't/file.txt' }]));
     expect(a.kind).toBe('create');
     expect(a.parents).toEqual([`${root}/a`, `${root}/a/b`, `${root}/a/b/c`]);
   });
 
   it('createParents: false makes a missing parent a conflict naming the outermost folder', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const a = only(planFor(root, [{ path: 'a/b/l', target: 't/file.txt', createParents: false }]));
     expect(a.kind).toBe('conflict');
     expect(a.reason).toBe(`its folder ${root}/a does not exist, and createParents is off`);
@@ -570,8 +554,7 @@ describe('parent folders', () => {
   });
 
   it('createParents: false is fine when the folder exists', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, a: {} });
+    const root = treeWith({ ...BASE, a: {} });
     const a = only(planFor(root, [{ path: 'a/l', target: 't/file.txt', createParents: false }]));
     expect(a.kind).toBe('create');
     expect(a.parents).toBeUndefined();
@@ -583,8 +566,7 @@ describe('parent folders', () => {
     ['a symlink to a file', (r: string) => fs.symlinkSync(`${r}/t/file.txt`, `${r}/a`), /^its folder .*\/a is a symbolic link to .*, which leads to a file$/],
     ['a dangling symlink', (r: string) => fs.symlinkSync(`${r}/nowhere`, `${r}/a`), /^its folder .*\/a is a symbolic link to .*nowhere, which leads to nothing$/],
   ] as const)('a parent that is %s -> conflict', (_name, make, reason) => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     make(root);
     const a = only(planFor(root, [{ path: 'a/b/l', target: 't/file.txt' }]));
     expect(a.kind).toBe('conflict');
@@ -592,8 +574,7 @@ describe('parent folders', () => {
   });
 
   it('a parent that is a symlink to a folder is used as it is', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, real: {} });
+    const root = treeWith({ ...BASE, real: {} });
     fs.symlinkSync(`${root}/real`, `${root}/a`);
     const a = only(planFor(root, [{ path: 'a/sub/l', target: 't/file.txt' }]));
     expect(a.kind).toBe('create');
@@ -601,8 +582,7 @@ describe('parent folders', () => {
   });
 
   it('two links sharing a new parent: the folder is listed once, on the first action', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const plan = planFor(root, [
       { path: 'n/m/one', target: 't/file.txt' },
       { path: 'n/m/two', target: 't/other.txt' },
@@ -616,8 +596,7 @@ describe('parent folders', () => {
   });
 
   it('a conflicting first link does not claim the new parent for itself', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const plan = planFor(root, [
       { path: 'n/one', target: 't/missing' },
       { path: 'n/two', target: 't/file.txt' },
@@ -629,8 +608,7 @@ describe('parent folders', () => {
   });
 
   it('a folder can be made where this plan removes a link', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     fs.symlinkSync(`${root}/t/dir`, `${root}/old`);
     const plan = planFor(root, [
       { path: 'old/l', target: 't/file.txt' },
@@ -656,8 +634,7 @@ describe('parent folders', () => {
   });
 
   it('an absent entry on a real folder with no links of the manifest inside is still a conflict', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, old: { x: 'x\n' }, other: {} });
+    const root = treeWith({ ...BASE, old: { x: 'x\n' }, other: {} });
     const plan = planFor(root, [
       { path: 'other/l', target: 't/file.txt' },
       { path: 'old', state: 'absent' },
@@ -666,8 +643,7 @@ describe('parent folders', () => {
   });
 
   it('a link left alone by a conflicting absent entry is not treated as removed', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     fs.symlinkSync(`${root}/t/dir`, `${root}/old`);
     const plan = planFor(root, [
       { path: 'old/l', target: 't/file.txt' },
@@ -688,8 +664,7 @@ describe('parent folders', () => {
 
 describe('ordering', () => {
   it('removals come first; everything else keeps manifest order', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     fs.symlinkSync(`${root}/t/file.txt`, `${root}/gone1`);
     fs.symlinkSync(`${root}/t/dir`, `${root}/gone2`);
     fs.symlinkSync(`${root}/t/file.txt`, `${root}/same`);
@@ -715,8 +690,7 @@ describe('ordering', () => {
     expect(plan.summary).toEqual({ create: 1, retarget: 1, remove: 2, backup: 0, adopt: 0, unchanged: 2, conflict: 1 });
   });
   it('a target reached through a link the plan removes is a conflict, not a link left dangling', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     fs.symlinkSync(`${root}/t`, `${root}/old`);
     const plan = planFor(root, [
       { path: 'old', state: 'absent' },
@@ -732,8 +706,7 @@ describe('ordering', () => {
 
 describe('a target that is another link of the same manifest (chain)', () => {
   it('is read through that link: both are created, in manifest order', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const plan = planFor(root, [
       { path: 'current', target: 'latest' },
       { path: 'latest', target: 't/dir' },
@@ -745,8 +718,7 @@ describe('a target that is another link of the same manifest (chain)', () => {
   });
 
   it('a junction through a chain sees the folder at its end', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const plan = planFor(root, [
       { path: 'a', target: 'b', type: 'junction' },
       { path: 'b', target: 't/dir' },
@@ -755,8 +727,7 @@ describe('a target that is another link of the same manifest (chain)', () => {
   });
 
   it('a path inside another link of the manifest is followed through it', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const plan = planFor(root, [
       { path: 'cfg', target: 'stow/a.txt' },
       { path: 'stow', target: 't/dir' },
@@ -765,8 +736,7 @@ describe('a target that is another link of the same manifest (chain)', () => {
   });
 
   it('a chain that ends nowhere is a conflict on the first link', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const plan = planFor(root, [
       { path: 'a', target: 'b' },
       { path: 'b', target: 't/missing' },
@@ -776,8 +746,7 @@ describe('a target that is another link of the same manifest (chain)', () => {
   });
 
   it('a hard link to another link of the manifest is a conflict', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     const plan = planFor(root, [
       { path: 'h', type: 'hardlink', target: 'f' },
       { path: 'f', target: 't/file.txt' },
@@ -787,8 +756,7 @@ describe('a target that is another link of the same manifest (chain)', () => {
   });
 
   it('removing a hard link whose target is another link of the manifest compares the real file', () => {
-    const root = tempDir();
-    writeTree(root, BASE);
+    const root = treeWith();
     fs.linkSync(`${root}/t/file.txt`, `${root}/h`);
     const plan = planFor(root, [
       { path: 'h', state: 'absent', target: 'f' },
@@ -887,8 +855,7 @@ describe('computePlan is pure', () => {
   });
 
   it('gives deep-equal plans for a real tree observed twice', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, l: 'mine\n', m: { link: 't/other.txt' } });
+    const root = treeWith({ ...BASE, l: 'mine\n', m: { link: 't/other.txt' } });
     const file = path.join(root, 'layout.yaml');
     fs.writeFileSync(
       file,
@@ -991,24 +958,21 @@ describe('computePlan is pure', () => {
 
 describe('hard links and symbolic links at the target', () => {
   it('a hard link to a name that is a symlink is planned to that name (the driver links the file it leads to)', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, alias: { link: 't/file.txt' } });
+    const root = treeWith({ ...BASE, alias: { link: 't/file.txt' } });
     const a = only(planFor(root, [{ path: 'h', type: 'hardlink', target: 'alias' }]));
     expect(a.kind).toBe('create');
     expect(a.link).toEqual({ type: 'hardlink', target: `${root}/alias`, linkText: `${root}/alias` });
   });
 
   it('a hard link of the file a symlinked target leads to is already in place', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, alias: { link: 't/file.txt' }, h: { hardlink: 't/file.txt' } });
+    const root = treeWith({ ...BASE, alias: { link: 't/file.txt' }, h: { hardlink: 't/file.txt' } });
     const a = only(planFor(root, [{ path: 'h', type: 'hardlink', target: 'alias' }]));
     expect(a.kind).toBe('noop');
     expect(a.reason).toBe(`already a hard link of ${root}/alias`);
   });
 
   it('a symlink to a name that is a symlink is fine', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, alias: { link: 't/file.txt' } });
+    const root = treeWith({ ...BASE, alias: { link: 't/file.txt' } });
     const a = only(planFor(root, [{ path: 's', target: 'alias' }]));
     expect(a.kind).toBe('create');
   });
@@ -1016,8 +980,7 @@ describe('hard links and symbolic links at the target', () => {
 
 describe('relative links below a folder that is itself a link', () => {
   it('is a conflict when the relative text, read from the real folder, misses the target', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, data: { home: {} } });
+    const root = treeWith({ ...BASE, data: { home: {} } });
     fs.symlinkSync(`${root}/data/home`, `${root}/home`);
     const a = only(planFor(root, [{ path: 'home/sub/l', target: 't/file.txt', relative: true }]));
     expect(a.kind).toBe('conflict');
@@ -1029,16 +992,14 @@ describe('relative links below a folder that is itself a link', () => {
   });
 
   it('stays a conflict once such a link exists (it is dangling, not unchanged)', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, data: { home: { l: { link: '../t/file.txt' } } } });
+    const root = treeWith({ ...BASE, data: { home: { l: { link: '../t/file.txt' } } } });
     fs.symlinkSync(`${root}/data/home`, `${root}/home`);
     const a = only(planFor(root, [{ path: 'home/l', target: 't/file.txt', relative: true }]));
     expect(a.kind).toBe('conflict');
   });
 
   it('is fine when the real folder sits where the text still reaches the target', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, 'home-real': {} });
+    const root = treeWith({ ...BASE, 'home-real': {} });
     fs.symlinkSync('home-real', `${root}/home`);
     const a = only(planFor(root, [{ path: 'home/l', target: 't/file.txt', relative: true }]));
     expect(a.kind).toBe('create');
@@ -1046,8 +1007,7 @@ describe('relative links below a folder that is itself a link', () => {
   });
 
   it('an absolute link below a linked folder is fine', () => {
-    const root = tempDir();
-    writeTree(root, { ...BASE, data: { home: {} } });
+    const root = treeWith({ ...BASE, data: { home: {} } });
     fs.symlinkSync(`${root}/data/home`, `${root}/home`);
     const a = only(planFor(root, [{ path: 'home/l', target: 't/file.txt' }]));
     expect(a.kind).toBe('create');
