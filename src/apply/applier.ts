@@ -37,6 +37,12 @@ function describeTarget(t: TargetInfo): string {
 
 type Drift = { path: string; expected: string; found: string };
 
+/** How the entry at the action's path drifted from what the plan saw there, if it did. */
+function entryDrift(a: Action, driver: Driver): Drift | undefined {
+  const now = driver.observe(a.path);
+  return sameEntry(now, a.before) ? undefined : { path: a.path, expected: describeEntry(a.before), found: describeEntry(now) };
+}
+
 /**
  * For the removal of a hard link: how its target drifted, if it no longer shares the link's file.
  * A hard link is removed only while it does: otherwise it may hold the last copy of what the
@@ -79,8 +85,8 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
   // a link this plan removes may be where a folder is made next; its removal checks it
   const seenParents = new Set<string>(changing.filter((a) => a.kind === 'remove').map((a) => pathKey(a.path, plan.platform)));
   for (const a of changing) {
-    const now = driver.observe(a.path);
-    if (!sameEntry(now, a.before)) drift.push({ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) });
+    const moved = entryDrift(a, driver);
+    if (moved !== undefined) drift.push(moved);
     for (const p of [...(a.parents ?? []), ...(a.targetParents ?? [])]) {
       const k = pathKey(p, plan.platform);
       if (seenParents.has(k)) continue;
@@ -160,10 +166,9 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
       // a create needs no second look: making a link or a folder never replaces what is there
       // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
       if (a.kind !== 'create') {
-        const now = driver.observe(a.path);
-        if (!sameEntry(now, a.before)) throw new StalePlanError([{ path: a.path, expected: describeEntry(a.before), found: describeEntry(now) }]);
-        const shared = hardLinkDrift(a, driver); // read again right before the unlink, whatever preflight did
-        if (shared !== undefined) throw new StalePlanError([shared]);
+        // a hard link's target is read again right before the unlink, whatever preflight did
+        const drifted = entryDrift(a, driver) ?? hardLinkDrift(a, driver);
+        if (drifted !== undefined) throw new StalePlanError([drifted]);
       }
       for (let seq = first; seq < end; seq++) {
         runStep(all[seq] as Step, driver);

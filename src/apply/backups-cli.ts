@@ -93,7 +93,7 @@ async function restore(file: string, id: string, opts: StateOptions, io: Backups
     records.forgetOwned(b.path);
     records.save();
     io.out(`Restored backup ${b.id}: ${b.movedTo} is back at ${b.path}${isLink ? ' (the link that was there is removed)' : ''}\n`);
-    return Promise.resolve(0);
+    return 0;
   });
 }
 

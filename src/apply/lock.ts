@@ -67,13 +67,7 @@ const HOST_TAG = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
  */
 function createWith(file: string, text: string): boolean {
   const tmp = `${file}.tmp-${HOST_TAG}-${process.pid}-${++tmpCounter}`;
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  writeNew(tmp, text);
   try {
     fs.linkSync(tmp, file);
     return true;
@@ -85,20 +79,24 @@ function createWith(file: string, text: string): boolean {
     fs.rmSync(tmp, { force: true });
   }
   // no hard links on this filesystem
-  let fd2: number;
   try {
-    fd2 = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+    writeNew(file, text);
+    return true;
   } catch (e) {
     if (errnoCode(e) === 'EEXIST') return false;
     throw e;
   }
+}
+
+/** Makes `file` (O_EXCL: EEXIST if anything is there) holding `text`, durably. */
+function writeNew(file: string, text: string): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   try {
-    fs.writeSync(fd2, text);
-    fs.fsyncSync(fd2);
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
   } finally {
-    fs.closeSync(fd2);
+    fs.closeSync(fd);
   }
-  return true;
 }
 
 /** The lock file's text and identity, or undefined when there is none. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { YAML_VERSION } from '../generated/versions.js';
 import type { ManifestCache, ParsedManifest } from '../plan/manifest.js';
 import { VERSION } from '../version.js';
+import { ensureDir } from './state-dir.js';
 
 const FORMAT = 'linkplan-manifest-cache';
 
@@ -58,7 +59,7 @@ export function fileManifestCache(stateDir: string): ManifestCache {
       const text = `${head.slice(0, -1)},"links":${JSON.stringify(parsed.links)},"data":${data}}\n`;
       const tmp = `${file}.tmp-${process.pid}`;
       try {
-        fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+        ensureDir(stateDir);
         fs.writeFileSync(tmp, text, { mode: 0o600 });
         fs.renameSync(tmp, file);
       } catch {

@@ -10,6 +10,7 @@ import type { AbsPath } from '../paths.js';
 import { LinkplanError, errnoCode } from '../errors.js';
 import type { Action, LinkSpec, Volume } from '../plan/types.js';
 import { PRUNE_WHERE } from './prune.js';
+import { ensureDir } from './state-dir.js';
 
 export interface OwnedLink extends LinkSpec {
   at: string;
@@ -173,7 +174,7 @@ export class Records {
   }
 
   save(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    ensureDir(path.dirname(this.file));
     // one line per owned link and backup: readable, and quick to write for thousands of links
     writeAtomic(this.file, stringifyRecords(this.data));
   }

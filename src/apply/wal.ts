@@ -17,6 +17,7 @@ import { errnoCode, LinkplanError } from '../errors.js';
 import type { Volume } from '../plan/types.js';
 import type { AppliedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
+import { ensureDir } from './state-dir.js';
 import type { Step } from './steps.js';
 
 export const JOURNAL_FORMAT = 'linkplan-journal';
@@ -58,7 +59,6 @@ export class FileJournal implements Journal {
   private started: boolean;
   /** Steps a later step changes a path of again (see `done`). */
   private retouched: ReadonlySet<number> = new Set();
-  private everyDoneAtOnce = false;
 
   private constructor(
     file: string,
@@ -76,7 +76,7 @@ export class FileJournal implements Journal {
     const file = journalPath(stateDir);
     let fd: number;
     try {
-      fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      ensureDir(stateDir);
       fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_APPEND, 0o600);
     } catch (e) {
       if (errnoCode(e) === 'EEXIST') {
@@ -92,9 +92,7 @@ export class FileJournal implements Journal {
 
   /** Opens an existing journal for appending (recovery); `started` says whether it has its header. */
   static reopen(file: string, opts: { started: boolean } = { started: true }): FileJournal {
-    const j = new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined, opts.started);
-    j.everyDoneAtOnce = true; // recovery runs few steps, each under its own begin record
-    return j;
+    return new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined, opts.started);
   }
 
   private sync(): void {
@@ -141,7 +139,8 @@ export class FileJournal implements Journal {
    */
   done(seq: number): void {
     const line = `{"done":${seq}}`;
-    if (this.everyDoneAtOnce || this.retouched.has(seq)) fs.writeSync(this.fd, line + '\n');
+    // a reopened journal (no meta) is a recovery's: few steps, each under its own begin record
+    if (this.meta === undefined || this.retouched.has(seq)) fs.writeSync(this.fd, line + '\n');
     else this.pending.push(line);
   }
 
