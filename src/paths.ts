@@ -69,6 +69,11 @@ export function resolveLinkText(linkPath: AbsPath, linkText: string, platform: P
   return toAbs(linkText, pathApi(platform).dirname(linkPath), platform);
 }
 
+/** True for the absolute Windows forms: `C:\x`, `C:/x`, `\\server\share`, `\\?\...`, `\??\...`. */
+export function isWindowsAbsolute(p: string): boolean {
+  return /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || p.startsWith('\\??\\');
+}
+
 /** Shows a path to a person: relative to `base` when below it, `~`-abbreviated under home. */
 export function displayPath(p: string, opts: { base?: string; home?: string; platform?: Platform } = {}): string {
   const platform = opts.platform ?? currentPlatform();

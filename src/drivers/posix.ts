@@ -11,7 +11,8 @@ import type { AbsPath } from '../paths.js';
 import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../plan/types.js';
 import type { DirEntry, Driver } from './driver.js';
 
-function wrap<T>(p: string, what: string, fn: () => T): T {
+/** Runs `fn`, turning an OS error into a DriverError that names `p` and what was being done. */
+export function wrap<T>(p: string, what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {

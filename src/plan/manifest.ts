@@ -296,27 +296,15 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     if (p === undefined || target === undefined) return;
     const { line, column } = place(where);
     const source = { where: yamlPath(where), ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
-    const base: Omit<Desired, 'path' | 'target' | 'source'> = {
-      state,
-      type: o.type ?? 'auto',
-      relative: o.relative ?? false,
-      onConflict: o.onConflict ?? 'refuse',
-      createParents: o.createParents ?? true,
-      allowCycle: o.allowCycle ?? false,
-    };
+    const type = o.type ?? 'auto';
+    const relative = o.relative ?? false;
+    const onConflict = o.onConflict ?? 'refuse';
+    const createParents = o.createParents ?? true;
+    const allowCycle = o.allowCycle ?? false;
+    /** This entry's options at a path (one object shape for every entry, thousands from a glob: no spreads). */
+    const entry = (at: AbsPath, to: AbsPath | null, from: Desired['source']): Desired => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, source: from });
     if (link.glob === undefined) {
-      // one object shape for every entry (a generated manifest has thousands): no spreads
-      desired.push({
-        path: p,
-        state: base.state,
-        target,
-        type: base.type,
-        relative: base.relative,
-        onConflict: base.onConflict,
-        createParents: base.createParents,
-        allowCycle: base.allowCycle,
-        source,
-      });
+      desired.push(entry(p, target, source));
       return;
     }
     if (target === null) return;
@@ -340,18 +328,11 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     const sep = platform === 'win32' ? '\\' : '/';
     const under = (dirPath: AbsPath, rel: string): AbsPath => ((dirPath.endsWith(sep) ? dirPath : dirPath + sep) + (sep === '/' ? rel : rel.replaceAll('/', sep))) as AbsPath;
     for (const m of matches) {
-      // one object shape for every match (thousands of them): no spreads
-      const d: Desired = {
-        path: under(p, m.rel),
-        state: base.state,
-        target: under(target, m.rel),
-        type: base.type,
-        relative: base.relative,
-        onConflict: base.onConflict,
-        createParents: base.createParents,
-        allowCycle: base.allowCycle,
-        source: source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel },
-      };
+      const d = entry(
+        under(p, m.rel),
+        under(target, m.rel),
+        source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel },
+      );
       // the folder listing just said what the target is: observe need not read it again
       if (m.kind === 'file' || m.kind === 'dir') d.targetKind = m.kind;
       desired.push(d);
@@ -360,7 +341,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
 
   problems.push(...checkLayout(desired, platform));
   problems.push(
-    ...checkVolumes(desired, listedVolumes, { platform, ...opts.ntfs3gMounts, place: (segments) => place(segments) }),
+    ...checkVolumes(desired, listedVolumes, { platform, ...opts.ntfs3gMounts, place }),
   );
   if (problems.length > 0) throw new ManifestError(display, inFileOrder(problems));
   if (cache !== undefined && cached === undefined) {

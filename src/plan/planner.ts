@@ -164,6 +164,13 @@ function chooseType(d: Desired, targetKind: 'file' | 'dir' | 'other', platform: 
   }
 }
 
+/** Of `volumes`, the one that holds `p`: the longest mount point that is `p` or lies above it. */
+export function volumeHolding<V extends { mount: string }>(p: string, volumes: readonly V[], platform: Platform): V | undefined {
+  let best: V | undefined;
+  for (const v of volumes) if (isSameOrInside(p, v.mount, platform) && (best === undefined || v.mount.length > best.mount.length)) best = v;
+  return best;
+}
+
 /** The path Windows reads for Linux path `p` on NTFS volume `v`: `/mnt/d/a/b` is `D:\a\b`. */
 export function windowsPathOn(v: Volume, p: string): string {
   const rest = path.posix.relative(v.mount, p);
@@ -193,12 +200,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   /** What can be made at `p`: its volume's capabilities. */
   const capsAt = (p: AbsPath): Capabilities => observed.pathCapabilities?.get(key(p)) ?? observed.capabilities;
   const volumes = observed.volumes ?? [];
-  /** The NTFS volume written through ntfs-3g that holds `p` (the longest mount point that does), if any. */
-  const volumeAt = (p: string): Volume | undefined => {
-    let best: Volume | undefined;
-    for (const v of volumes) if (isSameOrInside(p, v.mount, platform) && (best === undefined || v.mount.length > best.mount.length)) best = v;
-    return best;
-  };
+  /** The NTFS volume written through ntfs-3g that holds `p`, if any. */
+  const volumeAt = (p: string): Volume | undefined => volumeHolding(p, volumes, platform);
 
   /** An absent entry removes the link at its path when it names no target, or the link leads there. */
   const removes = (d: Desired, e: Entry): boolean =>

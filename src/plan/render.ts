@@ -6,7 +6,7 @@
  * (the CLI asks on a TTY without NO_COLOR).
  */
 import pc from 'picocolors';
-import { displayPath, isInside, pathKey, resolveLinkText } from '../paths.js';
+import { displayPath, isInside, isWindowsAbsolute, pathKey, resolveLinkText } from '../paths.js';
 import { describeEntry } from './planner.js';
 import type { Action, ActionKind, ContentDiff, Plan, PlanSummary } from './types.js';
 
@@ -89,10 +89,10 @@ function renderDiff(d: ContentDiff, c: Colors, show: (p: string) => string): str
 
 /** True when a link text is relative (resolved against the link's folder). */
 function isRelativeText(t: string): boolean {
-  return !(t.startsWith('/') || /^[A-Za-z]:[\\/]/.test(t) || t.startsWith('\\\\'));
+  return !(t.startsWith('/') || isWindowsAbsolute(t));
 }
 
-export function renderAction(a: Action, opts: RenderOptions, c: Colors = pc.createColors(opts.color === true)): string[] {
+export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsFor(opts.color === true)): string[] {
   const show = (p: string): string => displayPath(p, opts);
   const folders = (ps: readonly string[] | undefined): string =>
     ps === undefined || ps.length === 0 ? '' : `, new folder${ps.length > 1 ? 's' : ''} ${ps.map(show).join(', ')}`;
@@ -149,7 +149,7 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = pc.crea
 }
 
 export function renderPlan(plan: Plan, opts: RenderOptions): string {
-  const c = pc.createColors(opts.color === true);
+  const c = colorsFor(opts.color === true);
   const lines: string[] = [];
   for (const a of plan.actions) {
     if (a.kind === 'noop' && opts.verbose !== true) continue;

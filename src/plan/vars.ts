@@ -20,6 +20,10 @@ export interface ExpandContext {
 /** `missingEnv`: the only thing wrong is an environment variable that is not set here. */
 export type Expanded = { ok: true; value: string } | { ok: false; problem: string; missingEnv?: boolean };
 
+function unknownVariable(name: string): Expanded {
+  return { ok: false, problem: `unknown variable \${${name}}; define it under vars or pass --var ${name}=VALUE` };
+}
+
 const REF = /\$\$\{|\$\{([^}]*)\}/g;
 
 function expandOnce(s: string, ctx: ExpandContext, resolveVar: (name: string) => Expanded): Expanded {
@@ -82,7 +86,7 @@ export function resolveVars(
     const f = failed.get(name);
     if (f !== undefined) return f;
     const rawValue = raw[name];
-    if (rawValue === undefined) return { ok: false, problem: `unknown variable \${${name}}; define it under vars or pass --var ${name}=VALUE` };
+    if (rawValue === undefined) return unknownVariable(name);
     if (visiting.has(name)) {
       const chain = [...visiting].slice([...visiting].indexOf(name));
       return { ok: false, problem: `a cycle of variables: ${[...chain, name].map((n) => `\${${n}}`).join(' -> ')}` };
@@ -122,6 +126,6 @@ export function expandString(s: string, ctx: ExpandContext): Expanded {
     if (u !== undefined) {
       return u.missingEnv ? { ok: false, problem: `\${${name}} cannot be expanded here: ${u.why}`, missingEnv: true } : { ok: false, problem: `\${${name}} cannot be expanded; ${u.why}` };
     }
-    return { ok: false, problem: `unknown variable \${${name}}; define it under vars or pass --var ${name}=VALUE` };
+    return unknownVariable(name);
   });
 }

@@ -25,6 +25,7 @@ import {
 } from '../drivers/ntfs3g/mounts.js';
 import { isSameOrInside, type Platform } from '../paths.js';
 import { yamlPath } from './schema-errors.js';
+import { volumeHolding } from './planner.js';
 import type { Desired, Volume } from './types.js';
 
 /** A listed volume and where it is in the manifest. */
@@ -99,6 +100,7 @@ export function checkVolumes(desired: readonly Desired[], volumes: readonly List
   if (listed.length === 0 && !mounts.some(mayBeNtfs3g)) return problems;
 
   /** What `p` lies on: the ntfs-3g mount (by where it really is) and the listed volume it names, if any. */
+  const listedVolumes = listed.map((l) => l.v);
   const byMountPoint = new Map(mounts.map((m) => [m.mountPoint, m]));
   /** Per folder: where it really is, and the mount that holds it (links share folders by the thousand). */
   const folders = new Map<string, { real: string; mount: MountInfo | undefined }>();
@@ -116,7 +118,7 @@ export function checkVolumes(desired: readonly Desired[], volumes: readonly List
   };
   const whereIs = (p: string): { mount: MountInfo | undefined; byName: ListedVolume | undefined } => {
     const m = mountHolding(p);
-    const byName = [...listed].filter((l) => isSameOrInside(p, l.v.mount, 'linux')).sort((a, b) => b.v.mount.length - a.v.mount.length)[0]?.v;
+    const byName = volumeHolding(p, listedVolumes, 'linux');
     return { mount: m !== undefined && isNtfs3gMount(m, { probe }) ? m : undefined, byName };
   };
   const seen = new Set<string>();

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../../errors.js';
-import type { AbsPath } from '../../paths.js';
+import { isWindowsAbsolute, type AbsPath } from '../../paths.js';
 import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../../plan/types.js';
 import {
   decodeReparse,
@@ -28,10 +28,10 @@ import {
   type ReparsePoint,
   type SymlinkReparse,
 } from '../ntfs/reparse.js';
-import { PosixDriver } from '../posix.js';
+import { PosixDriver, wrap as wrapFsError } from '../posix.js';
 import { libcXattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA, type XattrCalls } from './libc.js';
 import { ntfs3gMountOf, type Ntfs3gMountOptions } from './mounts.js';
-import { isWindowsAbsolute, unwindowsComponent, WindowsPaths } from './windows-paths.js';
+import { unwindowsComponent, WindowsPaths } from './windows-paths.js';
 
 /** FILE_ATTRIBUTE_DIRECTORY: the link object is a folder (a junction, a directory symlink). */
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
@@ -52,18 +52,18 @@ export interface Ntfs3gDriverOptions {
   peers?: readonly { mountPoint: string; windowsRoot: string }[];
 }
 
+/** The POSIX driver's `wrap`, which also says what is wrong with a reparse buffer that cannot be written. */
 function wrap<T>(p: string, what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof DriverError) throw e;
-    if (e instanceof ReparseEncodeError) {
-      throw new DriverError(p, `${what} (${e.message.replace(/^reparse buffer: /, '')})`, { code: 'EINVAL', cause: e });
+  return wrapFsError(p, what, () => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof ReparseEncodeError) {
+        throw new DriverError(p, `${what} (${e.message.replace(/^reparse buffer: /, '')})`, { code: 'EINVAL', cause: e });
+      }
+      throw e;
     }
-    const code = errnoCode(e);
-    const detail = e instanceof Error ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/, '') : String(e);
-    throw new DriverError(p, `${what} (${code ?? 'error'}: ${detail})`, code === undefined ? { cause: e } : { code, cause: e });
-  }
+  });
 }
 
 /**

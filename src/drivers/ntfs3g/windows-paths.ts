@@ -32,11 +32,6 @@ export function normalizeWindowsRoot(root: string): string | undefined {
   return undefined;
 }
 
-/** True for the absolute Windows forms: `C:\x`, `C:/x`, `\\server\share`, `\\?\...`, `\??\...`. */
-export function isWindowsAbsolute(p: string): boolean {
-  return /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || p.startsWith('\\??\\');
-}
-
 /** The first of `components` that Windows cannot use as a name (`a:b`, `x\\y`, `trailing.`), if any. */
 export function unwindowsComponent(components: readonly string[]): string | undefined {
   return components.find((c) => WINDOWS_FORBIDDEN.test(c) || hasControl(c) || c.endsWith(' ') || (c.endsWith('.') && c !== '.' && c !== '..'));
