@@ -26,11 +26,12 @@ import { FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_REPARSE_POINT, Ntfs3gDriver, n
 import { libcXattr, lgetxattr, lsetxattr, XattrError, XATTR_NTFS_REPARSE_DATA, type XattrCalls } from '../src/drivers/ntfs3g/libc.js';
 import { isNtfs3gMount, mountOf, ntfs3gMountOf, ntfs3gMounts, parseMountInfo } from '../src/drivers/ntfs3g/mounts.js';
 import { normalizeWindowsRoot, WindowsPaths } from '../src/drivers/ntfs3g/windows-paths.js';
-import { DriverError, UsageError } from '../src/errors.js';
+import { UsageError } from '../src/errors.js';
 import type { AbsPath } from '../src/paths.js';
 import type { LinkSpec } from '../src/plan/types.js';
 import { getfattrHex, JDK_TREE, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
 import { snapshot, writeTree } from './helpers/tree.js';
+import { driverError } from './helpers/errors.js';
 
 const skip = skipNtfs3gTests();
 
@@ -59,17 +60,6 @@ process.stdout.write('ready\\n');
 
 const GUID = '{6B29FC40-CA47-1067-B31D-00DD010662DA}';
 const VOLUME_ROOT = `\\\\?\\Volume${GUID}\\`;
-
-/** The DriverError a call throws (failing the test if it throws nothing or something else). */
-function driverError(fn: () => void): DriverError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DriverError);
-    return e as DriverError;
-  }
-  throw new Error('expected a DriverError, and nothing was thrown');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Pure parts: run on every machine

@@ -10,26 +10,15 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DryRunDriver, FaultyDriver, ReadOnlyDriver } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { DriverError } from '../src/errors.js';
 import type { AbsPath } from '../src/paths.js';
 import type { LinkSpec } from '../src/plan/types.js';
 import { snapshot, tempDir, writeTree } from './helpers/tree.js';
+import { driverError } from './helpers/errors.js';
 
 const driver = new PosixDriver();
 const at = (dir: string, ...parts: string[]): AbsPath => path.join(dir, ...parts) as AbsPath;
 const symlink = (target: AbsPath, linkText: string = target): LinkSpec => ({ type: 'symlink', target, linkText });
 const hardlink = (target: AbsPath): LinkSpec => ({ type: 'hardlink', target, linkText: target });
-
-/** The DriverError a call throws (fails the test if it throws nothing or something else). */
-function driverError(fn: () => void): DriverError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DriverError);
-    return e as DriverError;
-  }
-  throw new Error('expected a DriverError');
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
