@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
+import { isRetargetTempName } from '../drivers/posix.js';
 import { LinkplanError } from '../errors.js';
 import type { AbsPath } from '../paths.js';
 import type { Entry, LinkSpec } from '../plan/types.js';
@@ -54,9 +55,6 @@ export function startStateHolds(s: Step, driver: Driver): boolean {
   }
 }
 
-/** The temporary names a driver makes a retarget's new link under: `.NAME.linkplan-PID-N`. */
-const TEMP_SUFFIX = /^\d+-\d+$/;
-
 /**
  * Removes the temporary link an atomic retarget (or its undo) killed between making the new link
  * and renaming it over the old one leaves beside the path: a symbolic link or a hard link, but
@@ -64,7 +62,6 @@ const TEMP_SUFFIX = /^\d+-\d+$/;
  */
 function removeRetargetLeftovers(s: Extract<Step, { op: 'replace-link' }>, driver: Driver): void {
   const dir = path.dirname(s.path) as AbsPath;
-  const prefix = `.${path.basename(s.path)}.linkplan-`;
   let names: string[];
   try {
     names = driver.listDir(dir).map((d) => d.name);
@@ -72,7 +69,7 @@ function removeRetargetLeftovers(s: Extract<Step, { op: 'replace-link' }>, drive
     return;
   }
   for (const n of names) {
-    if (!n.startsWith(prefix) || !TEMP_SUFFIX.test(n.slice(prefix.length))) continue;
+    if (!isRetargetTempName(s.path, n)) continue;
     const full = path.join(dir, n) as AbsPath;
     const e = driver.observe(full);
     if (isLinkLike(e, s.link, driver) || isLinkLike(e, s.previous, driver)) driver.removeLink(full);

@@ -36,6 +36,30 @@ function entryOf(st: fs.Stats, p: string): Entry {
 
 let tempCounter = 0;
 
+/**
+ * The temporary name beside `p` that a retarget makes its new link under before renaming it over
+ * `p`: `.NAME.linkplan-PID-N`. Recovery finds what a killed retarget left by it (`isRetargetTempName`).
+ */
+export function retargetTempName(p: AbsPath): AbsPath {
+  return path.join(path.dirname(p), `.${path.basename(p)}.linkplan-${process.pid}-${++tempCounter}`) as AbsPath;
+}
+
+/** True when `name`, in the folder of `p`, is a temporary name `retargetTempName(p)` gives. */
+export function isRetargetTempName(p: AbsPath, name: string): boolean {
+  const prefix = `.${path.basename(p)}.linkplan-`;
+  return name.startsWith(prefix) && /^\d+-\d+$/.test(name.slice(prefix.length));
+}
+
+/** Renames the new link `tmp` over `p`; if that fails, removes `tmp` and rethrows. */
+export function renameOver(tmp: AbsPath, p: AbsPath): void {
+  try {
+    fs.renameSync(tmp, p);
+  } catch (e) {
+    fs.unlinkSync(tmp);
+    throw e;
+  }
+}
+
 export class PosixDriver implements Driver {
   readonly name: string = 'posix';
 
@@ -123,14 +147,9 @@ export class PosixDriver implements Driver {
       if (!cur.isSymbolicLink() && !(cur.isFile() && cur.nlink > 1)) {
         throw new DriverError(p, 'is no longer a link; refusing to replace it');
       }
-      const tmp = path.join(path.dirname(p), `.${path.basename(p)}.linkplan-${process.pid}-${++tempCounter}`);
+      const tmp = retargetTempName(p);
       this.makeLink(tmp, link);
-      try {
-        fs.renameSync(tmp, p);
-      } catch (e) {
-        fs.unlinkSync(tmp);
-        throw e;
-      }
+      renameOver(tmp, p);
     });
   }
 

@@ -28,7 +28,7 @@ import {
   type ReparsePoint,
   type SymlinkReparse,
 } from '../ntfs/reparse.js';
-import { PosixDriver, wrap as wrapFsError } from '../posix.js';
+import { PosixDriver, renameOver, retargetTempName, wrap as wrapFsError } from '../posix.js';
 import { libcXattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA, type XattrCalls } from './libc.js';
 import { ntfs3gMountOf, type Ntfs3gMountOptions } from './mounts.js';
 import { unwindowsComponent, WindowsPaths } from './windows-paths.js';
@@ -106,7 +106,6 @@ interface ReparseWrite {
   directory: boolean | undefined;
 }
 
-let tempCounter = 0;
 
 export class Ntfs3gDriver extends PosixDriver {
   override readonly name: string = 'ntfs-3g';
@@ -437,19 +436,14 @@ export class Ntfs3gDriver extends PosixDriver {
         }
       }
       // otherwise: the new link under a temporary name, renamed over the old one
-      const tmp = path.posix.join(path.posix.dirname(p), `.${path.posix.basename(p)}.linkplan-${process.pid}-${++tempCounter}`) as AbsPath;
+      const tmp = retargetTempName(p);
       if (link.type === 'hardlink') this.makeNtfsLink(tmp, link);
       else {
         const w = this.reparseWrite(p, link);
         if (lstatOrUndefined(tmp) !== undefined) throw new DriverError(tmp, 'already exists', { code: 'EEXIST' });
         this.writeNewReparse(tmp, w);
       }
-      try {
-        fs.renameSync(tmp, p);
-      } catch (e) {
-        fs.unlinkSync(tmp);
-        throw e;
-      }
+      renameOver(tmp, p);
       this.settle(p);
     });
   }
