@@ -90,29 +90,35 @@ await esbuild.build({
   define: { 'import.meta.url': '__linkplanModuleUrl' },
   banner: { js: "var __linkplanModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+const old = path.join(root, `dist.old-${process.pid}`);
+if (fs.existsSync(dist)) fs.renameSync(dist, old);
+fs.renameSync(fresh, dist);
+fs.rmSync(old, { recursive: true, force: true });
 // the code cache: the command planned once on the bundled example, every function it ran compiled.
-// It is made here, in the fresh folder, with the bundle it belongs to, and the two are swapped in
-// together: V8 checks a cache against its source's length only, so one must never meet another
-// bundle.
+// It is made after the swap, from dist/ itself: V8 keeps the file name a cache was made under and
+// reports it in stack traces and CPU profiles, so it must be the name the bundle runs under. A
+// process starting in between finds no cache and compiles as usual; the cache is written under a
+// temporary name and renamed in, so it never meets a bundle it was not made from (V8 checks a
+// cache against its source's length only).
+const cacheFile = path.join(dist, 'cli.cjs.cache');
+const cacheNew = `${cacheFile}.new-${process.pid}`;
 const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-build-'));
 try {
   const r = spawnSync(
     process.execPath,
     [path.join(root, 'bin', 'linkplan.js'), 'plan', '--json', path.join(root, 'examples', 'demo', 'layout.yaml')],
     {
-      env: { ...process.env, LINKPLAN_DIST: fresh, LINKPLAN_CODE_CACHE_OUT: path.join(fresh, 'cli.cjs.cache'), LINKPLAN_STATE_DIR: warm, NO_COLOR: '1' },
+      env: { ...process.env, LINKPLAN_DIST: dist, LINKPLAN_CODE_CACHE_OUT: cacheNew, LINKPLAN_STATE_DIR: warm, NO_COLOR: '1' },
       encoding: 'utf8',
     },
   );
   // (a plan with conflicts exits 1 and still makes the cache: only a missing cache matters)
-  if (!fs.existsSync(path.join(fresh, 'cli.cjs.cache'))) {
+  if (fs.existsSync(cacheNew)) fs.renameSync(cacheNew, cacheFile);
+  else {
     // no cache only costs start-up time; say so and go on
     process.stderr.write(`build: no code cache made (exit ${String(r.status)}): ${r.stderr.trim().split('\n')[0] ?? ''}\n`);
   }
 } finally {
   fs.rmSync(warm, { recursive: true, force: true });
 }
-const old = path.join(root, `dist.old-${process.pid}`);
-if (fs.existsSync(dist)) fs.renameSync(dist, old);
-fs.renameSync(fresh, dist);
-fs.rmSync(old, { recursive: true, force: true });
+
