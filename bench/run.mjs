@@ -636,12 +636,13 @@ function profileRuns(ctx, homes) {
     out.push({ title, seconds: res.s, ...s });
     log(`  profiled ${title}: ${res.s.toFixed(2)} s wall, ${s.totalMs} ms sampled -> ${path.join(d, f)}`);
   };
-  if (homes.linkplan !== undefined) {
-    one(`plan, nothing changed, N=${ctx.n} (glob manifest)`, ['plan', path.join(ctx.dir, 'm', 'linkplan-nochange.yaml')]);
-  }
-  if (homes['linkplan-explicit'] !== undefined) {
-    one(`plan, nothing changed, N=${ctx.n} (explicit manifest)`, ['plan', path.join(ctx.dir, 'm', 'explicit-nochange.yaml')]);
-  }
+  // the no-change manifests exist only where the plan or apply job ran
+  const noChange = (tool, title, file) => {
+    const m = path.join(ctx.dir, 'm', file);
+    if (homes[tool] !== undefined && fs.existsSync(m)) one(title, ['plan', m]);
+  };
+  noChange('linkplan', `plan, nothing changed, N=${ctx.n} (glob manifest)`, 'linkplan-nochange.yaml');
+  noChange('linkplan-explicit', `plan, nothing changed, N=${ctx.n} (explicit manifest)`, 'explicit-nochange.yaml');
   const home = path.join(ctx.dir, 'h', 'profile-create');
   fs.mkdirSync(home, { recursive: true });
   const m = writeFile(path.join(ctx.dir, 'm', 'profile-create.yaml'), globManifest(home, ctx.trees.pkg));

@@ -89,7 +89,8 @@ function whereOf(frame, repoRoot) {
   return rel.startsWith('..') ? file : rel;
 }
 
-export function summarizeProfile(file, { repoRoot, srcRoots = [] }) {
+/** `rows`: how many functions each list keeps. */
+export function summarizeProfile(file, { repoRoot, srcRoots = [], rows = 15 }) {
   const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -133,7 +134,7 @@ export function summarizeProfile(file, { repoRoot, srcRoots = [] }) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
       .map(([name, ms]) => ({ name, ms: Math.round(ms), share: Math.round((ms / total) * 1000) / 10 }));
-  return { file, totalMs: Math.round(total), selfByFunction: top(selfFn, 15), selfByWhere: top(selfWhere, 15), inclusiveSrc: top(incl, 15) };
+  return { file, totalMs: Math.round(total), selfByFunction: top(selfFn, rows), selfByWhere: top(selfWhere, rows), inclusiveSrc: top(incl, rows) };
 }
 
 export function profileMarkdown(title, s) {
