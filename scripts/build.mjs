@@ -59,8 +59,25 @@ const yamlDebugSwitchesOff = {
     });
   },
 };
+/**
+ * commander requires node:child_process at load, for subcommands that are separate executables
+ * (linkplan has none); loading it compiles net, dgram and more of Node's own modules at every
+ * start. The bundle loads it when commander first spawns, which is never.
+ */
+const commanderChildProcessLazy = {
+  name: 'commander-child-process-lazy',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) throw new Error(`${args.path}: no "${eager}" line to make lazy; check the commander version`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
 const common = {
-  plugins: [yamlDebugSwitchesOff],
+  plugins: [yamlDebugSwitchesOff, commanderChildProcessLazy],
   absWorkingDir: root,
   bundle: true,
   platform: 'node',
@@ -88,8 +105,26 @@ await esbuild.build({
   format: 'cjs',
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__linkplanModuleUrl' },
-  banner: { js: "var __linkplanModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: {
+    js: [
+      "var __linkplanModuleUrl = require('node:url').pathToFileURL(__filename).href;",
+      'var __linkplanBuiltins = {};',
+      'var __linkplanBuiltin = (id) => (__linkplanBuiltins[id] ??= __toESM(require(id), 1));',
+    ].join('\n'),
+  },
 });
+/**
+ * esbuild gives every source file that imports a Node module its own copy of that module's
+ * namespace (`__toESM(require("node:fs"), 1)` copies all of node:fs's hundred properties), 38 of
+ * them at every start. One shared copy per module does the same.
+ */
+{
+  const cli = path.join(fresh, 'cli.cjs');
+  const text = fs.readFileSync(cli, 'utf8');
+  const shared = text.replace(/__toESM\(require\(("node:[a-z_/]+")\),\s*1\)/g, '__linkplanBuiltin($1)');
+  if (shared === text) throw new Error(`${cli}: no Node module imports found to share; check the esbuild output`);
+  fs.writeFileSync(cli, shared);
+}
 const old = path.join(root, `dist.old-${process.pid}`);
 if (fs.existsSync(dist)) fs.renameSync(dist, old);
 fs.renameSync(fresh, dist);

@@ -368,7 +368,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     err: (s) => process.stderr.write(s),
     color: wantsColor(process.stdout),
     errColor: wantsColor(process.stderr),
-    interactive: process.stdin.isTTY === true && process.stdout.isTTY,
+    // stdout first: making the stdin stream loads much of node:fs's stream code, worth it only
+    // where there is a terminal to talk to
+    interactive: process.stdout.isTTY && process.stdin.isTTY === true,
   };
   let code = 0;
   const program = new Command()

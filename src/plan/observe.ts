@@ -56,11 +56,19 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
 
   const index = indexDesired(desired, platform);
   const resolveTarget = targetResolver(index, platform);
+  const ABSENT: Entry = { kind: 'absent' };
   for (const d of desired) {
     const caps = volumes.length > 0 ? driver.capabilities(d.path) : capabilities;
     if (volumes.length > 0) pathCapabilities.set(pathKey(d.path, platform), caps);
-    const e = entry(d.path);
+    // the folders above first: nothing can be at a path whose folder is absent (on a first
+    // apply, that is most of them), so it need not be read
     ancestors(d.path);
+    const k = pathKey(d.path, platform);
+    let e = entries.get(k);
+    if (e === undefined) {
+      e = entries.get(pathKey(parentOf(d.path, platform), platform))?.kind === 'absent' ? ABSENT : driver.observe(d.path);
+      entries.set(k, e);
+    }
     if (d.target !== null) {
       const eff = resolveTarget(d.target);
       if (d.targetKind !== undefined && eff === d.target && d.state === 'present' && d.prune === undefined && needsNoFileIdentity(d, caps) && !(d.onConflict === 'adopt' && isInTheWay(e))) {
