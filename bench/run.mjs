@@ -339,10 +339,10 @@ const LIB_APPLY = path.join(benchDir, 'lib-apply.mjs');
 
 /**
  * Untimed check of a committed apply's journal: no unfinished journal.jsonl left, and
- * journal.last.jsonl holds a header listing `steps` steps, a done record for each, and a
- * "committed" close record.
+ * journal.last.jsonl holds a header listing every action (or, version 1, every step), a done
+ * record for each step, and a "committed" close record.
  */
-function checkJournal(stateDir, steps) {
+function checkJournal(stateDir, { steps, actions }) {
   const last = path.join(stateDir, 'journal.last.jsonl');
   if (fs.existsSync(path.join(stateDir, 'journal.jsonl'))) return { ok: false, problem: 'journal.jsonl was left behind' };
   if (!fs.existsSync(last)) return { ok: false, problem: 'no journal.last.jsonl' };
@@ -352,12 +352,14 @@ function checkJournal(stateDir, steps) {
   const done = new Set(lines.filter((r) => typeof r.done === 'number').map((r) => r.done));
   const begins = lines.filter((r) => Array.isArray(r.begin)).length;
   const closed = lines.at(-1)?.close;
-  const facts = { bytes: fs.statSync(last).size, lines: lines.length, begins, done: done.size, steps: header.steps?.length ?? 0, closed };
+  // a version 1 header lists the steps; from version 2 on, the actions (the steps follow from them)
+  const listed = header.version === 1 ? { what: 'steps', n: header.steps?.length ?? 0, want: steps } : { what: 'actions', n: header.actions?.length ?? 0, want: actions };
+  const facts = { bytes: fs.statSync(last).size, lines: lines.length, begins, done: done.size, [listed.what]: listed.n, closed };
   const problem =
     header.format !== 'linkplan-journal'
       ? 'no journal header'
-      : facts.steps !== steps
-        ? `the header lists ${facts.steps} steps, applyPlan ran ${steps}`
+      : listed.n !== listed.want
+        ? `the header lists ${listed.n} ${listed.what}, applyPlan ran ${listed.want}`
         : done.size !== steps
           ? `${done.size} of ${steps} steps recorded done`
           : closed !== 'committed'
@@ -603,7 +605,7 @@ async function runSize(n) {
         }
         const v = verifyHome(home, expectedCreate(home));
         if (problem === null && !v.ok) problem = `home is wrong after the run: ${v.links}/${v.expected} right links, ${v.problems} problems, e.g. ${v.examples.join('; ')}`;
-        const j = withJournal && problem === null ? checkJournal(state, out.steps) : null;
+        const j = withJournal && problem === null ? checkJournal(state, out) : null;
         if (j !== null && !j.ok) problem = `journal: ${j.problem}`;
         row.verify = { links: v.links, expected: v.expected, ok: v.ok, meanLinkText: v.meanLinkText, steps: out?.steps, ...(j === null ? {} : { journal: { ...j, headerActions: out?.headerActions } }) };
         recordRun(row, i, res, problem, problem === null ? out.applySeconds : undefined);
@@ -833,7 +835,7 @@ md.push(
   `- retarget 10%: a fresh home per run holding the "before" state (linkplan and floor: absolute links made in-process; Stow: \`stow base old\`), untimed; then timed: the tool switches the 10% to \`r/new\`. Stow cannot retarget part of a package, so its 10% live in packages of their own and the timed command is \`stow -D old -S new\` (one process, Stow's deferred operation: it plans the unstow and the stow together, then removes 10% of the links and makes the new ones; not atomic, each link is missing for a moment). linkplan and the floor replace each link in place (symlink under a temporary name, rename over).`,
   ...(journalJob
     ? [
-        `- apply from scratch, journal vs none: \`bench/lib-apply.mjs\` runs linkplan's library in a child process — \`loadManifest\` → \`observe\` → \`computePlan\` → \`applyPlan\` on the glob manifest, as \`linkplan apply\` does — once with a \`FileJournal\` in a fresh state folder (claimed before the timed call, as the CLI does) and once with no journal (\`applyPlan\` then keeps its step log in memory); a fresh empty home per run, the two alternating. Timed: the \`applyPlan\` call alone (\`process.hrtime\` inside the child) and the whole process (wall clock outside). No progress output, lock or records file in either. Afterwards (untimed) the home is checked like create's, and the journal must be \`journal.last.jsonl\` with a header listing every step, a done record for each and a committed close record. The header lists the actions ${journalHeaderForm()}.`,
+        `- apply from scratch, journal vs none: \`bench/lib-apply.mjs\` runs linkplan's library in a child process — \`loadManifest\` → \`observe\` → \`computePlan\` → \`applyPlan\` on the glob manifest, as \`linkplan apply\` does — once with a \`FileJournal\` in a fresh state folder (claimed before the timed call, as the CLI does) and once with no journal (\`applyPlan\` then keeps its step log in memory); a fresh empty home per run, the two alternating. Timed: the \`applyPlan\` call alone (\`process.hrtime\` inside the child) and the whole process (wall clock outside). No progress output, lock or records file in either. Afterwards (untimed) the home is checked like create's, and the journal must be \`journal.last.jsonl\` with a header listing every action (the steps follow from them), a done record for each step and a committed close record. The header lists the actions ${journalHeaderForm()}.`,
       ]
     : []),
   `- Checks (untimed) after every create and retarget: every link of the home is read and resolved; the row fails unless exactly the N expected links are there. No-change runs must exit 0 (\`plan --detailed-exitcode\`), and linkplan apply must say "No changes".`,

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/apply/state-dir.js';
+import { readJournal } from '../src/apply/wal.js';
 import { runCliAsync, type AsyncCliRun } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 
@@ -201,12 +202,13 @@ async function reference(manifest: string): Promise<Reference> {
   const dir = path.join(state, dirs[0] ?? '');
   expect(fs.existsSync(path.join(dir, 'journal.jsonl'))).toBe(false);
   const lines = fs.readFileSync(path.join(dir, 'journal.last.jsonl'), 'utf8').trimEnd().split('\n');
-  const header = JSON.parse(lines[0] ?? '') as { format: string; version: number; steps: unknown[]; actions: unknown[] };
+  const header = JSON.parse(lines[0] ?? '') as { format: string; version: number; actions: unknown[] };
   expect(header.format).toBe('linkplan-journal');
-  expect(header.version).toBe(1);
+  expect(header.version).toBe(2);
+  const steps = readJournal(path.join(dir, 'journal.last.jsonl'))?.header?.steps ?? [];
   expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({ close: 'committed' });
   expect((await cli(['apply', 'layout.yaml'], { cwd: root, state })).stdout).toMatch(/^No changes/);
-  return { manifest, pre, post, writes: header.steps.length };
+  return { manifest, pre, post, writes: steps.length };
 }
 
 /** The one state folder below `state` (per manifest). */

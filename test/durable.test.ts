@@ -426,18 +426,61 @@ describe('the state folder and the journal', () => {
   it('writes a versioned journal of JSON lines a person can read', () => {
     const p = project(M, { t: { f: 'f' } });
     expectOk(p.run(['apply', 'layout.yaml']));
-    const lines = fs.readFileSync(path.join(p.stateDir(), 'journal.last.jsonl'), 'utf8').split('\n');
+    const file = path.join(p.stateDir(), 'journal.last.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(lines.at(-1)).toBe('');
     const [header, ...rest] = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(header).toMatchObject({ format: 'linkplan-journal', version: 1, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
+    expect(header).toMatchObject({ format: 'linkplan-journal', version: 2, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
     expect(header?.['started']).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(header?.['steps']).toEqual([
-      { op: 'link', path: path.join(p.d, 'a'), link: { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') } },
-      { op: 'mkdir', path: path.join(p.d, 'n') },
-      { op: 'link', path: path.join(p.d, 'n/b'), link: { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') } },
+    const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
+    // the actions, in short; the steps follow from them
+    expect(header?.['actions']).toEqual([
+      { kind: 'create', path: path.join(p.d, 'a'), before: { kind: 'absent' }, source: { where: 'links[0]' }, link },
+      { kind: 'create', path: path.join(p.d, 'n/b'), before: { kind: 'absent' }, source: { where: 'links[1]' }, link, parents: [path.join(p.d, 'n')] },
     ]);
+    expect(header).not.toHaveProperty('steps');
+    expect(readJournal(file)?.header?.steps).toEqual([
+      { op: 'link', path: path.join(p.d, 'a'), link },
+      { op: 'mkdir', path: path.join(p.d, 'n') },
+      { op: 'link', path: path.join(p.d, 'n/b'), link },
+    ]);
+    // every step begun at once, before the first runs
     expect(rest.slice(0, -1)).toEqual([{ begin: [0, 2], range: true }, { done: 0 }, { done: 1 }, { done: 2 }]);
     expect(rest.at(-1)).toEqual({ close: 'committed', at: expect.stringMatching(/^\d{4}-/) as string });
+  });
+
+  it('recovers the version 1 journal an earlier linkplan left (it listed the steps themselves)', () => {
+    const p = project(M, { t: { f: 'f' } });
+    const dir = p.stateDir();
+    fs.mkdirSync(dir, { recursive: true });
+    const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
+    // killed after its first two steps: the link a and the folder n are there, n/b is not
+    fs.symlinkSync(link.linkText, path.join(p.d, 'a'));
+    fs.mkdirSync(path.join(p.d, 'n'));
+    const header = {
+      format: 'linkplan-journal',
+      version: 1,
+      pid: 1,
+      host: 'h',
+      started: '2026-01-01T00:00:00.000Z',
+      manifest: path.join(p.d, 'layout.yaml'),
+      actions: [
+        { kind: 'create', path: path.join(p.d, 'a'), link, before: { kind: 'absent' }, source: { where: 'links[0]' } },
+        { kind: 'create', path: path.join(p.d, 'n/b'), link, before: { kind: 'absent' }, source: { where: 'links[1]' } },
+      ],
+      steps: [
+        { op: 'link', path: path.join(p.d, 'a'), link },
+        { op: 'mkdir', path: path.join(p.d, 'n') },
+        { op: 'link', path: path.join(p.d, 'n/b'), link },
+      ],
+    };
+    fs.writeFileSync(path.join(dir, 'journal.jsonl'), [header, { begin: [0, 2], range: true }, { done: 0 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const r = p.run(['recover', 'layout.yaml']);
+    expectOk(r);
+    expect(r.stdout).toBe(`Rolled back the interrupted apply: undid 2 steps; the disk is as it was before it\n  create folder ${path.join(p.d, 'n')}\n  create symlink ${path.join(p.d, 'a')} -> ${link.linkText}\n`);
+    expect(fs.existsSync(path.join(p.d, 'a'))).toBe(false);
+    expect(fs.existsSync(path.join(p.d, 'n'))).toBe(false);
+    expect(fs.readdirSync(dir)).toEqual(['journal.last.jsonl']);
   });
 
   it('refuses a journal of another version with a clear message, and touches nothing', () => {
@@ -445,7 +488,7 @@ describe('the state folder and the journal', () => {
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'journal.jsonl');
-    const text = JSON.stringify({ format: 'linkplan-journal', version: 2, pid: 1, host: 'h', started: 'x', steps: [] }) + '\n';
+    const text = JSON.stringify({ format: 'linkplan-journal', version: 3, pid: 1, host: 'h', started: 'x', actions: [] }) + '\n';
     fs.writeFileSync(file, text);
     const before = snapshot(p.d);
     const plan = p.run(['plan', 'layout.yaml']);
@@ -453,9 +496,9 @@ describe('the state folder and the journal', () => {
     expect(plan.stderr).toContain(`an apply was interrupted and left its journal ${file}`);
     const r = p.run(['recover', 'layout.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`linkplan: ${file}: journal version 2 is not one this linkplan reads (1)\n  hint: recover with the linkplan version that wrote it\n`);
+    expect(r.stderr).toBe(`linkplan: ${file}: journal version 3 is not one this linkplan reads (1 or 2)\n  hint: recover with the linkplan version that wrote it\n`);
     const fwd = p.run(['recover', 'layout.yaml', '--forward']);
-    expect(fwd.stderr).toContain('journal version 2 is not one this linkplan reads (1)');
+    expect(fwd.stderr).toContain('journal version 3 is not one this linkplan reads (1 or 2)');
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
     expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
     expect(snapshot(p.d)).toEqual(before);

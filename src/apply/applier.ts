@@ -118,9 +118,6 @@ export interface ApplyResult {
   steps: number;
 }
 
-/** Steps whose intent is made durable with one fsync: thousands of links stay fast. */
-export const JOURNAL_BATCH_STEPS = 1024;
-
 export interface ApplyOptions {
   journal?: Journal;
   hooks?: ApplyHooks;
@@ -152,17 +149,12 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
   journal.start(all);
   const completed: number[] = [];
   let current: Action | undefined;
-  let begunUpTo = 0;
   try {
+    // the intent to run every step, made durable once: whether a begun step ran, recovery reads
+    // from the disk (each step's effect and its starting state exclude each other)
+    journal.begin(Array.from({ length: all.length }, (_, k) => k));
     for (const [i, { a, first, end }] of ranges.entries()) {
       current = a;
-      if (end > begunUpTo) {
-        // record the intent of the next batch of whole actions before running any of it
-        let stop = end;
-        for (let j = i + 1; j < ranges.length && (ranges[j]?.end ?? 0) - first <= JOURNAL_BATCH_STEPS; j++) stop = ranges[j]?.end ?? stop;
-        journal.begin(Array.from({ length: stop - begunUpTo }, (_, k) => begunUpTo + k));
-        begunUpTo = stop;
-      }
       // a create needs no second look: making a link or a folder never replaces what is there
       // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
       if (a.kind !== 'create') {
@@ -175,7 +167,9 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
         journal.done(seq);
         completed.push(seq);
       }
-      await opts.hooks?.onAction?.(a, i + 1, todo.length);
+      // awaited only when it waits for something: thousands of awaits of nothing add up
+      const shown = opts.hooks?.onAction?.(a, i + 1, todo.length);
+      if (shown !== undefined) await shown;
     }
   } catch (e) {
     const failures: string[] = [];

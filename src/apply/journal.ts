@@ -1,6 +1,6 @@
 /**
  * The step log of one apply. The applier first hands it the whole list of steps, then, before
- * each batch of steps runs, records the intent to run them (durably, for a journal on disk),
+ * the first step runs, records the intent to run them all (durably, for a journal on disk),
  * after each step its completion, during a rollback the intent to undo each step (durably) and
  * each undo, and at the end the outcome.
  * `MemoryJournal` keeps it in memory; `FileJournal` (wal.ts) is the write-ahead journal on disk

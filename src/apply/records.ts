@@ -28,28 +28,33 @@ export interface BackupRecord {
 }
 
 /**
- * What the records take from an applied action: the journal keeps actions in this form, so
- * `recover --forward` can update the records as the apply would have.
+ * An applied action in the form the journal keeps: what the records take from it (so `recover
+ * --forward` can update the records as the apply would have), and what its steps follow from
+ * (`stepsFor`: the journal lists actions, not steps).
  */
 export interface AppliedAction {
   kind: Action['kind'];
   path: AbsPath;
   link?: LinkSpec;
+  parents?: AbsPath[];
+  targetParents?: AbsPath[];
   backupPath?: AbsPath;
-  before: { kind: Action['before']['kind'] };
+  removeTarget?: AbsPath;
+  /** What was there; a link's text, so a step that replaces or removes it can put it back. */
+  before: { kind: Action['before']['kind']; linkText?: string };
   source: { where: string };
 }
 
-/** An action in the form the journal keeps. */
+/** An action in the form the journal keeps (fields set one by one: thousands on a first apply). */
 export function appliedAction(a: Action): AppliedAction {
-  return {
-    kind: a.kind,
-    path: a.path,
-    ...(a.link === undefined ? {} : { link: a.link }),
-    ...(a.backupPath === undefined ? {} : { backupPath: a.backupPath }),
-    before: { kind: a.before.kind },
-    source: { where: a.source.where },
-  };
+  const before: AppliedAction['before'] = a.before.kind === 'symlink' || a.before.kind === 'junction' ? { kind: a.before.kind, linkText: a.before.linkText } : { kind: a.before.kind };
+  const out: AppliedAction = { kind: a.kind, path: a.path, before, source: { where: a.source.where } };
+  if (a.link !== undefined) out.link = a.link;
+  if (a.parents !== undefined) out.parents = a.parents;
+  if (a.targetParents !== undefined) out.targetParents = a.targetParents;
+  if (a.backupPath !== undefined) out.backupPath = a.backupPath;
+  if (a.removeTarget !== undefined) out.removeTarget = a.removeTarget;
+  return out;
 }
 
 interface RecordsFile {

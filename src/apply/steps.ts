@@ -16,15 +16,30 @@ export type Step =
   | { op: 'replace-link'; path: AbsPath; link: LinkSpec; previous: LinkSpec }
   | { op: 'unlink'; path: AbsPath; previous: LinkSpec };
 
+/**
+ * What an action's steps follow from: a plan's `Action`, or the short form the journal keeps of
+ * it (`AppliedAction`), from which recovery works the same steps out again.
+ */
+export interface StepSource {
+  kind: Action['kind'];
+  path: AbsPath;
+  link?: LinkSpec | undefined;
+  parents?: AbsPath[] | undefined;
+  targetParents?: AbsPath[] | undefined;
+  backupPath?: AbsPath | undefined;
+  removeTarget?: AbsPath | undefined;
+  before: { kind: Entry['kind']; linkText?: string };
+}
+
 /** The link an observed entry is, as a spec that can make it again. */
-function previousLink(a: Action): LinkSpec {
-  const b: Entry = a.before;
-  if (b.kind === 'symlink' || b.kind === 'junction') return { type: b.kind, target: a.path, linkText: b.linkText };
+function previousLink(a: StepSource): LinkSpec {
+  const b = a.before;
+  if ((b.kind === 'symlink' || b.kind === 'junction') && b.linkText !== undefined) return { type: b.kind, target: a.path, linkText: b.linkText };
   if (b.kind === 'file' && a.removeTarget !== undefined) return { type: 'hardlink', target: a.removeTarget, linkText: a.removeTarget };
   throw new Error(`${a.path}: ${b.kind} is not a link`);
 }
 
-export function stepsFor(a: Action): Step[] {
+export function stepsFor(a: StepSource): Step[] {
   const link = a.link;
   switch (a.kind) {
     case 'noop':
@@ -34,7 +49,8 @@ export function stepsFor(a: Action): Step[] {
       return [{ op: 'unlink', path: a.path, previous: previousLink(a) }];
     case 'create':
       if (link === undefined) break;
-      return [...(a.parents ?? []).map((p): Step => ({ op: 'mkdir', path: p })), { op: 'link', path: a.path, link }];
+      if (a.parents === undefined) return [{ op: 'link', path: a.path, link }];
+      return [...a.parents.map((p): Step => ({ op: 'mkdir', path: p })), { op: 'link', path: a.path, link }];
     case 'retarget':
       if (link === undefined) break;
       return [{ op: 'replace-link', path: a.path, link, previous: previousLink(a) }];

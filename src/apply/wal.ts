@@ -1,13 +1,17 @@
 /**
  * The write-ahead journal on disk: a JSON-lines file, readable by a person, in the manifest's
- * state directory. The first line names the format and version and lists every step of the
- * apply with its inverse implied by its op (see steps.ts). Before a batch of steps runs, a
- * `begin` record for the batch is written and fsynced; after each step a `done` record is
- * written at once (fsynced with the next batch or at the end); during a rollback, before each
- * undo an `undoing` record (fsynced) and after it an `undone` record; and a `close` record at
- * the end, after which the file is moved to `journal.last.jsonl` (a journal
- * closed before its header was written recorded nothing that ran, and is removed).
- * A file without a close record is an unfinished apply: `linkplan recover` reads it back.
+ * state directory. The first line names the format and version and lists every action of the
+ * apply (noops left out), in the short form `appliedAction` gives; the apply's steps, numbered,
+ * follow from them by `stepsFor` (steps.ts), each with its inverse implied by its op, so this
+ * journal version pins how actions become steps. Before steps run, a `begin` record for them is
+ * written and fsynced (an apply begins all its steps at once: whether a begun step ran is read
+ * from the disk); after each step a `done` record is written at once (fsynced at the end, or
+ * with the next record that is); during a rollback, before each undo an `undoing` record
+ * (fsynced) and after it an `undone` record; and a `close` record at the end, after which the
+ * file is moved to `journal.last.jsonl` (a journal closed before its header was written recorded
+ * nothing that ran, and is removed).
+ * A file without a close record is an unfinished apply: `linkplan recover` reads it back. A
+ * version 1 journal (an earlier linkplan's, which listed the steps themselves) reads back too.
  * A torn last line (a crash mid-write) is ignored when reading.
  */
 import fs from 'node:fs';
@@ -18,14 +22,18 @@ import type { Volume } from '../plan/types.js';
 import type { AppliedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
 import { ensureDir } from './state-dir.js';
-import type { Step } from './steps.js';
+import { stepsFor, type Step } from './steps.js';
 
 export const JOURNAL_FORMAT = 'linkplan-journal';
-export const JOURNAL_VERSION = 1;
+/** 2: the header lists actions, and the steps follow from them; 1 listed the steps as well. */
+export const JOURNAL_VERSION = 2;
+/** The versions this linkplan reads back. */
+const READS = [1, 2];
 
+/** The journal's first line, read back; `steps` as the header lists them (1) or as they follow from its actions (2). */
 export interface JournalHeader {
   format: typeof JOURNAL_FORMAT;
-  version: typeof JOURNAL_VERSION;
+  version: number;
   pid: number;
   host: string;
   started: string;
@@ -102,20 +110,22 @@ export class FileJournal implements Journal {
     fs.fsyncSync(this.fd);
   }
 
-  /** Writes the header with every step; durable on return. */
+  /** Writes the header; durable on return. The steps must be the ones the header's actions make. */
   start(steps: readonly Step[]): void {
     this.retouched = retouchedSteps(steps);
     if (this.meta === undefined) return;
-    const header: JournalHeader = {
+    let made = 0;
+    for (const a of this.meta.actions) made += stepsFor(a).length;
+    if (made !== steps.length) throw new Error(`journal: its ${this.meta.actions.length} actions make ${made} steps, not the ${steps.length} given`);
+    const header = {
       format: JOURNAL_FORMAT,
       version: JOURNAL_VERSION,
       pid: process.pid,
       host: os.hostname(),
       started: new Date().toISOString(),
       manifest: this.meta.manifest,
-      actions: [...this.meta.actions],
-      steps: [...steps],
-      ...(this.meta.volumes === undefined || this.meta.volumes.length === 0 ? {} : { volumes: [...this.meta.volumes] }),
+      actions: this.meta.actions,
+      ...(this.meta.volumes === undefined || this.meta.volumes.length === 0 ? {} : { volumes: this.meta.volumes }),
     };
     this.pending.push(JSON.stringify(header));
     this.sync();
@@ -134,8 +144,8 @@ export class FileJournal implements Journal {
   /**
    * Written at once (a process killed right after still leaves it) when a later step of the apply
    * changes one of this step's paths again, so the disk alone could not tell `recover --forward`
-   * that it ran; otherwise written with the next batch (recovery reads the disk for a begun step
-   * without a done record). Made durable with the next batch either way.
+   * that it ran; otherwise written with the next record that is synced, or at the close
+   * (recovery reads the disk for a begun step without a done record). Durable from then on.
    */
   done(seq: number): void {
     const line = `{"done":${seq}}`;
@@ -237,12 +247,19 @@ export function readJournal(file: string): JournalRecord | undefined {
     }
   }
   if (parsed.length === 0) return { header: undefined, begun: new Set(), done: new Set(), undone: new Set(), closed: undefined };
-  const header = parsed[0] as Partial<JournalHeader> | undefined;
+  const header = parsed[0] as (Partial<JournalHeader> & { version?: unknown }) | undefined;
   if (header?.format !== JOURNAL_FORMAT) throw new JournalError(`${file}: not a linkplan journal`, { hint: 'move the file away if it is not linkplan\'s' });
-  if (header.version !== JOURNAL_VERSION) {
-    throw new JournalError(`${file}: journal version ${String(header.version)} is not one this linkplan reads (${JOURNAL_VERSION})`, {
+  if (typeof header.version !== 'number' || !READS.includes(header.version)) {
+    throw new JournalError(`${file}: journal version ${String(header.version)} is not one this linkplan reads (${READS.join(' or ')})`, {
       hint: 'recover with the linkplan version that wrote it',
     });
+  }
+  if (header.version >= 2) {
+    try {
+      header.steps = (header.actions ?? []).flatMap(stepsFor);
+    } catch (e) {
+      throw new JournalError(`${file}:1: the journal's actions are damaged (${e instanceof Error ? e.message : String(e)})`, { hint: 'the journal is damaged; inspect it by hand', cause: e });
+    }
   }
   const rec: JournalRecord = { header: header as JournalHeader, begun: new Set(), done: new Set(), undone: new Set(), closed: undefined };
   for (const r of parsed.slice(1) as Record<string, unknown>[]) {
