@@ -60,7 +60,8 @@ export function appliedAction(a: Action): AppliedAction {
 interface RecordsFile {
   version: 1;
   manifest: string;
-  owned: Record<string, OwnedLink>;
+  /** By path; an object in the file. */
+  owned: Map<string, OwnedLink>;
   backups: BackupRecord[];
   /** The NTFS volumes (ntfs-3g) of the last apply, so `backups restore` writes through the same drivers. */
   volumes?: Volume[];
@@ -78,9 +79,15 @@ function writeAtomic(file: string, data: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** An owned link as one line of the file: `"path": {"type":…,"target":…,"linkText":…,"at":…}`. */
+function ownedLine(p: string, o: OwnedLink): string {
+  return `${JSON.stringify(p)}: {"type":${JSON.stringify(o.type)},"target":${JSON.stringify(o.target)},"linkText":${JSON.stringify(o.linkText)},"at":${JSON.stringify(o.at)}}`;
+}
+
 function stringifyRecords(d: RecordsFile): string {
   const lines = (entries: string[]): string => (entries.length === 0 ? '' : `\n    ${entries.join(',\n    ')}\n  `);
-  const owned = Object.entries(d.owned).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  const owned: string[] = [];
+  for (const [k, v] of d.owned) owned.push(ownedLine(k, v));
   const backups = d.backups.map((b) => JSON.stringify(b));
   return (
     `{\n  "version": ${d.version},\n  "manifest": ${JSON.stringify(d.manifest)},\n` +
@@ -102,12 +109,12 @@ export class Records {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      if (errnoCode(e) === 'ENOENT') return new Records(file, { version: 1, manifest, owned: {}, backups: [] }); // no records yet
+      if (errnoCode(e) === 'ENOENT') return new Records(file, { version: 1, manifest, owned: new Map(), backups: [] }); // no records yet
       throw new LinkplanError(`${file}: cannot read linkplan's records (${errnoCode(e) ?? String(e)})`, { hint: 'check the state directory\'s permissions', cause: e });
     }
-    let parsed: Partial<RecordsFile>;
+    let parsed: Partial<Omit<RecordsFile, 'owned'> & { owned: Record<string, OwnedLink> }>;
     try {
-      parsed = JSON.parse(text) as Partial<RecordsFile>;
+      parsed = JSON.parse(text) as typeof parsed;
     } catch (e) {
       throw new LinkplanError(`${file}: linkplan's records are damaged (not JSON)`, {
         hint: 'move the file aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list',
@@ -123,14 +130,14 @@ export class Records {
     return new Records(file, {
       version: 1,
       manifest,
-      owned: parsed.owned ?? {},
+      owned: new Map(Object.entries(parsed.owned ?? {})),
       backups: parsed.backups ?? [],
       ...(parsed.volumes === undefined ? {} : { volumes: parsed.volumes }),
     });
   }
 
   owned(): ReadonlyMap<string, OwnedLink> {
-    return new Map(Object.entries(this.data.owned));
+    return this.data.owned;
   }
 
   backups(): readonly BackupRecord[] {
@@ -152,9 +159,10 @@ export class Records {
     const at = now.toISOString();
     for (const a of actions) {
       // removed, or found no longer to be the link linkplan made: not linkplan's any more
-      if (a.kind === 'remove' || (a.kind === 'noop' && a.source.where === PRUNE_WHERE)) delete this.data.owned[a.path];
+      if (a.kind === 'remove' || (a.kind === 'noop' && a.source.where === PRUNE_WHERE)) this.data.owned.delete(a.path);
       if (a.link !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
-        this.data.owned[a.path] = { ...a.link, at };
+        const { type, target, linkText } = a.link;
+        this.data.owned.set(a.path, { type, target, linkText, at });
       }
       if (a.kind === 'backup-and-link' && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what: a.before.kind, at });
       if (a.kind === 'adopt' && a.link !== undefined) this.addBackup({ path: a.path, movedTo: a.link.target, kind: 'adopt', what: a.before.kind, at });
@@ -175,7 +183,7 @@ export class Records {
   }
 
   forgetOwned(p: string): void {
-    delete this.data.owned[p];
+    this.data.owned.delete(p);
   }
 
   save(): void {

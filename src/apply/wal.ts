@@ -50,6 +50,7 @@ export class JournalError extends LinkplanError {}
 /** What the header says about the apply besides its steps. */
 export interface JournalMeta {
   manifest: string;
+  /** The actions the apply runs, in order (noops left out): recovery works its steps out from them. */
   actions: readonly AppliedAction[];
   volumes?: readonly Volume[] | undefined;
 }
