@@ -50,6 +50,12 @@ export function isSameOrInside(child: string, parent: string, platform: Platform
 }
 
 export function parentOf(p: AbsPath, platform: Platform = currentPlatform()): AbsPath {
+  if (platform !== 'win32') {
+    // what precedes the last separator (the planner asks this of every path, often many times)
+    const i = p.lastIndexOf('/');
+    if (i > 0 && i < p.length - 1 && p.charCodeAt(i - 1) !== 47) return p.slice(0, i) as AbsPath;
+    if (i === 0 && p.length > 1) return '/' as AbsPath;
+  }
   return pathApi(platform).dirname(p) as AbsPath;
 }
 

@@ -5,8 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
+import { parentOf, type AbsPath } from '../src/paths.js';
 import { loadManifest } from '../src/plan/manifest.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
@@ -1011,5 +1013,20 @@ describe('relative links below a folder that is itself a link', () => {
     fs.symlinkSync(`${root}/data/home`, `${root}/home`);
     const a = only(planFor(root, [{ path: 'home/l', target: 't/file.txt' }]));
     expect(a.kind).toBe('create');
+  });
+});
+
+describe('paths', () => {
+  it("parentOf is node:path's dirname, for any text (POSIX), and names Windows folders as path.win32 does", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[/a.]{0,12}$/), (p) => {
+        expect(parentOf(p as AbsPath, 'linux')).toBe(path.posix.dirname(p));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(parentOf('/' as AbsPath, 'linux')).toBe('/');
+    expect(parentOf('/home/me/.config/x' as AbsPath, 'linux')).toBe('/home/me/.config');
+    expect(parentOf('C:\\tools\\jdk' as AbsPath, 'win32')).toBe('C:\\tools');
+    expect(parentOf('C:\\' as AbsPath, 'win32')).toBe('C:\\');
   });
 });

@@ -44,13 +44,21 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     const t = targets.get(k);
     if (t === undefined || 'listed' in t) targets.set(k, driver.observeTarget(p));
   };
-  /** Observes the ancestors of `p` up to the first one that exists (and follows it if it is a link). */
-  const ancestors = (p: AbsPath): void => {
-    for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
+  /**
+   * Observes the ancestors of `p` up to the first one that exists (and follows it if it is a
+   * link); returns what its folder is.
+   */
+  const ancestors = (p: AbsPath): Entry => {
+    let folder: Entry | undefined;
+    for (let a = parentOf(p, platform); ; ) {
       const known = entries.has(pathKey(a, platform));
       const e = entry(a);
+      folder ??= e;
       if (e.kind === 'symlink' || e.kind === 'junction') target(a);
-      if (known || e.kind !== 'absent' || parentOf(a, platform) === a) return;
+      if (known || e.kind !== 'absent') return folder;
+      const up = parentOf(a, platform);
+      if (up === a) return folder;
+      a = up;
     }
   };
 
@@ -62,11 +70,11 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     if (volumes.length > 0) pathCapabilities.set(pathKey(d.path, platform), caps);
     // the folders above first: nothing can be at a path whose folder is absent (on a first
     // apply, that is most of them), so it need not be read
-    ancestors(d.path);
+    const folder = ancestors(d.path);
     const k = pathKey(d.path, platform);
     let e = entries.get(k);
     if (e === undefined) {
-      e = entries.get(pathKey(parentOf(d.path, platform), platform))?.kind === 'absent' ? ABSENT : driver.observe(d.path);
+      e = folder.kind === 'absent' ? ABSENT : driver.observe(d.path);
       entries.set(k, e);
     }
     if (d.target !== null) {

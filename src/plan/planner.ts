@@ -56,16 +56,19 @@ export function targetResolver(index: DesiredIndex, platform: Platform): (target
     for (let hops = 0; hops < 40; hops++) {
       let next: AbsPath | undefined;
       const seen: string[] = [];
-      for (let a = t; ; a = parentOf(a, platform)) {
+      // the target itself is looked up, not remembered: most targets are resolved once
+      for (let a = t, leaf = true; ; leaf = false) {
         const k = pathKey(a, platform);
-        if (clear.has(k)) break;
+        if (!leaf && clear.has(k)) break;
         const d = index.get(k);
         if (d !== undefined && d.target !== null) {
           next = (d.target + t.slice(a.length)) as AbsPath;
           break;
         }
-        seen.push(k);
-        if (parentOf(a, platform) === a) break;
+        if (!leaf) seen.push(k);
+        const up = parentOf(a, platform);
+        if (up === a) break;
+        a = up;
       }
       if (next === undefined) {
         for (const k of seen) clear.add(k);
@@ -273,11 +276,16 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     return noop(base, `prune: left alone; linkplan made a ${made.type} to ${made.linkText} here, and it is now ${describeEntry(before)}`);
   };
 
+  /** Made per action only where it is used (most actions of a big plan are creates). */
+  const baseOf = (d: Desired, before: Entry): { path: AbsPath; source: Desired['source']; before: Entry; notes: string[] } => ({ path: d.path, source: d.source, before, notes: [] });
+  const conflictOf = (d: Desired, before: Entry, problem: string, hint: string): Action => ({ ...baseOf(d, before), kind: 'conflict', reason: problem, hint, after: before });
+  const blockedOf = (linkBase: Omit<Action, 'kind' | 'reason'>, problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: linkBase.before });
+
+  /** The link type chosen for entries off the NTFS volumes, by what it depends on. */
+  const plainChoices = new Map<string, TypeChoice>();
   const actions: Action[] = [];
   for (const d of desired) {
     const before = entryAt(d.path);
-    const base = { path: d.path, source: d.source, before, notes: [] as string[] };
-    const conflict = (problem: string, hint: string): Action => ({ ...base, kind: 'conflict', reason: problem, hint, after: before });
 
     if (d.prune !== undefined) {
       actions.push(planPrune(d, d.prune, before));
@@ -285,25 +293,25 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
     if (d.state === 'absent') {
       if (before.kind === 'absent') {
-        actions.push(noop(base, 'already absent'));
+        actions.push(noop(baseOf(d, before), 'already absent'));
       } else if (isLink(before)) {
         if (removes(d, before)) {
-          actions.push({ ...base, kind: 'remove', reason: `state: absent; removes ${describeEntry(before)}`, after: ABSENT });
+          actions.push({ ...baseOf(d, before), kind: 'remove', reason: `state: absent; removes ${describeEntry(before)}`, after: ABSENT });
         } else {
-          actions.push(conflict(`is ${describeEntry(before)}, not to ${d.target ?? ''}; left alone`, 'leave out target to remove the link whatever it points to'));
+          actions.push(conflictOf(d, before, `is ${describeEntry(before)}, not to ${d.target ?? ''}; left alone`, 'leave out target to remove the link whatever it points to'));
         }
       } else if (before.kind === 'dir' && desired.some((o) => o.state === 'present' && isInside(o.path, d.path, platform))) {
         // the link was removed and a folder made in its place for the links inside (a second run)
-        actions.push(noop(base, 'a real folder, which links of this manifest are made in; no link here'));
+        actions.push(noop(baseOf(d, before), 'a real folder, which links of this manifest are made in; no link here'));
       } else if (before.kind === 'file' && d.target !== null && before.nlink > 1) {
         const t = targetAt(resolveTarget(d.target));
         if (fileIdOf(t) === before.fileId) {
-          actions.push({ ...base, kind: 'remove', reason: `state: absent; removes this hard link of ${d.target}`, after: ABSENT, removeTarget: d.target });
+          actions.push({ ...baseOf(d, before), kind: 'remove', reason: `state: absent; removes this hard link of ${d.target}`, after: ABSENT, removeTarget: d.target });
         } else {
-          actions.push(conflict(`is a regular file that is not a hard link of ${d.target}; linkplan never deletes files`, 'remove it yourself if you mean to, or drop the entry'));
+          actions.push(conflictOf(d, before, `is a regular file that is not a hard link of ${d.target}; linkplan never deletes files`, 'remove it yourself if you mean to, or drop the entry'));
         }
       } else {
-        actions.push(conflict(`is ${describeEntry(before)}, not a link; linkplan never deletes files or folders`, 'remove it yourself if you mean to, or drop the entry'));
+        actions.push(conflictOf(d, before, `is ${describeEntry(before)}, not a link; linkplan never deletes files or folders`, 'remove it yourself if you mean to, or drop the entry'));
       }
       continue;
     }
@@ -311,48 +319,57 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     if (d.target === null) continue; // the loader refuses this; nothing to plan
     const dt = d as Desired & { target: AbsPath };
     if (before.kind === 'reparse') {
-      actions.push(conflict(`is ${describeEntry(before)}, which linkplan does not touch`, 'remove or move it with the tool that made it, or choose another path'));
+      actions.push(conflictOf(d, before, `is ${describeEntry(before)}, which linkplan does not touch`, 'remove or move it with the tool that made it, or choose another path'));
       continue;
     }
     const effTarget = resolveTarget(dt.target);
     const through = removedOnTheWay(effTarget);
     if (through !== undefined) {
-      actions.push(conflict(`its target ${dt.target} is reached through ${through}, a link this plan removes`, 'point the link at the real folder, or keep the other link'));
+      actions.push(conflictOf(d, before, `its target ${dt.target} is reached through ${through}, a link this plan removes`, 'point the link at the real folder, or keep the other link'));
       continue;
     }
     const t = targetAt(effTarget);
     const adopting = inTheWay(before) && d.onConflict === 'adopt' && t.kind === 'absent';
     if (adopting && before.kind === 'special') {
-      actions.push(conflict(`${describeEntry(before)} is in the way, and only a file or a folder can be adopted`, 'use onConflict: backup to move it aside, or remove it yourself'));
+      actions.push(conflictOf(d, before, `${describeEntry(before)} is in the way, and only a file or a folder can be adopted`, 'use onConflict: backup to move it aside, or remove it yourself'));
       continue;
     }
     const targetKind = adopting ? (before.kind === 'dir' ? 'dir' : before.kind === 'file' ? 'file' : 'other') : t.kind;
     if (targetKind === 'absent') {
-      actions.push(conflict(`its target ${dt.target} does not exist`, 'create the target first, or fix the path in the manifest'));
+      actions.push(conflictOf(d, before, `its target ${dt.target} does not exist`, 'create the target first, or fix the path in the manifest'));
       continue;
     }
     if (targetKind === 'other') {
-      actions.push(conflict(`its target ${dt.target} is neither a file nor a folder`, 'point the link at a file or a folder'));
+      actions.push(conflictOf(d, before, `its target ${dt.target} is neither a file nor a folder`, 'point the link at a file or a folder'));
       continue;
     }
     const ntfs = volumeAt(d.path);
-    const choice = chooseType(d, targetKind, platform, capsAt(d.path), ntfs);
+    const caps = capsAt(d.path);
+    let choice: TypeChoice;
+    if (ntfs === undefined && caps === observed.capabilities) {
+      // off the NTFS volumes the choice depends on these alone: one per kind of entry, not per entry
+      const k = `${d.type} ${d.relative} ${targetKind}`;
+      choice = plainChoices.get(k) ?? chooseType(d, targetKind, platform, caps, ntfs);
+      plainChoices.set(k, choice);
+    } else {
+      choice = chooseType(d, targetKind, platform, caps, ntfs);
+    }
     if (!choice.ok) {
-      actions.push(conflict(choice.problem, choice.hint));
+      actions.push(conflictOf(d, before, choice.problem, choice.hint));
       continue;
     }
     const link: LinkSpec = { type: choice.type, target: dt.target, linkText: linkTextFor(dt, choice.type, platform) };
-    const notes = [...choice.notes];
+    const notes = choice.notes.length === 0 ? [] : [...choice.notes];
     const after = afterOf(link);
     const linkBase = { path: d.path, source: d.source, before, notes, link, after };
-    const blocked = (problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: before });
 
     if (ntfs !== undefined && link.type !== 'hardlink') {
       // Windows reads this link: its text must name a place on an NTFS volume Windows knows
       const there = volumeAt(dt.target);
       if (there === undefined) {
         actions.push(
-          blocked(
+          blockedOf(
+            linkBase,
             `its target ${dt.target} is on no NTFS volume listed under volumes:, so Windows could not follow a ${link.type} on ${ntfs.windows} to it`,
             'move the target onto an NTFS volume listed under volumes:, or make the link on another filesystem',
           ),
@@ -361,7 +378,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       }
       if (link.linkText !== link.target && there !== ntfs) {
         actions.push(
-          blocked(
+          blockedOf(
+            linkBase,
             `relative text cannot lead from the NTFS volume ${ntfs.windows} to ${there.windows}: Windows reads it within the link's own volume`,
             'use relative: false',
           ),
@@ -378,7 +396,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         const real = (resolveLinkText(via.path, via.linkText, platform) + d.path.slice(via.path.length)) as AbsPath;
         if (key(resolveLinkText(real, link.linkText, platform)) !== key(dt.target)) {
           actions.push(
-            blocked(
+            blockedOf(
+              linkBase,
               `relative text ${link.linkText} would not reach ${dt.target}: the folder ${via.path} is a link to ${via.linkText}, and the text is read from there`,
               'use relative: false, or give the path through the real folder',
             ),
@@ -393,11 +412,11 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       const parents = missingParents(d.path);
       const here = before.kind === 'file' || before.kind === 'dir' ? before.dev : parents.ok ? parents.dev : undefined;
       if (t.kind === 'file' && 'dev' in t && here !== undefined && here !== t.dev) {
-        actions.push(conflict(`hard links cannot cross volumes, and ${dt.target} is on another volume`, 'use type: symlink'));
+        actions.push(conflictOf(d, before, `hard links cannot cross volumes, and ${dt.target} is on another volume`, 'use type: symlink'));
         continue;
       }
       if (index.has(key(dt.target))) {
-        actions.push(conflict(`its target ${dt.target} is itself a link of this manifest; a hard link needs a real file`, 'point the hard link at the file itself'));
+        actions.push(conflictOf(d, before, `its target ${dt.target} is itself a link of this manifest; a hard link needs a real file`, 'point the hard link at the file itself'));
         continue;
       }
     }
@@ -405,11 +424,11 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     if (before.kind === 'absent') {
       const parents = missingParents(d.path);
       if (!parents.ok) {
-        actions.push(conflict(parents.problem, 'fix the path, or move what is in the way'));
+        actions.push(conflictOf(d, before, parents.problem, 'fix the path, or move what is in the way'));
         continue;
       }
       if (parents.dirs.length > 0 && !d.createParents) {
-        actions.push(conflict(`its folder ${parents.dirs[0] ?? ''} does not exist, and createParents is off`, 'create the folder, or set createParents: true'));
+        actions.push(conflictOf(d, before, `its folder ${parents.dirs[0] ?? ''} does not exist, and createParents is off`, 'create the folder, or set createParents: true'));
         continue;
       }
       for (const p of parents.dirs) willCreate.add(key(p));
@@ -424,7 +443,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
 
     if (isLink(before)) {
       if (before.kind === link.type && sameText(before.linkText, link.linkText)) {
-        actions.push(noop(base, `already ${describeEntry(before)}`));
+        actions.push(noop(baseOf(d, before), `already ${describeEntry(before)}`));
       } else {
         const why =
           before.kind !== link.type
@@ -438,7 +457,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
 
     if (before.kind === 'file' && link.type === 'hardlink' && fileIdOf(t) === before.fileId) {
-      actions.push(noop(base, `already a hard link of ${dt.target}`));
+      actions.push(noop(baseOf(d, before), `already a hard link of ${dt.target}`));
       continue;
     }
 
@@ -446,7 +465,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const what = describeEntry(before);
     if (d.onConflict === 'refuse') {
       actions.push(
-        blocked(
+        blockedOf(
+          linkBase,
           `${what} is in the way`,
           'set onConflict: backup to move it aside, or onConflict: adopt to move it into the target; linkplan never deletes it',
         ),
@@ -454,13 +474,14 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     } else if (d.onConflict === 'backup') {
       const backupPath = observed.backupSlots.get(key(d.path));
       if (backupPath === undefined) {
-        actions.push(conflict(`${what} is in the way, and no backup name was found for it`, 'run plan again'));
+        actions.push(conflictOf(d, before, `${what} is in the way, and no backup name was found for it`, 'run plan again'));
         continue;
       }
       actions.push({ ...linkBase, kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath });
     } else if (!adopting) {
       actions.push(
-        blocked(
+        blockedOf(
+          linkBase,
           `${what} is in the way, and it cannot be adopted because the target ${dt.target} exists already`,
           'use onConflict: backup to move it aside instead, or merge the two yourself',
         ),
@@ -469,17 +490,17 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       const atTarget = entryAt(effTarget);
       if (atTarget.kind !== 'absent') {
         // nothing to follow there (a dangling link, say), but the move would still find it in the way
-        actions.push(conflict(`cannot adopt into ${dt.target}: it is ${describeEntry(atTarget)}`, 'remove what is at the target, or use onConflict: backup'));
+        actions.push(conflictOf(d, before, `cannot adopt into ${dt.target}: it is ${describeEntry(atTarget)}`, 'remove what is at the target, or use onConflict: backup'));
         continue;
       }
       const targetParents = missingParents(effTarget);
       if (!targetParents.ok) {
-        actions.push(conflict(`cannot adopt into ${dt.target}: ${targetParents.problem}`, 'fix the target path'));
+        actions.push(conflictOf(d, before, `cannot adopt into ${dt.target}: ${targetParents.problem}`, 'fix the target path'));
         continue;
       }
       const herDev = before.kind === 'file' || before.kind === 'dir' ? before.dev : undefined;
       if (herDev !== undefined && targetParents.dev !== undefined && herDev !== targetParents.dev) {
-        actions.push(conflict(`cannot adopt ${what} into ${dt.target}: the two are on different volumes`, 'move it yourself, or use onConflict: backup'));
+        actions.push(conflictOf(d, before, `cannot adopt ${what} into ${dt.target}: the two are on different volumes`, 'move it yourself, or use onConflict: backup'));
         continue;
       }
       for (const p of targetParents.dirs) willCreate.add(key(p));
@@ -493,7 +514,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   }
 
   // removals first, so a path they free can be reused; otherwise manifest order
-  const ordered = [...actions.filter((a) => a.kind === 'remove'), ...actions.filter((a) => a.kind !== 'remove')].map(canonical);
+  const removals = actions.filter((a) => a.kind === 'remove');
+  const ordered = (removals.length === 0 ? actions : [...removals, ...actions.filter((a) => a.kind !== 'remove')]).map(canonical);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     manifest: opts.manifest,
