@@ -153,7 +153,8 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
     // the intent to run every step, made durable once: whether a begun step ran, recovery reads
     // from the disk (each step's effect and its starting state exclude each other)
     journal.begin(Array.from({ length: all.length }, (_, k) => k));
-    for (const [i, { a, first, end }] of ranges.entries()) {
+    for (let i = 0; i < ranges.length; i++) {
+      const { a, first, end } = ranges[i] as (typeof ranges)[number];
       current = a;
       // a create needs no second look: making a link or a folder never replaces what is there
       // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone

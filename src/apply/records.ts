@@ -79,15 +79,27 @@ function writeAtomic(file: string, data: string): void {
   fs.renameSync(tmp, file);
 }
 
-/** An owned link as one line of the file: `"path": {"type":…,"target":…,"linkText":…,"at":…}`. */
-function ownedLine(p: string, o: OwnedLink): string {
-  return `${JSON.stringify(p)}: {"type":${JSON.stringify(o.type)},"target":${JSON.stringify(o.target)},"linkText":${JSON.stringify(o.linkText)},"at":${JSON.stringify(o.at)}}`;
+/**
+ * An owned link as one line of the file: `"path": {"type":…,"target":…,"linkText":…,"at":…}`.
+ * `at` is the same for every link an apply made: `atJson` keeps its last JSON text.
+ */
+function ownedLine(p: string, o: OwnedLink, atJson: { at: string; json: string }): string {
+  const target = JSON.stringify(o.target);
+  const linkText = o.linkText === o.target ? target : JSON.stringify(o.linkText);
+  if (atJson.at !== o.at) {
+    atJson.at = o.at;
+    atJson.json = JSON.stringify(o.at);
+  }
+  // (a type read back from the file is written as JSON, whatever it is)
+  const type = o.type === 'symlink' || o.type === 'junction' || o.type === 'hardlink' ? `"${o.type}"` : JSON.stringify(o.type);
+  return `${JSON.stringify(p)}: {"type":${type},"target":${target},"linkText":${linkText},"at":${atJson.json}}`;
 }
 
 function stringifyRecords(d: RecordsFile): string {
   const lines = (entries: string[]): string => (entries.length === 0 ? '' : `\n    ${entries.join(',\n    ')}\n  `);
   const owned: string[] = [];
-  for (const [k, v] of d.owned) owned.push(ownedLine(k, v));
+  const atJson = { at: '', json: '""' };
+  for (const [k, v] of d.owned) owned.push(ownedLine(k, v, atJson));
   const backups = d.backups.map((b) => JSON.stringify(b));
   return (
     `{\n  "version": ${d.version},\n  "manifest": ${JSON.stringify(d.manifest)},\n` +

@@ -191,15 +191,21 @@ export class FileJournal implements Journal {
 
 /** The steps a later step of the same apply touches a path of again. */
 function retouchedSteps(steps: readonly Step[]): Set<number> {
+  // (a loop per step, no arrays: an apply may have tens of thousands)
   const last = new Map<string, number>();
-  const pathsOf = (s: Step): string[] => (s.op === 'move' ? [s.from, s.to] : [s.path]);
-  steps.forEach((s, seq) => {
-    for (const p of pathsOf(s)) last.set(p, seq);
-  });
+  for (let seq = 0; seq < steps.length; seq++) {
+    const s = steps[seq] as Step;
+    if (s.op === 'move') {
+      last.set(s.from, seq);
+      last.set(s.to, seq);
+    } else last.set(s.path, seq);
+  }
   const out = new Set<number>();
-  steps.forEach((s, seq) => {
-    if (pathsOf(s).some((p) => (last.get(p) ?? seq) > seq)) out.add(seq);
-  });
+  const later = (p: string, seq: number): boolean => (last.get(p) ?? seq) > seq;
+  for (let seq = 0; seq < steps.length; seq++) {
+    const s = steps[seq] as Step;
+    if (s.op === 'move' ? later(s.from, seq) || later(s.to, seq) : later(s.path, seq)) out.add(seq);
+  }
   return out;
 }
 

@@ -16,6 +16,10 @@ export function backupCandidate(p: AbsPath, n: number): AbsPath {
   return (n === 1 ? `${p}.linkplan-backup` : `${p}.linkplan-backup-${n}`) as AbsPath;
 }
 
+/** A target a glob listed: one object per kind, shared (thousands of entries have one). */
+const LISTED_FILE: KnownTarget = { kind: 'file', listed: true };
+const LISTED_DIR: KnownTarget = { kind: 'dir', listed: true };
+
 export function isInTheWay(e: Entry): boolean {
   return e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
 }
@@ -82,7 +86,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
       if (d.targetKind !== undefined && eff === d.target && d.state === 'present' && d.prune === undefined && needsNoFileIdentity(d, caps) && !(d.onConflict === 'adopt' && isInTheWay(e))) {
         // a glob listed it a moment ago, and a symbolic link or junction needs only its kind
         const k = pathKey(eff, platform);
-        if (!targets.has(k)) targets.set(k, { kind: d.targetKind, listed: true });
+        if (!targets.has(k)) targets.set(k, d.targetKind === 'dir' ? LISTED_DIR : LISTED_FILE);
       } else {
         target(eff);
       }

@@ -106,6 +106,9 @@ const ABSENT_TARGET: KnownTarget = { kind: 'absent' };
 /** The file a target is, when it was read (not only listed): what hard links are compared by. */
 const fileIdOf = (t: KnownTarget): string | undefined => (t.kind === 'file' && 'fileId' in t ? t.fileId : undefined);
 
+/** Where a requested type's choices are kept (see `plainChoices`). */
+const TYPE_SLOT: Record<Desired['type'], number> = { auto: 0, symlink: 1, junction: 2, hardlink: 3 };
+
 type TypeChoice = { ok: true; type: LinkType; why: string; notes: string[] } | { ok: false; problem: string; hint: string };
 
 /** `D:\ at /mnt/d`: an NTFS volume as the plan names it. */
@@ -282,7 +285,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   const blockedOf = (linkBase: Omit<Action, 'kind' | 'reason'>, problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: linkBase.before });
 
   /** The link type chosen for entries off the NTFS volumes, by what it depends on. */
-  const plainChoices = new Map<string, TypeChoice>();
+  const plainChoices: (TypeChoice | undefined)[] = [];
   const actions: Action[] = [];
   for (const d of desired) {
     const before = entryAt(d.path);
@@ -348,9 +351,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     let choice: TypeChoice;
     if (ntfs === undefined && caps === observed.capabilities) {
       // off the NTFS volumes the choice depends on these alone: one per kind of entry, not per entry
-      const k = `${d.type} ${d.relative} ${targetKind}`;
-      choice = plainChoices.get(k) ?? chooseType(d, targetKind, platform, caps, ntfs);
-      plainChoices.set(k, choice);
+      const k = TYPE_SLOT[d.type] * 4 + (d.relative ? 2 : 0) + (targetKind === 'dir' ? 1 : 0);
+      choice = plainChoices[k] ??= chooseType(d, targetKind, platform, caps, ntfs);
     } else {
       choice = chooseType(d, targetKind, platform, caps, ntfs);
     }
