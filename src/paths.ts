@@ -38,11 +38,11 @@ export function pathKey(p: string, platform: Platform = currentPlatform()): stri
 
 /** True when `child` lies strictly below `parent`. */
 export function isInside(child: string, parent: string, platform: Platform = currentPlatform()): boolean {
-  const sep = pathApi(platform).sep;
+  const sep = platform === 'win32' ? '\\' : '/';
   const c = pathKey(child, platform);
   const p = pathKey(parent, platform);
-  const prefix = p.endsWith(sep) ? p : p + sep;
-  return c.length > prefix.length - 1 && c.startsWith(prefix) && c !== p;
+  // below `p`: longer, starting with it, and a separator right after it (or `p` ends in one)
+  return c.length > p.length && c.startsWith(p) && (p.endsWith(sep) || c[p.length] === sep);
 }
 
 export function isSameOrInside(child: string, parent: string, platform: Platform = currentPlatform()): boolean {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { parentOf, type AbsPath } from '../src/paths.js';
+import { isInside, parentOf, type AbsPath } from '../src/paths.js';
 import { loadManifest } from '../src/plan/manifest.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
@@ -1028,5 +1028,18 @@ describe('paths', () => {
     expect(parentOf('/home/me/.config/x' as AbsPath, 'linux')).toBe('/home/me/.config');
     expect(parentOf('C:\\tools\\jdk' as AbsPath, 'win32')).toBe('C:\\tools');
     expect(parentOf('C:\\' as AbsPath, 'win32')).toBe('C:\\');
+  });
+
+  it('isInside: strictly below, that is starting with the folder and a separator (for any text)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[/ab]{0,6}$/), fc.stringMatching(/^[/ab]{0,6}$/), (c, p) => {
+        const prefix = p.endsWith('/') ? p : `${p}/`;
+        expect(isInside(c, p, 'linux')).toBe(c !== p && c.startsWith(prefix));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(isInside('C:\\Tools\\JDK', 'c:\\tools', 'win32')).toBe(true);
+    expect(isInside('C:\\toolsx', 'C:\\tools', 'win32')).toBe(false);
+    expect(isInside('C:\\x', 'C:\\', 'win32')).toBe(true);
   });
 });
