@@ -45,10 +45,19 @@ export interface AppliedAction {
   source: { where: string };
 }
 
+/** What was there, for entries that are no link: one object per kind, shared. */
+const BEFORE = new Map<Action['before']['kind'], AppliedAction['before']>();
+/** The last `source` made: a glob's thousands of entries, one after another, share one. */
+let lastSource: AppliedAction['source'] = { where: '' };
+
 /** An action in the form the journal keeps (fields set one by one: thousands on a first apply). */
 export function appliedAction(a: Action): AppliedAction {
-  const before: AppliedAction['before'] = a.before.kind === 'symlink' || a.before.kind === 'junction' ? { kind: a.before.kind, linkText: a.before.linkText } : { kind: a.before.kind };
-  const out: AppliedAction = { kind: a.kind, path: a.path, before, source: { where: a.source.where } };
+  const b = a.before;
+  let before: AppliedAction['before'] | undefined;
+  if (b.kind === 'symlink' || b.kind === 'junction') before = { kind: b.kind, linkText: b.linkText };
+  else if ((before = BEFORE.get(b.kind)) === undefined) BEFORE.set(b.kind, (before = { kind: b.kind }));
+  if (lastSource.where !== a.source.where) lastSource = { where: a.source.where };
+  const out: AppliedAction = { kind: a.kind, path: a.path, before, source: lastSource };
   if (a.link !== undefined) out.link = a.link;
   if (a.parents !== undefined) out.parents = a.parents;
   if (a.targetParents !== undefined) out.targetParents = a.targetParents;

@@ -38,6 +38,9 @@ const LABEL: Record<ActionKind, string> = {
   conflict: 'conflict',
 };
 
+/** Symbol and label, as each line starts: `+ create  `. */
+const TAG = Object.fromEntries((Object.keys(SYMBOL) as ActionKind[]).map((k) => [k, `${SYMBOL[k]} ${LABEL[k].padEnd(8)}`])) as Record<ActionKind, string>;
+
 export type Colors = ReturnType<typeof pc.createColors>;
 
 /** The colour functions, made once for many `renderAction` calls. */
@@ -98,7 +101,7 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
     ps === undefined || ps.length === 0 ? '' : `, new folder${ps.length > 1 ? 's' : ''} ${ps.map(show).join(', ')}`;
   /** Where a link text leads, shown like every other path (relative to the manifest's folder). */
   const leads = (t: string): string => show(resolveLinkText(a.path, t));
-  const head = `  ${paint(c, a.kind, `${SYMBOL[a.kind]} ${LABEL[a.kind].padEnd(8)}`)} ${show(a.path)}`;
+  const head = `  ${paint(c, a.kind, TAG[a.kind])} ${show(a.path)}`;
   // the arrow shows where the link leads; a relative link's own text is named in the brackets
   const link = a.link;
   const arrow = link === undefined ? '' : ` -> ${show(link.target)}`;
