@@ -370,7 +370,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     errColor: wantsColor(process.stderr),
     // stdout first: making the stdin stream loads much of node:fs's stream code, worth it only
     // where there is a terminal to talk to
-    interactive: process.stdout.isTTY && process.stdin.isTTY === true,
+    interactive: process.stdout.isTTY === true && process.stdin.isTTY === true,
   };
   let code = 0;
   const program = new Command()
