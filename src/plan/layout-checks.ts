@@ -39,7 +39,7 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
   for (const d of desired) {
     // a link whose folder is (inside) another link: creating it would write through that link
     const seen: string[] = [];
-    for (let p = parentOf(d.path, platform); p !== parentOf(p, platform); p = parentOf(p, platform)) {
+    for (let p = parentOf(d.path, platform), up = parentOf(p, platform); p !== up; p = up, up = parentOf(p, platform)) {
       const k = pathKey(p, platform);
       if (clear.has(k)) break;
       const outer = byKey.get(k);
