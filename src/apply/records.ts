@@ -50,7 +50,10 @@ const BEFORE = new Map<Action['before']['kind'], AppliedAction['before']>();
 /** The last `source` made: a glob's thousands of entries, one after another, share one. */
 let lastSource: AppliedAction['source'] = { where: '' };
 
-/** An action in the form the journal keeps (fields set one by one: thousands on a first apply). */
+/**
+ * An action in the form the journal keeps (fields set one by one: thousands on a first apply). Its
+ * `before` and `source` may be shared with other actions' (and `link` with the action's own): read them, do not change them.
+ */
 export function appliedAction(a: Action): AppliedAction {
   const b = a.before;
   let before: AppliedAction['before'] | undefined;
