@@ -483,6 +483,23 @@ describe('the state folder and the journal', () => {
     expect(fs.readdirSync(dir)).toEqual(['journal.last.jsonl']);
   });
 
+  it('refuses a version 2 journal whose actions are damaged, naming the file, and touches nothing', () => {
+    const p = project(M, { t: { f: 'f' } });
+    const dir = p.stateDir();
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'journal.jsonl');
+    // a create without the link it makes: its steps cannot be worked out
+    const header = { format: 'linkplan-journal', version: 2, pid: 1, host: 'h', started: 'x', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'a'), before: { kind: 'absent' }, source: { where: 'links[0]' } }] };
+    const text = JSON.stringify(header) + '\n' + JSON.stringify({ begin: [0] }) + '\n';
+    fs.writeFileSync(file, text);
+    const before = snapshot(p.d);
+    const r = p.run(['recover', 'layout.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`linkplan: ${file}:1: the journal's actions are damaged (${path.join(p.d, 'a')}: a create action without the fields it needs)\n  hint: the journal is damaged; inspect it by hand\n`);
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    expect(snapshot(p.d)).toEqual(before);
+  });
+
   it('refuses a journal of another version with a clear message, and touches nothing', () => {
     const p = project(M, { t: { f: 'f' } });
     const dir = p.stateDir();
