@@ -38,7 +38,7 @@ export function pathKey(p: string, platform: Platform = currentPlatform()): stri
 
 /** True when `child` lies strictly below `parent`. */
 export function isInside(child: string, parent: string, platform: Platform = currentPlatform()): boolean {
-  const sep = platform === 'win32' ? '\\' : '/';
+  const sep = pathApi(platform).sep;
   const c = pathKey(child, platform);
   const p = pathKey(parent, platform);
   // below `p`: longer, starting with it, and a separator right after it (or `p` ends in one)

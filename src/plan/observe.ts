@@ -8,7 +8,7 @@
  */
 import type { Driver } from '../drivers/driver.js';
 import { asAbs, parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
-import { indexDesired, targetResolver } from './planner.js';
+import { ABSENT, indexDesired, targetResolver } from './planner.js';
 import type { Capabilities, Desired, Entry, KnownTarget, Observed } from './types.js';
 
 /** `path.linkplan-backup`, then `-2`, `-3`...: a new backup never overwrites an earlier one. */
@@ -68,7 +68,6 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
 
   const index = indexDesired(desired, platform);
   const resolveTarget = targetResolver(index, platform);
-  const ABSENT: Entry = { kind: 'absent' };
   for (const d of desired) {
     const caps = volumes.length > 0 ? driver.capabilities(d.path) : capabilities;
     if (volumes.length > 0) pathCapabilities.set(pathKey(d.path, platform), caps);

@@ -101,7 +101,8 @@ export function describeEntry(e: Entry): string {
 
 const isLink = (e: Entry): e is Extract<Entry, { kind: 'symlink' | 'junction' }> => e.kind === 'symlink' || e.kind === 'junction';
 const inTheWay = (e: Entry): boolean => e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
-const ABSENT: Entry = { kind: 'absent' };
+/** Nothing at a path: one object, shared. */
+export const ABSENT: Entry = { kind: 'absent' };
 const ABSENT_TARGET: KnownTarget = { kind: 'absent' };
 /** The file a target is, when it was read (not only listed): what hard links are compared by. */
 const fileIdOf = (t: KnownTarget): string | undefined => (t.kind === 'file' && 'fileId' in t ? t.fileId : undefined);
