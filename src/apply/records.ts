@@ -45,22 +45,14 @@ export interface AppliedAction {
   source: { where: string };
 }
 
-/** What was there, for entries that are no link: one object per kind, shared. */
-const BEFORE = new Map<Action['before']['kind'], AppliedAction['before']>();
-/** The last `source` made: a glob's thousands of entries, one after another, share one. */
-let lastSource: AppliedAction['source'] = { where: '' };
-
 /**
  * An action in the form the journal keeps (fields set one by one: thousands on a first apply). Its
- * `before` and `source` may be shared with other actions' (and `link` with the action's own): read them, do not change them.
+ * `link` and folder lists are the action's own: read them, do not change them.
  */
 export function appliedAction(a: Action): AppliedAction {
   const b = a.before;
-  let before: AppliedAction['before'] | undefined;
-  if (b.kind === 'symlink' || b.kind === 'junction') before = { kind: b.kind, linkText: b.linkText };
-  else if ((before = BEFORE.get(b.kind)) === undefined) BEFORE.set(b.kind, (before = { kind: b.kind }));
-  if (lastSource.where !== a.source.where) lastSource = { where: a.source.where };
-  const out: AppliedAction = { kind: a.kind, path: a.path, before, source: lastSource };
+  const before: AppliedAction['before'] = b.kind === 'symlink' || b.kind === 'junction' ? { kind: b.kind, linkText: b.linkText } : { kind: b.kind };
+  const out: AppliedAction = { kind: a.kind, path: a.path, before, source: { where: a.source.where } };
   if (a.link !== undefined) out.link = a.link;
   if (a.parents !== undefined) out.parents = a.parents;
   if (a.targetParents !== undefined) out.targetParents = a.targetParents;
@@ -91,27 +83,18 @@ function writeAtomic(file: string, data: string): void {
   fs.renameSync(tmp, file);
 }
 
-/**
- * An owned link as one line of the file: `"path": {"type":…,"target":…,"linkText":…,"at":…}`.
- * `at` is the same for every link an apply made: `atJson` keeps its last JSON text.
- */
-function ownedLine(p: string, o: OwnedLink, atJson: { at: string; json: string }): string {
+/** An owned link as one line of the file: `"path": {"type":…,"target":…,"linkText":…,"at":…}`. */
+function ownedLine(p: string, o: OwnedLink): string {
   const target = JSON.stringify(o.target);
+  // (most links' text is their target: encoded once)
   const linkText = o.linkText === o.target ? target : JSON.stringify(o.linkText);
-  if (atJson.at !== o.at) {
-    atJson.at = o.at;
-    atJson.json = JSON.stringify(o.at);
-  }
-  // (a type read back from the file is written as JSON, whatever it is)
-  const type = o.type === 'symlink' || o.type === 'junction' || o.type === 'hardlink' ? `"${o.type}"` : JSON.stringify(o.type);
-  return `${JSON.stringify(p)}: {"type":${type},"target":${target},"linkText":${linkText},"at":${atJson.json}}`;
+  return `${JSON.stringify(p)}: {"type":${JSON.stringify(o.type)},"target":${target},"linkText":${linkText},"at":${JSON.stringify(o.at)}}`;
 }
 
 function stringifyRecords(d: RecordsFile): string {
   const lines = (entries: string[]): string => (entries.length === 0 ? '' : `\n    ${entries.join(',\n    ')}\n  `);
   const owned: string[] = [];
-  const atJson = { at: '', json: '""' };
-  for (const [k, v] of d.owned) owned.push(ownedLine(k, v, atJson));
+  for (const [k, v] of d.owned) owned.push(ownedLine(k, v));
   const backups = d.backups.map((b) => JSON.stringify(b));
   return (
     `{\n  "version": ${d.version},\n  "manifest": ${JSON.stringify(d.manifest)},\n` +

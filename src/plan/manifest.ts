@@ -303,19 +303,6 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     const allowCycle = o.allowCycle ?? false;
     /** This entry's options at a path (one object shape for every entry, thousands from a glob: no spreads). */
     const entry = (at: AbsPath, to: AbsPath | null, from: Desired['source']): Desired => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, source: from });
-    /** The same, for a glob's match whose kind its folder listing gave (the property set from the start: one object shape). */
-    const listed = (at: AbsPath, to: AbsPath, from: Desired['source'], targetKind: 'file' | 'dir'): Desired => ({
-      path: at,
-      state,
-      target: to,
-      type,
-      relative,
-      onConflict,
-      createParents,
-      allowCycle,
-      targetKind,
-      source: from,
-    });
     if (link.glob === undefined) {
       desired.push(entry(p, target, source));
       return;
@@ -341,11 +328,14 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     const sep = platform === 'win32' ? '\\' : '/';
     const under = (dirPath: AbsPath, rel: string): AbsPath => ((dirPath.endsWith(sep) ? dirPath : dirPath + sep) + (sep === '/' ? rel : rel.replaceAll('/', sep))) as AbsPath;
     for (const m of matches) {
-      const at = under(p, m.rel);
-      const to = under(target, m.rel);
-      const from = source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel };
+      const d = entry(
+        under(p, m.rel),
+        under(target, m.rel),
+        source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel },
+      );
       // the folder listing just said what the target is: observe need not read it again
-      desired.push(m.kind === 'file' || m.kind === 'dir' ? listed(at, to, from, m.kind) : entry(at, to, from));
+      if (m.kind === 'file' || m.kind === 'dir') d.targetKind = m.kind;
+      desired.push(d);
     }
   });
 
