@@ -11,7 +11,7 @@
  *   node bench/lib-apply.mjs DIST/index.js MANIFEST journal STATE_DIR   FileJournal in STATE_DIR
  *   node bench/lib-apply.mjs DIST/index.js MANIFEST none                no journal (in memory)
  *
- * Prints one JSON line: { mode, applySeconds, planSeconds, actions, steps, journalFile, headerActions }.
+ * Prints one JSON line: { mode, applySeconds, planSeconds, actions, steps, journalFile }.
  */
 import { pathToFileURL } from 'node:url';
 
@@ -34,12 +34,10 @@ const loaded = lp.loadManifest(manifest, { driver: new lp.ReadOnlyDriver(lp.crea
 const driver = await lp.driverFor(loaded);
 const observed = lp.observe(loaded.desired, new lp.ReadOnlyDriver(driver), lp.currentPlatform());
 const plan = lp.computePlan(loaded.desired, observed, { manifest: { path: loaded.file, digest: loaded.digest } });
-// claimed as the CLI claims it (one open, before applyPlan, so not in the timed phase); the header
-// holds the actions in the short form the CLI writes (a build without appliedAction: whole)
-const short = typeof lp.appliedAction === 'function' ? lp.appliedAction : undefined;
+// claimed as the CLI claims it (one open, before applyPlan, so not in the timed phase), with the
+// plan's actions, noops left out (the journal writes them in its short form)
 const actions = plan.actions.filter((a) => a.kind !== 'noop');
-const journal =
-  mode === 'journal' ? lp.FileJournal.create(stateDir, { manifest: loaded.file, actions: short === undefined ? actions : actions.map(short), volumes: plan.volumes }) : undefined;
+const journal = mode === 'journal' ? lp.FileJournal.create(stateDir, { manifest: loaded.file, actions, volumes: plan.volumes }) : undefined;
 const t1 = process.hrtime.bigint();
 // recheck: false, as the CLI does for a plan it has just made (a build without the option ignores it)
 const result = await lp.applyPlan(plan, driver, { recheck: false, ...(journal === undefined ? {} : { journal }) });
@@ -53,6 +51,5 @@ process.stdout.write(
     actions: result.actions,
     steps: result.steps,
     journalFile: journal?.file ?? null,
-    headerActions: mode === 'journal' ? (short === undefined ? 'whole' : 'short') : null,
   }) + '\n',
 );

@@ -349,12 +349,17 @@ function checkJournal(stateDir, { steps, actions }) {
   const text = fs.readFileSync(last, 'utf8');
   const lines = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
   const header = lines[0] ?? {};
-  const done = new Set(lines.filter((r) => typeof r.done === 'number').map((r) => r.done));
+  // one record a step, or (version 3) consecutive steps in one range
+  const done = new Set();
+  for (const r of lines) {
+    if (typeof r.done === 'number') done.add(r.done);
+    else if (Array.isArray(r.done) && r.range === true) for (let s = r.done[0]; s <= r.done[1]; s++) done.add(s);
+  }
   const begins = lines.filter((r) => Array.isArray(r.begin)).length;
   const closed = lines.at(-1)?.close;
   // a version 1 header lists the steps; from version 2 on, the actions (the steps follow from them)
   const listed = header.version === 1 ? { what: 'steps', n: header.steps?.length ?? 0, want: steps } : { what: 'actions', n: header.actions?.length ?? 0, want: actions };
-  const facts = { bytes: fs.statSync(last).size, lines: lines.length, begins, done: done.size, [listed.what]: listed.n, closed };
+  const facts = { version: header.version, bytes: fs.statSync(last).size, lines: lines.length, begins, done: done.size, [listed.what]: listed.n, closed };
   const problem =
     header.format !== 'linkplan-journal'
       ? 'no journal header'
@@ -607,7 +612,7 @@ async function runSize(n) {
         if (problem === null && !v.ok) problem = `home is wrong after the run: ${v.links}/${v.expected} right links, ${v.problems} problems, e.g. ${v.examples.join('; ')}`;
         const j = withJournal && problem === null ? checkJournal(state, out) : null;
         if (j !== null && !j.ok) problem = `journal: ${j.problem}`;
-        row.verify = { links: v.links, expected: v.expected, ok: v.ok, meanLinkText: v.meanLinkText, steps: out?.steps, ...(j === null ? {} : { journal: { ...j, headerActions: out?.headerActions } }) };
+        row.verify = { links: v.links, expected: v.expected, ok: v.ok, meanLinkText: v.meanLinkText, steps: out?.steps, ...(j === null ? {} : { journal: j }) };
         recordRun(row, i, res, problem, problem === null ? out.applySeconds : undefined);
       }
     }
@@ -751,9 +756,9 @@ const where = `${path.relative(repoRoot, runDir) || runDir} (${fsType} on ${mach
 
 /** How the journal job's headers listed the actions: whole, or in the short form the CLI writes. */
 function journalHeaderForm() {
-  const forms = [...new Set(rows.filter((r) => r.job === 'journal' && r.verify?.journal?.headerActions).map((r) => r.verify.journal.headerActions))];
+  const versions = [...new Set(rows.filter((r) => r.job === 'journal' && r.verify?.journal?.version !== undefined).map((r) => r.verify.journal.version))];
   const sizes = rows.filter((r) => r.job === 'journal' && r.verify?.journal?.bytes).map((r) => `${fmtN(r.verify.journal.bytes)} bytes at N=${fmtN(r.n)}`);
-  const form = forms.length === 0 ? '(no journal was checked)' : forms.map((f) => (f === 'short' ? 'in the short form the CLI writes (`appliedAction`)' : 'whole (the library exports no `appliedAction`)')).join(', ');
+  const form = versions.length === 0 ? '(no journal was checked)' : `as journal version ${versions.join(', ')} writes them`;
   return sizes.length === 0 ? form : `${form}; the journal file: ${sizes.join(', ')}`;
 }
 
@@ -835,7 +840,7 @@ md.push(
   `- retarget 10%: a fresh home per run holding the "before" state (linkplan and floor: absolute links made in-process; Stow: \`stow base old\`), untimed; then timed: the tool switches the 10% to \`r/new\`. Stow cannot retarget part of a package, so its 10% live in packages of their own and the timed command is \`stow -D old -S new\` (one process, Stow's deferred operation: it plans the unstow and the stow together, then removes 10% of the links and makes the new ones; not atomic, each link is missing for a moment). linkplan and the floor replace each link in place (symlink under a temporary name, rename over).`,
   ...(journalJob
     ? [
-        `- apply from scratch, journal vs none: \`bench/lib-apply.mjs\` runs linkplan's library in a child process — \`loadManifest\` → \`observe\` → \`computePlan\` → \`applyPlan\` on the glob manifest, as \`linkplan apply\` does — once with a \`FileJournal\` in a fresh state folder (claimed before the timed call, as the CLI does) and once with no journal (\`applyPlan\` then keeps its step log in memory); a fresh empty home per run, the two alternating. Timed: the \`applyPlan\` call alone (\`process.hrtime\` inside the child) and the whole process (wall clock outside). No progress output, lock or records file in either. Afterwards (untimed) the home is checked like create's, and the journal must be \`journal.last.jsonl\` with a header listing every action (the steps follow from them), a done record for each step and a committed close record. The header lists the actions ${journalHeaderForm()}.`,
+        `- apply from scratch, journal vs none: \`bench/lib-apply.mjs\` runs linkplan's library in a child process — \`loadManifest\` → \`observe\` → \`computePlan\` → \`applyPlan\` on the glob manifest, as \`linkplan apply\` does — once with a \`FileJournal\` in a fresh state folder (claimed before the timed call, as the CLI does) and once with no journal (\`applyPlan\` then keeps its step log in memory); a fresh empty home per run, the two alternating. Timed: the \`applyPlan\` call alone (\`process.hrtime\` inside the child) and the whole process (wall clock outside). No progress output, lock or records file in either. Afterwards (untimed) the home is checked like create's, and the journal must be \`journal.last.jsonl\` with a header listing every action (the steps follow from them), every step recorded done (one record a step, or in ranges) and a committed close record. The header lists the actions ${journalHeaderForm()}.`,
       ]
     : []),
   `- Checks (untimed) after every create and retarget: every link of the home is read and resolved; the row fails unless exactly the N expected links are there. No-change runs must exit 0 (\`plan --detailed-exitcode\`), and linkplan apply must say "No changes".`,

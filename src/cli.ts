@@ -12,7 +12,7 @@ import { applyPlan, preflight, type ApplyHooks } from './apply/applier.js';
 import { confirm } from './apply/confirm.js';
 import { leftAloneLines, PRUNE_WHERE, pruneEntries } from './apply/prune.js';
 import { fileManifestCache } from './apply/manifest-cache.js';
-import { appliedAction, Records, type OwnedLink } from './apply/records.js';
+import { Records, type OwnedLink } from './apply/records.js';
 import { recover } from './apply/recover.js';
 import { refuseIfUnfinished, stateDirFor, withLock, type StateOptions } from './apply/state.js';
 import { FileJournal, journalPath, readJournal } from './apply/wal.js';
@@ -284,7 +284,7 @@ async function applyLocked(
   records(); // read before the first change
   const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
   const driver = crash === undefined ? real : new CrashingDriver(real, crash);
-  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop').map(appliedAction), volumes: plan.volumes });
+  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes });
   const progress = await progressHooks(io, plan, base, false);
   await progress.run(async (hooks) => {
     // a plan made from the disk just now needs no second full reading; a saved one, or one a

@@ -12,7 +12,7 @@ export { applyPlan, preflight } from './apply/applier.js';
 export { FileJournal, journalPath, readJournal, JournalError, type JournalMeta, type JournalRecord } from './apply/wal.js';
 export { MemoryJournal, type Journal, type JournalOutcome } from './apply/journal.js';
 /** An action in the short form the journal header keeps (what `linkplan apply` writes there). */
-export { appliedAction, type AppliedAction } from './apply/records.js';
+export type { AppliedAction } from './apply/records.js';
 export { PosixDriver } from './drivers/posix.js';
 export { DryRunDriver, FaultyDriver, ReadOnlyDriver, DriverDecorator } from './drivers/decorators.js';
 export type { Driver, DirEntry } from './drivers/driver.js';

@@ -195,7 +195,9 @@ links:
     expectOk(first);
     expect(first.stdout).toMatch(/^Applied: 5 to create, 0 to retarget, 0 to remove, 1 unchanged$/m);
     const records = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { version: number; owned: Record<string, unknown> };
-    expect(records.version).toBe(1);
+    expect(records.version).toBe(2);
+    // a link's text is written only where it is not its target
+    expect(records.owned[path.join(p.d, 'keep')]).toEqual({ type: 'symlink', target: path.join(p.d, 't/f1'), at: expect.stringMatching(/^\d{4}-/) as string });
     expect(Object.keys(records.owned).sort()).toEqual(['drop/hard', 'drop/plain', 'drop/replaced', 'drop/repointed', 'keep'].map((s) => path.join(p.d, s)));
 
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), V2);
@@ -250,6 +252,23 @@ links:
     expectOk(again);
     expect(again.stdout).toMatch(/^No changes/);
     expect(snapshot(p.d)).toEqual(after);
+  });
+
+  it('reads the version 1 records an earlier linkplan wrote (every link text given) and prunes by them', () => {
+    const p = project('version: 1\nlinks:\n  - { path: keep, target: t/f1 }\n', { t: { f1: '1', f2: '2' }, n: {} });
+    const abs = path.join(p.d, 't/f2');
+    for (const [name, text] of [['old', abs], ['rel', '../t/f2']] as const) fs.symlinkSync(text, path.join(p.d, 'n', name));
+    fs.mkdirSync(p.stateDir(), { recursive: true });
+    const made = (linkText: string): Record<string, string> => ({ type: 'symlink', target: abs, linkText, at: '2026-01-01T00:00:00.000Z' });
+    const v1 = { version: 1, manifest: path.join(p.d, 'layout.yaml'), owned: { [path.join(p.d, 'n/old')]: made(abs), [path.join(p.d, 'n/rel')]: made('../t/f2') }, backups: [] };
+    fs.writeFileSync(path.join(p.stateDir(), 'records.json'), JSON.stringify(v1));
+    const r = p.run(['apply', 'layout.yaml', '--prune', '--yes']);
+    expectOk(r);
+    expect(r.stdout).toMatch(/^Applied: 1 to create, 0 to retarget, 2 to remove, 0 unchanged$/m);
+    expect(fs.readdirSync(path.join(p.d, 'n'))).toEqual([]);
+    const now = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { version: number; owned: Record<string, unknown> };
+    expect(now.version).toBe(2);
+    expect(Object.keys(now.owned)).toEqual([path.join(p.d, 'keep')]);
   });
 
   it('state: absent removes a link linkplan did not make, but never a real file or folder', () => {
@@ -381,7 +400,7 @@ describe('the state folder and the journal', () => {
     const recordsFile = path.join(p.stateDir(), 'records.json');
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: a, target: t/f1 }\n  - { path: b, target: t/f2 }\n');
     for (const [text, why] of [
-      ['{"version": 2, "owned": {}, "backups": []}\n', 'records version 2 is not one this linkplan reads (1)'],
+      ['{"version": 3, "owned": {}, "backups": []}\n', 'records version 3 is not one this linkplan reads (1 or 2)'],
       ['{"version": 1, "owned": {', "linkplan's records are damaged (not JSON)"],
     ] as const) {
       fs.writeFileSync(recordsFile, text);
@@ -430,13 +449,13 @@ describe('the state folder and the journal', () => {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(lines.at(-1)).toBe('');
     const [header, ...rest] = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(header).toMatchObject({ format: 'linkplan-journal', version: 2, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
+    expect(header).toMatchObject({ format: 'linkplan-journal', version: 3, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
     expect(header?.['started']).toMatch(/^\d{4}-\d\d-\d\dT/);
     const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
-    // the actions, in short; the steps follow from them
+    // the actions, in short (a link's text is its target, nothing was there); the steps follow from them
     expect(header?.['actions']).toEqual([
-      { kind: 'create', path: path.join(p.d, 'a'), before: { kind: 'absent' }, source: { where: 'links[0]' }, link },
-      { kind: 'create', path: path.join(p.d, 'n/b'), before: { kind: 'absent' }, source: { where: 'links[1]' }, link, parents: [path.join(p.d, 'n')] },
+      { kind: 'create', path: path.join(p.d, 'a'), link: { type: 'symlink', target: link.target } },
+      { kind: 'create', path: path.join(p.d, 'n/b'), link: { type: 'symlink', target: link.target }, parents: [path.join(p.d, 'n')] },
     ]);
     expect(header).not.toHaveProperty('steps');
     expect(readJournal(file)?.header?.steps).toEqual([
@@ -444,9 +463,51 @@ describe('the state folder and the journal', () => {
       { op: 'mkdir', path: path.join(p.d, 'n') },
       { op: 'link', path: path.join(p.d, 'n/b'), link },
     ]);
-    // every step begun at once, before the first runs
-    expect(rest.slice(0, -1)).toEqual([{ begin: [0, 2], range: true }, { done: 0 }, { done: 1 }, { done: 2 }]);
+    // every step begun at once, before the first runs; the steps done, in one range
+    expect(rest.slice(0, -1)).toEqual([{ begin: [0, 2], range: true }, { done: [0, 2], range: true }]);
     expect(rest.at(-1)).toEqual({ close: 'committed', at: expect.stringMatching(/^\d{4}-/) as string });
+    expect([...(readJournal(file)?.done ?? [])]).toEqual([0, 1, 2]);
+
+    // a retarget to relative text: the text is listed, and what was there, so it can be put back
+    fs.writeFileSync(path.join(p.d, 'layout.yaml'), M.replace('{ path: a, target: t/f }', '{ path: a, target: t/f, relative: true }'));
+    expectOk(p.run(['apply', 'layout.yaml']));
+    const second = fs.readFileSync(file, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(second[0]?.['actions']).toEqual([{ kind: 'retarget', path: path.join(p.d, 'a'), link: { ...link, linkText: 't/f' }, before: { kind: 'symlink', linkText: link.target } }]);
+    expect(readJournal(file)?.header?.steps).toEqual([{ op: 'replace-link', path: path.join(p.d, 'a'), link: { ...link, linkText: 't/f' }, previous: { type: 'symlink', target: path.join(p.d, 'a'), linkText: link.target } }]);
+    expect(second.slice(1, -1)).toEqual([{ begin: [0] }, { done: 0 }]);
+  });
+
+  it('recovers the version 2 journal an earlier linkplan left (actions in full, a done record a step)', () => {
+    const p = project(M, { t: { f: 'f' } });
+    const dir = p.stateDir();
+    fs.mkdirSync(dir, { recursive: true });
+    const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
+    // killed after its first two steps: the link a and the folder n are there, n/b is not
+    fs.symlinkSync(link.linkText, path.join(p.d, 'a'));
+    fs.mkdirSync(path.join(p.d, 'n'));
+    const header = {
+      format: 'linkplan-journal',
+      version: 2,
+      pid: 1,
+      host: 'h',
+      started: '2026-01-01T00:00:00.000Z',
+      manifest: path.join(p.d, 'layout.yaml'),
+      actions: [
+        { kind: 'create', path: path.join(p.d, 'a'), before: { kind: 'absent' }, source: { where: 'links[0]' }, link },
+        { kind: 'create', path: path.join(p.d, 'n/b'), before: { kind: 'absent' }, source: { where: 'links[1]' }, link, parents: [path.join(p.d, 'n')] },
+      ],
+    };
+    const file = path.join(dir, 'journal.jsonl');
+    fs.writeFileSync(file, [header, { begin: [0, 2], range: true }, { done: 0 }, { done: 1 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    expect([...(readJournal(file)?.done ?? [])]).toEqual([0, 1]);
+    const r = p.run(['recover', 'layout.yaml', '--forward']);
+    expectOk(r);
+    expect(r.stdout).toBe(`Finished the interrupted apply: ran the 1 step it had left\n  create symlink ${path.join(p.d, 'n/b')} -> ${link.linkText}\n`);
+    expect(fs.readlinkSync(path.join(p.d, 'n/b'))).toBe(link.linkText);
+    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'records.json']);
+    // the records take in what the finished apply made, as the apply would have
+    expectOk(p.run(['plan', 'layout.yaml']));
+    expect(p.run(['apply', 'layout.yaml']).stdout).toContain('No changes');
   });
 
   it('recovers the version 1 journal an earlier linkplan left (it listed the steps themselves)', () => {
@@ -483,13 +544,13 @@ describe('the state folder and the journal', () => {
     expect(fs.readdirSync(dir)).toEqual(['journal.last.jsonl']);
   });
 
-  it('refuses a version 2 journal whose actions are damaged, naming the file, and touches nothing', () => {
+  it('refuses a journal whose actions are damaged, naming the file, and touches nothing', () => {
     const p = project(M, { t: { f: 'f' } });
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'journal.jsonl');
     // a create without the link it makes: its steps cannot be worked out
-    const header = { format: 'linkplan-journal', version: 2, pid: 1, host: 'h', started: 'x', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'a'), before: { kind: 'absent' }, source: { where: 'links[0]' } }] };
+    const header = { format: 'linkplan-journal', version: 3, pid: 1, host: 'h', started: 'x', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'a') }] };
     const text = JSON.stringify(header) + '\n' + JSON.stringify({ begin: [0] }) + '\n';
     fs.writeFileSync(file, text);
     const before = snapshot(p.d);
@@ -505,7 +566,7 @@ describe('the state folder and the journal', () => {
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'journal.jsonl');
-    const text = JSON.stringify({ format: 'linkplan-journal', version: 3, pid: 1, host: 'h', started: 'x', actions: [] }) + '\n';
+    const text = JSON.stringify({ format: 'linkplan-journal', version: 4, pid: 1, host: 'h', started: 'x', actions: [] }) + '\n';
     fs.writeFileSync(file, text);
     const before = snapshot(p.d);
     const plan = p.run(['plan', 'layout.yaml']);
@@ -513,9 +574,9 @@ describe('the state folder and the journal', () => {
     expect(plan.stderr).toContain(`an apply was interrupted and left its journal ${file}`);
     const r = p.run(['recover', 'layout.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`linkplan: ${file}: journal version 3 is not one this linkplan reads (1 or 2)\n  hint: recover with the linkplan version that wrote it\n`);
+    expect(r.stderr).toBe(`linkplan: ${file}: journal version 4 is not one this linkplan reads (1, 2 or 3)\n  hint: recover with the linkplan version that wrote it\n`);
     const fwd = p.run(['recover', 'layout.yaml', '--forward']);
-    expect(fwd.stderr).toContain('journal version 3 is not one this linkplan reads (1 or 2)');
+    expect(fwd.stderr).toContain('journal version 4 is not one this linkplan reads (1, 2 or 3)');
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
     expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
     expect(snapshot(p.d)).toEqual(before);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DriverDecorator } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { isInside, parentOf, type AbsPath } from '../src/paths.js';
 import { loadManifest } from '../src/plan/manifest.js';
@@ -657,6 +658,29 @@ describe('parent folders', () => {
     const inner = actionAt(plan, `${root}/old/l`);
     expect(inner.kind).toBe('create');
     expect(inner.parents).toBeUndefined();
+  });
+
+  it('nothing is read below a folder found absent, and the folders are still all listed', () => {
+    const root = treeWith();
+    const read: string[] = [];
+    class Counting extends DriverDecorator {
+      override observe(p: AbsPath): Entry {
+        read.push(p);
+        return super.observe(p);
+      }
+    }
+    const links = ['new/a/x', 'new/a/y', 'new/b/x', 'new/c/d/x', 'l'].map((p) => desired(`${root}/${p}`, `${root}/t/file.txt`));
+    const plan = computePlan(links, observe(links, new Counting(new PosixDriver()), 'linux'), { manifest: MANIFEST });
+    // the first link's folders are read up to one that exists; below new, found absent, nothing
+    // is: new/b, new/c, new/c/d and the links in them cannot exist
+    expect(read.sort()).toEqual([root, `${root}/l`, `${root}/new`, `${root}/new/a`]);
+    expect(plan.actions.map((a) => [a.kind, a.parents])).toEqual([
+      ['create', [`${root}/new`, `${root}/new/a`]],
+      ['create', undefined],
+      ['create', [`${root}/new/b`]],
+      ['create', [`${root}/new/c`, `${root}/new/c/d`]],
+      ['create', undefined],
+    ]);
   });
 });
 

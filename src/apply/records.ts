@@ -11,6 +11,7 @@ import { LinkplanError, errnoCode } from '../errors.js';
 import type { Action, LinkSpec, Volume } from '../plan/types.js';
 import { PRUNE_WHERE } from './prune.js';
 import { ensureDir } from './state-dir.js';
+import type { StepSource } from './steps.js';
 
 export interface OwnedLink extends LinkSpec {
   at: string;
@@ -28,41 +29,24 @@ export interface BackupRecord {
 }
 
 /**
- * An applied action in the form the journal keeps: what the records take from it (so `recover
- * --forward` can update the records as the apply would have), and what its steps follow from
- * (`stepsFor`: the journal lists actions, not steps).
+ * An applied action as the journal gives it back (`readJournal`): what the records take from it
+ * (so `recover --forward` can update the records as the apply would have), and what its steps
+ * follow from (`stepsFor`: the journal lists actions, not steps). A plan's `Action` is one too.
  */
-export interface AppliedAction {
-  kind: Action['kind'];
-  path: AbsPath;
-  link?: LinkSpec;
-  parents?: AbsPath[];
-  targetParents?: AbsPath[];
-  backupPath?: AbsPath;
-  removeTarget?: AbsPath;
-  /** What was there; a link's text, so a step that replaces or removes it can put it back. */
-  before: { kind: Action['before']['kind']; linkText?: string };
-  source: { where: string };
-}
+export type AppliedAction = StepSource & {
+  /** Where in the manifest it came from (a plan's action has it; the journal does not keep it). */
+  source?: { where: string };
+};
 
 /**
- * An action in the form the journal keeps (fields set one by one: thousands on a first apply). Its
- * `link` and folder lists are the action's own: read them, do not change them.
+ * 2: an owned link's text is left out where it is its target (most links); 1 always gave it.
+ * Written as 2; both read.
  */
-export function appliedAction(a: Action): AppliedAction {
-  const b = a.before;
-  const before: AppliedAction['before'] = b.kind === 'symlink' || b.kind === 'junction' ? { kind: b.kind, linkText: b.linkText } : { kind: b.kind };
-  const out: AppliedAction = { kind: a.kind, path: a.path, before, source: { where: a.source.where } };
-  if (a.link !== undefined) out.link = a.link;
-  if (a.parents !== undefined) out.parents = a.parents;
-  if (a.targetParents !== undefined) out.targetParents = a.targetParents;
-  if (a.backupPath !== undefined) out.backupPath = a.backupPath;
-  if (a.removeTarget !== undefined) out.removeTarget = a.removeTarget;
-  return out;
-}
+const RECORDS_VERSION = 2;
+const READS = [1, 2];
 
 interface RecordsFile {
-  version: 1;
+  version: typeof RECORDS_VERSION;
   manifest: string;
   /** By path; an object in the file. */
   owned: Map<string, OwnedLink>;
@@ -83,12 +67,10 @@ function writeAtomic(file: string, data: string): void {
   fs.renameSync(tmp, file);
 }
 
-/** An owned link as one line of the file: `"path": {"type":…,"target":…,"linkText":…,"at":…}`. */
+/** An owned link as one line of the file: `"path": {"type":…,"target":…,"at":…}`, with `"linkText"` where it is not the target. */
 function ownedLine(p: string, o: OwnedLink): string {
-  const target = JSON.stringify(o.target);
-  // (most links' text is their target: encoded once)
-  const linkText = o.linkText === o.target ? target : JSON.stringify(o.linkText);
-  return `${JSON.stringify(p)}: {"type":${JSON.stringify(o.type)},"target":${target},"linkText":${linkText},"at":${JSON.stringify(o.at)}}`;
+  const linkText = o.linkText === o.target ? '' : `,"linkText":${JSON.stringify(o.linkText)}`;
+  return `${JSON.stringify(p)}: {"type":"${o.type}","target":${JSON.stringify(o.target)}${linkText},"at":${JSON.stringify(o.at)}}`;
 }
 
 function stringifyRecords(d: RecordsFile): string {
@@ -116,10 +98,10 @@ export class Records {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      if (errnoCode(e) === 'ENOENT') return new Records(file, { version: 1, manifest, owned: new Map(), backups: [] }); // no records yet
+      if (errnoCode(e) === 'ENOENT') return new Records(file, { version: RECORDS_VERSION, manifest, owned: new Map(), backups: [] }); // no records yet
       throw new LinkplanError(`${file}: cannot read linkplan's records (${errnoCode(e) ?? String(e)})`, { hint: 'check the state directory\'s permissions', cause: e });
     }
-    let parsed: Partial<Omit<RecordsFile, 'owned'> & { owned: Record<string, OwnedLink> }>;
+    let parsed: Partial<Omit<RecordsFile, 'owned' | 'version'> & { version: unknown; owned: Record<string, Omit<OwnedLink, 'linkText'> & { linkText?: string }> }>;
     try {
       parsed = JSON.parse(text) as typeof parsed;
     } catch (e) {
@@ -128,16 +110,21 @@ export class Records {
         cause: e,
       });
     }
-    if (parsed.version !== 1) {
+    if (typeof parsed.version !== 'number' || !READS.includes(parsed.version)) {
       // never overwrite records a newer linkplan wrote: they list backups only it can restore
-      throw new LinkplanError(`${file}: records version ${String(parsed.version)} is not one this linkplan reads (1)`, {
+      throw new LinkplanError(`${file}: records version ${String(parsed.version)} is not one this linkplan reads (${READS.join(' or ')})`, {
         hint: 'use the linkplan version that wrote them',
       });
     }
+    const owned = new Map<string, OwnedLink>();
+    for (const [k, o] of Object.entries(parsed.owned ?? {})) {
+      if (o.linkText === undefined) o.linkText = o.target;
+      owned.set(k, o as OwnedLink);
+    }
     return new Records(file, {
-      version: 1,
+      version: RECORDS_VERSION,
       manifest,
-      owned: new Map(Object.entries(parsed.owned ?? {})),
+      owned,
       backups: parsed.backups ?? [],
       ...(parsed.volumes === undefined ? {} : { volumes: parsed.volumes }),
     });
@@ -166,7 +153,7 @@ export class Records {
     const at = now.toISOString();
     for (const a of actions) {
       // removed, or found no longer to be the link linkplan made: not linkplan's any more
-      if (a.kind === 'remove' || (a.kind === 'noop' && a.source.where === PRUNE_WHERE)) this.data.owned.delete(a.path);
+      if (a.kind === 'remove' || (a.kind === 'noop' && a.source?.where === PRUNE_WHERE)) this.data.owned.delete(a.path);
       if (a.link !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
         const { type, target, linkText } = a.link;
         this.data.owned.set(a.path, { type, target, linkText, at });

@@ -1,34 +1,40 @@
 /**
  * The write-ahead journal on disk: a JSON-lines file, readable by a person, in the manifest's
  * state directory. The first line names the format and version and lists every action of the
- * apply (noops left out), in the short form `appliedAction` gives; the apply's steps, numbered,
- * follow from them by `stepsFor` (steps.ts), each with its inverse implied by its op, so this
- * journal version pins how actions become steps. Before steps run, a `begin` record for them is
- * written and fsynced (an apply begins all its steps at once: whether a begun step ran is read
- * from the disk); after each step a `done` record is written at once (fsynced at the end, or
- * with the next record that is); during a rollback, before each undo an `undoing` record
- * (fsynced) and after it an `undone` record; and a `close` record at the end, after which the
- * file is moved to `journal.last.jsonl` (a journal closed before its header was written recorded
- * nothing that ran, and is removed).
- * A file without a close record is an unfinished apply: `linkplan recover` reads it back. A
- * version 1 journal (an earlier linkplan's, which listed the steps themselves) reads back too.
- * A torn last line (a crash mid-write) is ignored when reading.
+ * apply (noops left out), in short (`journalAction`: what its steps and the records follow
+ * from); the apply's steps, numbered, follow from them by `stepsFor` (steps.ts), each with its
+ * inverse implied by its op, so this journal version pins how actions become steps. Before steps
+ * run, a `begin` record for them is written and fsynced (an apply begins all its steps at once:
+ * whether a begun step ran is read from the disk); after each step a `done` record (written at
+ * once when a later step changes the same path again; otherwise with the next record that is
+ * synced, consecutive steps in one `{"done":[first,last],"range":true}`); during a rollback,
+ * before each undo an `undoing` record (fsynced) and after it an `undone` record; and a `close`
+ * record at the end, after which the file is moved to `journal.last.jsonl` (a journal closed
+ * before its header was written recorded nothing that ran, and is removed).
+ * A file without a close record is an unfinished apply: `linkplan recover` reads it back. The
+ * journals of earlier linkplans read back too: version 2 (actions in full, one done record per
+ * step) and version 1 (which listed the steps themselves as well). A torn last line (a crash
+ * mid-write) is ignored when reading.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errnoCode, LinkplanError } from '../errors.js';
-import type { Volume } from '../plan/types.js';
+import type { LinkSpec, Volume } from '../plan/types.js';
 import type { AppliedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
 import { ensureDir } from './state-dir.js';
-import { stepsFor, type Step } from './steps.js';
+import { stepsFor, type Step, type StepSource } from './steps.js';
 
 export const JOURNAL_FORMAT = 'linkplan-journal';
-/** 2: the header lists actions, and the steps follow from them; 1 listed the steps as well. */
-export const JOURNAL_VERSION = 2;
+/**
+ * 3: actions in short (no link text that is the target, no `before` where nothing was, no
+ * source) and done records in ranges; 2: actions in full, the steps following from them; 1
+ * listed the steps as well.
+ */
+export const JOURNAL_VERSION = 3;
 /** The versions this linkplan reads back. */
-const READS = [1, 2];
+const READS = [1, 2, 3];
 
 /** The journal's first line, read back; `steps` as the header lists them (1) or as they follow from its actions (2). */
 export interface JournalHeader {
@@ -51,7 +57,7 @@ export class JournalError extends LinkplanError {}
 export interface JournalMeta {
   manifest: string;
   /** The actions the apply runs, in order (noops left out): recovery works its steps out from them. */
-  actions: readonly AppliedAction[];
+  actions: readonly StepSource[];
   volumes?: readonly Volume[] | undefined;
 }
 
@@ -63,6 +69,8 @@ export function journalPath(stateDir: string): string {
 export class FileJournal implements Journal {
   private fd: number;
   private pending: string[] = [];
+  /** Done steps not yet in `pending`, consecutive: first and last (see `done`). */
+  private doneRun: [number, number] | undefined;
   readonly file: string;
   /** Whether the header is in the file: a journal without one records nothing that ran. */
   private started: boolean;
@@ -104,7 +112,21 @@ export class FileJournal implements Journal {
     return new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined, opts.started);
   }
 
+  /** Queues a record after the done steps queued before it. */
+  private push(line: string): void {
+    this.flushDone();
+    this.pending.push(line);
+  }
+
+  private flushDone(): void {
+    const run = this.doneRun;
+    if (run === undefined) return;
+    this.doneRun = undefined;
+    this.pending.push(run[0] === run[1] ? `{"done":${run[0]}}` : `{"done":[${run[0]},${run[1]}],"range":true}`);
+  }
+
   private sync(): void {
+    this.flushDone();
     if (this.pending.length === 0) return;
     fs.writeSync(this.fd, this.pending.join('\n') + '\n');
     this.pending = [];
@@ -122,10 +144,10 @@ export class FileJournal implements Journal {
       host: os.hostname(),
       started: new Date().toISOString(),
       manifest: this.meta.manifest,
-      actions: this.meta.actions,
       ...(this.meta.volumes === undefined || this.meta.volumes.length === 0 ? {} : { volumes: this.meta.volumes }),
+      actions: this.meta.actions.map(journalAction),
     };
-    this.pending.push(JSON.stringify(header));
+    this.push(JSON.stringify(header));
     this.sync();
     syncDir(path.dirname(this.file));
     this.started = true;
@@ -135,7 +157,7 @@ export class FileJournal implements Journal {
     if (seqs.length === 0) return;
     const first = seqs[0] ?? 0;
     const contiguous = seqs.every((s, i) => s === first + i);
-    this.pending.push(JSON.stringify(contiguous && seqs.length > 1 ? { begin: [first, first + seqs.length - 1], range: true } : { begin: seqs }));
+    this.push(JSON.stringify(contiguous && seqs.length > 1 ? { begin: [first, first + seqs.length - 1], range: true } : { begin: seqs }));
     this.sync();
   }
 
@@ -143,13 +165,21 @@ export class FileJournal implements Journal {
    * Written at once (a process killed right after still leaves it) when a later step of the apply
    * changes one of this step's paths again, so the disk alone could not tell `recover --forward`
    * that it ran; otherwise written with the next record that is synced, or at the close
-   * (recovery reads the disk for a begun step without a done record). Durable from then on.
+   * (recovery reads the disk for a begun step without a done record), consecutive steps as one
+   * range. Durable from then on.
    */
   done(seq: number): void {
-    const line = `{"done":${seq}}`;
     // a reopened journal (no meta) is a recovery's: few steps, each under its own begin record
-    if (this.meta === undefined || this.retouched.has(seq)) fs.writeSync(this.fd, line + '\n');
-    else this.pending.push(line);
+    if (this.meta === undefined || this.retouched.has(seq)) {
+      fs.writeSync(this.fd, `{"done":${seq}}\n`);
+      return;
+    }
+    const run = this.doneRun;
+    if (run !== undefined && seq === run[1] + 1) run[1] = seq;
+    else {
+      this.flushDone();
+      this.doneRun = [seq, seq];
+    }
   }
 
   /**
@@ -157,7 +187,7 @@ export class FileJournal implements Journal {
    * `undone` record, must not leave the step's `done` record standing for `recover --forward`.
    */
   undoing(seq: number): void {
-    this.pending.push(JSON.stringify({ undoing: seq }));
+    this.push(JSON.stringify({ undoing: seq }));
     this.sync();
   }
 
@@ -174,13 +204,14 @@ export class FileJournal implements Journal {
   close(outcome: JournalOutcome): void {
     if (!this.started) {
       this.pending = [];
+      this.doneRun = undefined;
       fs.closeSync(this.fd);
       this.fd = -1;
       fs.rmSync(this.file, { force: true });
       syncDir(path.dirname(this.file));
       return;
     }
-    this.pending.push(JSON.stringify({ close: outcome, at: new Date().toISOString() }));
+    this.push(JSON.stringify({ close: outcome, at: new Date().toISOString() }));
     this.sync();
     fs.closeSync(this.fd);
     this.fd = -1;
@@ -207,6 +238,33 @@ function retouchedSteps(steps: readonly Step[]): Set<number> {
     if (s.op === 'move' ? later(s.from, seq) || later(s.to, seq) : later(s.path, seq)) out.add(seq);
   }
   return out;
+}
+
+/**
+ * An action as a version 3 journal lists it: its kind and path; its link, with the link's text
+ * only where that is not the target; the folders it makes, its backup name, the target of a hard
+ * link it removes; and what was at the path, only where something was (a link with its text, so
+ * a retarget or a removal can be undone).
+ */
+export function journalAction(a: StepSource): Record<string, unknown> {
+  // (fields set one by one, in a stable order: an apply may list tens of thousands)
+  const out: Record<string, unknown> = { kind: a.kind, path: a.path };
+  const l = a.link;
+  if (l !== undefined) out['link'] = l.linkText === l.target ? { type: l.type, target: l.target } : { type: l.type, target: l.target, linkText: l.linkText };
+  if (a.parents !== undefined) out['parents'] = a.parents;
+  if (a.targetParents !== undefined) out['targetParents'] = a.targetParents;
+  if (a.backupPath !== undefined) out['backupPath'] = a.backupPath;
+  if (a.removeTarget !== undefined) out['removeTarget'] = a.removeTarget;
+  const b = a.before;
+  if (b.kind !== 'absent') out['before'] = b.linkText !== undefined && (b.kind === 'symlink' || b.kind === 'junction') ? { kind: b.kind, linkText: b.linkText } : { kind: b.kind };
+  return out;
+}
+
+/** A version 3 journal's action in full again: a link's text is its target where none is given, and nothing was at a path without `before`. */
+function fullAction(read: AppliedAction): AppliedAction {
+  const a = read as Omit<AppliedAction, 'before'> & { before?: AppliedAction['before']; link?: Omit<LinkSpec, 'linkText'> & { linkText?: string } };
+  const link = a.link === undefined || a.link.linkText !== undefined ? read.link : { ...a.link, linkText: a.link.target };
+  return { ...a, link, before: a.before ?? { kind: 'absent' } };
 }
 
 function syncDir(dir: string): void {
@@ -254,12 +312,13 @@ export function readJournal(file: string): JournalRecord | undefined {
   const header = parsed[0] as (Partial<JournalHeader> & { version?: unknown }) | undefined;
   if (header?.format !== JOURNAL_FORMAT) throw new JournalError(`${file}: not a linkplan journal`, { hint: 'move the file away if it is not linkplan\'s' });
   if (typeof header.version !== 'number' || !READS.includes(header.version)) {
-    throw new JournalError(`${file}: journal version ${String(header.version)} is not one this linkplan reads (${READS.join(' or ')})`, {
+    throw new JournalError(`${file}: journal version ${String(header.version)} is not one this linkplan reads (${READS.slice(0, -1).join(', ')} or ${READS.at(-1) ?? ''})`, {
       hint: 'recover with the linkplan version that wrote it',
     });
   }
   if (header.version >= 2) {
     try {
+      if (header.version >= 3) header.actions = (header.actions ?? []).map(fullAction);
       header.steps = (header.actions ?? []).flatMap(stepsFor);
     } catch (e) {
       throw new JournalError(`${file}:1: the journal's actions are damaged (${e instanceof Error ? e.message : String(e)})`, { hint: 'the journal is damaged; inspect it by hand', cause: e });
@@ -275,9 +334,15 @@ export function readJournal(file: string): JournalRecord | undefined {
     // a step's latest record wins: a step done, then (being) undone by a rollback or an
     // interrupted recovery, is not known to be done any more (the disk says whether it is); one
     // undone and then run again by --forward is done
-    if (typeof r['done'] === 'number') {
-      rec.done.add(r['done']);
-      rec.undone.delete(r['done']);
+    const done = r['done'];
+    if (typeof done === 'number') {
+      rec.done.add(done);
+      rec.undone.delete(done);
+    } else if (Array.isArray(done) && r['range'] === true) {
+      for (let s = Number(done[0]); s <= Number(done[1]); s++) {
+        rec.done.add(s);
+        rec.undone.delete(s);
+      }
     }
     if (typeof r['undoing'] === 'number') rec.done.delete(r['undoing']);
     if (typeof r['undone'] === 'number') {

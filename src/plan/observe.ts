@@ -53,8 +53,21 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
    * link); returns what its folder is.
    */
   const ancestors = (p: AbsPath): Entry => {
+    const parent = parentOf(p, platform);
+    // below a folder found absent (a new tree of folders) nothing can be, and nothing is read
+    for (let a = parent; ; ) {
+      const e = entries.get(pathKey(a, platform));
+      if (e !== undefined) {
+        if (e.kind !== 'absent') break;
+        for (let b = parent; b !== a; b = parentOf(b, platform)) entries.set(pathKey(b, platform), ABSENT);
+        return ABSENT;
+      }
+      const up = parentOf(a, platform);
+      if (up === a) break;
+      a = up;
+    }
     let folder: Entry | undefined;
-    for (let a = parentOf(p, platform); ; ) {
+    for (let a = parent; ; ) {
       const known = entries.has(pathKey(a, platform));
       const e = entry(a);
       folder ??= e;
