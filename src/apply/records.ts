@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AbsPath } from '../paths.js';
 import { LinkplanError, errnoCode } from '../errors.js';
-import type { Action, LinkSpec, Volume } from '../plan/types.js';
+import type { LinkSpec, Volume } from '../plan/types.js';
 import { PRUNE_WHERE } from './prune.js';
 import { ensureDir } from './state-dir.js';
 import type { StepSource } from './steps.js';
