@@ -303,6 +303,8 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     const allowCycle = o.allowCycle ?? false;
     /** This entry's options at a path (one object shape for every entry, thousands from a glob: no spreads). */
     const entry = (at: AbsPath, to: AbsPath | null, from: Desired['source']): Desired => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, source: from });
+    /** A glob's match: what the folder listing said its target is rides along (observe need not read it again). */
+    const matched = (at: AbsPath, to: AbsPath, from: Desired['source'], kind: 'file' | 'dir'): Desired => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, source: from, targetKind: kind });
     if (link.glob === undefined) {
       desired.push(entry(p, target, source));
       return;
@@ -328,14 +330,8 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     const sep = platform === 'win32' ? '\\' : '/';
     const under = (dirPath: AbsPath, rel: string): AbsPath => ((dirPath.endsWith(sep) ? dirPath : dirPath + sep) + (sep === '/' ? rel : rel.replaceAll('/', sep))) as AbsPath;
     for (const m of matches) {
-      const d = entry(
-        under(p, m.rel),
-        under(target, m.rel),
-        source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel },
-      );
-      // the folder listing just said what the target is: observe need not read it again
-      if (m.kind === 'file' || m.kind === 'dir') d.targetKind = m.kind;
-      desired.push(d);
+      const from = source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel };
+      desired.push(m.kind === 'file' || m.kind === 'dir' ? matched(under(p, m.rel), under(target, m.rel), from, m.kind) : entry(under(p, m.rel), under(target, m.rel), from));
     }
   });
 

@@ -103,6 +103,8 @@ const isLink = (e: Entry): e is Extract<Entry, { kind: 'symlink' | 'junction' }>
 const inTheWay = (e: Entry): boolean => e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
 /** Nothing at a path: one object, shared. */
 export const ABSENT: Entry = { kind: 'absent' };
+/** No folder to make above a path, and its volume unknown (one made by this plan): shared. */
+const NO_MISSING_PARENTS: { ok: true; dirs: AbsPath[] } = { ok: true, dirs: Object.freeze([]) as unknown as AbsPath[] };
 const ABSENT_TARGET: KnownTarget = { kind: 'absent' };
 /** The file a target is, when it was read (not only listed): what hard links are compared by. */
 const fileIdOf = (t: KnownTarget): string | undefined => (t.kind === 'file' && 'fileId' in t ? t.fileId : undefined);
@@ -232,8 +234,11 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
 
   /** Missing folders above `p`, outermost first, or why none can be made. */
   const missingParents = (p: AbsPath): { ok: true; dirs: AbsPath[]; dev?: number } | { ok: false; problem: string } => {
+    const first = parentOf(p, platform);
+    // most links of a big plan go into a folder an earlier one makes: nothing to allocate
+    if (willCreate.has(key(first))) return NO_MISSING_PARENTS;
     const dirs: AbsPath[] = [];
-    for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
+    for (let a = first; ; a = parentOf(a, platform)) {
       if (willCreate.has(key(a))) return { ok: true, dirs };
       const e = entryAt(a);
       if (e.kind === 'dir') return { ok: true, dirs, dev: e.dev };
