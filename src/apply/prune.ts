@@ -13,8 +13,8 @@ export const PRUNE_WHERE = 'prune';
 export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<string, OwnedLink>, platform: Platform): Desired[] {
   const declared = new Set(desired.map((d) => pathKey(d.path, platform)));
   const out: Desired[] = [];
-  for (const [p, link] of owned) {
-    if (declared.has(pathKey(p, platform))) continue;
+  owned.forEach((link, p) => {
+    if (declared.has(pathKey(p, platform))) return;
     out.push({
       path: p as AbsPath,
       state: 'absent',
@@ -27,7 +27,7 @@ export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<str
       prune: { type: link.type, linkText: link.linkText },
       source: { where: PRUNE_WHERE },
     });
-  }
+  });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

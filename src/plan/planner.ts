@@ -31,7 +31,12 @@ export type DesiredIndex = ReadonlyMap<string, Desired>;
 
 export function indexDesired(desired: readonly Desired[], platform: Platform): DesiredIndex {
   const m = new Map<string, Desired>();
-  for (const d of desired) if (d.state === 'present' && d.target !== null) m.set(pathKey(d.path, platform), d);
+  // (indexed loops over the links here and below: a loop run once over thousands of them runs
+  // unoptimised, where `for...of` costs an iterator step per element)
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as Desired;
+    if (d.state === 'present' && d.target !== null) m.set(pathKey(d.path, platform), d);
+  }
   return m;
 }
 
@@ -71,7 +76,7 @@ export function targetResolver(index: DesiredIndex, platform: Platform): (target
         a = up;
       }
       if (next === undefined) {
-        for (const k of seen) clear.add(k);
+        for (let i = 0; i < seen.length; i++) clear.add(seen[i] as string);
         return t;
       }
       t = next;
@@ -176,7 +181,10 @@ function chooseType(d: Desired, targetKind: 'file' | 'dir' | 'other', platform: 
 /** Of `volumes`, the one that holds `p`: the longest mount point that is `p` or lies above it. */
 export function volumeHolding<V extends { mount: string }>(p: string, volumes: readonly V[], platform: Platform): V | undefined {
   let best: V | undefined;
-  for (const v of volumes) if (isSameOrInside(p, v.mount, platform) && (best === undefined || v.mount.length > best.mount.length)) best = v;
+  for (let i = 0; i < volumes.length; i++) {
+    const v = volumes[i] as V;
+    if (isSameOrInside(p, v.mount, platform) && (best === undefined || v.mount.length > best.mount.length)) best = v;
+  }
   return best;
 }
 
@@ -221,7 +229,10 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
 
   // links this plan removes: a folder may be made in their place
   const removed = new Set<string>();
-  for (const d of desired) if (d.state === 'absent' && removes(d, entryAt(d.path))) removed.add(key(d.path));
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as Desired;
+    if (d.state === 'absent' && removes(d, entryAt(d.path))) removed.add(key(d.path));
+  }
   /** The link this plan removes that `p` would be reached through, if any. */
   const removedOnTheWay = (p: AbsPath): AbsPath | undefined => {
     if (removed.size === 0) return undefined;
@@ -293,7 +304,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   /** The link type chosen for entries off the NTFS volumes, by what it depends on. */
   const plainChoices: (TypeChoice | undefined)[] = [];
   const actions: Action[] = [];
-  for (const d of desired) {
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as Desired;
     const before = entryAt(d.path);
 
     if (d.prune !== undefined) {
@@ -439,7 +451,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         actions.push(conflictOf(d, before, `its folder ${parents.dirs[0] ?? ''} does not exist, and createParents is off`, 'create the folder, or set createParents: true'));
         continue;
       }
-      for (const p of parents.dirs) willCreate.add(key(p));
+      for (let k = 0; k < parents.dirs.length; k++) willCreate.add(key(parents.dirs[k] as AbsPath));
       // in the canonical field order (thousands of these on a first apply)
       actions.push(
         parents.dirs.length > 0
@@ -568,7 +580,8 @@ function canonical(a: Action): Action {
 
 export function summarize(actions: readonly Action[]): PlanSummary {
   const s: PlanSummary = { create: 0, retarget: 0, remove: 0, backup: 0, adopt: 0, unchanged: 0, conflict: 0 };
-  for (const a of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i] as Action;
     if (a.kind === 'create') s.create++;
     else if (a.kind === 'retarget') s.retarget++;
     else if (a.kind === 'remove') s.remove++;

@@ -145,7 +145,7 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
       break;
   }
   const out = [line];
-  for (const n of a.notes) out.push(`      ${c.dim(`note: ${n}`)}`);
+  for (let i = 0; i < a.notes.length; i++) out.push(`      ${c.dim(`note: ${a.notes[i] ?? ''}`)}`);
   if (a.kind === 'conflict' && a.hint !== undefined) out.push(`      hint: ${a.hint}`);
   if (a.diff !== undefined) for (const l of renderDiff(a.diff, c, show)) out.push(`      ${l}`);
   return out;
@@ -154,7 +154,8 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
 export function renderPlan(plan: Plan, opts: RenderOptions): string {
   const c = colorsFor(opts.color === true);
   const lines: string[] = [];
-  for (const a of plan.actions) {
+  for (let i = 0; i < plan.actions.length; i++) {
+    const a = plan.actions[i] as Action;
     if (a.kind === 'noop' && opts.verbose !== true) continue;
     lines.push(...renderAction(a, opts, c));
   }

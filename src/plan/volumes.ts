@@ -156,7 +156,8 @@ export function checkVolumes(desired: readonly Desired[], volumes: readonly List
     return true;
   };
 
-  for (const d of desired) {
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as Desired;
     const pathOk = check(d, 'path', d.path);
     if (d.target === null || d.state !== 'present') continue;
     const onVolume = pathOk && listed.some((l) => isSameOrInside(d.path, l.v.mount, 'linux'));
