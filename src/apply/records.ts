@@ -68,9 +68,9 @@ function writeAtomic(file: string, data: string): void {
 }
 
 /** An owned link as one line of the file: `"path": {"type":…,"target":…,"at":…}`, with `"linkText"` where it is not the target. */
-function ownedLine(p: string, o: OwnedLink): string {
+function ownedLine(p: string, o: OwnedLink, at: string): string {
   const linkText = o.linkText === o.target ? '' : `,"linkText":${JSON.stringify(o.linkText)}`;
-  return `${JSON.stringify(p)}: {"type":"${o.type}","target":${JSON.stringify(o.target)}${linkText},"at":${JSON.stringify(o.at)}}`;
+  return `${JSON.stringify(p)}: {"type":"${o.type}","target":${JSON.stringify(o.target)}${linkText},"at":${at}}`;
 }
 
 function stringifyRecords(d: RecordsFile): string {
@@ -78,7 +78,16 @@ function stringifyRecords(d: RecordsFile): string {
   const owned: string[] = [];
   // (forEach, not for...of: run once over thousands of links, unoptimised, an iterator step and
   // an entry array each would cost more than the line)
-  d.owned.forEach((v, k) => owned.push(ownedLine(k, v)));
+  // (the links of one apply share their time: encoded once)
+  let at = '';
+  let atJson = '""';
+  d.owned.forEach((v, k) => {
+    if (v.at !== at) {
+      at = v.at;
+      atJson = JSON.stringify(at);
+    }
+    owned.push(ownedLine(k, v, atJson));
+  });
   const backups = d.backups.map((b) => JSON.stringify(b));
   return (
     `{\n  "version": ${d.version},\n  "manifest": ${JSON.stringify(d.manifest)},\n` +

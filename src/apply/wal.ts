@@ -69,8 +69,9 @@ export function journalPath(stateDir: string): string {
 export class FileJournal implements Journal {
   private fd: number;
   private pending: string[] = [];
-  /** Done steps not yet in `pending`, consecutive: first and last (see `done`). */
-  private doneRun: [number, number] | undefined;
+  /** Done steps not yet in `pending`, consecutive: the first and the last (-1: none). */
+  private doneFirst = -1;
+  private doneLast = -1;
   readonly file: string;
   /** Whether the header is in the file: a journal without one records nothing that ran. */
   private started: boolean;
@@ -119,10 +120,11 @@ export class FileJournal implements Journal {
   }
 
   private flushDone(): void {
-    const run = this.doneRun;
-    if (run === undefined) return;
-    this.doneRun = undefined;
-    this.pending.push(run[0] === run[1] ? `{"done":${run[0]}}` : `{"done":[${run[0]},${run[1]}],"range":true}`);
+    const first = this.doneFirst;
+    const last = this.doneLast;
+    if (first < 0) return;
+    this.doneFirst = this.doneLast = -1;
+    this.pending.push(first === last ? `{"done":${first}}` : `{"done":[${first},${last}],"range":true}`);
   }
 
   private sync(): void {
@@ -170,15 +172,14 @@ export class FileJournal implements Journal {
    */
   done(seq: number): void {
     // a reopened journal (no meta) is a recovery's: few steps, each under its own begin record
-    if (this.meta === undefined || this.retouched.has(seq)) {
+    if (this.meta === undefined || (this.retouched.size > 0 && this.retouched.has(seq))) {
       fs.writeSync(this.fd, `{"done":${seq}}\n`);
       return;
     }
-    const run = this.doneRun;
-    if (run !== undefined && seq === run[1] + 1) run[1] = seq;
+    if (this.doneFirst >= 0 && seq === this.doneLast + 1) this.doneLast = seq;
     else {
       this.flushDone();
-      this.doneRun = [seq, seq];
+      this.doneFirst = this.doneLast = seq;
     }
   }
 
@@ -204,7 +205,7 @@ export class FileJournal implements Journal {
   close(outcome: JournalOutcome): void {
     if (!this.started) {
       this.pending = [];
-      this.doneRun = undefined;
+      this.doneFirst = this.doneLast = -1;
       fs.closeSync(this.fd);
       this.fd = -1;
       fs.rmSync(this.file, { force: true });

@@ -11,15 +11,20 @@ import type { AbsPath } from '../paths.js';
 import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../plan/types.js';
 import type { DirEntry, Driver } from './driver.js';
 
+/** An OS error as a DriverError that names `p` and what was being done (a DriverError as it is). */
+export function driverError(p: string, what: string, e: unknown): DriverError {
+  if (e instanceof DriverError) return e;
+  const code = errnoCode(e);
+  const detail = e instanceof Error ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/, '') : String(e);
+  return new DriverError(p, `${what} (${code ?? 'error'}: ${detail})`, code === undefined ? { cause: e } : { code, cause: e });
+}
+
 /** Runs `fn`, turning an OS error into a DriverError that names `p` and what was being done. */
 export function wrap<T>(p: string, what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof DriverError) throw e;
-    const code = errnoCode(e);
-    const detail = e instanceof Error ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/, '') : String(e);
-    throw new DriverError(p, `${what} (${code ?? 'error'}: ${detail})`, code === undefined ? { cause: e } : { code, cause: e });
+    throw driverError(p, what, e);
   }
 }
 
@@ -33,6 +38,8 @@ function entryOf(st: fs.Stats, p: string): Entry {
   if (st.isCharacterDevice()) return { kind: 'special', what: 'char-device' };
   return { kind: 'special', what: 'unknown' };
 }
+
+const NO_THROW = { throwIfNoEntry: false } as const;
 
 let tempCounter = 0;
 
@@ -64,17 +71,16 @@ export class PosixDriver implements Driver {
   readonly name: string = 'posix';
 
   observe(p: AbsPath): Entry {
-    return wrap(p, 'cannot read', () => {
-      try {
-        const st = fs.lstatSync(p, { throwIfNoEntry: false });
-        return st === undefined ? { kind: 'absent' } : entryOf(st, p);
-      } catch (e) {
-        // below a file, or below a loop of links: nothing can be there
-        const code = errnoCode(e);
-        if (code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'absent' };
-        throw e;
-      }
-    });
+    // (no closure: a plan reads thousands of paths)
+    try {
+      const st = fs.lstatSync(p, NO_THROW);
+      return st === undefined ? { kind: 'absent' } : entryOf(st, p);
+    } catch (e) {
+      // below a file, or below a loop of links: nothing can be there
+      const code = errnoCode(e);
+      if (code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'absent' };
+      throw driverError(p, 'cannot read', e);
+    }
   }
 
   observeTarget(p: AbsPath): TargetInfo {
@@ -138,7 +144,12 @@ export class PosixDriver implements Driver {
   }
 
   createLink(p: AbsPath, link: LinkSpec): void {
-    wrap(p, `cannot create ${link.type}`, () => this.makeLink(p, link));
+    // (no closure and no message made unless it fails: a first apply makes thousands)
+    try {
+      this.makeLink(p, link);
+    } catch (e) {
+      throw driverError(p, `cannot create ${link.type}`, e);
+    }
   }
 
   replaceLink(p: AbsPath, link: LinkSpec): void {
@@ -173,7 +184,11 @@ export class PosixDriver implements Driver {
   }
 
   mkdir(p: AbsPath): void {
-    wrap(p, 'cannot create folder', () => fs.mkdirSync(p));
+    try {
+      fs.mkdirSync(p);
+    } catch (e) {
+      throw driverError(p, 'cannot create folder', e);
+    }
   }
 
   rmdir(p: AbsPath): void {
