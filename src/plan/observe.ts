@@ -93,8 +93,10 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     const k = pathKey(d.path, platform);
     let e = entries.get(k);
     if (e === undefined) {
-      e = folder.kind === 'absent' ? ABSENT : driver.observe(d.path);
-      entries.set(k, e);
+      // (a path in a folder found absent is absent, and not listed: the planner reads a path
+      // missing from the entries as absent, and a first apply has thousands)
+      if (folder.kind === 'absent') e = ABSENT;
+      else entries.set(k, (e = driver.observe(d.path)));
     }
     if (d.target !== null) {
       const eff = resolveTarget(d.target);

@@ -95,21 +95,23 @@ function isRelativeText(t: string): boolean {
   return !(t.startsWith('/') || isWindowsAbsolute(t));
 }
 
+/** The folders an action makes, as its line names them (none: nothing). */
+function foldersText(ps: readonly string[] | undefined, opts: RenderOptions): string {
+  if (ps === undefined || ps.length === 0) return '';
+  return `, new folder${ps.length > 1 ? 's' : ''} ${ps.map((p) => displayPath(p, opts)).join(', ')}`;
+}
+
 export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsFor(opts.color === true)): string[] {
-  const show = (p: string): string => displayPath(p, opts);
-  const folders = (ps: readonly string[] | undefined): string =>
-    ps === undefined || ps.length === 0 ? '' : `, new folder${ps.length > 1 ? 's' : ''} ${ps.map(show).join(', ')}`;
-  /** Where a link text leads, shown like every other path (relative to the manifest's folder). */
-  const leads = (t: string): string => show(resolveLinkText(a.path, t));
-  const head = `  ${paint(c, a.kind, TAG[a.kind])} ${show(a.path)}`;
+  // (no closures made per action: a progress view renders thousands)
+  const head = `  ${paint(c, a.kind, TAG[a.kind])} ${displayPath(a.path, opts)}`;
   // the arrow shows where the link leads; a relative link's own text is named in the brackets
   const link = a.link;
-  const arrow = link === undefined ? '' : ` -> ${show(link.target)}`;
+  const arrow = link === undefined ? '' : ` -> ${displayPath(link.target, opts)}`;
   const kindText = link === undefined ? '' : `${link.type}${link.type !== 'hardlink' && isRelativeText(link.linkText) ? `, relative text ${link.linkText}` : ''}`;
   let line: string;
   switch (a.kind) {
     case 'create':
-      line = `${head}${arrow}  ${c.dim(`(${kindText}${folders(a.parents)})`)}`;
+      line = `${head}${arrow}  ${c.dim(`(${kindText}${foldersText(a.parents, opts)})`)}`;
       break;
     case 'retarget': {
       let was = `was ${describeEntry(a.before)}`;
@@ -118,24 +120,24 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
         was =
           pathKey(before) === pathKey(link.target)
             ? `same target, was ${isRelativeText(a.before.linkText) ? `relative text ${a.before.linkText}` : 'absolute text'}`
-            : `was ${show(before)}`;
+            : `was ${displayPath(before, opts)}`;
       }
       line = `${head}${arrow}  ${c.dim(`(${kindText}; ${was})`)}`;
       break;
     }
     case 'remove':
-      line = `${head}  ${c.dim(`(${a.removeTarget !== undefined ? `a hard link of ${show(a.removeTarget)}` : describeEntry(a.before)})`)}`;
+      line = `${head}  ${c.dim(`(${a.removeTarget !== undefined ? `a hard link of ${displayPath(a.removeTarget, opts)}` : describeEntry(a.before)})`)}`;
       break;
     case 'backup-and-link':
-      line = `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath ?? '')})`)}`;
+      line = `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${displayPath(a.backupPath ?? '', opts)})`)}`;
       break;
     case 'adopt':
-      line = `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link?.target ?? '')}${folders(a.targetParents)})`)}`;
+      line = `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${displayPath(link?.target ?? '', opts)}${foldersText(a.targetParents, opts)})`)}`;
       break;
     case 'noop':
       if (a.before.kind === 'symlink' || a.before.kind === 'junction') {
         const t = a.before.linkText;
-        line = `${head} -> ${leads(t)}  ${c.dim(`(${a.before.kind}${isRelativeText(t) ? `, relative text ${t}` : ''})`)}`;
+        line = `${head} -> ${displayPath(resolveLinkText(a.path, t), opts)}  ${c.dim(`(${a.before.kind}${isRelativeText(t) ? `, relative text ${t}` : ''})`)}`;
       } else {
         line = `${head}  ${c.dim(`(${a.reason})`)}`;
       }
@@ -147,7 +149,7 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
   const out = [line];
   for (let i = 0; i < a.notes.length; i++) out.push(`      ${c.dim(`note: ${a.notes[i] ?? ''}`)}`);
   if (a.kind === 'conflict' && a.hint !== undefined) out.push(`      hint: ${a.hint}`);
-  if (a.diff !== undefined) for (const l of renderDiff(a.diff, c, show)) out.push(`      ${l}`);
+  if (a.diff !== undefined) for (const l of renderDiff(a.diff, c, (p) => displayPath(p, opts))) out.push(`      ${l}`);
   return out;
 }
 

@@ -99,7 +99,10 @@ export interface Observed {
   pathCapabilities?: ReadonlyMap<string, Capabilities>;
   /** The NTFS volumes the driver writes reparse points on (ntfs-3g): links there must lead where Windows can follow. */
   volumes?: readonly Volume[];
-  /** Link paths and their ancestors up to the first existing one, keyed by `pathKey`. */
+  /**
+   * Link paths and their ancestors up to the first existing one, keyed by `pathKey`. A path not
+   * listed is absent (a link path whose folder was found absent is not read, nor listed).
+   */
   entries: ReadonlyMap<string, Entry>;
   /** Targets, followed, keyed by `pathKey`. */
   targets: ReadonlyMap<string, KnownTarget>;
