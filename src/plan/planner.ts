@@ -300,6 +300,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   const baseOf = (d: Desired, before: Entry): { path: AbsPath; source: Desired['source']; before: Entry; notes: string[] } => ({ path: d.path, source: d.source, before, notes: [] });
   const conflictOf = (d: Desired, before: Entry, problem: string, hint: string): Action => ({ ...baseOf(d, before), kind: 'conflict', reason: problem, hint, after: before });
   const blockedOf = (linkBase: Omit<Action, 'kind' | 'reason'>, problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: linkBase.before });
+  /** An action's fields that follow from the link it makes (made only where used: most actions of a big plan are creates, made in order). */
+  const linkFields = (d: Desired, before: Entry, notes: string[], link: LinkSpec, after: Outcome): Omit<Action, 'kind' | 'reason'> => ({ path: d.path, source: d.source, before, notes, link, after });
 
   /** The link type chosen for entries off the NTFS volumes, by what it depends on. */
   const plainChoices: (TypeChoice | undefined)[] = [];
@@ -381,7 +383,6 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const link: LinkSpec = { type: choice.type, target: dt.target, linkText: linkTextFor(dt, choice.type, platform) };
     const notes = choice.notes.length === 0 ? [] : [...choice.notes];
     const after = afterOf(link);
-    const linkBase = { path: d.path, source: d.source, before, notes, link, after };
 
     if (ntfs !== undefined && link.type !== 'hardlink') {
       // Windows reads this link: its text must name a place on an NTFS volume Windows knows
@@ -389,7 +390,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       if (there === undefined) {
         actions.push(
           blockedOf(
-            linkBase,
+            linkFields(d, before, notes, link, after),
             `its target ${dt.target} is on no NTFS volume listed under volumes:, so Windows could not follow a ${link.type} on ${ntfs.windows} to it`,
             'move the target onto an NTFS volume listed under volumes:, or make the link on another filesystem',
           ),
@@ -399,7 +400,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       if (link.linkText !== link.target && there !== ntfs) {
         actions.push(
           blockedOf(
-            linkBase,
+            linkFields(d, before, notes, link, after),
             `relative text cannot lead from the NTFS volume ${ntfs.windows} to ${there.windows}: Windows reads it within the link's own volume`,
             'use relative: false',
           ),
@@ -417,7 +418,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         if (key(resolveLinkText(real, link.linkText, platform)) !== key(dt.target)) {
           actions.push(
             blockedOf(
-              linkBase,
+              linkFields(d, before, notes, link, after),
               `relative text ${link.linkText} would not reach ${dt.target}: the folder ${via.path} is a link to ${via.linkText}, and the text is read from there`,
               'use relative: false, or give the path through the real folder',
             ),
@@ -471,7 +472,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
             : key(resolveLinkText(d.path, before.linkText, platform)) === key(resolveLinkText(d.path, link.linkText, platform))
               ? `link text is ${before.linkText}; should be ${link.linkText} (same place, ${d.relative ? 'relative' : 'absolute'} form)`
               : `points to ${before.linkText}; should point to ${link.linkText}`;
-        actions.push({ ...linkBase, kind: 'retarget', reason: why });
+        actions.push({ ...linkFields(d, before, notes, link, after), kind: 'retarget', reason: why });
       }
       continue;
     }
@@ -486,7 +487,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     if (d.onConflict === 'refuse') {
       actions.push(
         blockedOf(
-          linkBase,
+          linkFields(d, before, notes, link, after),
           `${what} is in the way`,
           'set onConflict: backup to move it aside, or onConflict: adopt to move it into the target; linkplan never deletes it',
         ),
@@ -497,11 +498,11 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         actions.push(conflictOf(d, before, `${what} is in the way, and no backup name was found for it`, 'run plan again'));
         continue;
       }
-      actions.push({ ...linkBase, kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath });
+      actions.push({ ...linkFields(d, before, notes, link, after), kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath });
     } else if (!adopting) {
       actions.push(
         blockedOf(
-          linkBase,
+          linkFields(d, before, notes, link, after),
           `${what} is in the way, and it cannot be adopted because the target ${dt.target} exists already`,
           'use onConflict: backup to move it aside instead, or merge the two yourself',
         ),
@@ -525,7 +526,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       }
       for (const p of targetParents.dirs) willCreate.add(key(p));
       actions.push({
-        ...linkBase,
+        ...linkFields(d, before, notes, link, after),
         kind: 'adopt',
         reason: `${what} is in the way; it is moved to the target ${dt.target}, then linked`,
         ...(targetParents.dirs.length > 0 ? { targetParents: targetParents.dirs } : {}),
