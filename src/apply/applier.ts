@@ -147,7 +147,8 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
   const all: Step[] = [];
   const ranges = todo.map((a) => {
     const first = all.length;
-    all.push(...stepsFor(a));
+    const steps = stepsFor(a);
+    for (let k = 0; k < steps.length; k++) all.push(steps[k] as Step);
     return { a, first, end: all.length };
   });
   journal.start(all);
@@ -156,7 +157,9 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
   try {
     // the intent to run every step, made durable once: whether a begun step ran, recovery reads
     // from the disk (each step's effect and its starting state exclude each other)
-    journal.begin(Array.from({ length: all.length }, (_, k) => k));
+    const seqs: number[] = [];
+    for (let k = 0; k < all.length; k++) seqs.push(k);
+    journal.begin(seqs);
     for (let i = 0; i < ranges.length; i++) {
       const { a, first, end } = ranges[i] as (typeof ranges)[number];
       current = a;

@@ -158,7 +158,8 @@ export class FileJournal implements Journal {
   begin(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
     const first = seqs[0] ?? 0;
-    const contiguous = seqs.every((s, i) => s === first + i);
+    let contiguous = true;
+    for (let i = 1; i < seqs.length && contiguous; i++) contiguous = seqs[i] === first + i;
     this.push(JSON.stringify(contiguous && seqs.length > 1 ? { begin: [first, first + seqs.length - 1], range: true } : { begin: seqs }));
     this.sync();
   }
