@@ -477,32 +477,35 @@ describe('the state folder and the journal', () => {
     expect(second.slice(1, -1)).toEqual([{ begin: [0] }, { done: 0 }]);
   });
 
-  it('recovers the version 2 journal an earlier linkplan left (actions in full, a done record a step)', () => {
+  /**
+   * An earlier linkplan's journal of M's apply, killed after its first two steps (the link a and
+   * the folder n are there, n/b is not), with `records` after the header; the header's own fields
+   * (`actions`, and for version 1 `steps`) from `fields`.
+   */
+  function killedEarlierApply(version: number, records: object[], fields: (d: string, link: Record<string, string>) => object): { p: ReturnType<typeof project>; dir: string; file: string; link: Record<string, string> } {
     const p = project(M, { t: { f: 'f' } });
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
-    // killed after its first two steps: the link a and the folder n are there, n/b is not
     fs.symlinkSync(link.linkText, path.join(p.d, 'a'));
     fs.mkdirSync(path.join(p.d, 'n'));
-    const header = {
-      format: 'linkplan-journal',
-      version: 2,
-      pid: 1,
-      host: 'h',
-      started: '2026-01-01T00:00:00.000Z',
-      manifest: path.join(p.d, 'layout.yaml'),
-      actions: [
-        { kind: 'create', path: path.join(p.d, 'a'), before: { kind: 'absent' }, source: { where: 'links[0]' }, link },
-        { kind: 'create', path: path.join(p.d, 'n/b'), before: { kind: 'absent' }, source: { where: 'links[1]' }, link, parents: [path.join(p.d, 'n')] },
-      ],
-    };
+    const header = { format: 'linkplan-journal', version, pid: 1, host: 'h', started: '2026-01-01T00:00:00.000Z', manifest: path.join(p.d, 'layout.yaml'), ...fields(p.d, link) };
     const file = path.join(dir, 'journal.jsonl');
-    fs.writeFileSync(file, [header, { begin: [0, 2], range: true }, { done: 0 }, { done: 1 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    fs.writeFileSync(file, [header, ...records].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    return { p, dir, file, link };
+  }
+
+  it('recovers the version 2 journal an earlier linkplan left (actions in full, a done record a step)', () => {
+    const { p, dir, file, link } = killedEarlierApply(2, [{ begin: [0, 2], range: true }, { done: 0 }, { done: 1 }], (d, link) => ({
+      actions: [
+        { kind: 'create', path: path.join(d, 'a'), before: { kind: 'absent' }, source: { where: 'links[0]' }, link },
+        { kind: 'create', path: path.join(d, 'n/b'), before: { kind: 'absent' }, source: { where: 'links[1]' }, link, parents: [path.join(d, 'n')] },
+      ],
+    }));
     expect([...(readJournal(file)?.done ?? [])]).toEqual([0, 1]);
     const r = p.run(['recover', 'layout.yaml', '--forward']);
     expectOk(r);
-    expect(r.stdout).toBe(`Finished the interrupted apply: ran the 1 step it had left\n  create symlink ${path.join(p.d, 'n/b')} -> ${link.linkText}\n`);
+    expect(r.stdout).toBe(`Finished the interrupted apply: ran the 1 step it had left\n  create symlink ${path.join(p.d, 'n/b')} -> ${link.linkText ?? ''}\n`);
     expect(fs.readlinkSync(path.join(p.d, 'n/b'))).toBe(link.linkText);
     expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'records.json']);
     // the records take in what the finished apply made, as the apply would have
@@ -511,34 +514,20 @@ describe('the state folder and the journal', () => {
   });
 
   it('recovers the version 1 journal an earlier linkplan left (it listed the steps themselves)', () => {
-    const p = project(M, { t: { f: 'f' } });
-    const dir = p.stateDir();
-    fs.mkdirSync(dir, { recursive: true });
-    const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
-    // killed after its first two steps: the link a and the folder n are there, n/b is not
-    fs.symlinkSync(link.linkText, path.join(p.d, 'a'));
-    fs.mkdirSync(path.join(p.d, 'n'));
-    const header = {
-      format: 'linkplan-journal',
-      version: 1,
-      pid: 1,
-      host: 'h',
-      started: '2026-01-01T00:00:00.000Z',
-      manifest: path.join(p.d, 'layout.yaml'),
+    const { p, dir, link } = killedEarlierApply(1, [{ begin: [0, 2], range: true }, { done: 0 }], (d, link) => ({
       actions: [
-        { kind: 'create', path: path.join(p.d, 'a'), link, before: { kind: 'absent' }, source: { where: 'links[0]' } },
-        { kind: 'create', path: path.join(p.d, 'n/b'), link, before: { kind: 'absent' }, source: { where: 'links[1]' } },
+        { kind: 'create', path: path.join(d, 'a'), link, before: { kind: 'absent' }, source: { where: 'links[0]' } },
+        { kind: 'create', path: path.join(d, 'n/b'), link, before: { kind: 'absent' }, source: { where: 'links[1]' } },
       ],
       steps: [
-        { op: 'link', path: path.join(p.d, 'a'), link },
-        { op: 'mkdir', path: path.join(p.d, 'n') },
-        { op: 'link', path: path.join(p.d, 'n/b'), link },
+        { op: 'link', path: path.join(d, 'a'), link },
+        { op: 'mkdir', path: path.join(d, 'n') },
+        { op: 'link', path: path.join(d, 'n/b'), link },
       ],
-    };
-    fs.writeFileSync(path.join(dir, 'journal.jsonl'), [header, { begin: [0, 2], range: true }, { done: 0 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    }));
     const r = p.run(['recover', 'layout.yaml']);
     expectOk(r);
-    expect(r.stdout).toBe(`Rolled back the interrupted apply: undid 2 steps; the disk is as it was before it\n  create folder ${path.join(p.d, 'n')}\n  create symlink ${path.join(p.d, 'a')} -> ${link.linkText}\n`);
+    expect(r.stdout).toBe(`Rolled back the interrupted apply: undid 2 steps; the disk is as it was before it\n  create folder ${path.join(p.d, 'n')}\n  create symlink ${path.join(p.d, 'a')} -> ${link.linkText ?? ''}\n`);
     expect(fs.existsSync(path.join(p.d, 'a'))).toBe(false);
     expect(fs.existsSync(path.join(p.d, 'n'))).toBe(false);
     expect(fs.readdirSync(dir)).toEqual(['journal.last.jsonl']);
