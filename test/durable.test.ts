@@ -402,6 +402,7 @@ describe('the state folder and the journal', () => {
     for (const [text, why] of [
       ['{"version": 3, "owned": {}, "backups": []}\n', 'records version 3 is not one this linkplan reads (1 or 2)'],
       ['{"version": 1, "owned": {', "linkplan's records are damaged (not JSON)"],
+      ['{"version": 2, "owned": {"/x": {"type": "symlink"}}, "backups": []}\n', "linkplan's records are damaged (the link recorded at /x is not one linkplan writes)"],
     ] as const) {
       fs.writeFileSync(recordsFile, text);
       const r = p.run(['apply', 'layout.yaml']);
@@ -467,6 +468,11 @@ describe('the state folder and the journal', () => {
     expect(rest.slice(0, -1)).toEqual([{ begin: [0, 2], range: true }, { done: [0, 2], range: true }]);
     expect(rest.at(-1)).toEqual({ close: 'committed', at: expect.stringMatching(/^\d{4}-/) as string });
     expect([...(readJournal(file)?.done ?? [])]).toEqual([0, 1, 2]);
+    // a damaged range names only this apply's steps (and is read at once, however wide)
+    const wide = path.join(p.d, 'wide.jsonl');
+    fs.writeFileSync(wide, fs.readFileSync(file, 'utf8').replace('{"done":[0,2],"range":true}', '{"done":[-5,1000000000000],"range":true}').replace('{"begin":[0,2],"range":true}', '{"begin":[1,1e15],"range":true}'));
+    expect([...(readJournal(wide)?.done ?? [])]).toEqual([0, 1, 2]);
+    expect([...(readJournal(wide)?.begun ?? [])]).toEqual([1, 2]);
 
     // a retarget to relative text: the text is listed, and what was there, so it can be put back
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), M.replace('{ path: a, target: t/f }', '{ path: a, target: t/f, relative: true }'));

@@ -55,6 +55,15 @@ interface RecordsFile {
   volumes?: Volume[];
 }
 
+const LINK_TYPES: ReadonlySet<unknown> = new Set(['symlink', 'junction', 'hardlink']);
+
+/** Whether a link read from the records is one linkplan writes (its text may be left out: version 2). */
+function isOwnedLink(o: unknown): o is Omit<OwnedLink, 'linkText'> & { linkText?: string } {
+  if (typeof o !== 'object' || o === null) return false;
+  const r = o as Record<string, unknown>;
+  return LINK_TYPES.has(r['type']) && typeof r['target'] === 'string' && (r['linkText'] === undefined || typeof r['linkText'] === 'string') && typeof r['at'] === 'string';
+}
+
 function writeAtomic(file: string, data: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w', 0o600);
@@ -132,7 +141,12 @@ export class Records {
     const paths = Object.keys(read);
     for (let i = 0; i < paths.length; i++) {
       const k = paths[i] as string;
-      const o = read[k] as Omit<OwnedLink, 'linkText'> & { linkText?: string };
+      const o = read[k] as (Omit<OwnedLink, 'linkText'> & { linkText?: string }) | null;
+      if (!isOwnedLink(o)) {
+        throw new LinkplanError(`${file}: linkplan's records are damaged (the link recorded at ${k} is not one linkplan writes)`, {
+          hint: 'move the file aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list',
+        });
+      }
       if (o.linkText === undefined) o.linkText = o.target;
       owned.set(k, o as OwnedLink);
     }

@@ -36,7 +36,7 @@ export const JOURNAL_VERSION = 3;
 /** The versions this linkplan reads back. */
 const READS = [1, 2, 3];
 
-/** The journal's first line, read back; `steps` as the header lists them (1) or as they follow from its actions (2). */
+/** The journal's first line, read back; `steps` as the header lists them (1) or as they follow from its actions (2, 3). */
 export interface JournalHeader {
   format: typeof JOURNAL_FORMAT;
   version: number;
@@ -327,10 +327,12 @@ export function readJournal(file: string): JournalRecord | undefined {
     }
   }
   const rec: JournalRecord = { header: header as JournalHeader, begun: new Set(), done: new Set(), undone: new Set(), closed: undefined };
+  // a range names steps of this apply only (a damaged one cannot make recovery count for ever)
+  const lastStep = (header.steps?.length ?? 0) - 1;
   for (const r of parsed.slice(1) as Record<string, unknown>[]) {
     if (Array.isArray(r['begin'])) {
       const b = r['begin'] as number[];
-      if (r['range'] === true) for (let s = b[0] ?? 0; s <= (b[1] ?? -1); s++) rec.begun.add(s);
+      if (r['range'] === true) for (let s = Math.max(0, Number(b[0])); s <= Math.min(lastStep, Number(b[1])); s++) rec.begun.add(s);
       else for (const s of b) rec.begun.add(s);
     }
     // a step's latest record wins: a step done, then (being) undone by a rollback or an
@@ -341,7 +343,7 @@ export function readJournal(file: string): JournalRecord | undefined {
       rec.done.add(done);
       rec.undone.delete(done);
     } else if (Array.isArray(done) && r['range'] === true) {
-      for (let s = Number(done[0]); s <= Number(done[1]); s++) {
+      for (let s = Math.max(0, Number(done[0])); s <= Math.min(lastStep, Number(done[1])); s++) {
         rec.done.add(s);
         rec.undone.delete(s);
       }
