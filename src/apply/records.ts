@@ -55,6 +55,8 @@ interface RecordsFile {
   volumes?: Volume[];
 }
 
+const DAMAGED_HINT = 'move the file aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list';
+
 const LINK_TYPES: ReadonlySet<unknown> = new Set(['symlink', 'junction', 'hardlink']);
 
 /** Whether a link read from the records is one linkplan writes (its text may be left out: version 2). */
@@ -86,8 +88,8 @@ function stringifyRecords(d: RecordsFile): string {
   const lines = (entries: string[]): string => (entries.length === 0 ? '' : `\n    ${entries.join(',\n    ')}\n  `);
   const owned: string[] = [];
   // (forEach, not for...of: run once over thousands of links, unoptimised, an iterator step and
-  // an entry array each would cost more than the line)
-  // (the links of one apply share their time: encoded once)
+  // an entry array each would cost more than the line; the links of one apply share their time,
+  // encoded once)
   let at = '';
   let atJson = '""';
   d.owned.forEach((v, k) => {
@@ -121,12 +123,12 @@ export class Records {
       if (errnoCode(e) === 'ENOENT') return new Records(file, { version: RECORDS_VERSION, manifest, owned: new Map(), backups: [] }); // no records yet
       throw new LinkplanError(`${file}: cannot read linkplan's records (${errnoCode(e) ?? String(e)})`, { hint: 'check the state directory\'s permissions', cause: e });
     }
-    let parsed: Partial<Omit<RecordsFile, 'owned' | 'version'> & { version: unknown; owned: Record<string, Omit<OwnedLink, 'linkText'> & { linkText?: string }> }>;
+    let parsed: Partial<Omit<RecordsFile, 'owned' | 'version'> & { version: unknown; owned: Record<string, unknown> }>;
     try {
       parsed = JSON.parse(text) as typeof parsed;
     } catch (e) {
       throw new LinkplanError(`${file}: linkplan's records are damaged (not JSON)`, {
-        hint: 'move the file aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list',
+        hint: DAMAGED_HINT,
         cause: e,
       });
     }
@@ -141,12 +143,8 @@ export class Records {
     const paths = Object.keys(read);
     for (let i = 0; i < paths.length; i++) {
       const k = paths[i] as string;
-      const o = read[k] as (Omit<OwnedLink, 'linkText'> & { linkText?: string }) | null;
-      if (!isOwnedLink(o)) {
-        throw new LinkplanError(`${file}: linkplan's records are damaged (the link recorded at ${k} is not one linkplan writes)`, {
-          hint: 'move the file aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list',
-        });
-      }
+      const o = read[k];
+      if (!isOwnedLink(o)) throw new LinkplanError(`${file}: linkplan's records are damaged (the link recorded at ${k} is not one linkplan writes)`, { hint: DAMAGED_HINT });
       if (o.linkText === undefined) o.linkText = o.target;
       owned.set(k, o as OwnedLink);
     }

@@ -329,11 +329,14 @@ export function readJournal(file: string): JournalRecord | undefined {
   const rec: JournalRecord = { header: header as JournalHeader, begun: new Set(), done: new Set(), undone: new Set(), closed: undefined };
   // a range names steps of this apply only (a damaged one cannot make recovery count for ever)
   const lastStep = (header.steps?.length ?? 0) - 1;
+  const span = (b: readonly unknown[]): [number, number] => [Math.max(0, Number(b[0])), Math.min(lastStep, Number(b[1]))];
   for (const r of parsed.slice(1) as Record<string, unknown>[]) {
     if (Array.isArray(r['begin'])) {
       const b = r['begin'] as number[];
-      if (r['range'] === true) for (let s = Math.max(0, Number(b[0])); s <= Math.min(lastStep, Number(b[1])); s++) rec.begun.add(s);
-      else for (const s of b) rec.begun.add(s);
+      if (r['range'] === true) {
+        const [from, to] = span(b);
+        for (let s = from; s <= to; s++) rec.begun.add(s);
+      } else for (const s of b) rec.begun.add(s);
     }
     // a step's latest record wins: a step done, then (being) undone by a rollback or an
     // interrupted recovery, is not known to be done any more (the disk says whether it is); one
@@ -343,7 +346,8 @@ export function readJournal(file: string): JournalRecord | undefined {
       rec.done.add(done);
       rec.undone.delete(done);
     } else if (Array.isArray(done) && r['range'] === true) {
-      for (let s = Math.max(0, Number(done[0])); s <= Math.min(lastStep, Number(done[1])); s++) {
+      const [from, to] = span(done);
+      for (let s = from; s <= to; s++) {
         rec.done.add(s);
         rec.undone.delete(s);
       }

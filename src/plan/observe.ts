@@ -102,8 +102,8 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
       const eff = resolveTarget(d.target);
       if (d.targetKind !== undefined && eff === d.target && d.state === 'present' && d.prune === undefined && needsNoFileIdentity(d, caps) && !(d.onConflict === 'adopt' && isInTheWay(e))) {
         // a glob listed it a moment ago, and a symbolic link or junction needs only its kind
-        const k = pathKey(eff, platform);
-        if (!targets.has(k)) targets.set(k, d.targetKind === 'dir' ? LISTED_DIR : LISTED_FILE);
+        const tk = pathKey(eff, platform);
+        if (!targets.has(tk)) targets.set(tk, d.targetKind === 'dir' ? LISTED_DIR : LISTED_FILE);
       } else {
         target(eff);
       }

@@ -108,8 +108,6 @@ const isLink = (e: Entry): e is Extract<Entry, { kind: 'symlink' | 'junction' }>
 const inTheWay = (e: Entry): boolean => e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
 /** Nothing at a path: one object, shared. */
 export const ABSENT: Entry = { kind: 'absent' };
-/** No folder to make above a path, and its volume unknown (one made by this plan): shared. */
-const NO_MISSING_PARENTS: { ok: true; dirs: AbsPath[] } = { ok: true, dirs: Object.freeze([]) as unknown as AbsPath[] };
 const ABSENT_TARGET: KnownTarget = { kind: 'absent' };
 /** The file a target is, when it was read (not only listed): what hard links are compared by. */
 const fileIdOf = (t: KnownTarget): string | undefined => (t.kind === 'file' && 'fileId' in t ? t.fileId : undefined);
@@ -245,11 +243,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
 
   /** Missing folders above `p`, outermost first, or why none can be made. */
   const missingParents = (p: AbsPath): { ok: true; dirs: AbsPath[]; dev?: number } | { ok: false; problem: string } => {
-    const first = parentOf(p, platform);
-    // most links of a big plan go into a folder an earlier one makes: nothing to allocate
-    if (willCreate.has(key(first))) return NO_MISSING_PARENTS;
     const dirs: AbsPath[] = [];
-    for (let a = first; ; a = parentOf(a, platform)) {
+    for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
       if (willCreate.has(key(a))) return { ok: true, dirs };
       const e = entryAt(a);
       if (e.kind === 'dir') return { ok: true, dirs, dev: e.dev };
@@ -300,8 +295,6 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   const baseOf = (d: Desired, before: Entry): { path: AbsPath; source: Desired['source']; before: Entry; notes: string[] } => ({ path: d.path, source: d.source, before, notes: [] });
   const conflictOf = (d: Desired, before: Entry, problem: string, hint: string): Action => ({ ...baseOf(d, before), kind: 'conflict', reason: problem, hint, after: before });
   const blockedOf = (linkBase: Omit<Action, 'kind' | 'reason'>, problem: string, hint: string): Action => ({ ...linkBase, kind: 'conflict', reason: problem, hint, after: linkBase.before });
-  /** An action's fields that follow from the link it makes (made only where used: most actions of a big plan are creates, made in order). */
-  const linkFields = (d: Desired, before: Entry, notes: string[], link: LinkSpec, after: Outcome): Omit<Action, 'kind' | 'reason'> => ({ path: d.path, source: d.source, before, notes, link, after });
 
   /** The link type chosen for entries off the NTFS volumes, by what it depends on. */
   const plainChoices: (TypeChoice | undefined)[] = [];
@@ -383,6 +376,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const link: LinkSpec = { type: choice.type, target: dt.target, linkText: linkTextFor(dt, choice.type, platform) };
     const notes = choice.notes.length === 0 ? [] : [...choice.notes];
     const after = afterOf(link);
+    const linkBase = { path: d.path, source: d.source, before, notes, link, after };
 
     if (ntfs !== undefined && link.type !== 'hardlink') {
       // Windows reads this link: its text must name a place on an NTFS volume Windows knows
@@ -390,7 +384,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       if (there === undefined) {
         actions.push(
           blockedOf(
-            linkFields(d, before, notes, link, after),
+            linkBase,
             `its target ${dt.target} is on no NTFS volume listed under volumes:, so Windows could not follow a ${link.type} on ${ntfs.windows} to it`,
             'move the target onto an NTFS volume listed under volumes:, or make the link on another filesystem',
           ),
@@ -400,7 +394,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       if (link.linkText !== link.target && there !== ntfs) {
         actions.push(
           blockedOf(
-            linkFields(d, before, notes, link, after),
+            linkBase,
             `relative text cannot lead from the NTFS volume ${ntfs.windows} to ${there.windows}: Windows reads it within the link's own volume`,
             'use relative: false',
           ),
@@ -418,7 +412,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         if (key(resolveLinkText(real, link.linkText, platform)) !== key(dt.target)) {
           actions.push(
             blockedOf(
-              linkFields(d, before, notes, link, after),
+              linkBase,
               `relative text ${link.linkText} would not reach ${dt.target}: the folder ${via.path} is a link to ${via.linkText}, and the text is read from there`,
               'use relative: false, or give the path through the real folder',
             ),
@@ -472,7 +466,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
             : key(resolveLinkText(d.path, before.linkText, platform)) === key(resolveLinkText(d.path, link.linkText, platform))
               ? `link text is ${before.linkText}; should be ${link.linkText} (same place, ${d.relative ? 'relative' : 'absolute'} form)`
               : `points to ${before.linkText}; should point to ${link.linkText}`;
-        actions.push({ ...linkFields(d, before, notes, link, after), kind: 'retarget', reason: why });
+        actions.push({ ...linkBase, kind: 'retarget', reason: why });
       }
       continue;
     }
@@ -487,7 +481,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     if (d.onConflict === 'refuse') {
       actions.push(
         blockedOf(
-          linkFields(d, before, notes, link, after),
+          linkBase,
           `${what} is in the way`,
           'set onConflict: backup to move it aside, or onConflict: adopt to move it into the target; linkplan never deletes it',
         ),
@@ -498,11 +492,11 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         actions.push(conflictOf(d, before, `${what} is in the way, and no backup name was found for it`, 'run plan again'));
         continue;
       }
-      actions.push({ ...linkFields(d, before, notes, link, after), kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath });
+      actions.push({ ...linkBase, kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath });
     } else if (!adopting) {
       actions.push(
         blockedOf(
-          linkFields(d, before, notes, link, after),
+          linkBase,
           `${what} is in the way, and it cannot be adopted because the target ${dt.target} exists already`,
           'use onConflict: backup to move it aside instead, or merge the two yourself',
         ),
@@ -526,7 +520,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       }
       for (const p of targetParents.dirs) willCreate.add(key(p));
       actions.push({
-        ...linkFields(d, before, notes, link, after),
+        ...linkBase,
         kind: 'adopt',
         reason: `${what} is in the way; it is moved to the target ${dt.target}, then linked`,
         ...(targetParents.dirs.length > 0 ? { targetParents: targetParents.dirs } : {}),
