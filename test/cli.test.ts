@@ -439,12 +439,31 @@ describe('progress on a terminal', () => {
   });
 });
 
+/**
+ * A copy of the bundled demo as the repository has it. The README's first command applies the
+ * demo in place, so the folder may hold its links and the backup of home/.gitconfig: the copy is
+ * made from git's index, not from the folder (from the folder only outside a git work tree).
+ */
+function pristineDemo(demo: string): string {
+  const out = tempDir();
+  const git = (args: string[], input?: Buffer): Buffer | undefined => {
+    const r = spawnSync('git', ['-C', REPO, ...args], input === undefined ? {} : { input });
+    return r.status === 0 ? r.stdout : undefined;
+  };
+  const files = git(['ls-files', '-z', '--', 'examples/demo']);
+  if (files !== undefined && files.length > 0 && git(['checkout-index', '-z', '--stdin', `--prefix=${out}/`], files) !== undefined) {
+    return path.join(out, 'examples', 'demo');
+  }
+  const d = path.join(out, 'demo');
+  fs.cpSync(demo, d, { recursive: true, verbatimSymlinks: true });
+  return d;
+}
+
 describe('the bundled example', () => {
   it('applies in a copy, backs up the file in the way, switches version, then has nothing to do', () => {
     const demo = path.join(REPO, 'examples', 'demo');
     const repoBefore = snapshot(demo);
-    const d = path.join(tempDir(), 'demo');
-    fs.cpSync(demo, d, { recursive: true, verbatimSymlinks: true });
+    const d = pristineDemo(demo);
     const gitconfig = fs.readFileSync(path.join(d, 'home/.gitconfig'), 'utf8');
 
     const first = runCli(['apply', 'layout.yaml', '--yes'], { cwd: d });
