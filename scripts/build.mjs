@@ -76,8 +76,36 @@ const commanderChildProcessLazy = {
     });
   },
 };
+/**
+ * picocolors works out its default (colours or not) at load, from `process.stdout.isTTY`; making
+ * process.stdout loads Node's stream modules (about 4 ms). linkplan never uses that default: it
+ * asks for colours or none itself (createColors), so the bundle leaves the probe out.
+ */
+const picocolorsNoStdoutProbe = {
+  name: 'picocolors-no-stdout-probe',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]picocolors[\\/]picocolors\.js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      const probe = '((p.stdout || {}).isTTY && env.TERM !== "dumb")';
+      if (!text.includes(probe)) throw new Error(`${args.path}: no "${probe}" to leave out; check the picocolors version`);
+      return { contents: text.replace(probe, 'false'), loader: 'js' };
+    });
+  },
+};
+/**
+ * @noble/hashes reads its randomness source at load: on Node, node:crypto itself, which costs
+ * about 3 ms of every start. linkplan only hashes (src/hash.ts) and never asks it for random
+ * bytes, so the bundle gives it none; its randomBytes would throw.
+ */
+const nobleWithoutRandomness = {
+  name: 'noble-without-randomness',
+  setup(b) {
+    b.onResolve({ filter: /^@noble\/hashes\/crypto$/ }, () => ({ path: 'noble-crypto', namespace: 'linkplan-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'linkplan-stub' }, () => ({ contents: 'export const crypto = undefined;', loader: 'js' }));
+  },
+};
 const common = {
-  plugins: [yamlDebugSwitchesOff, commanderChildProcessLazy],
+  plugins: [yamlDebugSwitchesOff, commanderChildProcessLazy, picocolorsNoStdoutProbe, nobleWithoutRandomness],
   absWorkingDir: root,
   bundle: true,
   platform: 'node',

@@ -27,6 +27,7 @@ import { validatePlan } from './generated/validators.js';
 import { currentPlatform, displayPath } from './paths.js';
 import { annotateDiffs } from './plan/content-diff.js';
 import { loadManifest } from './plan/manifest.js';
+import { fdOutput, type Output } from './output.js';
 import { observe } from './plan/observe.js';
 import { computePlan, hasChanges } from './plan/planner.js';
 import { colorsFor, renderAction, renderPlan, summaryLine } from './plan/render.js';
@@ -41,9 +42,9 @@ export interface Io {
   interactive: boolean;
 }
 
-function wantsColor(stream: NodeJS.WriteStream): boolean {
+function wantsColor(out: Output): boolean {
   const noColor = process.env['NO_COLOR'];
-  return stream.isTTY === true && (noColor === undefined || noColor === '') && process.env['TERM'] !== 'dumb';
+  return out.isTTY && (noColor === undefined || noColor === '') && process.env['TERM'] !== 'dumb';
 }
 
 function collectVar(value: string, prev: Record<string, string>): Record<string, string> {
@@ -70,7 +71,14 @@ async function planFromManifest(file: string, vars: Record<string, string>, stat
   const driver = new ReadOnlyDriver(real);
   const platform = currentPlatform();
   const desired = opts.owned === undefined ? loaded.desired : [...loaded.desired, ...pruneEntries(loaded.desired, opts.owned, platform)];
-  const plan = computePlan(desired, observe(desired, driver, platform), { manifest: { path: loaded.file, digest: loaded.digest } });
+  // the digest is taken only if something reads it (--json, --out): hashing loads node:crypto
+  const manifest = {
+    path: loaded.file,
+    get digest() {
+      return loaded.digest;
+    },
+  };
+  const plan = computePlan(desired, observe(desired, driver, platform), { manifest });
   await annotateDiffs(plan, driver);
   return { plan, base: loaded.dir, driver: real };
 }
@@ -151,7 +159,7 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
   const show = { base, home: os.homedir(), color: io.color };
   // listr2 draws to the terminal's width: a terminal that reports none (some pseudo-terminals
   // do) would get one character per line, so it gets the plain lines instead
-  const width = process.stdout.columns ?? 0;
+  const width = io.interactive ? (process.stdout.columns ?? 0) : 0;
   if (!io.interactive || dryRun || width < 20) {
     // one line per action, written in blocks: thousands of links need not cost a write each
     const colors = colorsFor(io.color);
@@ -356,21 +364,16 @@ function printError(e: unknown, io: Io): void {
 export async function main(argv: readonly string[]): Promise<number> {
   // a reader that goes away (`linkplan apply ... | head -1`) must not stop an apply midway:
   // what is left to print is dropped, and the work goes on to its end
-  let stdoutGone = false;
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    stdoutGone = true;
-  });
+  const stdout = fdOutput(1, () => process.stdout);
+  const stderr = fdOutput(2, () => process.stderr);
   const io: Io = {
-    out: (s) => {
-      if (!stdoutGone) process.stdout.write(s);
-    },
-    err: (s) => process.stderr.write(s),
-    color: wantsColor(process.stdout),
-    errColor: wantsColor(process.stderr),
+    out: (s) => stdout.write(s),
+    err: (s) => stderr.write(s),
+    color: wantsColor(stdout),
+    errColor: wantsColor(stderr),
     // stdout first: making the stdin stream loads much of node:fs's stream code, worth it only
     // where there is a terminal to talk to
-    interactive: process.stdout.isTTY === true && process.stdin.isTTY === true,
+    interactive: stdout.isTTY && process.stdin.isTTY === true,
   };
   let code = 0;
   const program = new Command()

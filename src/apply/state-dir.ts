@@ -5,10 +5,10 @@
  * `~/.local/state/linkplan`) on Linux and macOS, and `%LOCALAPPDATA%\linkplan` on Windows.
  * Each manifest gets a folder named for its file and a hash of its absolute path.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sha256OfShort } from '../hash.js';
 import { currentPlatform, type Platform } from '../paths.js';
 
 export interface StateDirOptions {
@@ -38,7 +38,7 @@ export function stateRoot(opts: StateDirOptions = {}): string {
 export function manifestStateDir(manifestPath: string, opts: StateDirOptions = {}): string {
   const platform = opts.platform ?? currentPlatform();
   const key = platform === 'win32' ? manifestPath.toLowerCase() : manifestPath;
-  const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
+  const hash = sha256OfShort(key).slice(0, 12);
   const name = path.basename(manifestPath).replace(/\.(ya?ml|json)$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40);
   return path.join(stateRoot(opts), `${name}-${hash}`);
 }

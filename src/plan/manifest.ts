@@ -6,7 +6,6 @@
  * see volumes.ts). Every problem is collected and reported at once, each with file:line:column
  * and its YAML path. The result is the list of `Desired` entries and the resolved volumes.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import type { Driver } from '../drivers/driver.js';
 import type { Ntfs3gMountOptions } from '../drivers/ntfs3g/mounts.js';
 import { normalizeWindowsRoot } from '../drivers/ntfs3g/windows-paths.js';
 import { errnoCode, ManifestError, UsageError, type ManifestProblem } from '../errors.js';
+import { lazyDigest } from '../hash.js';
 import { validateManifest } from '../generated/validators.js';
 import { currentPlatform, isSameOrInside, toAbs, type AbsPath, type Platform } from '../paths.js';
 import { expandGlob, type GlobMatch } from './glob.js';
@@ -91,7 +91,8 @@ export interface LoadOptions {
 export interface LoadedManifest {
   file: AbsPath;
   dir: AbsPath;
-  digest: string;
+  /** `sha256:` and the hex digest of the manifest's bytes, taken when first read. */
+  readonly digest: string;
   desired: Desired[];
   /** Entries left out by their `when` condition. */
   skipped: number;
@@ -174,9 +175,9 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
       hint: 'give the path of a layout.yaml file',
     });
   }
-  const digest = 'sha256:' + createHash('sha256').update(text).digest('hex');
+  const digest = lazyDigest(text);
   const cache = opts.cache !== undefined && text.length >= MANIFEST_CACHE_MIN_BYTES ? opts.cache : undefined;
-  const cached = cache?.get(digest);
+  const cached = cache?.get(digest());
   let parsed: { doc: Document; lc: LineCounter } | undefined;
   /** The YAML document, parsed on first use (with a cached copy, only for a problem's position). */
   const yaml = (): { doc: Document; lc: LineCounter } => {
@@ -343,7 +344,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   if (problems.length > 0) throw new ManifestError(display, inFileOrder(problems));
   if (cache !== undefined && cached === undefined) {
     const { doc, lc } = yaml();
-    cache.put(digest, {
+    cache.put(digest(), {
       data,
       links: raw.links.map((_, i) => {
         const at = positionOf(doc, lc, ['links', i]);
@@ -352,5 +353,14 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     });
   }
   const volumes = platform === 'win32' ? [] : listedVolumes.map(({ mount, windows }) => ({ mount, windows }));
-  return { file: abs, dir, digest, desired, skipped, volumes };
+  return {
+    file: abs,
+    dir,
+    get digest() {
+      return digest();
+    },
+    desired,
+    skipped,
+    volumes,
+  };
 }

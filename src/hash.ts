@@ -1,0 +1,32 @@
+/**
+ * SHA-256 without loading node:crypto at start. Loading node:crypto costs about 3 ms of every run
+ * (it pulls in Node's stream and cipher modules), more than the rest of a small plan's own work.
+ * Two digests are taken: the state folder's name hashes a manifest's path (a few hundred bytes at
+ * most: @noble/hashes, pure JavaScript, whose own randomness source the build leaves out), and the
+ * digest of a manifest's text, which a plan carries for `--json` and the parsed-manifest cache
+ * keys on, is taken with node:crypto when something first reads it.
+ */
+import { createRequire } from 'node:module';
+import { sha256 } from '@noble/hashes/sha256';
+import { bytesToHex } from '@noble/hashes/utils';
+
+const encoder = new TextEncoder();
+
+/** The hex SHA-256 of a short string's UTF-8 bytes, in JavaScript. */
+export function sha256OfShort(text: string): string {
+  return bytesToHex(sha256(encoder.encode(text)));
+}
+
+let nodeCrypto: typeof import('node:crypto') | undefined;
+
+/** The hex SHA-256 of a string's UTF-8 bytes, by node:crypto (loaded on first use). */
+export function sha256OfText(text: string): string {
+  nodeCrypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return nodeCrypto.createHash('sha256').update(text).digest('hex');
+}
+
+/** A digest of `text` in the form `sha256:<hex>`, taken the first time it is read. */
+export function lazyDigest(text: string): () => string {
+  let digest: string | undefined;
+  return () => (digest ??= 'sha256:' + sha256OfText(text));
+}
