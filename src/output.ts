@@ -51,14 +51,19 @@ export function fdOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream): Output {
         viaStream.write(s);
         return;
       }
-      const bytes = Buffer.from(s, 'utf8');
+      // the string itself first (no copy made here); a short write, rare, goes on in bytes
+      let bytes: Buffer | undefined;
       let done = 0;
       try {
+        const total = Buffer.byteLength(s);
+        done = fs.writeSync(fd, s);
+        if (done === total) return;
+        bytes = Buffer.from(s, 'utf8');
         while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'EPIPE') gone = true;
-        else if (code === 'EAGAIN') toStream().write(bytes.subarray(done));
+        else if (code === 'EAGAIN') toStream().write(bytes === undefined ? s : bytes.subarray(done));
         else throw e;
       }
     },
