@@ -1,0 +1,85 @@
+/**
+ * The journal's header and the records of an apply of thousands of links, written a piece at a
+ * time: the bytes are those of one JSON text, and they read back whole. Real files in a
+ * temporary state folder.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Records } from '../src/apply/records.js';
+import { FileJournal, journalAction, readJournal } from '../src/apply/wal.js';
+import { stepsFor } from '../src/apply/steps.js';
+import type { AbsPath } from '../src/paths.js';
+import type { Action } from '../src/plan/types.js';
+import { tempDir } from './helpers/tree.js';
+
+const N = 3000;
+
+/** N creates, some with folders to make, some relative, some with names JSON must escape. */
+function creates(root: string): Action[] {
+  const out: Action[] = [];
+  for (let i = 0; i < N; i++) {
+    const name = i % 97 === 0 ? `quote "${i}" back\\slash ünï` : `file-${i}.conf`;
+    const p = path.join(root, 'home', `d${i % 300}`, name) as AbsPath;
+    const target = path.join(root, 'src', `d${i % 300}`, name) as AbsPath;
+    const linkText = i % 5 === 0 ? path.join('..', '..', 'src', `d${i % 300}`, name) : target;
+    out.push({
+      kind: 'create',
+      path: p,
+      source: { where: 'links[0]' },
+      reason: 'auto: a symbolic link',
+      before: { kind: 'absent' },
+      after: { kind: 'symlink', linkText },
+      link: { type: 'symlink', target, linkText },
+      ...(i < 300 ? { parents: [path.dirname(p) as AbsPath] } : {}),
+      notes: [],
+    });
+  }
+  return out;
+}
+
+describe('state files of thousands of links', () => {
+  it('the journal header is one line, the JSON of the header with every action, and reads back', () => {
+    const root = tempDir();
+    const state = path.join(root, 'state');
+    const actions = creates(root);
+    const j = FileJournal.create(state, { manifest: path.join(root, 'layout.yaml'), actions });
+    const steps = actions.flatMap(stepsFor);
+    j.start(steps);
+    j.close('committed');
+    const text = fs.readFileSync(path.join(state, 'journal.last.jsonl'), 'utf8');
+    const first = text.slice(0, text.indexOf('\n'));
+    expect(first.length).toBeGreaterThan(4 * 64 * 1024);
+    const header = JSON.parse(first) as Record<string, unknown>;
+    expect(Object.keys(header)).toEqual(['format', 'version', 'pid', 'host', 'started', 'manifest', 'actions']);
+    expect(header['host']).toBe(os.hostname());
+    // byte for byte what one JSON.stringify of the whole header gives
+    expect(first).toBe(JSON.stringify({ ...header, actions: actions.map(journalAction) }));
+    const back = readJournal(path.join(state, 'journal.last.jsonl'));
+    expect(back?.header?.steps).toEqual(steps);
+    expect(back?.header?.actions.map((a) => [a.kind, a.path, a.link, a.parents])).toEqual(actions.map((a) => [a.kind, a.path, a.link, a.parents]));
+    expect(back?.closed).toBe('committed');
+  });
+
+  it('the records list one line per owned link and read back the same', () => {
+    const root = tempDir();
+    const state = path.join(root, 'state');
+    fs.mkdirSync(state);
+    const actions = creates(root);
+    const r = Records.load(state, path.join(root, 'layout.yaml'));
+    r.recordApplied(actions, new Date('2026-12-01T00:00:00.000Z'));
+    r.save();
+    const text = fs.readFileSync(path.join(state, 'records.json'), 'utf8');
+    expect(text.length).toBeGreaterThan(4 * 64 * 1024);
+    const lines = text.split('\n');
+    expect(lines.slice(0, 4)).toEqual(['{', '  "version": 2,', `  "manifest": ${JSON.stringify(path.join(root, 'layout.yaml'))},`, '  "owned": {']);
+    expect(lines.filter((l) => l.startsWith('    "')).length).toBe(N);
+    expect(lines.slice(-4)).toEqual(['  },', '  "backups": []', '}', '']);
+    const parsed = JSON.parse(text) as { owned: Record<string, unknown> };
+    expect(Object.keys(parsed.owned).length).toBe(N);
+    const again = Records.load(state, path.join(root, 'layout.yaml'));
+    expect([...again.owned()]).toEqual([...r.owned()]);
+    expect(again.owned().get(actions[5]?.path ?? '')).toEqual({ ...actions[5]?.link, at: '2026-12-01T00:00:00.000Z' });
+  });
+});
