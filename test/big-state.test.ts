@@ -1,7 +1,7 @@
 /**
- * The journal's header and the records of an apply of thousands of links, written a piece at a
- * time: the bytes are those of one JSON text, and they read back whole. Real files in a
- * temporary state folder.
+ * The journal's header and the records of an apply of thousands of links: the header is one
+ * line, the JSON of the header with every action; the records one line per owned link; both
+ * read back whole. Real files in a temporary state folder.
  */
 import fs from 'node:fs';
 import os from 'node:os';

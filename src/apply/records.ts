@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { AbsPath } from '../paths.js';
 import { LinkplanError, errnoCode } from '../errors.js';
 import type { LinkSpec, Volume } from '../plan/types.js';
-import { ChunkedWriter } from './chunked-write.js';
 import { PRUNE_WHERE } from './prune.js';
 import { ensureDir } from './state-dir.js';
 import type { StepSource } from './steps.js';
@@ -67,14 +66,11 @@ function isOwnedLink(o: unknown): o is Omit<OwnedLink, 'linkText'> & { linkText?
   return LINK_TYPES.has(r['type']) && typeof r['target'] === 'string' && (r['linkText'] === undefined || typeof r['linkText'] === 'string') && typeof r['at'] === 'string';
 }
 
-/** Writes `file` whole: to a temporary name, fsynced, then renamed over it. */
-function writeAtomic(file: string, write: (out: ChunkedWriter) => void): void {
+function writeAtomic(file: string, data: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
-    const out = new ChunkedWriter(fd);
-    write(out);
-    out.flush();
+    fs.writeSync(fd, data);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -88,30 +84,28 @@ function ownedLine(p: string, o: OwnedLink, at: string): string {
   return `${JSON.stringify(p)}: {"type":"${o.type}","target":${JSON.stringify(o.target)}${linkText},"at":${at}}`;
 }
 
-/**
- * The records as text, one line per owned link and backup: readable, and made and written a
- * piece at a time (a ChunkedWriter), since an apply of thousands of links owns thousands.
- */
-function writeRecords(out: ChunkedWriter, d: RecordsFile): void {
-  out.add(`{\n  "version": ${d.version},\n  "manifest": ${JSON.stringify(d.manifest)},\n  "owned": {`);
+function stringifyRecords(d: RecordsFile): string {
+  const lines = (entries: string[]): string => (entries.length === 0 ? '' : `\n    ${entries.join(',\n    ')}\n  `);
+  const owned: string[] = [];
   // (forEach, not for...of: run once over thousands of links, unoptimised, an iterator step and
   // an entry array each would cost more than the line; the links of one apply share their time,
   // encoded once)
   let at = '';
   let atJson = '""';
-  let sep = '\n    ';
   d.owned.forEach((v, k) => {
     if (v.at !== at) {
       at = v.at;
       atJson = JSON.stringify(at);
     }
-    out.add(sep + ownedLine(k, v, atJson));
-    sep = ',\n    ';
+    owned.push(ownedLine(k, v, atJson));
   });
-  out.add(d.owned.size === 0 ? '},\n  "backups": [' : '\n  },\n  "backups": [');
-  for (let i = 0; i < d.backups.length; i++) out.add((i === 0 ? '\n    ' : ',\n    ') + JSON.stringify(d.backups[i]));
-  out.add(d.backups.length === 0 ? ']' : '\n  ]');
-  out.add((d.volumes === undefined ? '' : `,\n  "volumes": ${JSON.stringify(d.volumes)}`) + '\n}\n');
+  const backups = d.backups.map((b) => JSON.stringify(b));
+  return (
+    `{\n  "version": ${d.version},\n  "manifest": ${JSON.stringify(d.manifest)},\n` +
+    `  "owned": {${lines(owned)}},\n  "backups": [${lines(backups)}]` +
+    (d.volumes === undefined ? '' : `,\n  "volumes": ${JSON.stringify(d.volumes)}`) +
+    '\n}\n'
+  );
 }
 
 export class Records {
@@ -216,6 +210,7 @@ export class Records {
 
   save(): void {
     ensureDir(path.dirname(this.file));
-    writeAtomic(this.file, (out) => writeRecords(out, this.data));
+    // one line per owned link and backup: readable, and quick to write for thousands of links
+    writeAtomic(this.file, stringifyRecords(this.data));
   }
 }

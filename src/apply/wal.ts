@@ -23,7 +23,6 @@ import { errnoCode, LinkplanError } from '../errors.js';
 import type { LinkSpec, Volume } from '../plan/types.js';
 import type { AppliedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
-import { ChunkedWriter, writeAll } from './chunked-write.js';
 import { ensureDir } from './state-dir.js';
 import { stepsFor, type Step, type StepSource } from './steps.js';
 
@@ -61,9 +60,6 @@ export interface JournalMeta {
   actions: readonly StepSource[];
   volumes?: readonly Volume[] | undefined;
 }
-
-/** Actions stringified at a time when the header is written: about 40 KiB of text. */
-const HEADER_PIECE = 256;
 
 export function journalPath(stateDir: string): string {
   return path.join(stateDir, 'journal.jsonl');
@@ -134,7 +130,7 @@ export class FileJournal implements Journal {
   private sync(): void {
     this.flushDone();
     if (this.pending.length === 0) return;
-    writeAll(this.fd, this.pending.join('\n') + '\n');
+    fs.writeSync(this.fd, this.pending.join('\n') + '\n');
     this.pending = [];
     fs.fsyncSync(this.fd);
   }
@@ -143,7 +139,7 @@ export class FileJournal implements Journal {
   start(steps: readonly Step[]): void {
     this.retouched = retouchedSteps(steps);
     if (this.meta === undefined) return;
-    const head = {
+    const header = {
       format: JOURNAL_FORMAT,
       version: JOURNAL_VERSION,
       pid: process.pid,
@@ -151,20 +147,10 @@ export class FileJournal implements Journal {
       started: new Date().toISOString(),
       manifest: this.meta.manifest,
       ...(this.meta.volumes === undefined || this.meta.volumes.length === 0 ? {} : { volumes: this.meta.volumes }),
+      actions: this.meta.actions.map(journalAction),
     };
+    this.push(JSON.stringify(header));
     this.sync();
-    // one line, `{…,"actions":[…]}`, as JSON.stringify would write it, made and written a few
-    // hundred actions at a time (see ChunkedWriter)
-    const out = new ChunkedWriter(this.fd);
-    out.add(`${JSON.stringify(head).slice(0, -1)},"actions":[`);
-    const actions = this.meta.actions;
-    for (let i = 0; i < actions.length; i += HEADER_PIECE) {
-      const piece = JSON.stringify(actions.slice(i, i + HEADER_PIECE).map(journalAction));
-      out.add(i === 0 ? piece.slice(1, -1) : `,${piece.slice(1, -1)}`);
-    }
-    out.add(']}\n');
-    out.flush();
-    fs.fsyncSync(this.fd);
     syncDir(path.dirname(this.file));
     this.started = true;
   }
