@@ -70,7 +70,8 @@ async function planFromManifest(file: string, vars: Record<string, string>, stat
   const real = await driverFor(loaded);
   const driver = new ReadOnlyDriver(real);
   const platform = currentPlatform();
-  const desired = opts.owned === undefined ? loaded.desired : [...loaded.desired, ...pruneEntries(loaded.desired, opts.owned, platform)];
+  const pruned = opts.owned === undefined ? [] : pruneEntries(loaded.desired, opts.owned, platform);
+  const desired = pruned.length === 0 ? loaded.desired : [...loaded.desired, ...pruned];
   // the digest is taken only if something reads it (--json, --out): hashing loads node:crypto
   const manifest = {
     path: loaded.file,

@@ -11,6 +11,7 @@ import type { OwnedLink } from './records.js';
 export const PRUNE_WHERE = 'prune';
 
 export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<string, OwnedLink>, platform: Platform): Desired[] {
+  if (owned.size === 0) return []; // (a first apply: no set of the manifest's thousands of paths)
   const declared = new Set(desired.map((d) => pathKey(d.path, platform)));
   const out: Desired[] = [];
   owned.forEach((link, p) => {
