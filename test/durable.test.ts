@@ -425,7 +425,7 @@ describe('the state folder and the journal', () => {
     const dirs = fs.readdirSync(explicit);
     expect(dirs).toHaveLength(1);
     expect(dirs[0]).toMatch(/^layout-[0-9a-f]{12}$/);
-    expect(fs.readdirSync(path.join(explicit, dirs[0] ?? '')).sort()).toEqual(['journal.last.jsonl', 'records.json']);
+    expect(fs.readdirSync(path.join(explicit, dirs[0] ?? '')).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json', 'records.json']);
     // the environment's state folder knows nothing of that apply
     expect(p.run(['backups', 'list', 'layout.yaml']).stdout).toBe('No backups recorded for layout.yaml\n');
     // an interrupted apply under --state-dir is seen there, and only there

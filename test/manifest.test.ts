@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { ManifestError, UsageError, type ManifestProblem } from '../src/errors.js';
 import { fileManifestCache, manifestCachePath } from '../src/apply/manifest-cache.js';
-import { loadManifest, MANIFEST_CACHE_MIN_BYTES, type LoadOptions, type LoadedManifest, type ManifestCache, type ParsedManifest } from '../src/plan/manifest.js';
+import { loadManifest, type LoadOptions, type LoadedManifest, type ManifestCache, type ParsedManifest } from '../src/plan/manifest.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Desired } from '../src/plan/types.js';
@@ -607,36 +607,34 @@ describe('the result', () => {
 });
 
 describe('the parsed-manifest cache', () => {
-  /** A manifest over MANIFEST_CACHE_MIN_BYTES: `n` links, each in a flow mapping on its own line. */
+  /** A manifest of `n` links, each in a flow mapping on its own line. */
   function big(n: number, extra = ''): string {
     const lines = ['version: 1', 'vars:', '  t: targets', 'links:'];
     for (let i = 0; i < n; i++) lines.push(`  - { path: home/link-number-${i}, target: "\${t}/file-number-${i}" }`);
     return lines.join('\n') + '\n' + extra;
   }
-  const digestOf = (text: string): string => 'sha256:' + createHash('sha256').update(text).digest('hex');
   const yamlData = (text: string): unknown => parse(text);
   function memoryCache(): ManifestCache & { store: Map<string, ParsedManifest>; gets: number } {
     const store = new Map<string, ParsedManifest>();
     const c = {
       store,
       gets: 0,
-      get: (digest: string) => {
+      get: (text: string) => {
         c.gets++;
-        return store.get(digest);
+        return store.get(text);
       },
-      put: (digest: string, parsed: ParsedManifest) => void store.set(digest, parsed),
+      put: (text: string, parsed: ParsedManifest) => void store.set(text, parsed),
     };
     return c;
   }
 
-  it('keeps a big manifest once it loads without problems, and the next load of the same text reads it from there, positions and all', () => {
+  it('keeps a manifest once it loads without problems, and the next load of the same text reads it from there, positions and all', () => {
     const text = big(400);
-    expect(text.length).toBeGreaterThan(MANIFEST_CACHE_MIN_BYTES);
     const cache = memoryCache();
     const first = load(text, { cache });
     expect(cache.store.size).toBe(1);
-    const [digest, parsed] = [...cache.store][0] ?? [];
-    expect(digest).toBe(first.loaded.digest);
+    const [key, parsed] = [...cache.store][0] ?? [];
+    expect(key).toBe(text);
     expect(parsed?.links[7]).toEqual([12, 5]);
     const again = loadManifest(path.join(first.dir, 'layout.yaml'), opts({ cache }));
     expect(again.desired).toEqual(first.loaded.desired);
@@ -645,7 +643,7 @@ describe('the parsed-manifest cache', () => {
     // what the cache says is what is used: a kept copy stands in for parsing
     const doctored = structuredClone(parsed) as { data: { links: { target: string }[] }; links: [number, number][] };
     doctored.data.links[0] = { ...doctored.data.links[0], target: 'elsewhere' };
-    cache.store.set(first.loaded.digest, doctored);
+    cache.store.set(text, doctored);
     expect(loadManifest(path.join(first.dir, 'layout.yaml'), opts({ cache })).desired[0]?.target).toBe(path.join(first.dir, 'elsewhere'));
   });
 
@@ -656,7 +654,7 @@ describe('the parsed-manifest cache', () => {
     // a problem at a place other than links[i] (a glob whose folder is missing), in a text whose
     // parsed copy is kept: the cache is consulted, and the position comes from the text
     const withGlob = big(300, '  - path: home/g\n    target: missing-folder\n    glob: "*"\n');
-    cache.store.set(digestOf(withGlob), { data: yamlData(withGlob), links: [] });
+    cache.store.set(withGlob, { data: yamlData(withGlob), links: [] });
     const gets = cache.gets;
     const probs = problemsOf(withGlob, { cache });
     expect(cache.gets).toBe(gets + 1);
@@ -665,29 +663,34 @@ describe('the parsed-manifest cache', () => {
     ]);
   });
 
-  it('leaves small manifests alone, and a changed text misses', () => {
+  it('keeps small manifests too, and a changed text misses', () => {
     const cache = memoryCache();
-    load('version: 1\nlinks:\n  - { path: a, target: b }\n', { cache }, { b: 'x' });
-    expect([cache.gets, cache.store.size]).toEqual([0, 0]);
+    const small = 'version: 1\nlinks:\n  - { path: a, target: b }\n';
+    const first = load(small, { cache }, { b: 'x' });
+    expect([cache.gets, [...cache.store.keys()]]).toEqual([1, [small]]);
+    expect(loadManifest(path.join(first.dir, 'layout.yaml'), opts({ cache })).desired).toEqual(first.loaded.desired);
+    expect([cache.gets, cache.store.size]).toEqual([2, 1]);
     const { dir } = load(big(300), { cache });
     fs.appendFileSync(path.join(dir, 'layout.yaml'), '# changed\n');
     loadManifest(path.join(dir, 'layout.yaml'), opts({ cache }));
-    expect(cache.store.size).toBe(2);
+    expect(cache.store.size).toBe(3);
   });
 });
 
 describe('the parsed-manifest cache file in the state folder', () => {
-  it('reads back what it wrote, misses on another digest or a damaged file, and never writes what JSON cannot carry', () => {
+  it('reads back what it wrote, misses on another text or a damaged file, and never writes what JSON cannot carry', () => {
     const state = path.join(tempDir(), 'state');
     const c = fileManifestCache(state);
-    expect(c.get('sha256:x')).toBeUndefined();
-    c.put('sha256:x', { data: { version: 1, links: [{ path: 'a' }] }, links: [[3, 5]] });
-    expect(c.get('sha256:x')).toEqual({ data: { version: 1, links: [{ path: 'a' }] }, links: [[3, 5]] });
-    expect(c.get('sha256:y')).toBeUndefined();
+    const text = 'version: 1\nlinks:\n  - path: a # "quoted", ünïcode\n';
+    expect(c.get(text)).toBeUndefined();
+    c.put(text, { data: { version: 1, links: [{ path: 'a' }] }, links: [[3, 5]] });
+    expect(c.get(text)).toEqual({ data: { version: 1, links: [{ path: 'a' }] }, links: [[3, 5]] });
+    expect(c.get(text + ' ')).toBeUndefined();
+    expect(c.get(text.slice(0, -1))).toBeUndefined();
     fs.writeFileSync(manifestCachePath(state), '{"format": "linkplan-manifest-cache", ');
-    expect(c.get('sha256:x')).toBeUndefined();
+    expect(c.get(text)).toBeUndefined();
     fs.rmSync(manifestCachePath(state));
-    c.put('sha256:z', { data: { version: 1, vars: { big: Infinity } }, links: [] });
+    c.put(text, { data: { version: 1, vars: { big: Infinity } }, links: [] });
     expect(fs.existsSync(manifestCachePath(state))).toBe(false);
   });
 });

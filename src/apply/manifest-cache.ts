@@ -1,9 +1,11 @@
 /**
  * The parsed-manifest cache of a manifest's state directory (`manifest.cache.json`): the data and
  * link positions of the last manifest text that loaded without problems, so the next plan or
- * apply of the same text skips YAML parsing. It is keyed by the text's sha256 digest and by the
- * versions of linkplan and of the YAML parser; anything else (another text, a damaged file, a
- * value JSON cannot carry) is a miss. Writing it is best effort: a plan never fails for it.
+ * apply of the same text skips YAML parsing (a few milliseconds for a dozen entries, half a
+ * second for ten thousand). It is keyed by the text itself, which it keeps (comparing two texts
+ * costs less than hashing one), and by the versions of linkplan and of the YAML parser; anything
+ * else (another text, a damaged file, a value JSON cannot carry) is a miss. Writing it is best
+ * effort: a plan never fails for it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,7 +20,8 @@ interface CacheFile extends ParsedManifest {
   format: typeof FORMAT;
   linkplan: string;
   yaml: string;
-  digest: string;
+  /** The manifest's text, as read. */
+  text: string;
 }
 
 export function manifestCachePath(stateDir: string): string {
@@ -42,25 +45,25 @@ function exactJson(value: unknown): string | undefined {
 export function fileManifestCache(stateDir: string): ManifestCache {
   const file = manifestCachePath(stateDir);
   return {
-    get(digest) {
+    get(text) {
       let c: Partial<CacheFile>;
       try {
         c = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<CacheFile>;
       } catch {
         return undefined;
       }
-      if (c.format !== FORMAT || c.linkplan !== VERSION || c.yaml !== YAML_VERSION || c.digest !== digest || !Array.isArray(c.links)) return undefined;
+      if (c.format !== FORMAT || c.linkplan !== VERSION || c.yaml !== YAML_VERSION || c.text !== text || !Array.isArray(c.links)) return undefined;
       return { data: c.data, links: c.links };
     },
-    put(digest, parsed) {
+    put(text, parsed) {
       const data = exactJson(parsed.data);
       if (data === undefined) return;
-      const head = JSON.stringify({ format: FORMAT, linkplan: VERSION, yaml: YAML_VERSION, digest });
-      const text = `${head.slice(0, -1)},"links":${JSON.stringify(parsed.links)},"data":${data}}\n`;
+      const head = JSON.stringify({ format: FORMAT, linkplan: VERSION, yaml: YAML_VERSION });
+      const json = `${head.slice(0, -1)},"links":${JSON.stringify(parsed.links)},"data":${data},"text":${JSON.stringify(text)}}\n`;
       const tmp = `${file}.tmp-${process.pid}`;
       try {
         ensureDir(stateDir);
-        fs.writeFileSync(tmp, text, { mode: 0o600 });
+        fs.writeFileSync(tmp, json, { mode: 0o600 });
         fs.renameSync(tmp, file);
       } catch {
         fs.rmSync(tmp, { force: true });

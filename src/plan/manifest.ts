@@ -65,14 +65,11 @@ export interface ParsedManifest {
   links: readonly (readonly [number, number] | null)[];
 }
 
-/** Where parsed manifests are kept between runs, by the sha256 digest of their text. */
+/** Where parsed manifests are kept between runs, by their text. */
 export interface ManifestCache {
-  get(digest: string): ParsedManifest | undefined;
-  put(digest: string, parsed: ParsedManifest): void;
+  get(text: string): ParsedManifest | undefined;
+  put(text: string, parsed: ParsedManifest): void;
 }
-
-/** Below this size a manifest is parsed faster than a cached copy is read. */
-export const MANIFEST_CACHE_MIN_BYTES = 16 * 1024;
 
 export interface LoadOptions {
   driver: Driver;
@@ -84,7 +81,7 @@ export interface LoadOptions {
   home?: string;
   /** Where to find ntfs-3g mounts (the mount table and the probe); default: this machine's. */
   ntfs3gMounts?: Ntfs3gMountOptions;
-  /** Parsed manifests kept between runs (for manifests of MANIFEST_CACHE_MIN_BYTES or more). */
+  /** Parsed manifests kept between runs: the next load of the same text skips YAML parsing. */
   cache?: ManifestCache;
 }
 
@@ -176,8 +173,8 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     });
   }
   const digest = lazyDigest(text);
-  const cache = opts.cache !== undefined && text.length >= MANIFEST_CACHE_MIN_BYTES ? opts.cache : undefined;
-  const cached = cache?.get(digest());
+  const cache = opts.cache;
+  const cached = cache?.get(text);
   let parsed: { doc: Document; lc: LineCounter } | undefined;
   /** The YAML document, parsed on first use (with a cached copy, only for a problem's position). */
   const yaml = (): { doc: Document; lc: LineCounter } => {
@@ -344,7 +341,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   if (problems.length > 0) throw new ManifestError(display, inFileOrder(problems));
   if (cache !== undefined && cached === undefined) {
     const { doc, lc } = yaml();
-    cache.put(digest(), {
+    cache.put(text, {
       data,
       links: raw.links.map((_, i) => {
         const at = positionOf(doc, lc, ['links', i]);
