@@ -3,8 +3,8 @@
  * (it pulls in Node's stream and cipher modules), more than the rest of a small plan's own work.
  * Two digests are taken: the state folder's name hashes a manifest's path (a few hundred bytes at
  * most: @noble/hashes, pure JavaScript, whose own randomness source the build leaves out), and the
- * digest of a manifest's text, which a plan carries for `--json` and the parsed-manifest cache
- * keys on, is taken with node:crypto when something first reads it.
+ * digest of a manifest's text, which a plan carries for `--json`, is taken with node:crypto when
+ * something first reads it.
  */
 import { createRequire } from 'node:module';
 import { sha256 } from '@noble/hashes/sha256';

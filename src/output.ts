@@ -5,7 +5,8 @@
  * as the stream would write it there (synchronously); a terminal gets Node's stream, which the
  * progress display and the prompt use too. A descriptor that cannot take the bytes now (EAGAIN: a
  * pipe another process set non-blocking) hands the rest, and everything after, to the stream,
- * which waits for it; a reader that went away (EPIPE) makes the rest be dropped (see `gone`).
+ * which waits for it; a reader that went away (EPIPE) makes the rest be dropped, and the work goes
+ * on (`linkplan apply … | head -1` must not stop an apply midway).
  * Asking node:tty whether a descriptor is a terminal would load those same modules, so it is asked
  * only about a character device (a terminal, or the likes of /dev/null).
  */
@@ -15,8 +16,6 @@ import { errnoCode } from './errors.js';
 
 export interface Output {
   write(s: string): void;
-  /** True once the reader went away (EPIPE): what is left is dropped, and the work goes on. */
-  readonly gone: boolean;
   /** True when the descriptor is a terminal. */
   readonly isTTY: boolean;
 }
@@ -66,9 +65,6 @@ export function fdOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream): Output {
         else if (code === 'EAGAIN') toStream().write(bytes === undefined ? s : bytes.subarray(done));
         else throw e;
       }
-    },
-    get gone() {
-      return gone;
     },
     isTTY,
   };
