@@ -68,7 +68,10 @@ function writeLock(p: { root: string; state: string }, holder: { pid: number; ho
   return file;
 }
 
-/** Exactly one run applied; the others found nothing to do or stopped at the lock, naming the applier. */
+/**
+ * Exactly one run applied; the others found nothing to do or stopped at the lock, naming the run
+ * that held it: the applier, or one that found nothing to do (a no-change apply takes the lock too).
+ */
 function expectOneApplied(runs: Run[], opts: { lockRefusals: 'none' | 'allowed'; lockFile: string }): Run {
   for (const r of runs) {
     expect(r.signal, r.stderr).toBeNull();
@@ -88,9 +91,10 @@ function expectOneApplied(runs: Run[], opts: { lockRefusals: 'none' | 'allowed';
       expect(opts.lockRefusals, `an unexpected failure: ${r.stderr}`).toBe('allowed');
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(
-        new RegExp(`^linkplan: ${opts.lockFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: locked by pid ${winner.pid} on ${HOST} \\(linkplan apply layout\\.yaml, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)\\n  hint: wait for it to finish, or raise --lock-timeout`),
-      );
+      const refusal = new RegExp(`^linkplan: ${opts.lockFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: locked by pid (\\d+) on ${HOST} \\(linkplan apply layout\\.yaml, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)\\n  hint: wait for it to finish, or raise --lock-timeout`);
+      expect(r.stderr).toMatch(refusal);
+      const holder = Number(refusal.exec(r.stderr)?.[1]);
+      expect(runs.filter((o) => o.code === 0).map((o) => o.pid), `the holder ${holder} is a run that finished`).toContain(holder);
     }
   }
   return winner;
