@@ -17,8 +17,14 @@ function pathApi(platform: Platform): path.PlatformPath {
   return platform === 'win32' ? path.win32 : path.posix;
 }
 
+/** An absolute POSIX path already normal: each segment named (no empty, `.` or `..` one), no `/` at the end. */
+const NORMAL_POSIX = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+
 /** Resolves `p` against `base` (itself absolute) and normalises it. */
 export function toAbs(p: string, base: string, platform: Platform = currentPlatform()): AbsPath {
+  // (a manifest of thousands of entries gives thousands of absolute paths that are normal already;
+  // POSIX resolve never leaves a `/` at the end but the root's)
+  if (platform !== 'win32') return (NORMAL_POSIX.test(p) ? p : path.posix.resolve(base, p)) as AbsPath;
   const api = pathApi(platform);
   let out = api.resolve(base, p);
   const root = api.parse(out).root;

@@ -1,0 +1,43 @@
+/**
+ * Paths made absolute and normal (`toAbs`): an absolute POSIX path that is normal already is
+ * taken as it is, anything else goes through node:path; both give what node:path alone gives.
+ */
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { toAbs } from '../src/paths.js';
+
+/** What toAbs gave before it took normal paths as they are: node:path's resolve, no trailing separator. */
+function viaNodePath(p: string, base: string): string {
+  let out = path.posix.resolve(base, p);
+  while (out.length > 1 && out.endsWith('/')) out = out.slice(0, -1);
+  return out;
+}
+
+describe('toAbs on POSIX', () => {
+  it('gives what node:path gives, for normal and abnormal paths alike', () => {
+    const segment = fc.oneof(fc.constantFrom('', '.', '..', '...', '.a', '..b', 'a.', 'x', 'dir name', 'ünï'), fc.string({ maxLength: 6 }).map((s) => s.replaceAll('/', '')));
+    const relOrAbs = fc.tuple(fc.boolean(), fc.array(segment, { maxLength: 6 }), fc.boolean()).map(([abs, segs, trailing]) => (abs ? '/' : '') + segs.join('/') + (trailing ? '/' : ''));
+    fc.assert(
+      fc.property(relOrAbs, fc.constantFrom('/', '/base', '/base/dir'), (p, base) => {
+        expect(toAbs(p, base, 'linux')).toBe(viaNodePath(p, base));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const [p, want] of [
+      ['/a/b', '/a/b'],
+      ['/a//b', '/a/b'],
+      ['/a/./b', '/a/b'],
+      ['/a/../b', '/b'],
+      ['/a/b/', '/a/b'],
+      ['/', '/'],
+      ['//', '/'],
+      ['/..', '/'],
+      ['/a/..b/.c', '/a/..b/.c'],
+      ['rel/x', '/base/rel/x'],
+      ['', '/base'],
+    ] as const) {
+      expect(toAbs(p, '/base', 'linux')).toBe(want);
+    }
+  });
+});
