@@ -5,7 +5,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toAbs } from '../src/paths.js';
+import { entryPath, toAbs, type AbsPath } from '../src/paths.js';
 
 /** What toAbs gave before it took normal paths as they are: node:path's resolve, no trailing separator. */
 function viaNodePath(p: string, base: string): string {
@@ -39,5 +39,25 @@ describe('toAbs on POSIX', () => {
     ] as const) {
       expect(toAbs(p, '/base', 'linux')).toBe(want);
     }
+  });
+});
+
+describe('entryPath', () => {
+  it('is node:path join for a normal folder and a name a listing gives', () => {
+    const name = fc.string({ minLength: 1, maxLength: 8 }).filter((n) => n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\\'));
+    const posixDir = fc.array(fc.constantFrom('a', 'dir', '.hidden', 'ünï', 'x y'), { maxLength: 4 }).map((segs) => '/' + segs.join('/'));
+    const winDir = fc.tuple(fc.constantFrom('C:', 'D:'), fc.array(fc.constantFrom('a', 'Program Files', '.x'), { maxLength: 3 })).map(([drive, segs]) => `${drive}\\${segs.join('\\')}`);
+    fc.assert(
+      fc.property(posixDir, name, (dir, n) => {
+        expect(entryPath(dir as AbsPath, n, 'linux')).toBe(path.posix.join(dir, n));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(winDir, name.filter((n) => !/[<>:"|?*]/.test(n)), (dir, n) => {
+        expect(entryPath(dir as AbsPath, n, 'win32')).toBe(path.win32.join(dir, n));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

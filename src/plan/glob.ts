@@ -6,7 +6,7 @@
  */
 import picomatch from 'picomatch';
 import type { DirEntry, Driver } from '../drivers/driver.js';
-import { joinAbs, type AbsPath } from '../paths.js';
+import { entryPath, type AbsPath } from '../paths.js';
 
 export interface GlobMatch {
   /** Path relative to the glob's folder, with `/` separators. */
@@ -38,7 +38,7 @@ export function expandGlob(
       const matched = inMatched || isMatch(r);
       if (e.kind === 'dir') {
         if (matched && opts.fold) out.push({ rel: r, kind: 'dir' });
-        else if ((matched && !opts.fold) || deep) walk(r, joinAbs(dir, e.name), matched && !opts.fold);
+        else if ((matched && !opts.fold) || deep) walk(r, entryPath(dir, e.name), matched && !opts.fold);
       } else if (matched) {
         out.push({ rel: r, kind: e.kind });
       }
