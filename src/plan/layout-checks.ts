@@ -42,19 +42,20 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
   for (let i = 0; i < desired.length; i++) {
     const d = desired[i] as Desired;
     // a link whose folder is (inside) another link: creating it would write through that link
-    const seen: string[] = [];
+    // (made only when a folder not yet known clear is met: most links meet none)
+    let seen: string[] | undefined;
     for (let p = parentOf(d.path, platform), up = parentOf(p, platform); p !== up; p = up, up = parentOf(p, platform)) {
       const k = pathKey(p, platform);
       if (clear.has(k)) break;
       const outer = byKey.get(k);
       if (outer !== undefined && outer.state === 'present') {
         problems.push(problem(d, `${d.path}: lies inside ${outer.path}, which ${describe(outer)} makes a link; linkplan does not make links through another link`));
-        seen.length = 0;
+        seen = undefined;
         break;
       }
-      seen.push(k);
+      (seen ??= []).push(k);
     }
-    for (let j = 0; j < seen.length; j++) clear.add(seen[j] as string);
+    if (seen !== undefined) for (let j = 0; j < seen.length; j++) clear.add(seen[j] as string);
     if (d.state !== 'present' || d.target === null) continue;
     if (pathKey(d.path, platform) === pathKey(d.target, platform)) {
       problems.push(problem(d, `${d.path}: the link would point to itself`));

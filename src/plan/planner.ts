@@ -60,7 +60,8 @@ export function targetResolver(index: DesiredIndex, platform: Platform): (target
     let t = target;
     for (let hops = 0; hops < 40; hops++) {
       let next: AbsPath | undefined;
-      const seen: string[] = [];
+      // (made only when a folder not yet known clear is met: most targets meet none)
+      let seen: string[] | undefined;
       // the target itself is looked up, not remembered: most targets are resolved once
       for (let a = t, leaf = true; ; leaf = false) {
         const k = pathKey(a, platform);
@@ -70,13 +71,13 @@ export function targetResolver(index: DesiredIndex, platform: Platform): (target
           next = (d.target + t.slice(a.length)) as AbsPath;
           break;
         }
-        if (!leaf) seen.push(k);
+        if (!leaf) (seen ??= []).push(k);
         const up = parentOf(a, platform);
         if (up === a) break;
         a = up;
       }
       if (next === undefined) {
-        for (let i = 0; i < seen.length; i++) clear.add(seen[i] as string);
+        if (seen !== undefined) for (let i = 0; i < seen.length; i++) clear.add(seen[i] as string);
         return t;
       }
       t = next;
