@@ -1,6 +1,7 @@
 /**
- * Paths made absolute and normal (`toAbs`): an absolute POSIX path that is normal already is
- * taken as it is, anything else goes through node:path; both give what node:path alone gives.
+ * Paths made absolute and normal (`toAbs`: an absolute POSIX path that is normal already is taken
+ * as it is, anything else goes through node:path) and a folder's entries (`entryPath`): both give
+ * what node:path alone gives.
  */
 import path from 'node:path';
 import fc from 'fast-check';
