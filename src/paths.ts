@@ -66,13 +66,14 @@ export function parentOf(p: AbsPath, platform: Platform = currentPlatform()): Ab
 }
 
 /**
- * The entry `name` of folder `dir`, `name` as a folder listing gives it (never `.`, `..` or with a
- * separator): `dir` being normal, putting the two together is all there is to do (node:path's
- * join would normalise the lot again, a thousand folders of a glob walk costing milliseconds).
+ * The entry at `rel` below folder `dir`, `rel` being names as folder listings give them (never
+ * empty, `.`, `..` or with a separator in one), `/` between them: `dir` being normal, putting the
+ * two together is all there is to do (node:path's join would normalise the lot again, and a glob
+ * of thousands of matches would pay milliseconds for it).
  */
-export function entryPath(dir: AbsPath, name: string, platform: Platform = currentPlatform()): AbsPath {
+export function entryPath(dir: AbsPath, rel: string, platform: Platform = currentPlatform()): AbsPath {
   const sep = pathApi(platform).sep;
-  return (dir.endsWith(sep) ? dir + name : dir + sep + name) as AbsPath;
+  return ((dir.endsWith(sep) ? dir : dir + sep) + (sep === '/' ? rel : rel.replaceAll('/', sep))) as AbsPath;
 }
 
 /** The text a relative link at `linkPath` needs to reach `target`. */

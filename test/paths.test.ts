@@ -44,8 +44,13 @@ describe('toAbs on POSIX', () => {
 });
 
 describe('entryPath', () => {
-  it('is node:path join for a normal folder and a name a listing gives', () => {
-    const name = fc.string({ minLength: 1, maxLength: 8 }).filter((n) => n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\\'));
+  it('is node:path join for a normal folder and names a listing gives, / between them', () => {
+    const name = fc
+      .array(
+        fc.string({ minLength: 1, maxLength: 8 }).filter((n) => n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\\')),
+        { minLength: 1, maxLength: 3 },
+      )
+      .map((names) => names.join('/'));
     const posixDir = fc.array(fc.constantFrom('a', 'dir', '.hidden', 'ünï', 'x y'), { maxLength: 4 }).map((segs) => '/' + segs.join('/'));
     const winDir = fc.tuple(fc.constantFrom('C:', 'D:'), fc.array(fc.constantFrom('a', 'Program Files', '.x'), { maxLength: 3 })).map(([drive, segs]) => `${drive}\\${segs.join('\\')}`);
     fc.assert(

@@ -16,7 +16,7 @@ import { normalizeWindowsRoot } from '../drivers/ntfs3g/windows-paths.js';
 import { errnoCode, ManifestError, UsageError, type ManifestProblem } from '../errors.js';
 import { lazyDigest } from '../hash.js';
 import { validateManifest } from '../generated/validators.js';
-import { currentPlatform, isSameOrInside, toAbs, type AbsPath, type Platform } from '../paths.js';
+import { currentPlatform, entryPath, isSameOrInside, toAbs, type AbsPath, type Platform } from '../paths.js';
 import { expandGlob, type GlobMatch } from './glob.js';
 import { checkLayout } from './layout-checks.js';
 import { describeSchemaErrors, yamlPath } from './schema-errors.js';
@@ -325,12 +325,12 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
       nocase: platform === 'win32',
     });
     // the matches are names read from the folder: joining them needs no normalising
-    const sep = platform === 'win32' ? '\\' : '/';
-    const under = (dirPath: AbsPath, rel: string): AbsPath => ((dirPath.endsWith(sep) ? dirPath : dirPath + sep) + (sep === '/' ? rel : rel.replaceAll('/', sep))) as AbsPath;
     for (let i = 0; i < matches.length; i++) {
       const m = matches[i] as GlobMatch;
       const from = source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel };
-      desired.push(m.kind === 'file' || m.kind === 'dir' ? matched(under(p, m.rel), under(target, m.rel), from, m.kind) : entry(under(p, m.rel), under(target, m.rel), from));
+      const at = entryPath(p, m.rel, platform);
+      const to = entryPath(target, m.rel, platform);
+      desired.push(m.kind === 'file' || m.kind === 'dir' ? matched(at, to, from, m.kind) : entry(at, to, from));
     }
   });
 
