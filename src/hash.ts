@@ -10,11 +10,9 @@ import { createRequire } from 'node:module';
 import { sha256 } from '@noble/hashes/sha256';
 import { bytesToHex } from '@noble/hashes/utils';
 
-const encoder = new TextEncoder();
-
 /** The hex SHA-256 of a short string's UTF-8 bytes, in JavaScript. */
 export function sha256OfShort(text: string): string {
-  return bytesToHex(sha256(encoder.encode(text)));
+  return bytesToHex(sha256(text));
 }
 
 let nodeCrypto: typeof import('node:crypto') | undefined;
