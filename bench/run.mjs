@@ -754,7 +754,7 @@ const cmdLine = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.sl
 const fsType = machine.filesystem.type === 'ext2/ext3' ? (machine.filesystem.dfType ?? 'ext2/3/4') : machine.filesystem.type;
 const where = `${path.relative(repoRoot, runDir) || runDir} (${fsType} on ${machine.filesystem.device ?? '?'}, mount options ${machine.filesystem.mountOptions ?? '?'}), a fresh empty folder for every timed create and retarget`;
 
-/** How the journal job's headers listed the actions: whole, or in the short form the CLI writes. */
+/** Which journal version the journal job's headers were written as, and the journal files' sizes. */
 function journalHeaderForm() {
   const versions = [...new Set(rows.filter((r) => r.job === 'journal' && r.verify?.journal?.version !== undefined).map((r) => r.verify.journal.version))];
   const sizes = rows.filter((r) => r.job === 'journal' && r.verify?.journal?.bytes).map((r) => `${fmtN(r.verify.journal.bytes)} bytes at N=${fmtN(r.n)}`);
