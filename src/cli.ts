@@ -30,7 +30,7 @@ import { loadManifest } from './plan/manifest.js';
 import { fdOutput, type Output } from './output.js';
 import { observe } from './plan/observe.js';
 import { computePlan, hasChanges } from './plan/planner.js';
-import { colorsFor, renderAction, renderPlan, summaryLine } from './plan/render.js';
+import { actionRenderer, colorsFor, renderPlan, summaryLine } from './plan/render.js';
 import type { Plan } from './plan/types.js';
 import { VERSION } from './version.js';
 
@@ -163,21 +163,22 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
   const width = io.interactive ? (process.stdout.columns ?? 0) : 0;
   if (!io.interactive || dryRun || width < 20) {
     // one line per action, written in blocks: thousands of links need not cost a write each
-    const colors = colorsFor(io.color);
-    let lines: string[] = [];
+    const render = actionRenderer(show, colorsFor(io.color));
+    let block = '';
     const flush = (): void => {
-      if (lines.length > 0) io.out(lines.join(''));
-      lines = [];
+      if (block !== '') io.out(block);
+      block = '';
     };
     const hooks: ApplyHooks = {
       onAction: (a) => {
-        lines.push(renderAction(a, show, colors)[0] + '\n');
-        if (lines.length >= 256) flush();
+        block += render.line(a) + '\n';
+        if (block.length >= 32768) flush();
       },
     };
     return { hooks, run: (job) => job(hooks).finally(flush) };
   }
   const { Listr } = await import('listr2');
+  const plain = actionRenderer({ ...show, color: false });
   const total = plan.actions.filter((a) => a.kind !== 'noop').length;
   return {
     hooks: {},
@@ -190,7 +191,7 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
               let last = 0;
               await job({
                 onAction: async (a, done, n) => {
-                  task.output = renderAction(a, { ...show, color: false })[0]?.trim() ?? '';
+                  task.output = plain.line(a).trim();
                   task.title = `Applying changes (${done}/${n})`;
                   const now = Date.now();
                   if (now - last > 40) {

@@ -66,6 +66,23 @@ export function parentOf(p: AbsPath, platform: Platform = currentPlatform()): Ab
 }
 
 /**
+ * `parentOf` for a run of paths that mostly share their folder (a glob's matches come folder by
+ * folder): while the folder stays the same, the same string is handed back rather than a new
+ * slice, so a Map or Set it is looked up in finds its hash already computed.
+ */
+export function parentMemo(platform: Platform = currentPlatform()): (p: AbsPath) => AbsPath {
+  const sep = pathApi(platform).sep;
+  const code = sep.charCodeAt(0);
+  let last = '' as AbsPath;
+  return (p) => {
+    const n = last.length;
+    // below `last` and no separator after it (`last` is normal: never ends in one but the root)
+    if (n > 0 && p.length > n + 1 && p.charCodeAt(n) === code && p.indexOf(sep, n + 1) === -1 && p.startsWith(last)) return last;
+    return (last = parentOf(p, platform));
+  };
+}
+
+/**
  * The entry at `rel` below folder `dir`, `rel` being names as folder listings give them (never
  * empty, `.`, `..` or with a separator in one), `/` between them: `dir` being normal, putting the
  * two together is all there is to do (node:path's join would normalise the lot again, and a glob
@@ -94,15 +111,36 @@ export function isWindowsAbsolute(p: string): boolean {
 }
 
 /** Shows a path to a person: relative to `base` when below it, `~`-abbreviated under home. */
-export function displayPath(p: string, opts: { base?: string; home?: string; platform?: Platform } = {}): string {
+export function displayPath(p: string, opts: DisplayOptions = {}): string {
+  return pathDisplay(opts)(p);
+}
+
+export interface DisplayOptions {
+  base?: string;
+  home?: string;
+  platform?: Platform;
+}
+
+/**
+ * `displayPath` with its options fixed once, for the thousands of paths an apply prints against
+ * one base and one home: each path then costs a comparison or two and a slice.
+ */
+export function pathDisplay(opts: DisplayOptions = {}): (p: string) => string {
   const platform = opts.platform ?? currentPlatform();
-  const api = pathApi(platform);
+  const sep = pathApi(platform).sep;
+  const fold = platform === 'win32' || platform === 'darwin';
   // both are absolute and normalised, so below a folder is its prefix and a separator
-  if (opts.base !== undefined && isSameOrInside(p, opts.base, platform)) {
-    return p.length === opts.base.length ? '.' : p.slice(opts.base.endsWith(api.sep) ? opts.base.length : opts.base.length + 1);
-  }
-  if (opts.home !== undefined && opts.home !== '' && isInside(p, opts.home, platform)) {
-    return '~' + api.sep + p.slice(opts.home.endsWith(api.sep) ? opts.home.length : opts.home.length + 1);
-  }
-  return p;
+  const below = (root: string | undefined): { key: string; prefix: string } | undefined =>
+    root === undefined || root === '' ? undefined : { key: pathKey(root, platform), prefix: pathKey(root.endsWith(sep) ? root : root + sep, platform) };
+  const base = below(opts.base);
+  const home = below(opts.home);
+  return (p) => {
+    const k = fold ? p.toLowerCase() : p;
+    if (base !== undefined) {
+      if (k === base.key) return '.';
+      if (k.length > base.prefix.length && k.startsWith(base.prefix)) return p.slice(base.prefix.length);
+    }
+    if (home !== undefined && k.length > home.prefix.length && k.startsWith(home.prefix)) return '~' + sep + p.slice(home.prefix.length);
+    return p;
+  };
 }

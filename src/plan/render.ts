@@ -6,7 +6,7 @@
  * (the CLI asks on a TTY without NO_COLOR).
  */
 import pc from 'picocolors';
-import { displayPath, isInside, isWindowsAbsolute, pathKey, resolveLinkText } from '../paths.js';
+import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../paths.js';
 import { describeEntry } from './planner.js';
 import type { Action, ActionKind, ContentDiff, Plan, PlanSummary } from './types.js';
 
@@ -96,23 +96,47 @@ function isRelativeText(t: string): boolean {
 }
 
 /** The folders an action makes, as its line names them (none: nothing). */
-function foldersText(ps: readonly string[] | undefined, opts: RenderOptions): string {
+function foldersText(ps: readonly string[] | undefined, show: (p: string) => string): string {
   if (ps === undefined || ps.length === 0) return '';
-  return `, new folder${ps.length > 1 ? 's' : ''} ${ps.map((p) => displayPath(p, opts)).join(', ')}`;
+  return `, new folder${ps.length > 1 ? 's' : ''} ${ps.length === 1 ? show(ps[0] as string) : ps.map(show).join(', ')}`;
+}
+
+/** Renders one action after another with the same options (an apply shows thousands). */
+export interface ActionRenderer {
+  /** The action's lines: its own, then its notes, hint and diff. */
+  lines(a: Action): string[];
+  /** The action's own line alone. */
+  line(a: Action): string;
+}
+
+export function actionRenderer(opts: RenderOptions, c: Colors = colorsFor(opts.color === true)): ActionRenderer {
+  const show = pathDisplay(opts);
+  return {
+    lines: (a) => {
+      const out = [actionLine(a, show, c)];
+      for (let i = 0; i < a.notes.length; i++) out.push(`      ${c.dim(`note: ${a.notes[i] ?? ''}`)}`);
+      if (a.kind === 'conflict' && a.hint !== undefined) out.push(`      hint: ${a.hint}`);
+      if (a.diff !== undefined) for (const l of renderDiff(a.diff, c, show)) out.push(`      ${l}`);
+      return out;
+    },
+    line: (a) => actionLine(a, show, c),
+  };
 }
 
 export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsFor(opts.color === true)): string[] {
+  return actionRenderer(opts, c).lines(a);
+}
+
+function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
   // (no closures made per action: a progress view renders thousands)
-  const head = `  ${paint(c, a.kind, TAG[a.kind])} ${displayPath(a.path, opts)}`;
+  const head = `  ${paint(c, a.kind, TAG[a.kind])} ${show(a.path)}`;
   // the arrow shows where the link leads; a relative link's own text is named in the brackets
   const link = a.link;
-  const arrow = link === undefined ? '' : ` -> ${displayPath(link.target, opts)}`;
+  const arrow = link === undefined ? '' : ` -> ${show(link.target)}`;
   const kindText = link === undefined ? '' : `${link.type}${link.type !== 'hardlink' && isRelativeText(link.linkText) ? `, relative text ${link.linkText}` : ''}`;
-  let line: string;
   switch (a.kind) {
     case 'create':
-      line = `${head}${arrow}  ${c.dim(`(${kindText}${foldersText(a.parents, opts)})`)}`;
-      break;
+      return `${head}${arrow}  ${c.dim(`(${kindText}${foldersText(a.parents, show)})`)}`;
     case 'retarget': {
       let was = `was ${describeEntry(a.before)}`;
       if (link !== undefined && a.before.kind === link.type && 'linkText' in a.before) {
@@ -120,46 +144,36 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
         was =
           pathKey(before) === pathKey(link.target)
             ? `same target, was ${isRelativeText(a.before.linkText) ? `relative text ${a.before.linkText}` : 'absolute text'}`
-            : `was ${displayPath(before, opts)}`;
+            : `was ${show(before)}`;
       }
-      line = `${head}${arrow}  ${c.dim(`(${kindText}; ${was})`)}`;
-      break;
+      return `${head}${arrow}  ${c.dim(`(${kindText}; ${was})`)}`;
     }
     case 'remove':
-      line = `${head}  ${c.dim(`(${a.removeTarget !== undefined ? `a hard link of ${displayPath(a.removeTarget, opts)}` : describeEntry(a.before)})`)}`;
-      break;
+      return `${head}  ${c.dim(`(${a.removeTarget !== undefined ? `a hard link of ${show(a.removeTarget)}` : describeEntry(a.before)})`)}`;
     case 'backup-and-link':
-      line = `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${displayPath(a.backupPath ?? '', opts)})`)}`;
-      break;
+      return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath ?? '')})`)}`;
     case 'adopt':
-      line = `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${displayPath(link?.target ?? '', opts)}${foldersText(a.targetParents, opts)})`)}`;
-      break;
+      return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link?.target ?? '')}${foldersText(a.targetParents, show)})`)}`;
     case 'noop':
       if (a.before.kind === 'symlink' || a.before.kind === 'junction') {
         const t = a.before.linkText;
-        line = `${head} -> ${displayPath(resolveLinkText(a.path, t), opts)}  ${c.dim(`(${a.before.kind}${isRelativeText(t) ? `, relative text ${t}` : ''})`)}`;
-      } else {
-        line = `${head}  ${c.dim(`(${a.reason})`)}`;
+        return `${head} -> ${show(resolveLinkText(a.path, t))}  ${c.dim(`(${a.before.kind}${isRelativeText(t) ? `, relative text ${t}` : ''})`)}`;
       }
-      break;
+      return `${head}  ${c.dim(`(${a.reason})`)}`;
     case 'conflict':
-      line = `${head}: ${a.reason}`;
-      break;
+      return `${head}: ${a.reason}`;
   }
-  const out = [line];
-  for (let i = 0; i < a.notes.length; i++) out.push(`      ${c.dim(`note: ${a.notes[i] ?? ''}`)}`);
-  if (a.kind === 'conflict' && a.hint !== undefined) out.push(`      hint: ${a.hint}`);
-  if (a.diff !== undefined) for (const l of renderDiff(a.diff, c, (p) => displayPath(p, opts))) out.push(`      ${l}`);
-  return out;
 }
 
 export function renderPlan(plan: Plan, opts: RenderOptions): string {
   const c = colorsFor(opts.color === true);
+  const render = actionRenderer(opts, c);
   const lines: string[] = [];
   for (let i = 0; i < plan.actions.length; i++) {
     const a = plan.actions[i] as Action;
     if (a.kind === 'noop' && opts.verbose !== true) continue;
-    lines.push(...renderAction(a, opts, c));
+    const own = render.lines(a);
+    for (let k = 0; k < own.length; k++) lines.push(own[k] as string);
   }
   if (lines.length > 0) lines.push('');
   lines.push(`Plan: ${summaryLine(plan.summary)}`);
