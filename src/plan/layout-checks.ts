@@ -5,7 +5,7 @@
  * lies inside it (a cycle), unless the entry allows it.
  */
 import type { ManifestProblem } from '../errors.js';
-import { isInside, isSameOrInside, parentOf, pathKey, type Platform } from '../paths.js';
+import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, type Platform } from '../paths.js';
 import type { Desired } from './types.js';
 
 function describe(d: Desired): string {
@@ -39,14 +39,17 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
   }
   /** Keys of folders with no present link of the manifest at or above them. */
   const clear = new Set<string>();
+  const folderOf = parentMemo(platform);
   for (let i = 0; i < desired.length; i++) {
     const d = desired[i] as Desired;
     // a link whose folder is (inside) another link: creating it would write through that link
     // (made only when a folder not yet known clear is met: most links meet none)
     let seen: string[] | undefined;
-    for (let p = parentOf(d.path, platform), up = parentOf(p, platform); p !== up; p = up, up = parentOf(p, platform)) {
+    for (let p = folderOf(d.path); ; ) {
       const k = pathKey(p, platform);
       if (clear.has(k)) break;
+      const up = parentOf(p, platform);
+      if (up === p) break; // the root: no link can be there
       const outer = byKey.get(k);
       if (outer !== undefined && outer.state === 'present') {
         problems.push(problem(d, `${d.path}: lies inside ${outer.path}, which ${describe(outer)} makes a link; linkplan does not make links through another link`));
@@ -54,6 +57,7 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
         break;
       }
       (seen ??= []).push(k);
+      p = up;
     }
     if (seen !== undefined) for (let j = 0; j < seen.length; j++) clear.add(seen[j] as string);
     if (d.state !== 'present' || d.target === null) continue;

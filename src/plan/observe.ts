@@ -7,8 +7,8 @@
  * never reads the disk.
  */
 import type { Driver } from '../drivers/driver.js';
-import { asAbs, parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
-import { ABSENT, indexDesired, targetResolver } from './planner.js';
+import { asAbs, parentMemo, parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
+import { ABSENT, linksOf } from './planner.js';
 import type { Capabilities, Desired, Entry, KnownTarget, Observed } from './types.js';
 
 /** `path.linkplan-backup`, then `-2`, `-3`...: a new backup never overwrites an earlier one. */
@@ -49,11 +49,10 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     if (t === undefined || 'listed' in t) targets.set(k, driver.observeTarget(p));
   };
   /**
-   * Observes the ancestors of `p` up to the first one that exists (and follows it if it is a
-   * link); returns what its folder is.
+   * Observes folder `parent` and those above it up to the first one that exists (and follows it
+   * if it is a link); returns what `parent` is.
    */
-  const ancestors = (p: AbsPath): Entry => {
-    const parent = parentOf(p, platform);
+  const ancestors = (parent: AbsPath): Entry => {
     // below a folder found absent (a new tree of folders) nothing can be, and nothing is read
     for (let a = parent; ; ) {
       const e = entries.get(pathKey(a, platform));
@@ -79,8 +78,8 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     }
   };
 
-  const index = indexDesired(desired, platform);
-  const resolveTarget = targetResolver(index, platform);
+  const resolveTarget = linksOf(desired, platform).resolve;
+  const folderOf = parentMemo(platform);
   // (an indexed loop: run once over thousands of links, it runs unoptimised, where `for...of`
   // costs an iterator step per element)
   for (let i = 0; i < desired.length; i++) {
@@ -89,7 +88,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     if (volumes.length > 0) pathCapabilities.set(pathKey(d.path, platform), caps);
     // the folders above first: nothing can be at a path whose folder is absent (on a first
     // apply, that is most of them), so it need not be read
-    const folder = ancestors(d.path);
+    const folder = ancestors(folderOf(d.path));
     const k = pathKey(d.path, platform);
     let e = entries.get(k);
     if (e === undefined) {
@@ -109,7 +108,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
       }
       if (d.onConflict === 'adopt' && isInTheWay(e)) {
         entry(eff);
-        ancestors(eff);
+        ancestors(parentOf(eff, platform));
       }
     }
     if (d.state === 'present' && d.onConflict === 'backup' && isInTheWay(e)) {

@@ -10,7 +10,7 @@
  * fields come in one stable order for the JSON.
  */
 import path from 'node:path';
-import { isInside, isSameOrInside, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
+import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
 import {
   PLAN_FORMAT_VERSION,
   type Action,
@@ -28,6 +28,22 @@ import {
 } from './types.js';
 
 export type DesiredIndex = ReadonlyMap<string, Desired>;
+
+/**
+ * The index and target resolver of one list of links, made once for it: observe and the planner
+ * both ask (a list is not changed once made; its length is checked all the same).
+ */
+const linkIndexes = new WeakMap<readonly Desired[], { platform: Platform; length: number; index: DesiredIndex; resolve: (target: AbsPath) => AbsPath }>();
+
+export function linksOf(desired: readonly Desired[], platform: Platform): { index: DesiredIndex; resolve: (target: AbsPath) => AbsPath } {
+  let x = linkIndexes.get(desired);
+  if (x === undefined || x.platform !== platform || x.length !== desired.length) {
+    const index = indexDesired(desired, platform);
+    x = { platform, length: desired.length, index, resolve: targetResolver(index, platform) };
+    linkIndexes.set(desired, x);
+  }
+  return x;
+}
 
 export function indexDesired(desired: readonly Desired[], platform: Platform): DesiredIndex {
   const m = new Map<string, Desired>();
@@ -56,6 +72,7 @@ export function targetResolver(index: DesiredIndex, platform: Platform): (target
   if (index.size === 0) return (t) => t;
   /** Keys of paths with no link of the manifest at or above them. */
   const clear = new Set<string>();
+  const folderOf = parentMemo(platform);
   return (target) => {
     let t = target;
     for (let hops = 0; hops < 40; hops++) {
@@ -72,7 +89,7 @@ export function targetResolver(index: DesiredIndex, platform: Platform): (target
           break;
         }
         if (!leaf) (seen ??= []).push(k);
-        const up = parentOf(a, platform);
+        const up = leaf && hops === 0 ? folderOf(a) : parentOf(a, platform);
         if (up === a) break;
         a = up;
       }
@@ -208,8 +225,7 @@ export interface PlanOptions {
 export function computePlan(desired: readonly Desired[], observed: Observed, opts: PlanOptions): Plan {
   const { platform } = observed;
   const key = (p: string): string => pathKey(p, platform);
-  const index = indexDesired(desired, platform);
-  const resolveTarget = targetResolver(index, platform);
+  const { index, resolve: resolveTarget } = linksOf(desired, platform);
   const entryAt = (p: AbsPath): Entry => observed.entries.get(key(p)) ?? ABSENT;
   const targetAt = (p: AbsPath): KnownTarget => observed.targets.get(key(p)) ?? ABSENT_TARGET;
   const sameText = (a: string, b: string): boolean => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b);
@@ -241,11 +257,12 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
   };
   const willCreate = new Set<string>();
+  const folderOf = parentMemo(platform);
 
   /** Missing folders above `p`, outermost first, or why none can be made. */
   const missingParents = (p: AbsPath): { ok: true; dirs: AbsPath[]; dev?: number } | { ok: false; problem: string } => {
     const dirs: AbsPath[] = [];
-    for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
+    for (let a = folderOf(p); ; a = parentOf(a, platform)) {
       if (willCreate.has(key(a))) return { ok: true, dirs };
       const e = entryAt(a);
       if (e.kind === 'dir') return { ok: true, dirs, dev: e.dev };
