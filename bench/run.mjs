@@ -53,6 +53,9 @@ const HELP = `usage: npm run bench -- [options]
   --no-snapshot       run bin/linkplan.js in place
   --settle-limit US   wait before each group until creating a symlink costs at most US
                       microseconds (default 100; ext4 here is 10-25x slower right after deletes)
+  --settle-factor F   and at most F times the fastest probe seen in the work folder, in this
+                      run or an earlier one (kept in DIR/probe-best.json; default 3: a disk a
+                      few times slower than its best is not settled either)
   --settle-max S      wait at most S seconds for that (default 240)
   --timeout S         kill a timed process after S seconds (default 900)
   --keep              keep the run folder (layouts and every home) for inspection
@@ -73,6 +76,7 @@ const { values: opt } = parseArgs({
     linkplan: { type: 'string' },
     'no-snapshot': { type: 'boolean', default: false },
     'settle-limit': { type: 'string', default: '100' },
+    'settle-factor': { type: 'string', default: '3' },
     'settle-max': { type: 'string', default: '240' },
     timeout: { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
@@ -108,6 +112,7 @@ for (const t of toolArgs) {
   else throw new Error(`--tools: unknown tool ${t}`);
 }
 const SETTLE_LIMIT = Number(opt['settle-limit']);
+const SETTLE_FACTOR = Number(opt['settle-factor']);
 const SETTLE_MAX = Number(opt['settle-max']);
 const TIMEOUT = Number(opt.timeout);
 
@@ -285,6 +290,27 @@ function probe() {
   return Number(process.hrtime.bigint() - t0) / 1e3 / 2000;
 }
 
+/** The fastest probe an earlier run in this work folder saw (a run that starts on a slow disk cannot know its best). */
+const probeBestFile = path.join(workDir, 'probe-best.json');
+let probeBest = (() => {
+  try {
+    const v = JSON.parse(fs.readFileSync(probeBestFile, 'utf8')).usPerLink;
+    return typeof v === 'number' && v > 0 ? v : Infinity;
+  } catch {
+    return Infinity;
+  }
+})();
+
+/** The most a probe may cost for a group to start: --settle-limit, and --settle-factor times the fastest probe seen. */
+function settleLimit() {
+  const best = Math.min(probeBest, ...probes.map((p) => p.usPerLink));
+  if (best < probeBest) {
+    probeBest = best;
+    fs.writeFileSync(probeBestFile, JSON.stringify({ usPerLink: best, at: new Date().toISOString() }) + '\n');
+  }
+  return Math.min(SETTLE_LIMIT, Number.isFinite(best) ? SETTLE_FACTOR * best : SETTLE_LIMIT);
+}
+
 /** Waits until the filesystem creates links at its normal speed again (deletes by anyone slow it down). */
 async function settle(label) {
   const start = Date.now();
@@ -292,13 +318,14 @@ async function settle(label) {
     const us = probe();
     const rec = { label, usPerLink: Math.round(us * 10) / 10, load: os.loadavg()[0], at: new Date().toISOString() };
     probes.push(rec);
-    if (us <= SETTLE_LIMIT) return rec;
+    const limit = settleLimit();
+    if (us <= limit) return rec;
     const waited = (Date.now() - start) / 1000;
     if (waited >= SETTLE_MAX) {
-      note(`${label}: the filesystem was still slow after ${waited.toFixed(0)} s (${us.toFixed(0)} µs per symlink, limit ${SETTLE_LIMIT}); measured anyway`);
+      note(`${label}: the filesystem was still slow after ${waited.toFixed(0)} s (${us.toFixed(0)} µs per symlink, limit ${limit.toFixed(0)}); measured anyway`);
       return rec;
     }
-    if (k === 0) log(`  waiting for the filesystem to settle (${us.toFixed(0)} µs per symlink, limit ${SETTLE_LIMIT})...`);
+    if (k === 0) log(`  waiting for the filesystem to settle (${us.toFixed(0)} µs per symlink, limit ${limit.toFixed(0)})...`);
     await sleep(5000);
   }
 }
@@ -865,7 +892,7 @@ if (profiles.length > 0) {
 md.push(`## Notes`, '');
 const probeVals = probes.map((p) => p.usPerLink);
 md.push(
-  `- Filesystem probe (2,000 symlinks in a fresh folder) before each group: ${Math.min(...probeVals).toFixed(0)}–${Math.max(...probeVals).toFixed(0)} µs per symlink over ${probes.length} probes; a group starts only below ${SETTLE_LIMIT} µs (this ext4 without a journal is 10–25× slower for a while after many deletes, by anyone).`,
+  `- Filesystem probe (2,000 symlinks in a fresh folder) before each group: ${Math.min(...probeVals).toFixed(0)}–${Math.max(...probeVals).toFixed(0)} µs per symlink over ${probes.length} probes; a group starts only at ${SETTLE_FACTOR}× the fastest probe seen in the work folder (${probeBest.toFixed(1)} µs) or less, and at ${SETTLE_LIMIT} µs or less (this ext4 without a journal is 10–25× slower for a while after many deletes, by anyone).`,
 );
 md.push(`- The machine may be shared with other work (tests, builds): load average ${machine.loadAverage.join(' ')} at the start, ${machine.loadAverageAtEnd.join(' ')} at the end; the spread columns show how noisy each row was.`);
 for (const n of notes) md.push(`- ${n}`);
@@ -877,7 +904,7 @@ const resultBase = path.join(benchDir, 'results', opt.out);
 const json = {
   format: 'linkplan-bench/1',
   command: cmdLine,
-  options: { sizes, runs: RUNS, largeRuns: LARGE_RUNS, tools: TOOLS, jobs: JOBS, seed: Number(opt.seed), settleLimitUs: SETTLE_LIMIT },
+  options: { sizes, runs: RUNS, largeRuns: LARGE_RUNS, tools: TOOLS, jobs: JOBS, seed: Number(opt.seed), settleLimitUs: SETTLE_LIMIT, settleFactor: SETTLE_FACTOR },
   machine,
   measuredIn: where,
   linkplan: { bin: lp.snapshot === null ? lp.bin : 'snapshot of bin/ and dist/', version: lp.version ?? null, distSha256: lp.distSha256 ?? null },
