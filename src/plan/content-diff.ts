@@ -18,6 +18,9 @@ function isBinary(b: Uint8Array): boolean {
 }
 
 export async function annotateDiffs(plan: Plan, driver: Driver): Promise<void> {
+  // only a conflict or a backup can have a file in the way, as the summary counts them (a big
+  // plan has neither: not a look at each action)
+  if (plan.summary.conflict === 0 && plan.summary.backup === 0) return;
   const wanted = plan.actions.filter(
     (a) => (a.kind === 'conflict' || a.kind === 'backup-and-link') && a.before.kind === 'file' && a.link?.type !== 'hardlink',
   );
