@@ -57,6 +57,9 @@ const HELP = `usage: npm run bench -- [options]
                       run or an earlier one (kept in DIR/probe-best.json; default 3: a disk a
                       few times slower than its best is not settled either)
   --settle-max S      wait at most S seconds for that (default 240)
+  --drop-caches       when a probe is slow, drop the kernel's page cache (as root: echo 1 >
+                      /proc/sys/vm/drop_caches, after sync), read the run folder back in and probe
+                      again, instead of waiting: the slow state here ends when the cache is dropped
   --timeout S         kill a timed process after S seconds (default 900)
   --keep              keep the run folder (layouts and every home) for inspection
   --help              this text
@@ -78,6 +81,7 @@ const { values: opt } = parseArgs({
     'settle-limit': { type: 'string', default: '100' },
     'settle-factor': { type: 'string', default: '3' },
     'settle-max': { type: 'string', default: '240' },
+    'drop-caches': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -311,15 +315,43 @@ function settleLimit() {
   return Math.min(SETTLE_LIMIT, Number.isFinite(best) ? SETTLE_FACTOR * best : SETTLE_LIMIT);
 }
 
+/**
+ * With --drop-caches: syncs, drops the page cache, and reads back what the timed runs read (the
+ * run folder's entries, Node's binary), so the first run after it does not pay for the reading.
+ * False if the cache could not be dropped (not root, say).
+ */
+function dropCaches(label) {
+  spawnSync('sync');
+  try {
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '1');
+  } catch (e) {
+    note(`${label}: could not drop the page cache (${e.code ?? e.message}); waiting instead`);
+    return false;
+  }
+  fs.readdirSync(runDir, { recursive: true, withFileTypes: true });
+  spawnSync(NODE, ['-e', '0']);
+  cachesDropped.push(label);
+  return true;
+}
+const cachesDropped = [];
+
 /** Waits until the filesystem creates links at its normal speed again (deletes by anyone slow it down). */
 async function settle(label) {
   const start = Date.now();
+  let dropped = false;
   for (let k = 0; ; k++) {
     const us = probe();
     const rec = { label, usPerLink: Math.round(us * 10) / 10, load: os.loadavg()[0], at: new Date().toISOString() };
     probes.push(rec);
     const limit = settleLimit();
     if (us <= limit) return rec;
+    if (opt['drop-caches'] && !dropped) {
+      dropped = true;
+      if (dropCaches(label)) {
+        log(`  ${us.toFixed(0)} µs per symlink (limit ${limit.toFixed(0)}): dropped the page cache`);
+        continue;
+      }
+    }
     const waited = (Date.now() - start) / 1000;
     if (waited >= SETTLE_MAX) {
       note(`${label}: the filesystem was still slow after ${waited.toFixed(0)} s (${us.toFixed(0)} µs per symlink, limit ${limit.toFixed(0)}); measured anyway`);
@@ -893,6 +925,7 @@ md.push(`## Notes`, '');
 const probeVals = probes.map((p) => p.usPerLink);
 md.push(
   `- Filesystem probe (2,000 symlinks in a fresh folder) before each group: ${Math.min(...probeVals).toFixed(0)}–${Math.max(...probeVals).toFixed(0)} µs per symlink over ${probes.length} probes; a group starts only at ${SETTLE_FACTOR}× the fastest probe seen in the work folder (${probeBest.toFixed(1)} µs) or less, and at ${SETTLE_LIMIT} µs or less (this ext4 without a journal is 10–25× slower for a while after many deletes, by anyone).`,
+  ...(cachesDropped.length === 0 ? [] : [`- The page cache was dropped (--drop-caches) before ${cachesDropped.length} group(s), the probe being slow: ${cachesDropped.join(', ')}.`]),
 );
 md.push(`- The machine may be shared with other work (tests, builds): load average ${machine.loadAverage.join(' ')} at the start, ${machine.loadAverageAtEnd.join(' ')} at the end; the spread columns show how noisy each row was.`);
 for (const n of notes) md.push(`- ${n}`);
@@ -904,7 +937,7 @@ const resultBase = path.join(benchDir, 'results', opt.out);
 const json = {
   format: 'linkplan-bench/1',
   command: cmdLine,
-  options: { sizes, runs: RUNS, largeRuns: LARGE_RUNS, tools: TOOLS, jobs: JOBS, seed: Number(opt.seed), settleLimitUs: SETTLE_LIMIT, settleFactor: SETTLE_FACTOR },
+  options: { sizes, runs: RUNS, largeRuns: LARGE_RUNS, tools: TOOLS, jobs: JOBS, seed: Number(opt.seed), settleLimitUs: SETTLE_LIMIT, settleFactor: SETTLE_FACTOR, dropCaches: opt['drop-caches'], cachesDroppedBefore: cachesDropped },
   machine,
   measuredIn: where,
   linkplan: { bin: lp.snapshot === null ? lp.bin : 'snapshot of bin/ and dist/', version: lp.version ?? null, distSha256: lp.distSha256 ?? null },
