@@ -130,17 +130,20 @@ export function pathDisplay(opts: DisplayOptions = {}): (p: string) => string {
   const sep = pathApi(platform).sep;
   const fold = platform === 'win32' || platform === 'darwin';
   // both are absolute and normalised, so below a folder is its prefix and a separator
-  const below = (root: string | undefined): { key: string; prefix: string } | undefined =>
-    root === undefined || root === '' ? undefined : { key: pathKey(root, platform), prefix: pathKey(root.endsWith(sep) ? root : root + sep, platform) };
+  // (the part shown is cut at the folder's own length, as given: case folding may change a length)
+  const below = (root: string | undefined): { key: string; prefix: string; cut: number } | undefined =>
+    root === undefined || root === ''
+      ? undefined
+      : { key: pathKey(root, platform), prefix: pathKey(root.endsWith(sep) ? root : root + sep, platform), cut: root.endsWith(sep) ? root.length : root.length + 1 };
   const base = below(opts.base);
   const home = below(opts.home);
   return (p) => {
     const k = fold ? p.toLowerCase() : p;
     if (base !== undefined) {
       if (k === base.key) return '.';
-      if (k.length > base.prefix.length && k.startsWith(base.prefix)) return p.slice(base.prefix.length);
+      if (k.length > base.prefix.length && k.startsWith(base.prefix)) return p.slice(base.cut);
     }
-    if (home !== undefined && k.length > home.prefix.length && k.startsWith(home.prefix)) return '~' + sep + p.slice(home.prefix.length);
+    if (home !== undefined && k.length > home.prefix.length && k.startsWith(home.prefix)) return '~' + sep + p.slice(home.cut);
     return p;
   };
 }

@@ -1,12 +1,13 @@
 /**
  * Paths made absolute and normal (`toAbs`: an absolute POSIX path that is normal already is taken
  * as it is, anything else goes through node:path) and a folder's entries (`entryPath`): both give
- * what node:path alone gives.
+ * what node:path alone gives. A run's folders (`parentMemo`) are parentOf's; a path shown to a
+ * person (`displayPath`) is what the isInside tests chose.
  */
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { entryPath, parentMemo, parentOf, toAbs, type AbsPath } from '../src/paths.js';
+import { displayPath, entryPath, isInside, isSameOrInside, parentMemo, parentOf, toAbs, type AbsPath } from '../src/paths.js';
 
 /** What toAbs gave before it took normal paths as they are: node:path's resolve, no trailing separator. */
 function viaNodePath(p: string, base: string): string {
@@ -98,5 +99,31 @@ describe('parentMemo', () => {
     expect(parent('/home/me' as AbsPath)).toBe('/home');
     expect(parent('/x' as AbsPath)).toBe('/');
     expect(parent('/y' as AbsPath)).toBe('/');
+  });
+});
+
+describe('displayPath', () => {
+  /** How it chose before it was made once per base and home: below the base, else strictly below home, else whole. */
+  function byIsInside(p: string, base: string | undefined, home: string | undefined, platform: 'linux' | 'win32'): string {
+    const sep = platform === 'win32' ? '\\' : '/';
+    if (base !== undefined && isSameOrInside(p, base, platform)) return p.length === base.length ? '.' : p.slice(base.endsWith(sep) ? base.length : base.length + 1);
+    if (home !== undefined && home !== '' && isInside(p, home, platform)) return '~' + sep + p.slice(home.endsWith(sep) ? home.length : home.length + 1);
+    return p;
+  }
+
+  it('shows a path as it did through isInside, for bases, homes and paths over one small tree', () => {
+    const posix = fc.array(fc.constantFrom('a', 'ab', 'b', '.c'), { maxLength: 3 }).map((segs) => '/' + segs.join('/'));
+    const win = fc.tuple(fc.constantFrom('C:\\', 'c:\\', 'D:\\'), fc.array(fc.constantFrom('a', 'A', 'ab', 'b'), { maxLength: 3 })).map(([root, segs]) => root + segs.join('\\'));
+    for (const [platform, paths] of [
+      ['linux', posix],
+      ['win32', win],
+    ] as const) {
+      fc.assert(
+        fc.property(paths, fc.option(paths, { nil: undefined }), fc.option(paths, { nil: undefined }), (p, base, home) => {
+          expect(displayPath(p, { platform, ...(base === undefined ? {} : { base }), ...(home === undefined ? {} : { home }) })).toBe(byIsInside(p, base, home, platform));
+        }),
+        { numRuns: 3000 },
+      );
+    }
   });
 });
