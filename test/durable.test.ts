@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/applier.js';
 import { manifestStateDir } from '../src/apply/state-dir.js';
-import { FileJournal, readJournal } from '../src/apply/wal.js';
+import { FileJournal, readJournal, retouchedSteps } from '../src/apply/wal.js';
+import type { Step } from '../src/apply/steps.js';
 import { DriverDecorator, FaultyDriver } from '../src/drivers/decorators.js';
 import type { WriteCall } from '../src/drivers/driver.js';
 import { PosixDriver } from '../src/drivers/posix.js';
@@ -577,5 +579,34 @@ describe('the state folder and the journal', () => {
     expect(snapshot(p.d)).toEqual(before);
     fs.writeFileSync(file, '{"something":"else"}\n');
     expect(p.run(['recover', 'layout.yaml']).stderr).toContain(`${file}: not a linkplan journal`);
+  });
+});
+
+describe('the steps whose done record is written at once', () => {
+  /** What the journal found before it looked in one pass: the last step to touch each path, then each step with a path touched later. */
+  function byLastToucher(steps: readonly Step[]): Set<number> {
+    const last = new Map<string, number>();
+    const paths = (s: Step): string[] => (s.op === 'move' ? [s.from, s.to] : [s.path]);
+    steps.forEach((s, seq) => paths(s).forEach((p) => last.set(p, seq)));
+    return new Set(steps.flatMap((s, seq) => (paths(s).some((p) => (last.get(p) ?? seq) > seq) ? [seq] : [])));
+  }
+
+  it('are the steps a later step touches a path of again, for any list of steps', () => {
+    const p = fc.constantFrom('/a', '/b', '/a/x', '/c') as fc.Arbitrary<AbsPath>;
+    const link = { type: 'symlink' as const, target: '/t' as AbsPath, linkText: '/t' };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      p.map((path): Step => ({ op: 'mkdir', path })),
+      p.map((path): Step => ({ op: 'link', path, link })),
+      p.map((path): Step => ({ op: 'unlink', path, previous: link })),
+      fc.tuple(p, p).map(([from, to]): Step => ({ op: 'move', from, to })),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+        expect([...retouchedSteps(steps)].sort((x, y) => x - y)).toEqual([...byLastToucher(steps)].sort((x, y) => x - y));
+      }),
+      { numRuns: 3000 },
+    );
+    // a backup: the move from the path, then the link at it
+    expect([...retouchedSteps([{ op: 'move', from: '/a' as AbsPath, to: '/a.bak' as AbsPath }, { op: 'link', path: '/a' as AbsPath, link }])]).toEqual([0]);
   });
 });

@@ -223,21 +223,22 @@ export class FileJournal implements Journal {
 }
 
 /** The steps a later step of the same apply touches a path of again. */
-function retouchedSteps(steps: readonly Step[]): Set<number> {
+export function retouchedSteps(steps: readonly Step[]): Set<number> {
+  // one pass: a step that touches a path an earlier step touched makes that earlier step one
   // (a loop per step, no arrays: an apply may have tens of thousands)
   const last = new Map<string, number>();
+  const out = new Set<number>();
+  const touch = (p: string, seq: number): void => {
+    const before = last.get(p);
+    if (before !== undefined && before !== seq) out.add(before);
+    last.set(p, seq);
+  };
   for (let seq = 0; seq < steps.length; seq++) {
     const s = steps[seq] as Step;
     if (s.op === 'move') {
-      last.set(s.from, seq);
-      last.set(s.to, seq);
-    } else last.set(s.path, seq);
-  }
-  const out = new Set<number>();
-  const later = (p: string, seq: number): boolean => (last.get(p) ?? seq) > seq;
-  for (let seq = 0; seq < steps.length; seq++) {
-    const s = steps[seq] as Step;
-    if (s.op === 'move' ? later(s.from, seq) || later(s.to, seq) : later(s.path, seq)) out.add(seq);
+      touch(s.from, seq);
+      touch(s.to, seq);
+    } else touch(s.path, seq);
   }
   return out;
 }
