@@ -214,11 +214,6 @@ function linkTextFor(d: Desired & { target: AbsPath }, type: LinkType, platform:
   return type === 'symlink' && d.relative ? relativeLinkText(d.path, d.target, platform) : d.target;
 }
 
-/** The fields an action that makes a link has before its kind and reason (made only where one is not a create). */
-function linkBaseOf(d: Desired, before: Entry, notes: string[], link: LinkSpec, after: Outcome): Omit<Action, 'kind' | 'reason'> {
-  return { path: d.path, source: d.source, before, notes, link, after };
-}
-
 function afterOf(link: LinkSpec): Outcome {
   return link.type === 'hardlink' ? { kind: 'hardlink', target: link.target } : { kind: link.type, linkText: link.linkText };
 }
@@ -399,6 +394,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const link: LinkSpec = { type: choice.type, target: dt.target, linkText: linkTextFor(dt, choice.type, platform) };
     const notes = choice.notes.length === 0 ? [] : [...choice.notes];
     const after = afterOf(link);
+    const linkBase = { path: d.path, source: d.source, before, notes, link, after };
 
     if (ntfs !== undefined && link.type !== 'hardlink') {
       // Windows reads this link: its text must name a place on an NTFS volume Windows knows
@@ -406,7 +402,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       if (there === undefined) {
         actions.push(
           blockedOf(
-            linkBaseOf(d, before, notes, link, after),
+            linkBase,
             `its target ${dt.target} is on no NTFS volume listed under volumes:, so Windows could not follow a ${link.type} on ${ntfs.windows} to it`,
             'move the target onto an NTFS volume listed under volumes:, or make the link on another filesystem',
           ),
@@ -416,7 +412,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       if (link.linkText !== link.target && there !== ntfs) {
         actions.push(
           blockedOf(
-            linkBaseOf(d, before, notes, link, after),
+            linkBase,
             `relative text cannot lead from the NTFS volume ${ntfs.windows} to ${there.windows}: Windows reads it within the link's own volume`,
             'use relative: false',
           ),
@@ -434,7 +430,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         if (key(resolveLinkText(real, link.linkText, platform)) !== key(dt.target)) {
           actions.push(
             blockedOf(
-              linkBaseOf(d, before, notes, link, after),
+              linkBase,
               `relative text ${link.linkText} would not reach ${dt.target}: the folder ${via.path} is a link to ${via.linkText}, and the text is read from there`,
               'use relative: false, or give the path through the real folder',
             ),
@@ -488,7 +484,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
             : key(resolveLinkText(d.path, before.linkText, platform)) === key(resolveLinkText(d.path, link.linkText, platform))
               ? `link text is ${before.linkText}; should be ${link.linkText} (same place, ${d.relative ? 'relative' : 'absolute'} form)`
               : `points to ${before.linkText}; should point to ${link.linkText}`;
-        actions.push({ ...linkBaseOf(d, before, notes, link, after), kind: 'retarget', reason: why });
+        actions.push({ ...linkBase, kind: 'retarget', reason: why });
       }
       continue;
     }
@@ -503,7 +499,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     if (d.onConflict === 'refuse') {
       actions.push(
         blockedOf(
-          linkBaseOf(d, before, notes, link, after),
+          linkBase,
           `${what} is in the way`,
           'set onConflict: backup to move it aside, or onConflict: adopt to move it into the target; linkplan never deletes it',
         ),
@@ -514,11 +510,11 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         actions.push(conflictOf(d, before, `${what} is in the way, and no backup name was found for it`, 'run plan again'));
         continue;
       }
-      actions.push({ ...linkBaseOf(d, before, notes, link, after), kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath });
+      actions.push({ ...linkBase, kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath });
     } else if (!adopting) {
       actions.push(
         blockedOf(
-          linkBaseOf(d, before, notes, link, after),
+          linkBase,
           `${what} is in the way, and it cannot be adopted because the target ${dt.target} exists already`,
           'use onConflict: backup to move it aside instead, or merge the two yourself',
         ),
@@ -542,7 +538,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       }
       for (const p of targetParents.dirs) willCreate.add(key(p));
       actions.push({
-        ...linkBaseOf(d, before, notes, link, after),
+        ...linkBase,
         kind: 'adopt',
         reason: `${what} is in the way; it is moved to the target ${dt.target}, then linked`,
         ...(targetParents.dirs.length > 0 ? { targetParents: targetParents.dirs } : {}),
