@@ -24,7 +24,7 @@ import { DryRunDriver, ReadOnlyDriver } from './drivers/decorators.js';
 import { createDriver, driverFor } from './drivers/select.js';
 import { ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
 import { validatePlan } from './generated/validators.js';
-import { currentPlatform, displayPath } from './paths.js';
+import { currentPlatform, displayPath, pathDisplay } from './paths.js';
 import { annotateDiffs } from './plan/content-diff.js';
 import { loadManifest } from './plan/manifest.js';
 import { fdOutput, type Output } from './output.js';
@@ -147,7 +147,7 @@ async function cmdPlan(
   else {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
     // what --prune would leave alone is news even when unchanged entries are not listed
-    if (opts.verbose !== true) for (const l of leftAloneLines(plan.actions, (p) => displayPath(p, { base, home: os.homedir() }))) io.out(`${l}\n`);
+    if (opts.verbose !== true) for (const l of leftAloneLines(plan.actions, pathDisplay({ base, home: os.homedir() }))) io.out(`${l}\n`);
   }
   if (plan.summary.conflict > 0) {
     io.err(`linkplan: the plan has ${plan.summary.conflict} conflict${plan.summary.conflict === 1 ? '' : 's'}; apply would refuse it\n`);
@@ -253,7 +253,7 @@ async function applyLocked(
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
     preflight(plan, real); // throws the ConflictError
   }
-  const showPath = (p: string): string => displayPath(p, { base, home: os.homedir() });
+  const showPath = pathDisplay({ base, home: os.homedir() });
   const reportLeftAlone = (): void => {
     for (const l of leftAloneLines(plan.actions, showPath)) io.out(`${l}\n`);
   };
@@ -287,8 +287,7 @@ async function applyLocked(
     });
     const steps = plan.actions.flatMap(stepsFor);
     io.out(`\nDry run: nothing was changed. ${steps.length} step${steps.length === 1 ? '' : 's'} would run:\n`);
-    const show = (p: string): string => displayPath(p, { base, home: os.homedir() });
-    for (const s of steps) io.out(`  ${describeStep(s, show)}\n`);
+    for (const s of steps) io.out(`  ${describeStep(s, showPath)}\n`);
     return 0;
   }
   records(); // read before the first change
