@@ -305,15 +305,21 @@ let probeBest = (() => {
   }
 })();
 
+/** Takes in a probe: the fastest one seen is kept in the work folder for later runs. */
+function recordProbe(rec) {
+  probes.push(rec);
+  if (rec.usPerLink >= probeBest) return;
+  probeBest = rec.usPerLink;
+  fs.writeFileSync(probeBestFile, JSON.stringify({ usPerLink: probeBest, at: rec.at }) + '\n');
+}
+
 /** The most a probe may cost for a group to start: --settle-limit, and --settle-factor times the fastest probe seen. */
 function settleLimit() {
-  const best = Math.min(probeBest, ...probes.map((p) => p.usPerLink));
-  if (best < probeBest) {
-    probeBest = best;
-    fs.writeFileSync(probeBestFile, JSON.stringify({ usPerLink: best, at: new Date().toISOString() }) + '\n');
-  }
-  return Math.min(SETTLE_LIMIT, Number.isFinite(best) ? SETTLE_FACTOR * best : SETTLE_LIMIT);
+  return Math.min(SETTLE_LIMIT, Number.isFinite(probeBest) ? SETTLE_FACTOR * probeBest : SETTLE_LIMIT);
 }
+
+/** The groups before which --drop-caches dropped the page cache. */
+const cachesDropped = [];
 
 /**
  * With --drop-caches: syncs, drops the page cache, and reads back what the timed runs read (the
@@ -333,7 +339,6 @@ function dropCaches(label) {
   cachesDropped.push(label);
   return true;
 }
-const cachesDropped = [];
 
 /** Waits until the filesystem creates links at its normal speed again (deletes by anyone slow it down). */
 async function settle(label) {
@@ -342,7 +347,7 @@ async function settle(label) {
   for (let k = 0; ; k++) {
     const us = probe();
     const rec = { label, usPerLink: Math.round(us * 10) / 10, load: os.loadavg()[0], at: new Date().toISOString() };
-    probes.push(rec);
+    recordProbe(rec);
     const limit = settleLimit();
     if (us <= limit) return rec;
     if (opt['drop-caches'] && !dropped) {
