@@ -263,7 +263,7 @@ async function applyLocked(
     io.out(`No changes: the disk already matches ${displayPath(plan.manifest.path, { base: process.cwd() })} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
     if (opts.dryRun !== true && plan.actions.some((a) => a.source.where === PRUNE_WHERE)) {
       records().recordApplied(plan.actions);
-      records().save();
+      records().settle();
     }
     return 0;
   }
@@ -290,7 +290,12 @@ async function applyLocked(
     for (const s of steps) io.out(`  ${describeStep(s, showPath)}\n`);
     return 0;
   }
-  records(); // read before the first change
+  // read before the first change; what they lack goes into records.json before this apply's
+  // journal takes the last one's place: the last apply, and the links --prune found changed
+  // (which no journal lists: they are not linkplan's any more, whatever this apply does)
+  const known = records();
+  known.recordApplied(plan.actions.filter((a) => a.kind === 'noop' && a.source.where === PRUNE_WHERE));
+  known.settle();
   const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
   const driver = crash === undefined ? real : new CrashingDriver(real, crash);
   const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes });
@@ -300,10 +305,7 @@ async function applyLocked(
     // prompt kept waiting, does
     await applyPlan(plan, driver, { hooks, journal, recheck: saved !== undefined || prompted });
   });
-  const done = records();
-  done.recordApplied(plan.actions);
-  done.setVolumes(plan.volumes);
-  done.save();
+  // (the records now include this apply: its journal, committed, lists every action)
   reportLeftAlone();
   io.out(`Applied: ${summaryLine(plan.summary)}\n`);
   return 0;
@@ -324,17 +326,21 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
     const real = await driverFor(volumes === undefined ? {} : { volumes });
     const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
     const driver = crash === undefined ? real : new CrashingDriver(real, crash);
+    // the last finished apply goes into records.json before this journal takes its place (and
+    // this one is in the records once --forward finishes it)
+    // (damaged records must not stop a recovery: the disk comes first)
+    try {
+      Records.load(stateDir, manifestPath).settle();
+    } catch (e) {
+      if (!(e instanceof LinkplanError)) throw e;
+      io.err(`linkplan: warning: ${e.message}\n  hint: ${e.hint ?? 'recover goes on; put the records right afterwards'}\n`);
+    }
     const result = recover(journalFile, driver, { forward: opts.forward === true });
     if (result === undefined) {
       io.out(`Nothing to recover: no unfinished apply of ${file}\n`);
       return 0;
     }
     const header = result.journal.header;
-    if (result.direction === 'forward' && header !== undefined) {
-      const records = Records.load(stateDir, manifestPath);
-      records.recordApplied(header.actions);
-      records.save();
-    }
     if (header === undefined) {
       io.out(`Nothing ran: the interrupted apply of ${file} stopped before its journal listed any step; the journal is cleared\n`);
       return 0;

@@ -73,7 +73,7 @@ describe('state files of thousands of links', () => {
     const text = fs.readFileSync(path.join(state, 'records.json'), 'utf8');
     expect(text.length).toBeGreaterThan(4 * 64 * 1024);
     const lines = text.split('\n');
-    expect(lines.slice(0, 4)).toEqual(['{', '  "version": 2,', `  "manifest": ${JSON.stringify(path.join(root, 'layout.yaml'))},`, '  "owned": {']);
+    expect(lines.slice(0, 4)).toEqual(['{', '  "version": 3,', `  "manifest": ${JSON.stringify(path.join(root, 'layout.yaml'))},`, '  "owned": {']);
     expect(lines.filter((l) => l.startsWith('    "')).length).toBe(N);
     expect(lines.slice(-4)).toEqual(['  },', '  "backups": []', '}', '']);
     const parsed = JSON.parse(text) as { owned: Record<string, unknown> };

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/applier.js';
 import { manifestStateDir } from '../src/apply/state-dir.js';
+import { Records } from '../src/apply/records.js';
 import { FileJournal, readJournal, retouchedSteps } from '../src/apply/wal.js';
 import type { Step } from '../src/apply/steps.js';
 import { DriverDecorator, FaultyDriver } from '../src/drivers/decorators.js';
@@ -196,11 +197,11 @@ links:
     const first = p.run(['apply', 'layout.yaml']);
     expectOk(first);
     expect(first.stdout).toMatch(/^Applied: 5 to create, 0 to retarget, 0 to remove, 1 unchanged$/m);
-    const records = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { version: number; owned: Record<string, unknown> };
-    expect(records.version).toBe(2);
-    // a link's text is written only where it is not its target
-    expect(records.owned[path.join(p.d, 'keep')]).toEqual({ type: 'symlink', target: path.join(p.d, 't/f1'), at: expect.stringMatching(/^\d{4}-/) as string });
-    expect(Object.keys(records.owned).sort()).toEqual(['drop/hard', 'drop/plain', 'drop/replaced', 'drop/repointed', 'keep'].map((s) => path.join(p.d, s)));
+    // the first apply's records are its committed journal: nothing else is written
+    expect(fs.readdirSync(p.stateDir()).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json']);
+    const records = Records.load(p.stateDir(), path.join(p.d, 'layout.yaml'));
+    expect(records.owned().get(path.join(p.d, 'keep'))).toEqual({ type: 'symlink', target: path.join(p.d, 't/f1'), linkText: path.join(p.d, 't/f1'), at: expect.stringMatching(/^\d{4}-/) as string });
+    expect([...records.owned().keys()].sort()).toEqual(['drop/hard', 'drop/plain', 'drop/replaced', 'drop/repointed', 'keep'].map((s) => path.join(p.d, s)));
 
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), V2);
     // the user re-points one dropped link and replaces another with a real file
@@ -248,8 +249,16 @@ links:
     expect(fs.readlinkSync(path.join(p.d, 'drop/premade'))).toBe(path.join(p.d, 't/f4'));
 
     // linkplan no longer claims the links it pruned or left alone; a second prune has nothing to do
-    const owned = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { owned: Record<string, unknown> };
-    expect(Object.keys(owned.owned)).toEqual([path.join(p.d, 'keep')]);
+    expect([...Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).owned().keys()]).toEqual([path.join(p.d, 'keep')]);
+    // records.json took in the first apply (and the links found changed) before the prune's
+    // journal took the first one's place; the prune itself is its journal
+    const file = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { version: number; owned: Record<string, unknown>; journal: string };
+    expect(file.version).toBe(3);
+    // a link's text is written only where it is not its target
+    expect(file.owned[path.join(p.d, 'keep')]).toEqual({ type: 'symlink', target: path.join(p.d, 't/f1'), at: expect.stringMatching(/^\d{4}-/) as string });
+    expect(Object.keys(file.owned).sort()).toEqual(['drop/hard', 'drop/plain', 'keep'].map((s) => path.join(p.d, s)));
+    const lastClose = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'journal.last.jsonl'), 'utf8').trimEnd().split('\n').at(-1) ?? '') as { id: string };
+    expect(file.journal).not.toBe(lastClose.id);
     const again = p.run(['apply', 'layout.yaml', '--prune', '--yes']);
     expectOk(again);
     expect(again.stdout).toMatch(/^No changes/);
@@ -268,9 +277,16 @@ links:
     expectOk(r);
     expect(r.stdout).toMatch(/^Applied: 1 to create, 0 to retarget, 2 to remove, 0 unchanged$/m);
     expect(fs.readdirSync(path.join(p.d, 'n'))).toEqual([]);
+    // the version 1 file is left as it was (nothing was missing from it); the apply is its journal
+    expect(JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8'))).toEqual(v1);
+    expect([...Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).owned().keys()]).toEqual([path.join(p.d, 'keep')]);
+    // written back as version 3 once it must take an apply in
+    fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: keep, target: t/f2 }\n');
+    expectOk(p.run(['apply', 'layout.yaml', '--yes']));
     const now = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { version: number; owned: Record<string, unknown> };
-    expect(now.version).toBe(2);
+    expect(now.version).toBe(3);
     expect(Object.keys(now.owned)).toEqual([path.join(p.d, 'keep')]);
+    expect(Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).owned().get(path.join(p.d, 'keep'))?.target).toBe(abs);
   });
 
   it('state: absent removes a link linkplan did not make, but never a real file or folder', () => {
@@ -402,7 +418,8 @@ describe('the state folder and the journal', () => {
     const recordsFile = path.join(p.stateDir(), 'records.json');
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: a, target: t/f1 }\n  - { path: b, target: t/f2 }\n');
     for (const [text, why] of [
-      ['{"version": 3, "owned": {}, "backups": []}\n', 'records version 3 is not one this linkplan reads (1 or 2)'],
+      ['{"version": 4, "owned": {}, "backups": []}\n', 'records version 4 is not one this linkplan reads (1 or 2 or 3)'],
+      ['{"version": 3, "owned": {}, "backups": [], "journal": 7}\n', "linkplan's records are damaged (the journal they name is not an id)"],
       ['{"version": 1, "owned": {', "linkplan's records are damaged (not JSON)"],
       ['{"version": 2, "owned": {"/x": {"type": "symlink"}}, "backups": []}\n', "linkplan's records are damaged (the link recorded at /x is not one linkplan writes)"],
     ] as const) {
@@ -416,6 +433,96 @@ describe('the state folder and the journal', () => {
     }
   });
 
+  it('keeps the records as records.json and the last committed journal: each apply taken in once, none lost to a later one', () => {
+    const BK = 'version: 1\nlinks:\n  - { path: rc, target: t/f1, onConflict: backup }\n';
+    const p = project(BK, { t: { f1: '1', f2: '2', f3: '3' }, rc: 'mine' });
+    const manifest = path.join(p.d, 'layout.yaml');
+    const list = (): string => p.run(['backups', 'list', 'layout.yaml']).stdout;
+    const backupsLine = /^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup\n1 backup; /;
+    expectOk(p.run(['apply', 'layout.yaml', '--yes']));
+    // the apply wrote its actions once, in its journal; reading the records (any number of times) takes it in once
+    expect(fs.existsSync(path.join(p.stateDir(), 'records.json'))).toBe(false);
+    expect(list()).toMatch(backupsLine);
+    expect(list()).toMatch(backupsLine);
+    // the next apply writes records.json (with the first apply, which it names) before its own journal replaces the first
+    fs.writeFileSync(manifest, BK + '  - { path: two, target: t/f2, onConflict: backup }\n');
+    fs.writeFileSync(path.join(p.d, 'two'), 'mine too');
+    expectOk(p.run(['apply', 'layout.yaml', '--yes']));
+    const file = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { owned: Record<string, unknown>; backups: unknown[]; journal: string };
+    expect(Object.keys(file.owned)).toEqual([path.join(p.d, 'rc')]);
+    expect(file.backups).toHaveLength(1);
+    expect(list()).toMatch(/^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup\n {4}2 .* backed up {2}two -> two\.linkplan-backup\n2 backups; /);
+    // a change made here (a restore) writes records.json with the second apply in it, which is then not taken in again
+    expectOk(p.run(['backups', 'restore', 'layout.yaml', '1']));
+    expect(list()).toMatch(/^ {4}2 .* backed up {2}two -> two\.linkplan-backup\n1 backup; /);
+    fs.writeFileSync(manifest, 'version: 1\nlinks:\n  - { path: two, target: t/f2, onConflict: backup }\n');
+    const kept = /^ {4}2 .* backed up {2}two -> two\.linkplan-backup\n1 backup; /;
+    // (the restore put the file back where the link rc was: linkplan owns only two now)
+    expect([...Records.load(p.stateDir(), manifest).owned().keys()]).toEqual([path.join(p.d, 'two')]);
+    // an apply killed midway and rolled back leaves the records as they were: the last committed apply included
+    const apply3 = 'version: 1\nlinks:\n  - { path: two, target: t/f2, onConflict: backup }\n  - { path: three, target: t/f3 }\n  - { path: four, target: t/f3 }\n';
+    fs.writeFileSync(manifest, apply3);
+    expectOk(p.run(['apply', 'layout.yaml']));
+    fs.writeFileSync(manifest, apply3 + '  - { path: five, target: t/f3 }\n  - { path: six, target: t/f3 }\n');
+    const killed = runCli(['apply', 'layout.yaml', '--yes'], { cwd: p.d, env: { LINKPLAN_STATE_DIR: p.state, LINKPLAN_CRASH_AT: 'after:1' } });
+    expect(killed.code).toBeNull();
+    expectOk(p.run(['recover', 'layout.yaml']));
+    expect(fs.readFileSync(path.join(p.stateDir(), 'journal.last.jsonl'), 'utf8')).toMatch(/\{"close":"recovered",[^\n]*\}\n$/);
+    expect(list()).toMatch(kept);
+    expect([...Records.load(p.stateDir(), manifest).owned().keys()].sort()).toEqual(['four', 'three', 'two'].map((n) => path.join(p.d, n)));
+    // and prune goes by them: dropping `three` and `four` removes the links linkplan made
+    fs.writeFileSync(manifest, 'version: 1\nlinks:\n  - { path: two, target: t/f2, onConflict: backup }\n');
+    const pruned = p.run(['apply', 'layout.yaml', '--prune', '--yes']);
+    expectOk(pruned);
+    expect(pruned.stdout).toMatch(/^Applied: 0 to create, 0 to retarget, 2 to remove, 1 unchanged$/m);
+    expect(fs.existsSync(path.join(p.d, 'three'))).toBe(false);
+    expect(fs.existsSync(path.join(p.d, 'four'))).toBe(false);
+    expect(list()).toMatch(kept);
+  });
+
+  it('recover writes the last committed apply into records.json before the journal it closes takes its place', () => {
+    const p = project(M, { t: { f: 'f' } });
+    expectOk(p.run(['apply', 'layout.yaml']));
+    // an apply that records.json was not brought up to date for (a library's, say), killed before its first step
+    const header = { format: 'linkplan-journal', version: 3, pid: 1, host: 'h', started: '2026-01-01T00:00:00.000Z', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'c'), link: { type: 'symlink', target: path.join(p.d, 't/f') } }] };
+    fs.writeFileSync(path.join(p.stateDir(), 'journal.jsonl'), `${JSON.stringify(header)}\n{"begin":[0]}\n`);
+    const r = p.run(['recover', 'layout.yaml']);
+    expectOk(r);
+    expect(r.stdout).toMatch(/^Rolled back the interrupted apply: undid 0 steps/);
+    expect([...Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).owned().keys()].sort()).toEqual([path.join(p.d, 'a'), path.join(p.d, 'n/b')]);
+  });
+
+  it('refuses to change anything when the last journal is damaged, naming it; recover still runs, and warns', () => {
+    const p = project(M, { t: { f: 'f' } });
+    expectOk(p.run(['apply', 'layout.yaml']));
+    const last = path.join(p.stateDir(), 'journal.last.jsonl');
+    const good = fs.readFileSync(last, 'utf8');
+    fs.writeFileSync(path.join(p.d, 'layout.yaml'), M + '  - { path: c, target: t/f }\n');
+    for (const [text, why] of [
+      [good.replace(/\{"close":[^\n]*\n$/, '{"close":"committed","at":\n'), 'its last line is not a journal record'],
+      [good.replace(/,"id":"[^"]*"/, ',"id":5'), 'its close record has no id and time'],
+      ['{"format":"linkplan-journal"\n' + good.slice(good.indexOf('\n') + 1), 'its first line is not a journal header'],
+      ['{"format":"linkplan-journal","version":99}\n' + good.slice(good.indexOf('\n') + 1), 'its first line is not a journal header this linkplan reads'],
+    ] as const) {
+      fs.writeFileSync(last, text);
+      const r = p.run(['apply', 'layout.yaml']);
+      expect(r.code, why).toBe(1);
+      expect(r.stderr, why).toBe(`linkplan: ${last}: the last apply's journal is damaged (${why}); it holds that apply's part of the records\n  hint: move it aside (and records.json with it) to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list\n`);
+      expect(fs.existsSync(path.join(p.d, 'c')), why).toBe(false);
+      expect(fs.readFileSync(last, 'utf8'), why).toBe(text);
+    }
+    // an interrupted apply is recovered all the same
+    fs.writeFileSync(last, good);
+    const killed = runCli(['apply', 'layout.yaml'], { cwd: p.d, env: { LINKPLAN_STATE_DIR: p.state, LINKPLAN_CRASH_AT: 'after:1' } });
+    expect(killed.code).toBeNull();
+    fs.writeFileSync(last, good.replace(/,"id":"[^"]*"/, ',"id":5'));
+    const rec = p.run(['recover', 'layout.yaml']);
+    expect(rec.code).toBe(0);
+    expect(rec.stderr).toContain(`linkplan: warning: ${last}: the last apply's journal is damaged`);
+    expect(rec.stdout).toMatch(/^Rolled back the interrupted apply: undid 1 step/);
+    expect(fs.existsSync(path.join(p.d, 'c'))).toBe(false);
+  });
+
   const M = 'version: 1\nlinks:\n  - { path: a, target: t/f }\n  - { path: n/b, target: t/f }\n';
 
   it('is --state-dir when given, else $LINKPLAN_STATE_DIR, one folder per manifest', () => {
@@ -427,7 +534,7 @@ describe('the state folder and the journal', () => {
     const dirs = fs.readdirSync(explicit);
     expect(dirs).toHaveLength(1);
     expect(dirs[0]).toMatch(/^layout-[0-9a-f]{12}$/);
-    expect(fs.readdirSync(path.join(explicit, dirs[0] ?? '')).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json', 'records.json']);
+    expect(fs.readdirSync(path.join(explicit, dirs[0] ?? '')).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json']);
     // the environment's state folder knows nothing of that apply
     expect(p.run(['backups', 'list', 'layout.yaml']).stdout).toBe('No backups recorded for layout.yaml\n');
     // an interrupted apply under --state-dir is seen there, and only there
@@ -468,7 +575,7 @@ describe('the state folder and the journal', () => {
     ]);
     // every step begun at once, before the first runs; the steps done, in one range
     expect(rest.slice(0, -1)).toEqual([{ begin: [0, 2], range: true }, { done: [0, 2], range: true }]);
-    expect(rest.at(-1)).toEqual({ close: 'committed', at: expect.stringMatching(/^\d{4}-/) as string });
+    expect(rest.at(-1)).toEqual({ close: 'committed', at: expect.stringMatching(/^\d{4}-/) as string, id: expect.stringMatching(/^[0-9a-z]+-[0-9a-z]+-[0-9a-z]+$/) as string });
     expect([...(readJournal(file)?.done ?? [])]).toEqual([0, 1, 2]);
     // a damaged range names only this apply's steps (and is read at once, however wide)
     const wide = path.join(p.d, 'wide.jsonl');
@@ -515,8 +622,9 @@ describe('the state folder and the journal', () => {
     expectOk(r);
     expect(r.stdout).toBe(`Finished the interrupted apply: ran the 1 step it had left\n  create symlink ${path.join(p.d, 'n/b')} -> ${link.linkText ?? ''}\n`);
     expect(fs.readlinkSync(path.join(p.d, 'n/b'))).toBe(link.linkText);
-    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'records.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl']);
     // the records take in what the finished apply made, as the apply would have
+    expect([...Records.load(dir, path.join(p.d, 'layout.yaml')).owned().keys()].sort()).toEqual([path.join(p.d, 'a'), path.join(p.d, 'n/b')]);
     expectOk(p.run(['plan', 'layout.yaml']));
     expect(p.run(['apply', 'layout.yaml']).stdout).toContain('No changes');
   });

@@ -2,7 +2,16 @@
  * The records linkplan keeps in a manifest's state directory, beside the journal: which links
  * it created (so `apply --prune` removes only those, and only while they still point where
  * linkplan pointed them), and which things backup and adopt moved aside (so `linkplan backups`
- * can list and restore them). Files are written whole to a temporary name, fsynced and renamed.
+ * can list and restore them).
+ *
+ * They are `records.json` and the last finished apply: an apply's journal already lists every
+ * action durably, so a committed apply (or one `recover --forward` finished) is in the records
+ * from the moment its journal is closed and moved to `journal.last.jsonl`, with nothing more
+ * written. `records.json` names the last journal it includes (`"journal"`: the id in that
+ * journal's close record); a later journal is taken in when the records are read, and written
+ * into `records.json` before a new journal can take its place (`settle`). So an apply writes its
+ * actions once, and a crash between an apply's end and its records cannot lose them. The file is
+ * written whole to a temporary name, fsynced and renamed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +21,7 @@ import type { LinkSpec, Volume } from '../plan/types.js';
 import { PRUNE_WHERE } from './prune.js';
 import { ensureDir } from './state-dir.js';
 import type { StepSource } from './steps.js';
+import { readFinishedApply } from './wal.js';
 
 export interface OwnedLink extends LinkSpec {
   at: string;
@@ -39,15 +49,19 @@ export type AppliedAction = StepSource & {
 };
 
 /**
- * 2: an owned link's text is left out where it is its target (most links); 1 always gave it.
- * Written as 2; both read.
+ * 3: the records are this file and the last finished apply after the journal it names (an
+ * earlier linkplan reading only the file would miss that apply's links and backups, so it
+ * refuses it); 2: an owned link's text is left out where it is its target (most links); 1 always
+ * gave it. Written as 3; all read.
  */
-const RECORDS_VERSION = 2;
-const READS = [1, 2];
+const RECORDS_VERSION = 3;
+const READS = [1, 2, 3];
 
 interface RecordsFile {
   version: typeof RECORDS_VERSION;
   manifest: string;
+  /** The id of the last finished apply's journal the file includes (none: it includes none). */
+  journal?: string;
   /** By path; an object in the file. */
   owned: Map<string, OwnedLink>;
   backups: BackupRecord[];
@@ -55,7 +69,7 @@ interface RecordsFile {
   volumes?: Volume[];
 }
 
-const DAMAGED_HINT = 'move the file aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list';
+const DAMAGED_HINT = 'move it and journal.last.jsonl aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list';
 
 const LINK_TYPES: ReadonlySet<unknown> = new Set(['symlink', 'junction', 'hardlink']);
 
@@ -104,23 +118,114 @@ function stringifyRecords(d: RecordsFile): string {
     `{\n  "version": ${d.version},\n  "manifest": ${JSON.stringify(d.manifest)},\n` +
     `  "owned": {${lines(owned)}},\n  "backups": [${lines(backups)}]` +
     (d.volumes === undefined ? '' : `,\n  "volumes": ${JSON.stringify(d.volumes)}`) +
+    (d.journal === undefined ? '' : `,\n  "journal": ${JSON.stringify(d.journal)}`) +
     '\n}\n'
   );
 }
 
 export class Records {
+  /** Whether the file lacks what was taken in since it was read (a finished apply, a change). */
+  private unsaved = false;
+
   private constructor(
     readonly file: string,
     private data: RecordsFile,
   ) {}
 
+  /** Reads the records: `records.json`, and the last finished apply where the file does not include it. */
   static load(stateDir: string, manifest: string): Records {
-    const file = path.join(stateDir, 'records.json');
+    const records = new Records(path.join(stateDir, 'records.json'), readRecordsFile(path.join(stateDir, 'records.json'), manifest));
+    const last = readFinishedApply(stateDir);
+    if (last !== undefined && last.id !== records.data.journal) {
+      records.recordApplied(last.actions, new Date(last.at));
+      records.setVolumes(last.volumes);
+      records.data.journal = last.id;
+    }
+    return records;
+  }
+
+  /**
+   * Writes into `records.json` what it does not include yet. Called before a new journal is
+   * made (it will take the last one's place) and after any change made here.
+   */
+  settle(): void {
+    if (this.unsaved) this.save();
+  }
+
+  owned(): ReadonlyMap<string, OwnedLink> {
+    return this.data.owned;
+  }
+
+  backups(): readonly BackupRecord[] {
+    return this.data.backups;
+  }
+
+  volumes(): readonly Volume[] {
+    return this.data.volumes ?? [];
+  }
+
+  /** Notes the NTFS volumes an apply wrote through (none: forgets them). */
+  setVolumes(volumes: readonly Volume[] | undefined): void {
+    this.unsaved = true;
+    if (volumes === undefined || volumes.length === 0) delete this.data.volumes;
+    else this.data.volumes = [...volumes];
+  }
+
+  /**
+   * Takes in what a committed apply did (a finished apply's journal is taken in when the records
+   * are read; this is for what no journal lists, such as the links `--prune` finds changed).
+   */
+  recordApplied(actions: readonly AppliedAction[], now: Date = new Date()): void {
+    if (actions.length === 0) return;
+    this.unsaved = true;
+    const at = now.toISOString();
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i] as AppliedAction;
+      // removed, or found no longer to be the link linkplan made: not linkplan's any more
+      if (a.kind === 'remove' || (a.kind === 'noop' && a.source?.where === PRUNE_WHERE)) this.data.owned.delete(a.path);
+      if (a.link !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
+        const { type, target, linkText } = a.link;
+        this.data.owned.set(a.path, { type, target, linkText, at });
+      }
+      if (a.kind === 'backup-and-link' && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what: a.before.kind, at });
+      if (a.kind === 'adopt' && a.link !== undefined) this.addBackup({ path: a.path, movedTo: a.link.target, kind: 'adopt', what: a.before.kind, at });
+    }
+  }
+
+  /** The id the next backup gets: one more than any there is (found once, not per backup). */
+  private nextBackupId: number | undefined;
+
+  private addBackup(b: Omit<BackupRecord, 'id'>): void {
+    const id = (this.nextBackupId ??= this.data.backups.reduce((m, r) => Math.max(m, r.id), 0) + 1);
+    this.nextBackupId = id + 1;
+    this.data.backups.push({ id, ...b });
+  }
+
+  forgetBackup(id: number): void {
+    this.unsaved = true;
+    this.data.backups = this.data.backups.filter((b) => b.id !== id);
+  }
+
+  forgetOwned(p: string): void {
+    this.unsaved = true;
+    this.data.owned.delete(p);
+  }
+
+  save(): void {
+    ensureDir(path.dirname(this.file));
+    // one line per owned link and backup: readable, and quick to write for thousands of links
+    writeAtomic(this.file, stringifyRecords(this.data));
+    this.unsaved = false;
+  }
+}
+
+/** Reads `records.json` (empty records where there is none). */
+function readRecordsFile(file: string, manifest: string): RecordsFile {
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      if (errnoCode(e) === 'ENOENT') return new Records(file, { version: RECORDS_VERSION, manifest, owned: new Map(), backups: [] }); // no records yet
+      if (errnoCode(e) === 'ENOENT') return { version: RECORDS_VERSION, manifest, owned: new Map(), backups: [] }; // no records yet
       throw new LinkplanError(`${file}: cannot read linkplan's records (${errnoCode(e) ?? String(e)})`, { hint: 'check the state directory\'s permissions', cause: e });
     }
     let parsed: Partial<Omit<RecordsFile, 'owned' | 'version'> & { version: unknown; owned: Record<string, unknown> }>;
@@ -148,69 +253,13 @@ export class Records {
       if (o.linkText === undefined) o.linkText = o.target;
       owned.set(k, o as OwnedLink);
     }
-    return new Records(file, {
+    if (parsed.journal !== undefined && typeof parsed.journal !== 'string') throw new LinkplanError(`${file}: linkplan's records are damaged (the journal they name is not an id)`, { hint: DAMAGED_HINT });
+    return {
       version: RECORDS_VERSION,
       manifest,
       owned,
       backups: parsed.backups ?? [],
       ...(parsed.volumes === undefined ? {} : { volumes: parsed.volumes }),
-    });
-  }
-
-  owned(): ReadonlyMap<string, OwnedLink> {
-    return this.data.owned;
-  }
-
-  backups(): readonly BackupRecord[] {
-    return this.data.backups;
-  }
-
-  volumes(): readonly Volume[] {
-    return this.data.volumes ?? [];
-  }
-
-  /** Notes the NTFS volumes an apply wrote through (none: forgets them). */
-  setVolumes(volumes: readonly Volume[] | undefined): void {
-    if (volumes === undefined || volumes.length === 0) delete this.data.volumes;
-    else this.data.volumes = [...volumes];
-  }
-
-  /** Takes in what a committed apply did. */
-  recordApplied(actions: readonly AppliedAction[], now: Date = new Date()): void {
-    const at = now.toISOString();
-    for (let i = 0; i < actions.length; i++) {
-      const a = actions[i] as AppliedAction;
-      // removed, or found no longer to be the link linkplan made: not linkplan's any more
-      if (a.kind === 'remove' || (a.kind === 'noop' && a.source?.where === PRUNE_WHERE)) this.data.owned.delete(a.path);
-      if (a.link !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
-        const { type, target, linkText } = a.link;
-        this.data.owned.set(a.path, { type, target, linkText, at });
-      }
-      if (a.kind === 'backup-and-link' && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what: a.before.kind, at });
-      if (a.kind === 'adopt' && a.link !== undefined) this.addBackup({ path: a.path, movedTo: a.link.target, kind: 'adopt', what: a.before.kind, at });
-    }
-  }
-
-  /** The id the next backup gets: one more than any there is (found once, not per backup). */
-  private nextBackupId: number | undefined;
-
-  private addBackup(b: Omit<BackupRecord, 'id'>): void {
-    const id = (this.nextBackupId ??= this.data.backups.reduce((m, r) => Math.max(m, r.id), 0) + 1);
-    this.nextBackupId = id + 1;
-    this.data.backups.push({ id, ...b });
-  }
-
-  forgetBackup(id: number): void {
-    this.data.backups = this.data.backups.filter((b) => b.id !== id);
-  }
-
-  forgetOwned(p: string): void {
-    this.data.owned.delete(p);
-  }
-
-  save(): void {
-    ensureDir(path.dirname(this.file));
-    // one line per owned link and backup: readable, and quick to write for thousands of links
-    writeAtomic(this.file, stringifyRecords(this.data));
-  }
+      ...(parsed.journal === undefined ? {} : { journal: parsed.journal }),
+    };
 }

@@ -9,8 +9,10 @@
  * once when a later step changes the same path again; otherwise with the next record that is
  * synced, consecutive steps in one `{"done":[first,last],"range":true}`); during a rollback,
  * before each undo an `undoing` record (fsynced) and after it an `undone` record; and a `close`
- * record at the end, after which the file is moved to `journal.last.jsonl` (a journal closed
- * before its header was written recorded nothing that ran, and is removed).
+ * record at the end, with the journal's id, after which the file is moved to `journal.last.jsonl`
+ * (a journal closed before its header was written recorded nothing that ran, and is removed).
+ * A committed journal there is part of linkplan's records (records.ts) until `records.json` takes
+ * it in, naming its id.
  * A file without a close record is an unfinished apply: `linkplan recover` reads it back. The
  * journals of earlier linkplans read back too: version 2 (actions in full, one done record per
  * step) and version 1 (which listed the steps themselves as well). A torn last line (a crash
@@ -213,13 +215,75 @@ export class FileJournal implements Journal {
       syncDir(path.dirname(this.file));
       return;
     }
-    this.push(JSON.stringify({ close: outcome, at: new Date().toISOString() }));
+    // the id names this journal in the records: a committed journal is part of them (records.ts)
+    this.push(JSON.stringify({ close: outcome, at: new Date().toISOString(), id: journalId() }));
     this.sync();
     fs.closeSync(this.fd);
     this.fd = -1;
     fs.renameSync(this.file, path.join(path.dirname(this.file), 'journal.last.jsonl'));
     syncDir(path.dirname(this.file));
   }
+}
+
+/** A new journal's id: unique among the journals of one state folder (made one at a time, under its lock). */
+function journalId(): string {
+  return `${Date.now().toString(36)}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** A finished apply that is in the records: what it did, and its journal's id and end. */
+export interface FinishedApply {
+  id: string;
+  at: string;
+  actions: AppliedAction[];
+  volumes: Volume[] | undefined;
+}
+
+/** The outcomes after which every action of the journal ran. */
+const APPLIED: ReadonlySet<unknown> = new Set<JournalOutcome>(['committed', 'completed-forward']);
+
+/**
+ * The last finished apply (`journal.last.jsonl`) where every action ran (it was committed, or
+ * `recover --forward` finished it) and its journal has an id; undefined otherwise (none, rolled
+ * back, or closed by a linkplan that wrote its records itself). Only its close record (the last
+ * line) is read unless it is one: most reads find it in `records.json` already.
+ */
+export function readFinishedApply(stateDir: string): FinishedApply | undefined {
+  const file = path.join(stateDir, 'journal.last.jsonl');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw new JournalError(`${file}: cannot read the last apply's journal (${errnoCode(e) ?? String(e)})`, { hint: "check the state directory's permissions", cause: e });
+  }
+  const damaged = (why: string, cause?: unknown): JournalError =>
+    new JournalError(`${file}: the last apply's journal is damaged (${why}); it holds that apply's part of the records`, {
+      hint: 'move it aside (and records.json with it) to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list',
+      cause,
+    });
+  const end = text.endsWith('\n') ? text.length - 1 : text.length;
+  const lastLine = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
+  let close: Record<string, unknown>;
+  try {
+    close = JSON.parse(lastLine) as Record<string, unknown>;
+  } catch (e) {
+    // (a journal is moved here only after its close record is durable: a last line that does not parse was damaged since)
+    throw damaged('its last line is not a journal record', e);
+  }
+  if (!APPLIED.has(close['close']) || close['id'] === undefined) return undefined;
+  const { id, at } = close;
+  if (typeof id !== 'string' || typeof at !== 'string' || Number.isNaN(Date.parse(at))) throw damaged('its close record has no id and time');
+  let header: Partial<JournalHeader> & { version?: unknown };
+  try {
+    header = JSON.parse(text.slice(0, text.indexOf('\n'))) as typeof header;
+  } catch (e) {
+    throw damaged('its first line is not a journal header', e);
+  }
+  if (header.format !== JOURNAL_FORMAT || typeof header.version !== 'number' || !READS.includes(header.version) || !Array.isArray(header.actions)) {
+    throw damaged('its first line is not a journal header this linkplan reads');
+  }
+  const actions = header.version >= 3 ? header.actions.map(fullAction) : header.actions;
+  return { id, at, actions, volumes: header.volumes };
 }
 
 /** The steps a later step of the same apply touches a path of again. */
