@@ -49,6 +49,20 @@ export type AppliedAction = StepSource & {
 };
 
 /**
+ * What the records take from an applied action: an `AppliedAction`, or a version 3 journal's
+ * action as it is written (a link's text left out where it is its target, and `before` where
+ * nothing was), taken in as it is read.
+ */
+export interface RecordedAction {
+  kind: AppliedAction['kind'];
+  path: AbsPath;
+  link?: { type: LinkSpec['type']; target: AbsPath; linkText?: string } | undefined;
+  backupPath?: AbsPath | undefined;
+  before?: { kind: AppliedAction['before']['kind'] } | undefined;
+  source?: { where: string } | undefined;
+}
+
+/**
  * 3: the records are this file and the last finished apply after the journal it names (an
  * earlier linkplan reading only the file would miss that apply's links and backups, so it
  * refuses it); 2: an owned link's text is left out where it is its target (most links); 1 always
@@ -175,20 +189,21 @@ export class Records {
    * Takes in what a committed apply did (a finished apply's journal is taken in when the records
    * are read; this is for what no journal lists, such as the links `--prune` finds changed).
    */
-  recordApplied(actions: readonly AppliedAction[], now: Date = new Date()): void {
+  recordApplied(actions: readonly RecordedAction[], now: Date = new Date()): void {
     if (actions.length === 0) return;
     this.unsaved = true;
     const at = now.toISOString();
     for (let i = 0; i < actions.length; i++) {
-      const a = actions[i] as AppliedAction;
+      const a = actions[i] as RecordedAction;
       // removed, or found no longer to be the link linkplan made: not linkplan's any more
       if (a.kind === 'remove' || (a.kind === 'noop' && a.source?.where === PRUNE_WHERE)) this.data.owned.delete(a.path);
-      if (a.link !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
-        const { type, target, linkText } = a.link;
-        this.data.owned.set(a.path, { type, target, linkText, at });
+      const l = a.link;
+      if (l !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
+        this.data.owned.set(a.path, { type: l.type, target: l.target, linkText: l.linkText ?? l.target, at });
       }
-      if (a.kind === 'backup-and-link' && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what: a.before.kind, at });
-      if (a.kind === 'adopt' && a.link !== undefined) this.addBackup({ path: a.path, movedTo: a.link.target, kind: 'adopt', what: a.before.kind, at });
+      const what = a.before?.kind ?? 'absent';
+      if (a.kind === 'backup-and-link' && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what, at });
+      if (a.kind === 'adopt' && l !== undefined) this.addBackup({ path: a.path, movedTo: l.target, kind: 'adopt', what, at });
     }
   }
 

@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { errnoCode, LinkplanError } from '../errors.js';
 import type { LinkSpec, Volume } from '../plan/types.js';
-import type { AppliedAction } from './records.js';
+import type { AppliedAction, RecordedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
 import { ensureDir } from './state-dir.js';
 import { stepsFor, type Step, type StepSource } from './steps.js';
@@ -234,7 +234,8 @@ function journalId(): string {
 export interface FinishedApply {
   id: string;
   at: string;
-  actions: AppliedAction[];
+  /** As the journal lists them (version 3: in short). */
+  actions: RecordedAction[];
   volumes: Volume[] | undefined;
 }
 
@@ -282,8 +283,7 @@ export function readFinishedApply(stateDir: string): FinishedApply | undefined {
   if (header.format !== JOURNAL_FORMAT || typeof header.version !== 'number' || !READS.includes(header.version) || !Array.isArray(header.actions)) {
     throw damaged('its first line is not a journal header this linkplan reads');
   }
-  const actions = header.version >= 3 ? header.actions.map(fullAction) : header.actions;
-  return { id, at, actions, volumes: header.volumes };
+  return { id, at, actions: header.actions, volumes: header.volumes };
 }
 
 /** The steps a later step of the same apply touches a path of again. */
