@@ -157,7 +157,9 @@ const old = path.join(root, `dist.old-${process.pid}`);
 if (fs.existsSync(dist)) fs.renameSync(dist, old);
 fs.renameSync(fresh, dist);
 fs.rmSync(old, { recursive: true, force: true });
-// the code cache: the command planned once on the bundled example, every function it ran compiled.
+// the code cache: the command applied once to a copy of the bundled example (an apply plans first,
+// so this compiles what plan runs and what apply adds: its journal, steps and progress lines),
+// every function it ran compiled.
 // It is made after the swap, from dist/ itself: V8 keeps the file name a cache was made under and
 // reports it in stack traces and CPU profiles, so it must be the name the bundle runs under. A
 // process starting in between finds no cache and compiles as usual; the cache is written under a
@@ -167,15 +169,13 @@ const cacheFile = path.join(dist, 'cli.cjs.cache');
 const cacheNew = `${cacheFile}.new-${process.pid}`;
 const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-build-'));
 try {
-  const r = spawnSync(
-    process.execPath,
-    [path.join(root, 'bin', 'linkplan.js'), 'plan', '--json', path.join(root, 'examples', 'demo', 'layout.yaml')],
-    {
-      env: { ...process.env, LINKPLAN_DIST: dist, LINKPLAN_CODE_CACHE_OUT: cacheNew, LINKPLAN_STATE_DIR: warm, NO_COLOR: '1' },
-      encoding: 'utf8',
-    },
-  );
-  // (a plan with conflicts exits 1 and still makes the cache: only a missing cache matters)
+  const demo = path.join(warm, 'demo');
+  fs.cpSync(path.join(root, 'examples', 'demo'), demo, { recursive: true, verbatimSymlinks: true });
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'linkplan.js'), 'apply', '--yes', path.join(demo, 'layout.yaml')], {
+    env: { ...process.env, LINKPLAN_DIST: dist, LINKPLAN_CODE_CACHE_OUT: cacheNew, LINKPLAN_STATE_DIR: path.join(warm, 'state'), NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
+  // (an apply that fails still makes the cache: only a missing cache matters)
   if (fs.existsSync(cacheNew)) fs.renameSync(cacheNew, cacheFile);
   else {
     // no cache only costs start-up time; say so and go on
