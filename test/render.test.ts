@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validatePlan } from '../src/generated/validators.js';
 import { displayPath, type AbsPath } from '../src/paths.js';
@@ -221,6 +222,30 @@ describe('renderAction and renderPlan', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('a create line without colours (made by a shorter path: a first apply prints thousands) is the coloured line less its colours', () => {
+    const seg = fc.stringMatching(/^[a-z.]{1,6}$/);
+    const abs = fc.array(seg, { minLength: 1, maxLength: 4 }).chain((parts) => fc.constantFrom('/work/m/', '/home/ada/', '/srv/').map((root) => A(root + parts.join('/'))));
+    const create = fc.record({
+      path: abs,
+      target: abs,
+      type: fc.constantFrom('symlink' as const, 'junction' as const, 'hardlink' as const),
+      text: fc.oneof(fc.constant(undefined), fc.stringMatching(/^(\.\.\/)?[a-z]{1,4}(\/[a-z]{1,4})?$/), abs),
+      parents: fc.option(fc.array(abs, { minLength: 0, maxLength: 3 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(create, (c) => {
+        const a = action({ kind: 'create', path: c.path, link: { type: c.type, target: c.target, linkText: c.text ?? c.target }, ...(c.parents === undefined ? {} : { parents: c.parents }) });
+        const opts = { base: '/work/m', home: '/home/ada' };
+        const plain = renderAction(a, { ...opts, color: false });
+        expect(stripVTControlCharacters(renderAction(a, { ...opts, color: true }).join('\n'))).toBe(plain.join('\n'));
+      }),
+      { numRuns: 2000 },
+    );
+    // and what that looks like, relative text and new folders named
+    const rel = action({ kind: 'create', link: { ...LINK, linkText: '../dotfiles/bashrc' }, parents: [A('/work/m/home'), A('/work/m/home/x')] });
+    expect(renderAction(rel, { base: '/work/m', color: false })).toEqual(['  + create   home/.bashrc -> dotfiles/bashrc  (symlink, relative text ../dotfiles/bashrc, new folders home, home/x)']);
   });
 
   it('an empty plan says there is nothing to do, naming the manifest', () => {

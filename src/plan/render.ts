@@ -127,11 +127,21 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
   return actionRenderer(opts, c).lines(a);
 }
 
+/** `  + create   `, as a create's line starts without colours. */
+const CREATE_HEAD = `  ${TAG.create} `;
+
 function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
   // (no closures made per action: a progress view renders thousands)
+  const link = a.link;
+  if (a.kind === 'create' && link !== undefined && !c.isColorSupported) {
+    // the line a first apply prints thousands of, in as few steps as it can be made: this code
+    // runs once per link, mostly before the optimiser has got to it (the same text as below)
+    const relative = link.type !== 'hardlink' && link.linkText !== link.target && isRelativeText(link.linkText);
+    const kindText = relative ? `${link.type}, relative text ${link.linkText}` : link.type;
+    return `${CREATE_HEAD}${show(a.path)} -> ${show(link.target)}  (${a.parents === undefined ? kindText : kindText + foldersText(a.parents, show)})`;
+  }
   const head = `  ${paint(c, a.kind, TAG[a.kind])} ${show(a.path)}`;
   // the arrow shows where the link leads; a relative link's own text is named in the brackets
-  const link = a.link;
   const arrow = link === undefined ? '' : ` -> ${show(link.target)}`;
   const kindText = link === undefined ? '' : `${link.type}${link.type !== 'hardlink' && isRelativeText(link.linkText) ? `, relative text ${link.linkText}` : ''}`;
   switch (a.kind) {
