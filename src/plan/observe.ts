@@ -78,7 +78,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     }
   };
 
-  const resolveTarget = linksOf(desired, platform).resolve;
+  const targetOf = linksOf(desired, platform).targetOf;
   const folderOf = parentMemo(platform);
   // (an indexed loop: run once over thousands of links, it runs unoptimised, where `for...of`
   // costs an iterator step per element)
@@ -98,7 +98,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
       else entries.set(k, (e = driver.observe(d.path)));
     }
     if (d.target !== null) {
-      const eff = resolveTarget(d.target);
+      const eff = targetOf(i);
       if (d.targetKind !== undefined && eff === d.target && d.state === 'present' && d.prune === undefined && needsNoFileIdentity(d, caps) && !(d.onConflict === 'adopt' && isInTheWay(e))) {
         // a glob listed it a moment ago, and a symbolic link or junction needs only its kind
         const tk = pathKey(eff, platform);

@@ -29,17 +29,36 @@ import {
 
 export type DesiredIndex = ReadonlyMap<string, Desired>;
 
+/** What `linksOf` gives for a list of links. */
+export interface LinksOf {
+  index: DesiredIndex;
+  resolve: (target: AbsPath) => AbsPath;
+  /** Where the target of link `i` of the list (one with a target) leads: `resolve` of it, worked out once. */
+  targetOf: (i: number) => AbsPath;
+}
+
 /**
  * The index and target resolver of one list of links, made once for it: observe and the planner
  * both ask (a list is not changed once made; its length is checked all the same).
  */
-const linkIndexes = new WeakMap<readonly Desired[], { platform: Platform; length: number; index: DesiredIndex; resolve: (target: AbsPath) => AbsPath }>();
+const linkIndexes = new WeakMap<readonly Desired[], LinksOf & { platform: Platform; length: number }>();
 
-export function linksOf(desired: readonly Desired[], platform: Platform): { index: DesiredIndex; resolve: (target: AbsPath) => AbsPath } {
+export function linksOf(desired: readonly Desired[], platform: Platform): LinksOf {
   let x = linkIndexes.get(desired);
   if (x === undefined || x.platform !== platform || x.length !== desired.length) {
     const index = indexDesired(desired, platform);
-    x = { platform, length: desired.length, index, resolve: targetResolver(index, platform) };
+    const resolve = targetResolver(index, platform);
+    const resolved: (AbsPath | undefined)[] = [];
+    const targetOf = (i: number): AbsPath => {
+      let t = resolved[i];
+      if (t === undefined) {
+        const target = (desired[i] as Desired).target;
+        if (target === null) throw new Error(`links[${i}] has no target`);
+        resolved[i] = t = resolve(target);
+      }
+      return t;
+    };
+    x = { platform, length: desired.length, index, resolve, targetOf };
     linkIndexes.set(desired, x);
   }
   return x;
@@ -225,7 +244,7 @@ export interface PlanOptions {
 export function computePlan(desired: readonly Desired[], observed: Observed, opts: PlanOptions): Plan {
   const { platform } = observed;
   const key = (p: string): string => pathKey(p, platform);
-  const { index, resolve: resolveTarget } = linksOf(desired, platform);
+  const { index, targetOf } = linksOf(desired, platform);
   const entryAt = (p: AbsPath): Entry => observed.entries.get(key(p)) ?? ABSENT;
   const targetAt = (p: AbsPath): KnownTarget => observed.targets.get(key(p)) ?? ABSENT_TARGET;
   const sameText = (a: string, b: string): boolean => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b);
@@ -338,7 +357,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         // the link was removed and a folder made in its place for the links inside (a second run)
         actions.push(noop(baseOf(d, before), 'a real folder, which links of this manifest are made in; no link here'));
       } else if (before.kind === 'file' && d.target !== null && before.nlink > 1) {
-        const t = targetAt(resolveTarget(d.target));
+        const t = targetAt(targetOf(i));
         if (fileIdOf(t) === before.fileId) {
           actions.push({ ...baseOf(d, before), kind: 'remove', reason: `state: absent; removes this hard link of ${d.target}`, after: ABSENT, removeTarget: d.target });
         } else {
@@ -356,7 +375,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       actions.push(conflictOf(d, before, `is ${describeEntry(before)}, which linkplan does not touch`, 'remove or move it with the tool that made it, or choose another path'));
       continue;
     }
-    const effTarget = resolveTarget(dt.target);
+    const effTarget = targetOf(i);
     const through = removedOnTheWay(effTarget);
     if (through !== undefined) {
       actions.push(conflictOf(d, before, `its target ${dt.target} is reached through ${through}, a link this plan removes`, 'point the link at the real folder, or keep the other link'));
