@@ -12,7 +12,7 @@ import { parentOf, pathKey, type AbsPath } from '../paths.js';
 import { describeEntry } from '../plan/planner.js';
 import type { Action, Entry, Plan, TargetInfo } from '../plan/types.js';
 import { MemoryJournal, type Journal } from './journal.js';
-import { describeStep, runStep, stepsFor, undoStep, type Step } from './steps.js';
+import { addSteps, describeStep, runStep, undoStep, type Step } from './steps.js';
 
 export function sameEntry(a: Entry, b: Entry): boolean {
   if (a.kind !== b.kind) return false;
@@ -143,16 +143,16 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
     throw e;
   }
   const todo = plan.actions.filter((a) => a.kind !== 'noop');
-  // every step of the apply, numbered; each action knows the range of its steps
+  // every step of the apply, numbered; action i's steps are all[ends[i - 1] ?? 0] to all[ends[i] - 1]
   const all: Step[] = [];
-  const ranges = todo.map((a) => {
-    const first = all.length;
-    const steps = stepsFor(a);
-    for (let k = 0; k < steps.length; k++) all.push(steps[k] as Step);
-    return { a, first, end: all.length };
-  });
+  const ends = new Int32Array(todo.length);
+  for (let i = 0; i < todo.length; i++) {
+    addSteps(todo[i] as Action, all);
+    ends[i] = all.length;
+  }
   journal.start(all);
-  const completed: number[] = [];
+  // the steps run in order: the first `ran` are done (and are undone in reverse on a failure)
+  let ran = 0;
   let current: Action | undefined;
   try {
     // the intent to run every step, made durable once: whether a begun step ran, recovery reads
@@ -160,8 +160,9 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
     const seqs: number[] = [];
     for (let k = 0; k < all.length; k++) seqs.push(k);
     journal.begin(seqs);
-    for (let i = 0; i < ranges.length; i++) {
-      const { a, first, end } = ranges[i] as (typeof ranges)[number];
+    for (let i = 0; i < todo.length; i++) {
+      const a = todo[i] as Action;
+      const end = ends[i] as number;
       current = a;
       // a create needs no second look: making a link or a folder never replaces what is there
       // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
@@ -170,10 +171,9 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
         const drifted = entryDrift(a, driver) ?? hardLinkDrift(a, driver);
         if (drifted !== undefined) throw new StalePlanError([drifted]);
       }
-      for (let seq = first; seq < end; seq++) {
-        runStep(all[seq] as Step, driver);
-        journal.done(seq);
-        completed.push(seq);
+      for (; ran < end; ran++) {
+        runStep(all[ran] as Step, driver);
+        journal.done(ran);
       }
       // awaited only when it waits for something: thousands of awaits of nothing add up
       const shown = opts.hooks?.onAction?.(a, i + 1, todo.length);
@@ -181,7 +181,7 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
     }
   } catch (e) {
     const failures: string[] = [];
-    for (const seq of completed.reverse()) {
+    for (let seq = ran - 1; seq >= 0; seq--) {
       const step = all[seq] as Step;
       try {
         // written ahead, like the steps: if it cannot be written, the step is left done (and
@@ -195,11 +195,11 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
     }
     journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
     const why = e instanceof Error ? e.message : String(e);
-    const undone = completed.length - failures.length;
+    const undone = ran - failures.length;
     const state =
       failures.length === 0
         ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the apply`
-        : `rolled back ${undone} of ${completed.length} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
+        : `rolled back ${undone} of ${ran} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
     throw new ApplyError(`apply failed at ${current?.path ?? 'the start'}: ${why}\n${state}`, {
       rolledBack: undone,
       rollbackFailures: failures,

@@ -40,33 +40,39 @@ function previousLink(a: StepSource): LinkSpec {
 }
 
 export function stepsFor(a: StepSource): Step[] {
+  const out: Step[] = [];
+  addSteps(a, out);
+  return out;
+}
+
+/** Appends the action's steps to `out` (an apply numbers the steps of thousands of actions in one list). */
+export function addSteps(a: StepSource, out: Step[]): void {
   const link = a.link;
   switch (a.kind) {
     case 'noop':
     case 'conflict':
-      return [];
+      return;
     case 'remove':
-      return [{ op: 'unlink', path: a.path, previous: previousLink(a) }];
+      out.push({ op: 'unlink', path: a.path, previous: previousLink(a) });
+      return;
     case 'create':
       if (link === undefined) break;
-      if (a.parents === undefined) return [{ op: 'link', path: a.path, link }];
-      return [...a.parents.map((p): Step => ({ op: 'mkdir', path: p })), { op: 'link', path: a.path, link }];
+      if (a.parents !== undefined) for (let i = 0; i < a.parents.length; i++) out.push({ op: 'mkdir', path: a.parents[i] as AbsPath });
+      out.push({ op: 'link', path: a.path, link });
+      return;
     case 'retarget':
       if (link === undefined) break;
-      return [{ op: 'replace-link', path: a.path, link, previous: previousLink(a) }];
+      out.push({ op: 'replace-link', path: a.path, link, previous: previousLink(a) });
+      return;
     case 'backup-and-link':
       if (link === undefined || a.backupPath === undefined) break;
-      return [
-        { op: 'move', from: a.path, to: a.backupPath },
-        { op: 'link', path: a.path, link },
-      ];
+      out.push({ op: 'move', from: a.path, to: a.backupPath }, { op: 'link', path: a.path, link });
+      return;
     case 'adopt':
       if (link === undefined) break;
-      return [
-        ...(a.targetParents ?? []).map((p): Step => ({ op: 'mkdir', path: p })),
-        { op: 'move', from: a.path, to: link.target },
-        { op: 'link', path: a.path, link },
-      ];
+      for (const p of a.targetParents ?? []) out.push({ op: 'mkdir', path: p });
+      out.push({ op: 'move', from: a.path, to: link.target }, { op: 'link', path: a.path, link });
+      return;
   }
   throw new Error(`${a.path}: a ${a.kind} action without the fields it needs`);
 }
