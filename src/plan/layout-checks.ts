@@ -6,6 +6,7 @@
  */
 import type { ManifestProblem } from '../errors.js';
 import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, type Platform } from '../paths.js';
+import { linksOf } from './planner.js';
 import type { Desired } from './types.js';
 
 function describe(d: Desired): string {
@@ -23,19 +24,26 @@ function problem(d: Desired, message: string): ManifestProblem {
 
 export function checkLayout(desired: readonly Desired[], platform: Platform): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
-  const byKey = new Map<string, Desired>();
-  // (indexed loops: run once over thousands of links, they run unoptimised, where `for...of`
-  // costs an iterator step per element)
-  for (let i = 0; i < desired.length; i++) {
-    const d = desired[i] as Desired;
-    const k = pathKey(d.path, platform);
-    const first = byKey.get(k);
-    if (first !== undefined) {
-      const line = first.source.line === undefined ? '' : ` (line ${first.source.line})`;
-      problems.push(problem(d, `${d.path}: declared twice; ${describe(first)}${line} already declares it`));
-    } else {
-      byKey.set(k, d);
+  // the index of the links observe and the planner use next (made once: a list of thousands)
+  const { index } = linksOf(desired, platform);
+  // where it holds every entry, none is declared twice; otherwise they are looked for one by one
+  let byKey: ReadonlyMap<string, Desired> = index;
+  if (index.size !== desired.length) {
+    const all = new Map<string, Desired>();
+    // (indexed loops: run once over thousands of links, they run unoptimised, where `for...of`
+    // costs an iterator step per element)
+    for (let i = 0; i < desired.length; i++) {
+      const d = desired[i] as Desired;
+      const k = pathKey(d.path, platform);
+      const first = all.get(k);
+      if (first !== undefined) {
+        const line = first.source.line === undefined ? '' : ` (line ${first.source.line})`;
+        problems.push(problem(d, `${d.path}: declared twice; ${describe(first)}${line} already declares it`));
+      } else {
+        all.set(k, d);
+      }
     }
+    byKey = all;
   }
   /** Keys of folders with no present link of the manifest at or above them. */
   const clear = new Set<string>();
