@@ -11,7 +11,7 @@ import { DriverDecorator } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { isInside, parentOf, type AbsPath } from '../src/paths.js';
 import { loadManifest } from '../src/plan/manifest.js';
-import { observe } from '../src/plan/observe.js';
+import { LIST_AFTER, observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Action, ActionKind, Desired, Entry, Observed, Plan, TargetInfo } from '../src/plan/types.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
@@ -681,6 +681,83 @@ describe('parent folders', () => {
       ['create', [`${root}/new/c`, `${root}/new/c/d`]],
       ['create', undefined],
     ]);
+  });
+});
+
+describe('a folder where many names are absent is listed once', () => {
+  /** A driver that records the paths it is asked to observe and the folders it lists. */
+  function counting(): { driver: PosixDriver; read: string[]; listed: string[] } {
+    const read: string[] = [];
+    const listed: string[] = [];
+    class Counting extends DriverDecorator {
+      override observe(p: AbsPath): Entry {
+        read.push(p);
+        return super.observe(p);
+      }
+      override listDir(p: AbsPath): { name: string; kind: 'file' | 'dir' | 'link' | 'other' }[] {
+        listed.push(p);
+        return super.listDir(p);
+      }
+    }
+    return { driver: new Counting(new PosixDriver()) as unknown as PosixDriver, read, listed };
+  }
+
+  it('after LIST_AFTER absent names: the rest are answered by the listing, and what is there is still read and found', () => {
+    const N = LIST_AFTER * 3;
+    const root = treeWith({ ...BASE, home: { 'in-the-way': 'mine', '.dot': {}, 'Case': 'x' } });
+    const names = Array.from({ length: N }, (_, i) => `f${i}`);
+    // what is there comes late, after the listing: it is read all the same
+    const all = [...names, 'in-the-way', 'case', 'x~1', 'x:s', 'ends.'];
+    const links = all.map((n) => desired(`${root}/home/${n}`, `${root}/t/file.txt`));
+    const c = counting();
+    const plan = computePlan(links, observe(links, c.driver, 'linux'), { manifest: MANIFEST });
+    expect(c.listed).toEqual([`${root}/home`]);
+    const inHome = c.read.filter((p) => parentOf(p as AbsPath, 'linux') === `${root}/home`);
+    // LIST_AFTER read before the listing; after it, the names the listing holds (but for case) and the ones it cannot answer for
+    expect(inHome).toEqual([...names.slice(0, LIST_AFTER), 'in-the-way', 'case', 'x~1', 'x:s', 'ends.'].map((n) => `${root}/home/${n}`));
+    const kinds = Object.fromEntries(plan.actions.map((a) => [path.basename(a.path), a.kind]));
+    expect(kinds['in-the-way']).toBe('conflict');
+    expect(names.every((n) => kinds[n] === 'create')).toBe(true);
+    expect([kinds['case'], kinds['x~1'], kinds['x:s'], kinds['ends.']]).toEqual(['create', 'create', 'create', 'create']);
+  });
+
+  it('is not used where the folder holds a name that is not ASCII, and not made for fewer absent names', () => {
+    const root = treeWith({ ...BASE, home: { 'café': 'x' } });
+    const links = Array.from({ length: LIST_AFTER * 2 }, (_, i) => desired(`${root}/home/f${i}`, `${root}/t/file.txt`));
+    const c = counting();
+    observe(links, c.driver, 'linux');
+    expect(c.listed).toEqual([`${root}/home`]);
+    expect(c.read.filter((p) => p.startsWith(`${root}/home/`))).toHaveLength(LIST_AFTER * 2);
+    const few = Array.from({ length: LIST_AFTER - 1 }, (_, i) => desired(`${root}/home/g${i}`, `${root}/t/file.txt`));
+    const d = counting();
+    observe(few, d.driver, 'linux');
+    expect(d.listed).toEqual([]);
+  });
+
+  it('plans the same as reading every name, over random folders (property)', () => {
+    const root = tempDir();
+    fs.mkdirSync(`${root}/t`);
+    fs.writeFileSync(`${root}/t/file.txt`, 'f');
+    let round = 0;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.constantFrom('a', 'b', 'A', 'B', 'c.d', 'x~1', 'é', 'e', 'f', 'g'), { maxLength: 6 }),
+        fc.integer({ min: LIST_AFTER - 2, max: LIST_AFTER + 3 }),
+        fc.uniqueArray(fc.constantFrom('a', 'b', 'A', 'c.d', 'x~1', 'é', 'e', 'z'), { maxLength: 8 }),
+        (present, absent, asked) => {
+          const home = `${root}/h${round++}`;
+          fs.mkdirSync(home);
+          for (const n of present) fs.writeFileSync(`${home}/${n}`, n);
+          const paths = [...Array.from({ length: absent }, (_, i) => `n${i}`), ...asked];
+          const links = paths.map((n) => desired(`${home}/${n}`, `${root}/t/file.txt`));
+          const listing = computePlan(links, observe(links, new PosixDriver(), 'linux'), { manifest: MANIFEST });
+          // every name read on its own: a fresh list of links per entry (nothing in one folder is asked twice)
+          const each = links.map((l) => computePlan([l], observe([l], new PosixDriver(), 'linux'), { manifest: MANIFEST }).actions[0]?.kind);
+          expect(listing.actions.map((a) => a.kind)).toEqual(each);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 

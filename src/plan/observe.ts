@@ -20,12 +20,52 @@ export function backupCandidate(p: AbsPath, n: number): AbsPath {
 const LISTED_FILE: KnownTarget = { kind: 'file', listed: true };
 const LISTED_DIR: KnownTarget = { kind: 'dir', listed: true };
 
+/**
+ * After this many names looked up in one folder were found absent, the folder is listed once and
+ * a name the listing cannot match is absent without a lookup of its own: a first apply into an
+ * existing folder (a home with hundreds of dotfile folders to make) asks about hundreds of names
+ * there that are not there yet. High enough that a huge folder is never listed for a few names.
+ */
+export const LIST_AFTER = 64;
+
+/**
+ * A name the listing of a folder can answer for: printable ASCII, with no `~` (a Windows short
+ * name may name a file its listing gives by its long name), no `:` (an NTFS stream of a file),
+ * and no dot or space at the end (which Windows drops).
+ */
+const LISTABLE_NAME = /^[\x20-\x39\x3b-\x7d]*[\x21-\x2d\x2f-\x39\x3b-\x7d]$/;
+/** Names in a listing that keep it usable: ASCII (no case folding or Unicode normalisation a filesystem applies can make one equal to an ASCII name but for ASCII case). */
+const NOT_ASCII = /[^\p{ASCII}]/u;
+
+/**
+ * The names a folder's listing holds, lower-cased, or null where it cannot answer: it failed, or
+ * holds a name that is not ASCII. A name asked about is absent only when no listed name matches it
+ * even but for case, so a filesystem that ignores case, or one that folds Unicode, cannot make
+ * the listing wrong.
+ */
+function listedNames(driver: Driver, dir: AbsPath): ReadonlySet<string> | null {
+  let list;
+  try {
+    list = driver.listDir(dir);
+  } catch {
+    return null;
+  }
+  const names = new Set<string>();
+  for (let i = 0; i < list.length; i++) {
+    const n = (list[i] as { name: string }).name;
+    if (NOT_ASCII.test(n)) return null;
+    names.add(n.toLowerCase());
+  }
+  return names;
+}
+
 export function isInTheWay(e: Entry): boolean {
   return e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
 }
 
 export function observe(desired: readonly Desired[], driver: Driver, platform: Platform): Observed {
   const entries = new Map<string, Entry>();
+  const sep = platform === 'win32' ? '\\' : '/';
   const targets = new Map<string, KnownTarget>();
   const backupSlots = new Map<string, AbsPath>();
   const pathCapabilities = new Map<string, Capabilities>();
@@ -33,11 +73,36 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
   // the root's: what holds wherever no NTFS volume is
   const capabilities = driver.capabilities(asAbs(platform === 'win32' ? '\\' : '/', platform));
 
+  // folders listed after many absent names in them (LIST_AFTER), by key; null: not usable
+  const absentIn = new Map<string, number>();
+  const listings = new Map<string, ReadonlySet<string> | null>();
+  /** Observes `p`, unless its folder's listing shows nothing can be there. */
+  const lookUp = (p: AbsPath): Entry => {
+    if (listings.size > 0) {
+      const up = parentOf(p, platform);
+      const names = listings.get(pathKey(up, platform));
+      if (names !== undefined && names !== null) {
+        const name = p.slice(up.endsWith(sep) ? up.length : up.length + 1);
+        if (LISTABLE_NAME.test(name) && !names.has(name.toLowerCase())) return ABSENT;
+      }
+    }
+    const e = driver.observe(p);
+    if (e.kind === 'absent') {
+      const up = parentOf(p, platform);
+      if (up !== p) {
+        const k = pathKey(up, platform);
+        const n = (absentIn.get(k) ?? 0) + 1;
+        absentIn.set(k, n);
+        if (n === LIST_AFTER) listings.set(k, listedNames(driver, up));
+      }
+    }
+    return e;
+  };
   const entry = (p: AbsPath): Entry => {
     const k = pathKey(p, platform);
     let e = entries.get(k);
     if (e === undefined) {
-      e = driver.observe(p);
+      e = lookUp(p);
       entries.set(k, e);
     }
     return e;
@@ -95,7 +160,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
       // (a path in a folder found absent is absent, and not listed: the planner reads a path
       // missing from the entries as absent, and a first apply has thousands)
       if (folder.kind === 'absent') e = ABSENT;
-      else entries.set(k, (e = driver.observe(d.path)));
+      else entries.set(k, (e = lookUp(d.path)));
     }
     if (d.target !== null) {
       const eff = targetOf(i);
