@@ -876,7 +876,7 @@ if (nodeMed !== undefined) md.push(`Node's bare start, \`node -e 0\`: ${fmtS(nod
 
 md.push(`## Ratios (medians)`, '');
 md.push(`| ratio | value | seconds |`, `|---|---:|---|`);
-for (const r of ratios) md.push(`| ${r.name} | **${r.value.toFixed(r.digits ?? 1)}×** | ${fmtS(r.a)} / ${fmtS(r.b)} |`);
+for (const r of ratios) md.push(`| ${r.name} | **${r.value.toFixed(r.digits ?? 2)}×** | ${fmtS(r.a)} / ${fmtS(r.b)} |`);
 md.push('');
 // linkplan ÷ floor and ÷ Stow for every N
 const jobsRun = ['create', 'plan', 'apply', 'retarget'].filter((j) => JOBS.includes(j)); // the journal job has a table of its own
@@ -888,7 +888,7 @@ if (TOOLS.includes('floor') || TOOLS.includes('stow')) {
       const l = get(n, j, j === 'retarget' ? 'linkplan-explicit' : 'linkplan');
       const f = get(n, j, 'floor');
       const s = get(n, j, 'stow');
-      const fmt = (b) => (l === undefined || b === undefined ? '–' : `${(l.stats.median / b.stats.median).toFixed(1)}×`);
+      const fmt = (b) => (l === undefined || b === undefined ? '–' : `${(l.stats.median / b.stats.median).toFixed(2)}×`);
       return `${fmt(f)} / ${fmt(s)}`;
     });
     md.push(`| ${fmtN(n)} | ${cells.join(' | ')} |`);
