@@ -629,6 +629,30 @@ describe('the state folder and the journal', () => {
     expect(p.run(['apply', 'layout.yaml']).stdout).toContain('No changes');
   });
 
+  it('a journal killed mid-write is recovered and ends in whole lines: a whole last record gets its newline, a torn one is cut off', () => {
+    const actions = (d: string, link: Record<string, string>): object => ({
+      actions: [
+        { kind: 'create', path: path.join(d, 'a'), link: { type: link.type, target: link.target } },
+        { kind: 'create', path: path.join(d, 'n/b'), link: { type: link.type, target: link.target }, parents: [path.join(d, 'n')] },
+      ],
+    });
+    for (const tail of ['whole', 'torn'] as const) {
+      const { p, dir, file } = killedEarlierApply(3, [{ begin: [0, 2], range: true }, { done: [0, 1], range: true }], actions);
+      const text = fs.readFileSync(file, 'utf8');
+      // killed between a record and its newline, or in the middle of the record
+      fs.writeFileSync(file, tail === 'whole' ? text.slice(0, -1) : text.slice(0, -10));
+      const r = p.run(['recover', 'layout.yaml']);
+      expectOk(r);
+      expect(r.stdout, tail).toMatch(/^Rolled back the interrupted apply: undid 2 steps/);
+      const last = fs.readFileSync(path.join(dir, 'journal.last.jsonl'), 'utf8');
+      expect(last.endsWith('\n'), tail).toBe(true);
+      const lines = last.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.at(-1)?.['close'], tail).toBe('recovered');
+      // the whole record is kept; the torn one is gone
+      expect(lines.some((l) => Array.isArray(l['done'])), tail).toBe(tail === 'whole');
+    }
+  });
+
   it('recovers the version 1 journal an earlier linkplan left (it listed the steps themselves)', () => {
     const { p, dir, link } = killedEarlierApply(1, [{ begin: [0, 2], range: true }, { done: 0 }], (d, link) => ({
       actions: [

@@ -110,9 +110,20 @@ export class FileJournal implements Journal {
     return new FileJournal(file, fd, meta, false);
   }
 
-  /** Opens an existing journal for appending (recovery); `started` says whether it has its header. */
+  /**
+   * Opens an existing journal for appending (recovery); `started` says whether it has its header.
+   * A journal killed mid-write may end without a newline: after a whole record one is added, and a
+   * torn record (which reading ignores) is cut off, so what is appended starts a line of its own.
+   */
   static reopen(file: string, opts: { started: boolean } = { started: true }): FileJournal {
-    return new FileJournal(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND), undefined, opts.started);
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND);
+    try {
+      endWithNewline(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+    return new FileJournal(file, fd, undefined, opts.started);
   }
 
   /** Queues a record after the done steps queued before it. */
@@ -132,7 +143,13 @@ export class FileJournal implements Journal {
   private sync(): void {
     this.flushDone();
     if (this.pending.length === 0) return;
-    fs.writeSync(this.fd, this.pending.join('\n') + '\n');
+    if (this.pending.length === 1) {
+      // one line (a header of thousands of actions, say) is written as it is, and its newline
+      // after it, not copied to add one: killed in between, the journal ends in a whole line
+      // without its newline, which a recovery adds before it appends (`reopen`)
+      fs.writeSync(this.fd, this.pending[0] as string);
+      fs.writeSync(this.fd, '\n');
+    } else fs.writeSync(this.fd, this.pending.join('\n') + '\n');
     this.pending = [];
     fs.fsyncSync(this.fd);
   }
@@ -223,6 +240,27 @@ export class FileJournal implements Journal {
     fs.renameSync(this.file, path.join(path.dirname(this.file), 'journal.last.jsonl'));
     syncDir(path.dirname(this.file));
   }
+}
+
+/** Makes the journal open at `fd` end with a whole line (see `FileJournal.reopen`). */
+function endWithNewline(fd: number): void {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  fs.readSync(fd, last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return;
+  // the last line, read back: the journal's records are short, except its header
+  const text = fs.readFileSync(fd, 'utf8');
+  const start = text.lastIndexOf('\n') + 1;
+  let whole = true;
+  try {
+    JSON.parse(text.slice(start));
+  } catch {
+    whole = false;
+  }
+  if (whole) fs.writeSync(fd, '\n');
+  else fs.ftruncateSync(fd, Buffer.byteLength(text.slice(0, start)));
+  fs.fsyncSync(fd);
 }
 
 /** A new journal's id: unique among the journals of one state folder (made one at a time, under its lock). */
