@@ -112,7 +112,7 @@ describe(`${N} processes applying one manifest at once`, () => {
     expect(snap(p.root)).toEqual(want);
     // the lock is released, the journal closed as committed, the backup made once
     const dir = stateOf(p);
-    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json', 'records.json']);
     expect(fs.readFileSync(path.join(dir, 'journal.last.jsonl'), 'utf8').trimEnd().split('\n').at(-1)).toMatch(/^\{"close":"committed"/);
     expect(fs.readdirSync(path.join(p.root, 'home')).sort()).toEqual(['rc', 'rc.linkplan-backup']);
     // the winner's committed journal is the records: every link it made or retargeted, the backup once
@@ -145,7 +145,7 @@ describe(`${N} processes applying one manifest at once`, () => {
       expectOneApplied(runs, { lockRefusals: 'none', lockFile });
       expect(runs.filter((r) => r.code === 0)).toHaveLength(N);
       expect(snap(p.root), `round ${round}`).toEqual(want);
-      expect(fs.readdirSync(stateOf(p)).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json']);
+      expect(fs.readdirSync(stateOf(p)).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json', 'records.json']);
     }
   });
 });
@@ -165,7 +165,7 @@ describe('the lock', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Applied: /m);
-    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', `lock.tmp-other-host-${dead}-1`, 'manifest.cache.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', `lock.tmp-other-host-${dead}-1`, 'manifest.cache.json', 'records.json']);
   });
 
   it('held by a live process makes apply, recover and backups wait, then fail naming the holder; nothing changes', async () => {

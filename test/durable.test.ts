@@ -197,8 +197,9 @@ links:
     const first = p.run(['apply', 'layout.yaml']);
     expectOk(first);
     expect(first.stdout).toMatch(/^Applied: 5 to create, 0 to retarget, 0 to remove, 1 unchanged$/m);
-    // the first apply's records are its committed journal: nothing else is written
-    expect(fs.readdirSync(p.stateDir()).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json']);
+    // the first apply's records are its committed journal: records.json, written before it, is empty
+    expect(fs.readdirSync(p.stateDir()).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json', 'records.json']);
+    expect(JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8'))).toEqual({ version: 3, manifest: path.join(p.d, 'layout.yaml'), owned: {}, backups: [] });
     const records = Records.load(p.stateDir(), path.join(p.d, 'layout.yaml'));
     expect(records.owned().get(path.join(p.d, 'keep'))).toEqual({ type: 'symlink', target: path.join(p.d, 't/f1'), linkText: path.join(p.d, 't/f1'), at: expect.stringMatching(/^\d{4}-/) as string });
     expect([...records.owned().keys()].sort()).toEqual(['drop/hard', 'drop/plain', 'drop/replaced', 'drop/repointed', 'keep'].map((s) => path.join(p.d, s)));
@@ -441,7 +442,7 @@ describe('the state folder and the journal', () => {
     const backupsLine = /^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup\n1 backup; /;
     expectOk(p.run(['apply', 'layout.yaml', '--yes']));
     // the apply wrote its actions once, in its journal; reading the records (any number of times) takes it in once
-    expect(fs.existsSync(path.join(p.stateDir(), 'records.json'))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8'))).toMatchObject({ version: 3, owned: {}, backups: [] });
     expect(list()).toMatch(backupsLine);
     expect(list()).toMatch(backupsLine);
     // the next apply writes records.json (with the first apply, which it names) before its own journal replaces the first
@@ -534,7 +535,7 @@ describe('the state folder and the journal', () => {
     const dirs = fs.readdirSync(explicit);
     expect(dirs).toHaveLength(1);
     expect(dirs[0]).toMatch(/^layout-[0-9a-f]{12}$/);
-    expect(fs.readdirSync(path.join(explicit, dirs[0] ?? '')).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json']);
+    expect(fs.readdirSync(path.join(explicit, dirs[0] ?? '')).sort()).toEqual(['journal.last.jsonl', 'manifest.cache.json', 'records.json']);
     // the environment's state folder knows nothing of that apply
     expect(p.run(['backups', 'list', 'layout.yaml']).stdout).toBe('No backups recorded for layout.yaml\n');
     // an interrupted apply under --state-dir is seen there, and only there
@@ -622,7 +623,7 @@ describe('the state folder and the journal', () => {
     expectOk(r);
     expect(r.stdout).toBe(`Finished the interrupted apply: ran the 1 step it had left\n  create symlink ${path.join(p.d, 'n/b')} -> ${link.linkText ?? ''}\n`);
     expect(fs.readlinkSync(path.join(p.d, 'n/b'))).toBe(link.linkText);
-    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'records.json']);
     // the records take in what the finished apply made, as the apply would have
     expect([...Records.load(dir, path.join(p.d, 'layout.yaml')).owned().keys()].sort()).toEqual([path.join(p.d, 'a'), path.join(p.d, 'n/b')]);
     expectOk(p.run(['plan', 'layout.yaml']));
@@ -670,7 +671,7 @@ describe('the state folder and the journal', () => {
     expect(r.stdout).toBe(`Rolled back the interrupted apply: undid 2 steps; the disk is as it was before it\n  create folder ${path.join(p.d, 'n')}\n  create symlink ${path.join(p.d, 'a')} -> ${link.linkText ?? ''}\n`);
     expect(fs.existsSync(path.join(p.d, 'a'))).toBe(false);
     expect(fs.existsSync(path.join(p.d, 'n'))).toBe(false);
-    expect(fs.readdirSync(dir)).toEqual(['journal.last.jsonl']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'records.json']);
   });
 
   it('refuses a journal whose actions are damaged, naming the file, and touches nothing', () => {

@@ -144,11 +144,15 @@ export class Records {
   private constructor(
     readonly file: string,
     private data: RecordsFile,
+    /** Whether `records.json` is there. */
+    private onDisk: boolean,
   ) {}
 
   /** Reads the records: `records.json`, and the last finished apply where the file does not include it. */
   static load(stateDir: string, manifest: string): Records {
-    const records = new Records(path.join(stateDir, 'records.json'), readRecordsFile(path.join(stateDir, 'records.json'), manifest));
+    const file = path.join(stateDir, 'records.json');
+    const read = readRecordsFile(file, manifest);
+    const records = new Records(file, read ?? { version: RECORDS_VERSION, manifest, owned: new Map(), backups: [] }, read !== undefined);
     const last = readFinishedApply(stateDir);
     if (last !== undefined && last.id !== records.data.journal) {
       records.recordApplied(last.actions, new Date(last.at));
@@ -160,10 +164,12 @@ export class Records {
 
   /**
    * Writes into `records.json` what it does not include yet. Called before a new journal is
-   * made (it will take the last one's place) and after any change made here.
+   * made (it will take the last one's place) and after any change made here. Where there is no
+   * `records.json` yet, it is written (empty, say): an earlier linkplan then finds version 3 and
+   * refuses it, rather than find no records and forget the applies in the journal.
    */
   settle(): void {
-    if (this.unsaved) this.save();
+    if (this.unsaved || !this.onDisk) this.save();
   }
 
   owned(): ReadonlyMap<string, OwnedLink> {
@@ -231,50 +237,51 @@ export class Records {
     // one line per owned link and backup: readable, and quick to write for thousands of links
     writeAtomic(this.file, stringifyRecords(this.data));
     this.unsaved = false;
+    this.onDisk = true;
   }
 }
 
-/** Reads `records.json` (empty records where there is none). */
-function readRecordsFile(file: string, manifest: string): RecordsFile {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      if (errnoCode(e) === 'ENOENT') return { version: RECORDS_VERSION, manifest, owned: new Map(), backups: [] }; // no records yet
-      throw new LinkplanError(`${file}: cannot read linkplan's records (${errnoCode(e) ?? String(e)})`, { hint: 'check the state directory\'s permissions', cause: e });
-    }
-    let parsed: Partial<Omit<RecordsFile, 'owned' | 'version'> & { version: unknown; owned: Record<string, unknown> }>;
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch (e) {
-      throw new LinkplanError(`${file}: linkplan's records are damaged (not JSON)`, {
-        hint: DAMAGED_HINT,
-        cause: e,
-      });
-    }
-    if (typeof parsed.version !== 'number' || !READS.includes(parsed.version)) {
-      // never overwrite records a newer linkplan wrote: they list backups only it can restore
-      throw new LinkplanError(`${file}: records version ${String(parsed.version)} is not one this linkplan reads (${READS.join(' or ')})`, {
-        hint: 'use the linkplan version that wrote them',
-      });
-    }
-    const owned = new Map<string, OwnedLink>();
-    const read = parsed.owned ?? {};
-    const paths = Object.keys(read);
-    for (let i = 0; i < paths.length; i++) {
-      const k = paths[i] as string;
-      const o = read[k];
-      if (!isOwnedLink(o)) throw new LinkplanError(`${file}: linkplan's records are damaged (the link recorded at ${k} is not one linkplan writes)`, { hint: DAMAGED_HINT });
-      if (o.linkText === undefined) o.linkText = o.target;
-      owned.set(k, o as OwnedLink);
-    }
-    if (parsed.journal !== undefined && typeof parsed.journal !== 'string') throw new LinkplanError(`${file}: linkplan's records are damaged (the journal they name is not an id)`, { hint: DAMAGED_HINT });
-    return {
-      version: RECORDS_VERSION,
-      manifest,
-      owned,
-      backups: parsed.backups ?? [],
-      ...(parsed.volumes === undefined ? {} : { volumes: parsed.volumes }),
-      ...(parsed.journal === undefined ? {} : { journal: parsed.journal }),
-    };
+/** Reads `records.json`; undefined where there is none. */
+function readRecordsFile(file: string, manifest: string): RecordsFile | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined; // no records yet
+    throw new LinkplanError(`${file}: cannot read linkplan's records (${errnoCode(e) ?? String(e)})`, { hint: 'check the state directory\'s permissions', cause: e });
+  }
+  let parsed: Partial<Omit<RecordsFile, 'owned' | 'version'> & { version: unknown; owned: Record<string, unknown> }>;
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch (e) {
+    throw new LinkplanError(`${file}: linkplan's records are damaged (not JSON)`, {
+      hint: DAMAGED_HINT,
+      cause: e,
+    });
+  }
+  if (typeof parsed.version !== 'number' || !READS.includes(parsed.version)) {
+    // never overwrite records a newer linkplan wrote: they list backups only it can restore
+    throw new LinkplanError(`${file}: records version ${String(parsed.version)} is not one this linkplan reads (${READS.join(' or ')})`, {
+      hint: 'use the linkplan version that wrote them',
+    });
+  }
+  const owned = new Map<string, OwnedLink>();
+  const read = parsed.owned ?? {};
+  const paths = Object.keys(read);
+  for (let i = 0; i < paths.length; i++) {
+    const k = paths[i] as string;
+    const o = read[k];
+    if (!isOwnedLink(o)) throw new LinkplanError(`${file}: linkplan's records are damaged (the link recorded at ${k} is not one linkplan writes)`, { hint: DAMAGED_HINT });
+    if (o.linkText === undefined) o.linkText = o.target;
+    owned.set(k, o as OwnedLink);
+  }
+  if (parsed.journal !== undefined && typeof parsed.journal !== 'string') throw new LinkplanError(`${file}: linkplan's records are damaged (the journal they name is not an id)`, { hint: DAMAGED_HINT });
+  return {
+    version: RECORDS_VERSION,
+    manifest,
+    owned,
+    backups: parsed.backups ?? [],
+    ...(parsed.volumes === undefined ? {} : { volumes: parsed.volumes }),
+    ...(parsed.journal === undefined ? {} : { journal: parsed.journal }),
+  };
 }
