@@ -71,16 +71,20 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
   const pathCapabilities = new Map<string, Capabilities>();
   const volumes = driver.volumes?.() ?? [];
   // the root's: what holds wherever no NTFS volume is
-  const capabilities = driver.capabilities(asAbs(platform === 'win32' ? '\\' : '/', platform));
+  const capabilities = driver.capabilities(asAbs(sep, platform));
 
   // folders listed after many absent names in them (LIST_AFTER), by key; null: not usable
   const absentIn = new Map<string, number>();
   const listings = new Map<string, ReadonlySet<string> | null>();
   /** Observes `p`, unless its folder's listing shows nothing can be there. */
   const lookUp = (p: AbsPath): Entry => {
+    // its folder and the folder's key, worked out only where a listing may answer or a miss is counted
+    let up: AbsPath | undefined;
+    let k = '';
     if (listings.size > 0) {
-      const up = parentOf(p, platform);
-      const names = listings.get(pathKey(up, platform));
+      up = parentOf(p, platform);
+      k = pathKey(up, platform);
+      const names = listings.get(k);
       if (names !== undefined && names !== null) {
         const name = p.slice(up.endsWith(sep) ? up.length : up.length + 1);
         if (LISTABLE_NAME.test(name) && !names.has(name.toLowerCase())) return ABSENT;
@@ -88,9 +92,11 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     }
     const e = driver.observe(p);
     if (e.kind === 'absent') {
-      const up = parentOf(p, platform);
+      if (up === undefined) {
+        up = parentOf(p, platform);
+        k = pathKey(up, platform);
+      }
       if (up !== p) {
-        const k = pathKey(up, platform);
         const n = (absentIn.get(k) ?? 0) + 1;
         absentIn.set(k, n);
         if (n === LIST_AFTER) listings.set(k, listedNames(driver, up));

@@ -32,8 +32,7 @@ export type DesiredIndex = ReadonlyMap<string, Desired>;
 /** What `linksOf` gives for a list of links. */
 export interface LinksOf {
   index: DesiredIndex;
-  resolve: (target: AbsPath) => AbsPath;
-  /** Where the target of link `i` of the list (one with a target) leads: `resolve` of it, worked out once. */
+  /** Where the target of link `i` of the list (one with a target) leads, through the links of the list: worked out once. */
   targetOf: (i: number) => AbsPath;
 }
 
@@ -58,7 +57,7 @@ export function linksOf(desired: readonly Desired[], platform: Platform): LinksO
       }
       return t;
     };
-    x = { platform, length: desired.length, index, resolve, targetOf };
+    x = { platform, length: desired.length, index, targetOf };
     linkIndexes.set(desired, x);
   }
   return x;

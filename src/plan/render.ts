@@ -8,7 +8,7 @@
 import pc from 'picocolors';
 import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../paths.js';
 import { describeEntry } from './planner.js';
-import type { Action, ActionKind, ContentDiff, Plan, PlanSummary } from './types.js';
+import type { Action, ActionKind, ContentDiff, LinkSpec, Plan, PlanSummary } from './types.js';
 
 export interface RenderOptions {
   /** Paths below this folder are shown relative to it (the manifest's folder). */
@@ -127,6 +127,11 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
   return actionRenderer(opts, c).lines(a);
 }
 
+/** A link's kind as its line names it, with its text where that is relative (a text that is the target is not). */
+function kindTextOf(link: LinkSpec): string {
+  return link.type !== 'hardlink' && link.linkText !== link.target && isRelativeText(link.linkText) ? `${link.type}, relative text ${link.linkText}` : link.type;
+}
+
 /** `  + create   `, as a create's line starts without colours. */
 const CREATE_HEAD = `  ${TAG.create} `;
 
@@ -136,14 +141,12 @@ function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
   if (a.kind === 'create' && link !== undefined && !c.isColorSupported) {
     // the line a first apply prints thousands of, in as few steps as it can be made: this code
     // runs once per link, mostly before the optimiser has got to it (the same text as below)
-    const relative = link.type !== 'hardlink' && link.linkText !== link.target && isRelativeText(link.linkText);
-    const kindText = relative ? `${link.type}, relative text ${link.linkText}` : link.type;
-    return `${CREATE_HEAD}${show(a.path)} -> ${show(link.target)}  (${a.parents === undefined ? kindText : kindText + foldersText(a.parents, show)})`;
+    return `${CREATE_HEAD}${show(a.path)} -> ${show(link.target)}  (${kindTextOf(link)}${foldersText(a.parents, show)})`;
   }
   const head = `  ${paint(c, a.kind, TAG[a.kind])} ${show(a.path)}`;
   // the arrow shows where the link leads; a relative link's own text is named in the brackets
   const arrow = link === undefined ? '' : ` -> ${show(link.target)}`;
-  const kindText = link === undefined ? '' : `${link.type}${link.type !== 'hardlink' && isRelativeText(link.linkText) ? `, relative text ${link.linkText}` : ''}`;
+  const kindText = link === undefined ? '' : kindTextOf(link);
   switch (a.kind) {
     case 'create':
       return `${head}${arrow}  ${c.dim(`(${kindText}${foldersText(a.parents, show)})`)}`;
