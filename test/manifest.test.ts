@@ -529,7 +529,7 @@ describe('glob', () => {
 });
 
 describe('layout checks', () => {
-  it('refuses two entries for one path, links inside links, self links and cycles', () => {
+  it('refuses two entries for one path, links inside links and cycles (a path that is its own target is no problem)', () => {
     const yaml = [
       'version: 1', // 1
       'links:', // 2
@@ -560,16 +560,22 @@ describe('layout checks', () => {
       `5:5 links[1]: ${p('a')}: declared twice; links[0] (line 3) already declares it`,
       `7:5 links[2]: ${p('a/b')}: lies inside ${p('a')}, which links[0] makes a link; linkplan does not make links through another link`,
       `9:5 links[3]: ${p('t/in')}: lies inside its own target ${p('t')}, which makes an endless loop for anything that walks the tree; set allowCycle: true if you mean it`,
-      `11:5 links[4]: ${p('self')}: the link would point to itself`,
       `13:5 links[5]: ${p('outer')}: its target ${p('outer/inner')} lies inside the link itself, so it can never be reached`,
     ]);
   });
 
-  it('allowCycle allows a link inside its own target, but never a link to itself', () => {
+  it('allowCycle allows a link inside its own target', () => {
     const ok = load('version: 1\nlinks:\n  - path: t/loop\n    target: t\n    allowCycle: true\n');
     expect(rel(ok.dir, ok.loaded.desired)).toEqual([{ path: 't/loop', target: 't' }]);
-    const { dir, problems } = problemsOf('version: 1\nlinks:\n  - path: s\n    target: s\n    allowCycle: true\n');
-    expect(lines(problems)).toEqual([`3:5 links[0]: ${path.join(dir, 's')}: the link would point to itself`]);
+  });
+
+  it('takes a path that is its own target (a repository cloned where it is linked to), and what lies inside it', () => {
+    const ok = load('version: 1\nlinks:\n  - path: .\n    target: .\n  - path: home/.vimrc\n    target: vimrc\n  - path: inner\n    target: inner\n');
+    expect(rel(ok.dir, ok.loaded.desired)).toEqual([
+      { path: '', target: '' },
+      { path: 'home/.vimrc', target: 'vimrc' },
+      { path: 'inner', target: 'inner' },
+    ]);
   });
 
   it('names the glob match that collides with another entry', () => {

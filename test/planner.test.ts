@@ -23,8 +23,8 @@ const MANIFEST = { path: '/nowhere/layout.yaml', digest: 'sha256:' + '0'.repeat(
 type RawLink = Record<string, unknown> & { path: string };
 
 /** Writes `links` as layout.yaml in `root`, loads it for real, observes the disk and plans. */
-function planFor(root: string, links: RawLink[], extra: { vars?: Record<string, string> } = {}): Plan {
-  const file = path.join(root, 'layout.yaml');
+function planFor(root: string, links: RawLink[], extra: { vars?: Record<string, string>; manifestDir?: string } = {}): Plan {
+  const file = path.join(extra.manifestDir ?? root, 'layout.yaml');
   fs.writeFileSync(file, JSON.stringify({ version: 1, links }, null, 2) + '\n');
   const driver = new PosixDriver();
   const loaded = loadManifest(file, { driver, platform: 'linux', env: {}, home: '/home/nobody', hostname: 'test', ...(extra.vars ? { vars: extra.vars } : {}) });
@@ -576,10 +576,10 @@ describe('parent folders', () => {
     expect(a.reason).toMatch(reason);
   });
 
-  it('a parent that is a symlink to a folder is used as it is', () => {
+  it('a parent that is a symlink to a folder outside the sources is used as it is', () => {
     const root = treeWith({ ...BASE, real: {} });
     fs.symlinkSync(`${root}/real`, `${root}/a`);
-    const a = only(planFor(root, [{ path: 'a/sub/l', target: 't/file.txt' }]));
+    const a = only(planFor(root, [{ path: `${root}/a/sub/l`, target: `${root}/t/file.txt` }], { manifestDir: tempDir() }));
     expect(a.kind).toBe('create');
     expect(a.parents).toEqual([`${root}/a/sub`]);
   });
@@ -648,10 +648,14 @@ describe('parent folders', () => {
   it('a link left alone by a conflicting absent entry is not treated as removed', () => {
     const root = treeWith();
     fs.symlinkSync(`${root}/t/dir`, `${root}/old`);
-    const plan = planFor(root, [
-      { path: 'old/l', target: 't/file.txt' },
-      { path: 'old', state: 'absent', target: 't/other-dir' },
-    ]);
+    const plan = planFor(
+      root,
+      [
+        { path: `${root}/old/l`, target: `${root}/t/file.txt` },
+        { path: `${root}/old`, state: 'absent', target: `${root}/t/other-dir` },
+      ],
+      { manifestDir: tempDir() },
+    );
     const old = actionAt(plan, `${root}/old`);
     expect(old.kind).toBe('conflict');
     // the link stays, so the new link goes through it into t/dir, which exists: no folder to make
@@ -671,9 +675,15 @@ describe('parent folders', () => {
     }
     const links = ['new/a/x', 'new/a/y', 'new/b/x', 'new/c/d/x', 'l'].map((p) => desired(`${root}/${p}`, `${root}/t/file.txt`));
     const plan = computePlan(links, observe(links, new Counting(new PosixDriver()), 'linux'), { manifest: MANIFEST });
-    // the first link's folders are read up to one that exists; below new, found absent, nothing
-    // is: new/b, new/c, new/c/d and the links in them cannot exist
-    expect(read.sort()).toEqual([root, `${root}/l`, `${root}/new`, `${root}/new/a`]);
+    // the first link's folders are read up to one that exists, and every folder above that one
+    // (for folder links on the way); below new, found absent, nothing is: new/b, new/c, new/c/d
+    // and the links in them cannot exist
+    const above: string[] = [];
+    for (let a = path.dirname(root); ; a = path.dirname(a)) {
+      above.push(a);
+      if (a === '/') break;
+    }
+    expect(read.sort()).toEqual([...above, root, `${root}/l`, `${root}/new`, `${root}/new/a`].sort());
     expect(plan.actions.map((a) => [a.kind, a.parents])).toEqual([
       ['create', [`${root}/new`, `${root}/new/a`]],
       ['create', undefined],
@@ -1081,11 +1091,19 @@ describe('hard links and symbolic links at the target', () => {
   });
 });
 
-describe('relative links below a folder that is itself a link', () => {
+describe('relative links below a folder that is itself a link (one outside the sources)', () => {
+  /** Plans `links` (paths in `root`) from a manifest in a folder of its own, so `root` holds no source of it. */
+  const planAway = (root: string, links: RawLink[]): Plan =>
+    planFor(
+      root,
+      links.map((l) => ({ ...l, path: `${root}/${l.path}`, target: `${root}/${String(l['target'])}` })),
+      { manifestDir: tempDir() },
+    );
+
   it('is a conflict when the relative text, read from the real folder, misses the target', () => {
     const root = treeWith({ ...BASE, data: { home: {} } });
     fs.symlinkSync(`${root}/data/home`, `${root}/home`);
-    const a = only(planFor(root, [{ path: 'home/sub/l', target: 't/file.txt', relative: true }]));
+    const a = only(planAway(root, [{ path: 'home/sub/l', target: 't/file.txt', relative: true }]));
     expect(a.kind).toBe('conflict');
     expect(a.reason).toBe(
       `relative text ../../t/file.txt would not reach ${root}/t/file.txt: the folder ${root}/home is a link to ${root}/data/home, and the text is read from there`,
@@ -1097,14 +1115,14 @@ describe('relative links below a folder that is itself a link', () => {
   it('stays a conflict once such a link exists (it is dangling, not unchanged)', () => {
     const root = treeWith({ ...BASE, data: { home: { l: { link: '../t/file.txt' } } } });
     fs.symlinkSync(`${root}/data/home`, `${root}/home`);
-    const a = only(planFor(root, [{ path: 'home/l', target: 't/file.txt', relative: true }]));
+    const a = only(planAway(root, [{ path: 'home/l', target: 't/file.txt', relative: true }]));
     expect(a.kind).toBe('conflict');
   });
 
   it('is fine when the real folder sits where the text still reaches the target', () => {
     const root = treeWith({ ...BASE, 'home-real': {} });
     fs.symlinkSync('home-real', `${root}/home`);
-    const a = only(planFor(root, [{ path: 'home/l', target: 't/file.txt', relative: true }]));
+    const a = only(planAway(root, [{ path: 'home/l', target: 't/file.txt', relative: true }]));
     expect(a.kind).toBe('create');
     expect(a.link?.linkText).toBe('../t/file.txt');
   });
@@ -1112,7 +1130,7 @@ describe('relative links below a folder that is itself a link', () => {
   it('an absolute link below a linked folder is fine', () => {
     const root = treeWith({ ...BASE, data: { home: {} } });
     fs.symlinkSync(`${root}/data/home`, `${root}/home`);
-    const a = only(planFor(root, [{ path: 'home/l', target: 't/file.txt' }]));
+    const a = only(planAway(root, [{ path: 'home/l', target: 't/file.txt' }]));
     expect(a.kind).toBe('create');
   });
 });

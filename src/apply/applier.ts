@@ -83,17 +83,26 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
     if (e.kind !== 'absent') drift.push({ path: p, expected: `nothing (${why})`, found: describeEntry(e) });
   };
   // a link this plan removes may be where a folder is made next; its removal checks it
-  const seenParents = new Set<string>(changing.filter((a) => a.kind === 'remove').map((a) => pathKey(a.path, plan.platform)));
+  const removals = new Set<string>(changing.filter((a) => a.kind === 'remove').map((a) => pathKey(a.path, plan.platform)));
+  const seenParents = new Set<string>(removals);
+  /** Whether `p` lies below a link this plan removes: it is read through that link until then, and is in a new folder after. */
+  const belowRemoval = (p: AbsPath): boolean => {
+    if (removals.size === 0) return false;
+    for (let a = parentOf(p, plan.platform); ; a = parentOf(a, plan.platform)) {
+      if (removals.has(pathKey(a, plan.platform))) return true;
+      if (parentOf(a, plan.platform) === a) return false;
+    }
+  };
   const folderToMake = (p: AbsPath): void => {
     const k = pathKey(p, plan.platform);
-    if (seenParents.has(k)) return;
+    if (seenParents.has(k) || belowRemoval(p)) return;
     seenParents.add(k);
     mustBeAbsent(p, 'a folder to create');
   };
   // (an indexed loop: run once over thousands of actions, `for...of` costs an iterator step each)
   for (let i = 0; i < changing.length; i++) {
     const a = changing[i] as Action;
-    const moved = entryDrift(a, driver);
+    const moved = a.before.kind === 'absent' && belowRemoval(a.path) ? undefined : entryDrift(a, driver);
     if (moved !== undefined) drift.push(moved);
     a.parents?.forEach(folderToMake);
     a.targetParents?.forEach(folderToMake);

@@ -1,8 +1,9 @@
 /**
  * Checks a manifest's links as a whole, after expansion: two entries for one path (compared
  * case-insensitively where the filesystem is), a link inside another link's path (it would be
- * made through that link), and a link that equals or lies inside its own target, or whose target
- * lies inside it (a cycle), unless the entry allows it.
+ * made through that link), and a link that lies inside its own target, or whose target lies
+ * inside it (a cycle), unless the entry allows it. A path that is its own target is no link: it is
+ * already in place (a repository cloned where the manifest links it to).
  */
 import type { ManifestProblem } from '../errors.js';
 import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, type Platform } from '../paths.js';
@@ -59,7 +60,7 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
       const up = parentOf(p, platform);
       if (up === p) break; // the root: no link can be there
       const outer = byKey.get(k);
-      if (outer !== undefined && outer.state === 'present') {
+      if (outer !== undefined && outer.state === 'present' && outer.target !== outer.path) {
         problems.push(problem(d, `${d.path}: lies inside ${outer.path}, which ${describe(outer)} makes a link; linkplan does not make links through another link`));
         seen = undefined;
         break;
@@ -69,13 +70,13 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
     }
     if (seen !== undefined) for (let j = 0; j < seen.length; j++) clear.add(seen[j] as string);
     if (d.state !== 'present' || d.target === null) continue;
-    if (pathKey(d.path, platform) === pathKey(d.target, platform)) {
-      problems.push(problem(d, `${d.path}: the link would point to itself`));
-    } else if (isInside(d.path, d.target, platform) && !d.allowCycle) {
+    // (a path that is its own target is already in place: a repository cloned where it is linked to)
+    if (pathKey(d.path, platform) === pathKey(d.target, platform)) continue;
+    if (isInside(d.path, d.target, platform) && !d.allowCycle) {
       problems.push(
         problem(d, `${d.path}: lies inside its own target ${d.target}, which makes an endless loop for anything that walks the tree; set allowCycle: true if you mean it`),
       );
-    } else if (isSameOrInside(d.target, d.path, platform)) {
+    } else if (isInside(d.target, d.path, platform)) {
       problems.push(problem(d, `${d.path}: its target ${d.target} lies inside the link itself, so it can never be reached`));
     }
   }

@@ -1,6 +1,7 @@
 /**
  * Reads what the planner needs from the disk, through a driver and without following links:
- * each link path, its ancestors up to the first that exists, each target (followed, as the OS
+ * each link path, its ancestors up to the first that exists (and, for a folder that exists, every
+ * folder above it, so folder links on the way are known), each target (followed, as the OS
  * would) and, for an adopt, the target's own entry; and for anything in the way of a `backup`
  * entry, the first free backup name; what can be made at each link's path (volumes differ: an
  * NTFS volume takes junctions) and the NTFS volumes the driver writes on. The planner itself
@@ -149,6 +150,30 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     }
   };
 
+  /** Keys of folders whose whole chain of ancestors was read (see `chain`). */
+  const chained = new Set<string>();
+  let lastChained: AbsPath | undefined;
+  /**
+   * Reads `dir` and every folder above it (following those that are links), so the planner sees
+   * every folder link a path is reached through: a home folded by Stow (`~/.config` a link into
+   * the repository) must not make the repository's own files look like files in the way.
+   */
+  const chain = (dir: AbsPath): void => {
+    // (a run of links in one folder reads its chain once)
+    if (dir === lastChained) return;
+    lastChained = dir;
+    for (let a = dir; ; ) {
+      const k = pathKey(a, platform);
+      if (chained.has(k)) return;
+      chained.add(k);
+      const e = entry(a);
+      if (e.kind === 'symlink' || e.kind === 'junction') target(a);
+      const up = parentOf(a, platform);
+      if (up === a) return;
+      a = up;
+    }
+  };
+
   const targetOf = linksOf(desired, platform).targetOf;
   const folderOf = parentMemo(platform);
   // (an indexed loop: run once over thousands of links, it runs unoptimised, where `for...of`
@@ -160,6 +185,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     // the folders above first: nothing can be at a path whose folder is absent (on a first
     // apply, that is most of them), so it need not be read
     const folder = ancestors(folderOf(d.path));
+    if (folder.kind !== 'absent') chain(folderOf(d.path));
     const k = pathKey(d.path, platform);
     let e = entries.get(k);
     if (e === undefined) {

@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
+import { countingLink, folderLinksAbove, sourceTest, throughLink, type FolderLink } from './folder-links.js';
 import {
   PLAN_FORMAT_VERSION,
   type Action,
@@ -69,7 +70,10 @@ export function indexDesired(desired: readonly Desired[], platform: Platform): D
   // unoptimised, where `for...of` costs an iterator step per element)
   for (let i = 0; i < desired.length; i++) {
     const d = desired[i] as Desired;
-    if (d.state === 'present' && d.target !== null) m.set(pathKey(d.path, platform), d);
+    // (an entry whose path is its own target is no link: the folder is where it would lead)
+    if (d.state !== 'present' || d.target === null) continue;
+    const k = pathKey(d.path, platform);
+    if (k !== pathKey(d.target, platform)) m.set(k, d);
   }
   return m;
 }
@@ -260,12 +264,26 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       ? e.kind === d.prune.type && sameText(e.linkText, d.prune.linkText)
       : d.target === null || key(resolveLinkText(d.path, e.linkText, platform)) === key(d.target));
 
-  // links this plan removes: a folder may be made in their place
+  const folderOf = parentMemo(platform);
+  const manifestDir = parentOf(opts.manifest.path as AbsPath, platform);
+  const linksAbove = folderLinksAbove(entryAt, platform);
+  const leadsToFolder = (p: AbsPath): boolean => targetAt(p).kind === 'dir';
+  // links this plan removes: a folder may be made in their place (never one reached through a
+  // folder link: nothing is removed through one)
   const removed = new Set<string>();
   for (let i = 0; i < desired.length; i++) {
     const d = desired[i] as Desired;
-    if (d.state === 'absent' && removes(d, entryAt(d.path))) removed.add(key(d.path));
+    if (d.state !== 'absent' || !removes(d, entryAt(d.path))) continue;
+    if (countingLink(linksAbove(folderOf(d.path)), { platform, manifestDir, target: d.target, leadsToFolder }) === undefined) removed.add(key(d.path));
   }
+  const isRemoved = (p: AbsPath): boolean => removed.has(key(p));
+  /** Whether a folder lies in the manifest's folder or in a link's target: a source, never written through a folder link. */
+  const inSource = sourceTest(
+    function* () {
+      for (let i = 0; i < desired.length; i++) if ((desired[i] as Desired).target !== null) yield (desired[i] as Desired).target as AbsPath;
+    },
+    { platform, manifestDir },
+  );
   /** The link this plan removes that `p` would be reached through, if any. */
   const removedOnTheWay = (p: AbsPath): AbsPath | undefined => {
     if (removed.size === 0) return undefined;
@@ -275,14 +293,15 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
   };
   const willCreate = new Set<string>();
-  const folderOf = parentMemo(platform);
+  /** What is at `p` once the links this plan removes are gone: nothing, below one of them. */
+  const entryAfterRemovals = (p: AbsPath): Entry => (removed.size > 0 && removedOnTheWay(parentOf(p, platform)) !== undefined ? ABSENT : entryAt(p));
 
   /** Missing folders above `p`, outermost first, or why none can be made. */
   const missingParents = (p: AbsPath): { ok: true; dirs: AbsPath[]; dev?: number } | { ok: false; problem: string } => {
     const dirs: AbsPath[] = [];
     for (let a = folderOf(p); ; a = parentOf(a, platform)) {
       if (willCreate.has(key(a))) return { ok: true, dirs };
-      const e = entryAt(a);
+      const e = entryAfterRemovals(a);
       if (e.kind === 'dir') return { ok: true, dirs, dev: e.dev };
       if (e.kind === 'absent') {
         dirs.unshift(a);
@@ -327,6 +346,38 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     return noop(base, `prune: left alone; linkplan made a ${made.type} to ${made.linkText} here, and it is now ${describeEntry(before)}`);
   };
 
+  /**
+   * An entry whose path is reached through a folder link that matters (see folder-links.ts):
+   * already in place where the path leads to the target; otherwise a conflict where the link
+   * leads into a source of the manifest (nothing is written there through a link), or where
+   * something would be moved, backed up or removed through it. Undefined: plan it as usual (a
+   * new link, or a retarget, in a folder the user keeps elsewhere).
+   */
+  const throughFolderLink = (d: Desired, before: Entry, via: FolderLink, i: number): Action | undefined => {
+    const base = { path: d.path, source: d.source, before, notes: [] as string[] };
+    const shown = `the folder ${via.path} is a link to ${via.linkText}`;
+    if (d.prune !== undefined) return noop(base, `prune: left alone; it is reached through a folder link (${shown})`);
+    if (before.kind === 'absent' && d.state === 'absent') return noop(base, 'already absent');
+    if (d.state === 'present' && d.target !== null) {
+      const real = key(throughLink(d.path, via, platform));
+      const eff = targetOf(i);
+      const sameFile = before.kind === 'file' && fileIdOf(targetAt(eff)) === before.fileId;
+      if (sameFile || real === key(d.target) || real === key(eff)) return noop(base, `already in place: ${shown}, which leads to the target`);
+    }
+    const source = inSource(throughLink(folderOf(d.path), via, platform));
+    if (!source && d.state === 'present' && (before.kind === 'absent' || isLink(before))) return undefined;
+    const problem =
+      before.kind === 'absent'
+        ? `is reached through a folder link (${shown}): a link made here would be written into ${throughLink(folderOf(d.path), via, platform)}`
+        : `is reached through a folder link (${shown}): what is there, ${describeEntry(before)}, belongs to that folder, and linkplan changes nothing through a folder link`;
+    return conflictOf(
+      d,
+      before,
+      problem,
+      `unfold it: add "- { path: ${via.path}, state: absent }" to the manifest (the link is removed and a real folder made for the links declared inside it), or give the path through the real folder`,
+    );
+  };
+
   /** Made per action only where it is used (most actions of a big plan are creates). */
   const baseOf = (d: Desired, before: Entry): { path: AbsPath; source: Desired['source']; before: Entry; notes: string[] } => ({ path: d.path, source: d.source, before, notes: [] });
   const conflictOf = (d: Desired, before: Entry, problem: string, hint: string): Action => ({ ...baseOf(d, before), kind: 'conflict', reason: problem, hint, after: before });
@@ -337,7 +388,18 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   const actions: Action[] = [];
   for (let i = 0; i < desired.length; i++) {
     const d = desired[i] as Desired;
-    const before = entryAt(d.path);
+    let before = entryAt(d.path);
+    const above = linksAbove(folderOf(d.path));
+    if (above.length > 0) {
+      const via = countingLink(above, { platform, manifestDir, target: d.target, removed: isRemoved, leadsToFolder });
+      const through = via === undefined ? undefined : throughFolderLink(d, before, via, i);
+      if (through !== undefined) {
+        actions.push(through);
+        continue;
+      }
+      // below a link this plan removes, the path will be in a new, empty folder
+      if (removed.size > 0 && above.some((l) => isRemoved(l.path))) before = ABSENT;
+    }
 
     if (d.prune !== undefined) {
       actions.push(planPrune(d, d.prune, before));
@@ -370,6 +432,15 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
 
     if (d.target === null) continue; // the loader refuses this; nothing to plan
     const dt = d as Desired & { target: AbsPath };
+    if (key(d.path) === key(dt.target)) {
+      // a repository cloned where the manifest links it to (`{ path: ~/.dotfiles, target: . }`)
+      actions.push(
+        before.kind === 'absent'
+          ? conflictOf(d, before, `its target ${dt.target} does not exist`, 'create the target first, or fix the path in the manifest')
+          : noop(baseOf(d, before), 'already in place: the path is the target itself'),
+      );
+      continue;
+    }
     if (before.kind === 'reparse') {
       actions.push(conflictOf(d, before, `is ${describeEntry(before)}, which linkplan does not touch`, 'remove or move it with the tool that made it, or choose another path'));
       continue;
