@@ -6,7 +6,7 @@
  * already in place (a repository cloned where the manifest links it to).
  */
 import type { ManifestProblem } from '../errors.js';
-import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, type Platform } from '../paths.js';
+import { isInside, parentMemo, parentOf, pathKey, type Platform } from '../paths.js';
 import { linksOf } from './planner.js';
 import type { Desired } from './types.js';
 
