@@ -65,7 +65,12 @@ interface Prepared {
  * Loads the manifest, builds the driver its volumes need (node:fs alone when it lists none),
  * observes through that driver read-only and computes the plan.
  */
-async function planFromManifest(file: string, vars: Record<string, string>, stateDir: string, opts: { owned?: ReadonlyMap<string, OwnedLink> } = {}): Promise<Prepared> {
+async function planFromManifest(
+  file: string,
+  vars: Record<string, string>,
+  stateDir: string,
+  opts: { owned?: ReadonlyMap<string, OwnedLink>; made: () => ReadonlyMap<string, OwnedLink> },
+): Promise<Prepared> {
   const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars, cache: fileManifestCache(stateDir) });
   const real = await driverFor(loaded);
   const driver = new ReadOnlyDriver(real);
@@ -79,7 +84,7 @@ async function planFromManifest(file: string, vars: Record<string, string>, stat
       return loaded.digest;
     },
   };
-  const plan = computePlan(desired, observe(desired, driver, platform), { manifest });
+  const plan = computePlan(desired, observe(desired, driver, platform), { manifest, made: opts.made });
   await annotateDiffs(plan, driver);
   return { plan, base: loaded.dir, driver: real };
 }
@@ -139,8 +144,9 @@ async function cmdPlan(
 ): Promise<number> {
   const stateDir = stateDirFor(path.resolve(file), opts);
   refuseIfUnfinished(stateDir, file);
-  const owned = opts.prune === true ? Records.load(stateDir, path.resolve(file)).owned() : undefined;
-  const { plan, base } = await planFromManifest(file, opts.var, stateDir, owned === undefined ? {} : { owned });
+  let records: Records | undefined;
+  const made = (): ReadonlyMap<string, OwnedLink> => (records ??= Records.load(stateDir, path.resolve(file))).owned();
+  const { plan, base } = await planFromManifest(file, opts.var, stateDir, opts.prune === true ? { owned: made(), made } : { made });
   const json = opts.out !== undefined || opts.json === true ? JSON.stringify(plan, null, 2) + '\n' : '';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
@@ -247,7 +253,7 @@ async function applyLocked(
   const { plan, base, driver: real } =
     saved !== undefined
       ? { plan: saved, base: path.dirname(saved.manifest.path), driver: await driverFor(saved) }
-      : await planFromManifest(file, opts.var, stateDir, opts.prune === true ? { owned: records().owned() } : {});
+      : await planFromManifest(file, opts.var, stateDir, opts.prune === true ? { owned: records().owned(), made: () => records().owned() } : { made: () => records().owned() });
 
   if (plan.summary.conflict > 0) {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));

@@ -187,11 +187,40 @@ describe('apply', () => {
     expect(snapshot(d)).toEqual(after);
   });
 
-  it('retargets without asking: nothing is moved or removed', () => {
-    const d = project(SIMPLE.replace('t/v1', 't/v2'), { ...SIMPLE_TREE, links: { dir: { link: 'x' } } });
+  it('retargets a link it made without asking: nothing is moved or removed', () => {
+    const d = project(SIMPLE, SIMPLE_TREE);
+    expect(runCli(['apply', 'layout.yaml'], { cwd: d }).code).toBe(0);
+    fs.writeFileSync(path.join(d, 'layout.yaml'), SIMPLE.replace('t/v1', 't/v2'));
     const r = runCli(['apply', 'layout.yaml'], { cwd: d });
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Applied: 0 to create, 1 to retarget');
     expect(fs.readlinkSync(path.join(d, 'links/dir'))).toBe(path.join(d, 't/v2'));
+    expect(fs.readdirSync(path.join(d, 'links'))).toEqual(['dir']);
+  });
+
+  it('leaves a link someone else made where the manifest wants another, unless onConflict allows it', () => {
+    const d = project(SIMPLE.replace('t/v1', 't/v2'), { ...SIMPLE_TREE, mydata: { keep: 'k' }, links: { dir: { link: '../mydata' } } });
+    const before = snapshot(d);
+    for (const args of [['apply', 'layout.yaml'], ['apply', 'layout.yaml', '--yes']]) {
+      const r = runCli(args, { cwd: d });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stdout).toContain('! conflict links/dir: a symbolic link to ../mydata, which linkplan did not make, is in the way');
+      expect(r.stdout).toContain('hint: set onConflict: backup to move it aside');
+      expect(snapshot(d)).toEqual(before);
+    }
+    // with onConflict: backup it is replaced in one step, and a copy of it kept as a backup
+    fs.writeFileSync(path.join(d, 'layout.yaml'), SIMPLE.replace('t/v1 }', 't/v2, onConflict: backup }'));
+    const r = runCli(['apply', 'layout.yaml'], { cwd: d });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('~ retarget links/dir -> t/v2  (symlink; was mydata, not made by linkplan: a copy kept at links/dir.linkplan-backup)');
+    expect(fs.readlinkSync(path.join(d, 'links/dir'))).toBe(path.join(d, 't/v2'));
+    expect(fs.readlinkSync(path.join(d, 'links/dir.linkplan-backup'))).toBe('../mydata');
+    expect(runCli(['backups', 'list', 'layout.yaml'], { cwd: d }).stdout).toMatch(/1 .* backed up {2}links\/dir -> links\/dir\.linkplan-backup/);
+    const restored = runCli(['backups', 'restore', 'layout.yaml', '1'], { cwd: d });
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(fs.readlinkSync(path.join(d, 'links/dir'))).toBe('../mydata');
+    const after = snapshot(d);
+    expect(after).toEqual({ ...before, 'layout.yaml': after['layout.yaml'], a: { kind: 'symlink', linkText: path.join(d, 't/f') } });
   });
 
   it('without a terminal, refuses a plan that removes, backs up or adopts unless --yes is given', () => {
@@ -270,7 +299,9 @@ describe('apply', () => {
   });
 
   it('refuses a saved plan made stale, naming the path, and changes nothing', () => {
-    const d = project(SIMPLE, { ...SIMPLE_TREE, links: { dir: { link: 't/v2' } } });
+    const d = project(SIMPLE.replace('t/v1', 't/v2'), SIMPLE_TREE);
+    expect(runCli(['apply', 'layout.yaml'], { cwd: d }).code).toBe(0);
+    fs.writeFileSync(path.join(d, 'layout.yaml'), SIMPLE);
     const planFile = path.join(d, 'plan.json');
     expect(runCli(['plan', 'layout.yaml', '--out', planFile], { cwd: d }).code).toBe(0);
     fs.unlinkSync(path.join(d, 'links/dir'));
@@ -279,7 +310,7 @@ describe('apply', () => {
     const r = runCli(['apply', planFile, '--yes'], { cwd: d });
     expectCleanFailure(r);
     expect(r.stderr).toBe(
-      `linkplan: plan is stale: ${path.join(d, 'links/dir')} (planned against a symbolic link to t/v2, now a symbolic link to somewhere-else)\n` +
+      `linkplan: plan is stale: ${path.join(d, 'links/dir')} (planned against a symbolic link to ${path.join(d, 't/v2')}, now a symbolic link to somewhere-else)\n` +
         '  hint: the disk changed since the plan was made; run `linkplan plan` again; nothing was changed\n',
     );
     expect(snapshot(d)).toEqual(before);

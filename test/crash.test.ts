@@ -57,16 +57,16 @@ links:
   - { path: more/m2, target: t/f8 }
   - { path: old/new, target: t/f1 }
   - { path: links/a9, target: t/f7, relative: true }
-  - { path: cur1, target: t/v2 }
-  - { path: cur2, target: t/v2 }
-  - { path: cur3, target: t/v2 }
-  - { path: cur4, target: t/v2, relative: true }
-  - { path: cur5, target: t/v1 }
-  - { path: cur6, target: t/f2 }
-  - { path: cur7, target: t/dir1 }
-  - { path: cur8, target: t/v2 }
+  - { path: cur1, target: t/v2, onConflict: backup }
+  - { path: cur2, target: t/v2, onConflict: backup }
+  - { path: cur3, target: t/v2, onConflict: backup }
+  - { path: cur4, target: t/v2, relative: true, onConflict: backup }
+  - { path: cur5, target: t/v1, onConflict: backup }
+  - { path: cur6, target: t/f2, onConflict: backup }
+  - { path: cur7, target: t/dir1, onConflict: backup }
+  - { path: cur8, target: t/v2, onConflict: backup }
   - { path: cur9, target: t/v1, relative: true }
-  - { path: links/s2h, target: t/f5, type: hardlink }
+  - { path: links/s2h, target: t/f5, type: hardlink, onConflict: backup }
   - { path: rm/l1, state: absent }
   - { path: rm/l2, state: absent }
   - { path: rm/l3, state: absent }
@@ -95,9 +95,9 @@ links:
   - { path: new/d1/x1, target: t/f1 }
   - { path: links/h1, target: t/f5, type: hardlink }
   - { path: old/new, target: t/f1 }
-  - { path: cur1, target: t/v2 }
-  - { path: cur4, target: t/v2, relative: true }
-  - { path: links/s2h, target: t/f5, type: hardlink }
+  - { path: cur1, target: t/v2, onConflict: backup }
+  - { path: cur4, target: t/v2, relative: true, onConflict: backup }
+  - { path: links/s2h, target: t/f5, type: hardlink, onConflict: backup }
   - { path: rm/l1, state: absent }
   - { path: rm/h, state: absent, target: t/f6 }
   - { path: old, state: absent }
@@ -270,7 +270,7 @@ describe('an apply of 50 actions killed at every write', () => {
     expect(plan.actions).toHaveLength(50);
     expect(plan.summary).toEqual({ create: 21, retarget: 10, remove: 8, backup: 8, adopt: 3, unchanged: 0, conflict: 0 });
     // 21 links + 8 folders, 10 retargets, 8 removals, 8 x (move, link), 3 x (move, link) + 2 folders
-    expect(ref.writes).toBe(71);
+    expect(ref.writes).toBe(80);
     expect(ref.post).not.toEqual(ref.pre);
   });
 
@@ -334,8 +334,8 @@ describe('an apply of 50 actions killed at every write', () => {
 
   it('recovery killed across its own writes, then run again, still ends exactly before the apply', async () => {
     const ref = await bigRef();
-    // the apply is killed after its last write, before it commits: recovery has all 71 steps to undo
-    // every third point after a write, every seventh before one (34 of its 142 points)
+    // the apply is killed after its last write, before it commits: recovery has all 80 steps to undo
+    // every third point after a write, every seventh before one (40 of its 160 points)
     const points = [
       ...range(ref.writes)
         .filter((k) => k % 3 === 1 || k === ref.writes)

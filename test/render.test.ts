@@ -1,6 +1,7 @@
 // Golden folders: each test/fixtures/<case>/ with a layout.yaml holds the starting tree
 // (tree.json, in the TreeSpec shape of helpers/tree.ts, with <root> standing for the case's
-// folder in link texts) and the expected output of the real CLI: plan.txt (`linkplan plan`),
+// folder in link texts; first.yaml, where present, a manifest applied before the case in its place,
+// for links linkplan made) and the expected output of the real CLI: plan.txt (`linkplan plan`),
 // plan.json (`linkplan plan --json`) and, where present, plan-verbose.txt (`plan -v`). The
 // temporary folder's path becomes <root>; the manifest digest, device numbers and file ids,
 // which change from run to run, become fixed placeholders. UPDATE_GOLDEN=1 rewrites the files.
@@ -46,6 +47,15 @@ function setUp(name: string): string {
   fs.copyFileSync(path.join(FIXTURES, name, 'layout.yaml'), path.join(root, 'layout.yaml'));
   const treeFile = path.join(FIXTURES, name, 'tree.json');
   if (fs.existsSync(treeFile)) writeTree(root, withRoot(JSON.parse(fs.readFileSync(treeFile, 'utf8')) as TreeSpec, root));
+  // first.yaml, where there is one, is applied first in the manifest's place: the links it makes
+  // are linkplan's (its records hold them) when the case is planned
+  const first = path.join(FIXTURES, name, 'first.yaml');
+  if (fs.existsSync(first)) {
+    fs.copyFileSync(first, path.join(root, 'layout.yaml'));
+    const r = runCli(['apply', 'layout.yaml', '--yes'], { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    fs.copyFileSync(path.join(FIXTURES, name, 'layout.yaml'), path.join(root, 'layout.yaml'));
+  }
   return root;
 }
 

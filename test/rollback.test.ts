@@ -30,10 +30,10 @@ links:
   - { path: links/rel, target: t/f1, relative: true }
   - { path: links/hl, target: t/f4, type: hardlink }
   - { path: links/j, target: t/v1, type: junction }
-  - { path: cur, target: t/v2 }
-  - { path: cur2, target: t/v1 }
-  - { path: links/s2h, target: t/f5, type: hardlink }
-  - { path: links/dang, target: t/f1 }
+  - { path: cur, target: t/v2, onConflict: backup }
+  - { path: cur2, target: t/v1, onConflict: backup }
+  - { path: links/s2h, target: t/f5, type: hardlink, onConflict: backup }
+  - { path: links/dang, target: t/f1, onConflict: backup }
   - { path: rm/l1, state: absent }
   - { path: rm/l2, state: absent }
   - { path: rm/h, state: absent, target: t/f6 }
@@ -117,8 +117,8 @@ describe('a plan of 20 actions', () => {
     const journal = new MemoryJournal();
     const rec = new RecordingDriver(posix);
     const result = await applyPlan(plan, rec, { journal });
-    expect(result).toEqual({ actions: 20, steps: 32 });
-    expect(rec.calls).toHaveLength(32);
+    expect(result).toEqual({ actions: 20, steps: 36 });
+    expect(rec.calls).toHaveLength(36);
     expect(journal.outcome).toBe('committed');
 
     const p = (s: string): string => path.join(root, s);
@@ -152,7 +152,7 @@ describe('a plan of 20 actions', () => {
     const rec = new RecordingDriver(posix);
     await applyPlan(planOf(root), rec);
     const writes = rec.calls;
-    expect(writes).toHaveLength(32);
+    expect(writes).toHaveLength(36);
     expect(new Set(writes.map((w) => w.call))).toEqual(new Set(['mkdir', 'createLink', 'replaceLink', 'removeLink', 'move']));
 
     const codes = ['EACCES', 'ENOSPC', 'EBUSY', 'EXDEV'];

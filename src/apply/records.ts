@@ -208,7 +208,7 @@ export class Records {
         this.data.owned.set(a.path, { type: l.type, target: l.target, linkText: l.linkText ?? l.target, at });
       }
       const what = a.before?.kind ?? 'absent';
-      if (a.kind === 'backup-and-link' && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what, at });
+      if ((a.kind === 'backup-and-link' || a.kind === 'retarget') && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what, at });
       if (a.kind === 'adopt' && l !== undefined) this.addBackup({ path: a.path, movedTo: l.target, kind: 'adopt', what, at });
     }
   }

@@ -6,7 +6,7 @@
  * Steps are plain values, so the step log can be written down and read back.
  */
 import type { Driver } from '../drivers/driver.js';
-import type { AbsPath } from '../paths.js';
+import { resolveLinkText, type AbsPath } from '../paths.js';
 import type { Action, Entry, LinkSpec } from '../plan/types.js';
 
 export type Step =
@@ -62,6 +62,8 @@ export function addSteps(a: StepSource, out: Step[]): void {
       return;
     case 'retarget':
       if (link === undefined) break;
+      // a link someone else made is copied to the backup name first (its text kept, restorable)
+      if (a.backupPath !== undefined) out.push({ op: 'link', path: a.backupPath, link: { ...previousLink(a), target: resolveLinkText(a.path, a.before.linkText ?? '') } });
       out.push({ op: 'replace-link', path: a.path, link, previous: previousLink(a) });
       return;
     case 'backup-and-link':

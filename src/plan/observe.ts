@@ -8,7 +8,7 @@
  * never reads the disk.
  */
 import type { Driver } from '../drivers/driver.js';
-import { asAbs, parentMemo, parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
+import { asAbs, parentMemo, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
 import { ABSENT, linksOf } from './planner.js';
 import type { Capabilities, Desired, Entry, KnownTarget, Observed } from './types.js';
 
@@ -208,7 +208,7 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
         ancestors(parentOf(eff, platform));
       }
     }
-    if (d.state === 'present' && d.onConflict === 'backup' && isInTheWay(e)) {
+    if (d.state === 'present' && d.onConflict === 'backup' && (isInTheWay(e) || leadsElsewhere(d, e, platform))) {
       for (let n = 1; ; n++) {
         const c = backupCandidate(d.path, n);
         if (driver.observe(c).kind === 'absent') {
@@ -226,6 +226,14 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
     targets,
     backupSlots,
   };
+}
+
+/**
+ * Whether `e` is a link that leads elsewhere than `d`'s target: one the planner may find someone
+ * else made, and move aside for a backup entry (a string comparison: no read).
+ */
+function leadsElsewhere(d: Desired, e: Entry, platform: Platform): boolean {
+  return (e.kind === 'symlink' || e.kind === 'junction') && d.target !== null && pathKey(resolveLinkText(d.path, e.linkText, platform), platform) !== pathKey(d.target, platform);
 }
 
 /** Whether the link `d` makes is one that never needs its target's file identity or volume: not a hard link. */

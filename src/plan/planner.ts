@@ -240,8 +240,21 @@ function afterOf(link: LinkSpec): Outcome {
   return link.type === 'hardlink' ? { kind: 'hardlink', target: link.target } : { kind: link.type, linkText: link.linkText };
 }
 
+/** A link linkplan made, as its records keep it. */
+export interface MadeLink {
+  type: LinkType;
+  linkText: string;
+}
+
 export interface PlanOptions {
   manifest: { path: string; digest: string };
+  /**
+   * The links linkplan made for this manifest (its records), by path: asked for only when a link
+   * the manifest wants elsewhere is found, so most plans never read them. A link that is not
+   * there, or no longer holds the text linkplan wrote, is someone else's: it is replaced only where
+   * the entry's onConflict allows it.
+   */
+  made?: () => ReadonlyMap<string, MadeLink>;
 }
 
 export function computePlan(desired: readonly Desired[], observed: Observed, opts: PlanOptions): Plan {
@@ -293,14 +306,51 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
   };
   const willCreate = new Set<string>();
+  /**
+   * The targets that adopts move something into (by key, with the volume of what moves): a folder
+   * that arrives there is one another adopt's target may lie in, and that adopt must run after.
+   */
+  const arrivals = new Map<string, number | undefined>();
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as Desired;
+    if (d.state !== 'present' || d.onConflict !== 'adopt' || d.target === null || d.prune !== undefined) continue;
+    const e = entryAt(d.path);
+    if ((e.kind === 'file' || e.kind === 'dir') && targetAt(targetOf(i)).kind === 'absent') arrivals.set(key(targetOf(i)), e.dev);
+  }
+  /**
+   * The order entries are planned (and so applied) in: the manifest's, but for adopts, which take
+   * their places among themselves by target, so one that brings a folder runs before one whose
+   * target lies in it. Undefined: the manifest's order.
+   */
+  const adoptOrder = (): number[] | undefined => {
+    if (arrivals.size < 2) return undefined;
+    const order: number[] = [];
+    const slots: number[] = [];
+    for (let i = 0; i < desired.length; i++) {
+      const d = desired[i] as Desired;
+      order.push(i);
+      if (d.state === 'present' && d.onConflict === 'adopt' && d.target !== null && d.prune === undefined && arrivals.has(key(targetOf(i)))) slots.push(i);
+    }
+    const byTarget = [...slots].sort((a, b) => {
+      const ka = key(targetOf(a));
+      const kb = key(targetOf(b));
+      return ka < kb ? -1 : ka > kb ? 1 : a - b;
+    });
+    for (let k = 0; k < slots.length; k++) order[slots[k] as number] = byTarget[k] as number;
+    return order;
+  };
   /** What is at `p` once the links this plan removes are gone: nothing, below one of them. */
   const entryAfterRemovals = (p: AbsPath): Entry => (removed.size > 0 && removedOnTheWay(parentOf(p, platform)) !== undefined ? ABSENT : entryAt(p));
 
   /** Missing folders above `p`, outermost first, or why none can be made. */
-  const missingParents = (p: AbsPath): { ok: true; dirs: AbsPath[]; dev?: number } | { ok: false; problem: string } => {
+  const missingParents = (p: AbsPath, throughArrivals = false): { ok: true; dirs: AbsPath[]; dev?: number } | { ok: false; problem: string } => {
     const dirs: AbsPath[] = [];
     for (let a = folderOf(p); ; a = parentOf(a, platform)) {
       if (willCreate.has(key(a))) return { ok: true, dirs };
+      if (throughArrivals && arrivals.has(key(a))) {
+        const dev = arrivals.get(key(a));
+        return dev === undefined ? { ok: true, dirs } : { ok: true, dirs, dev };
+      }
       const e = entryAfterRemovals(a);
       if (e.kind === 'dir') return { ok: true, dirs, dev: e.dev };
       if (e.kind === 'absent') {
@@ -378,6 +428,31 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     );
   };
 
+  /** Whether linkplan made the link `e` at `p` (its records hold it, with this text). */
+  const madeHere = (p: AbsPath, e: Extract<Entry, { kind: 'symlink' | 'junction' }>): boolean => {
+    const m = opts.made?.().get(p);
+    return m !== undefined && m.type === e.kind && sameText(m.linkText, e.linkText);
+  };
+
+  /**
+   * A link someone else made (or changed since linkplan made it) where the manifest wants one to
+   * another place: replaced only where onConflict says backup, and then still atomically (a retarget),
+   * with a copy of the old link kept under the backup name first (restorable with `linkplan backups
+   * restore`); otherwise a conflict.
+   */
+  const foreignLink = (d: Desired, before: Extract<Entry, { kind: 'symlink' | 'junction' }>, linkBase: Omit<Action, 'kind' | 'reason'>): Action => {
+    const what = `${describeEntry(before)}, which linkplan did not make,`;
+    const backupPath = d.onConflict === 'backup' ? observed.backupSlots.get(key(d.path)) : undefined;
+    if (backupPath !== undefined) {
+      return { ...linkBase, kind: 'retarget', reason: `is ${what} and is replaced; a copy of it is kept at ${backupPath}`, backupPath };
+    }
+    return blockedOf(
+      linkBase,
+      `${what} is in the way${d.onConflict === 'adopt' ? ' (a link cannot be adopted)' : ''}`,
+      'set onConflict: backup to move it aside (kept as a backup, put back with `linkplan backups restore`) and make the new link, or remove it yourself',
+    );
+  };
+
   /** Made per action only where it is used (most actions of a big plan are creates). */
   const baseOf = (d: Desired, before: Entry): { path: AbsPath; source: Desired['source']; before: Entry; notes: string[] } => ({ path: d.path, source: d.source, before, notes: [] });
   const conflictOf = (d: Desired, before: Entry, problem: string, hint: string): Action => ({ ...baseOf(d, before), kind: 'conflict', reason: problem, hint, after: before });
@@ -386,7 +461,9 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   /** The link type chosen for entries off the NTFS volumes, by what it depends on. */
   const plainChoices: (TypeChoice | undefined)[] = [];
   const actions: Action[] = [];
-  for (let i = 0; i < desired.length; i++) {
+  const order = adoptOrder();
+  for (let n = 0; n < desired.length; n++) {
+    const i = order === undefined ? n : (order[n] as number);
     const d = desired[i] as Desired;
     let before = entryAt(d.path);
     const above = linksAbove(folderOf(d.path));
@@ -567,10 +644,15 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
       if (before.kind === link.type && sameText(before.linkText, link.linkText)) {
         actions.push(noop(baseOf(d, before), `already ${describeEntry(before)}`));
       } else {
+        const samePlace = key(resolveLinkText(d.path, before.linkText, platform)) === key(resolveLinkText(d.path, link.linkText, platform));
+        if (!samePlace && !madeHere(d.path, before)) {
+          actions.push(foreignLink(d, before, linkBase));
+          continue;
+        }
         const why =
           before.kind !== link.type
             ? `is ${describeEntry(before)}; should be a ${link.type} to ${link.linkText}`
-            : key(resolveLinkText(d.path, before.linkText, platform)) === key(resolveLinkText(d.path, link.linkText, platform))
+            : samePlace
               ? `link text is ${before.linkText}; should be ${link.linkText} (same place, ${d.relative ? 'relative' : 'absolute'} form)`
               : `points to ${before.linkText}; should point to ${link.linkText}`;
         actions.push({ ...linkBase, kind: 'retarget', reason: why });
@@ -615,7 +697,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         actions.push(conflictOf(d, before, `cannot adopt into ${dt.target}: it is ${describeEntry(atTarget)}`, 'remove what is at the target, or use onConflict: backup'));
         continue;
       }
-      const targetParents = missingParents(effTarget);
+      const targetParents = missingParents(effTarget, true);
       if (!targetParents.ok) {
         actions.push(conflictOf(d, before, `cannot adopt into ${dt.target}: ${targetParents.problem}`, 'fix the target path'));
         continue;

@@ -159,7 +159,8 @@ function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
             ? `same target, was ${isRelativeText(a.before.linkText) ? `relative text ${a.before.linkText}` : 'absolute text'}`
             : `was ${show(before)}`;
       }
-      return `${head}${arrow}  ${c.dim(`(${kindText}; ${was})`)}`;
+      const kept = a.backupPath === undefined ? '' : `, not made by linkplan: a copy kept at ${show(a.backupPath)}`;
+      return `${head}${arrow}  ${c.dim(`(${kindText}; ${was}${kept})`)}`;
     }
     case 'remove':
       return `${head}  ${c.dim(`(${a.removeTarget !== undefined ? `a hard link of ${show(a.removeTarget)}` : describeEntry(a.before)})`)}`;
