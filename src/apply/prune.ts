@@ -1,9 +1,10 @@
 /**
  * `--prune`: for every link linkplan created for a manifest (its records) that the manifest no
  * longer declares, an entry asking to remove it, but only while it is still exactly the link
- * linkplan made (home-manager's rule). The planner reports the others left alone.
+ * linkplan made (home-manager's rule), and only in a folder the manifest manages now (one of its
+ * links' folders as expanded this time). The planner reports the others left alone.
  */
-import { pathKey, type AbsPath, type Platform } from '../paths.js';
+import { parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
 import type { Action, Desired } from '../plan/types.js';
 import type { OwnedLink } from './records.js';
 
@@ -13,9 +14,13 @@ export const PRUNE_WHERE = 'prune';
 export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<string, OwnedLink>, platform: Platform): Desired[] {
   if (owned.size === 0) return []; // (a first apply: no set of the manifest's thousands of paths)
   const declared = new Set(desired.map((d) => pathKey(d.path, platform)));
+  // the folders the manifest manages now: a link it made elsewhere (under another HOME, say, or
+  // another --var) is not one this expansion of the manifest could have made
+  const managed = new Set(desired.map((d) => pathKey(parentOf(d.path, platform), platform)));
   const out: Desired[] = [];
   owned.forEach((link, p) => {
     if (declared.has(pathKey(p, platform))) return;
+    const outside = !managed.has(pathKey(parentOf(p as AbsPath, platform), platform));
     out.push({
       path: p as AbsPath,
       state: 'absent',
@@ -25,7 +30,7 @@ export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<str
       onConflict: 'refuse',
       createParents: false,
       allowCycle: false,
-      prune: { type: link.type, linkText: link.linkText },
+      prune: outside ? { type: link.type, linkText: link.linkText, outside } : { type: link.type, linkText: link.linkText },
       source: { where: PRUNE_WHERE },
     });
   });

@@ -381,9 +381,10 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   };
 
   /** A link linkplan made earlier and the manifest dropped: removed only while it is still that link. */
-  const planPrune = (d: Desired, made: { type: LinkType; linkText: string }, before: Entry): Action => {
+  const planPrune = (d: Desired, made: NonNullable<Desired['prune']>, before: Entry): Action => {
     const base = { path: d.path, source: d.source, before, notes: [] as string[] };
     if (before.kind === 'absent') return noop(base, 'prune: already gone');
+    if (made.outside === true) return noop(base, 'prune: left alone; it lies outside the folders this manifest manages now (its links are made elsewhere this time)');
     if (isLink(before) && before.kind === made.type && sameText(before.linkText, made.linkText)) {
       return { ...base, kind: 'remove', reason: `prune: linkplan made this ${made.type} and the manifest no longer declares it`, after: ABSENT };
     }

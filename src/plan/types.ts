@@ -35,7 +35,15 @@ export interface Desired {
    * Set on entries made by `--prune` for a link linkplan created earlier that the manifest no
    * longer declares: the link it made then. Removed only while it is still exactly that link.
    */
-  prune?: { type: LinkType; linkText: string };
+  prune?: {
+    type: LinkType;
+    linkText: string;
+    /**
+     * The link lies outside every folder the manifest manages now (the folders of its links, as
+     * expanded this time: another HOME or --var moves them): it is left alone, never removed.
+     */
+    outside?: true;
+  };
   /**
    * What the target is, when a glob's folder listing has just said so (a file or a folder, not a
    * link): observe then need not read the target again for a link that does not need its file

@@ -1,0 +1,46 @@
+// What --prune may reach: only links linkplan made in the folders the manifest manages now. The
+// same manifest applied with another HOME (or another --var) expands to other folders: the links
+// made under the first HOME are left alone and reported, never removed; a link dropped from a
+// folder the manifest still manages is pruned. Real command, real trees.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { snapshot, tempDir, writeTree } from './helpers/tree.js';
+
+const MANIFEST = 'version: 1\nlinks:\n  - { path: ~/.a, target: dots/a }\n  - { path: ~/.b, target: dots/b }\n  - { path: "~/.config/${app}", target: dots/app }\nvars:\n  app: one\n';
+
+function setUp(): { d: string; h1: string; h2: string } {
+  const d = tempDir();
+  writeTree(d, { repo: { dots: { a: 'a', b: 'b', app: { x: 'x' } }, 'layout.yaml': MANIFEST }, h1: { '.config': {} }, h2: { '.config': {} } });
+  return { d, h1: path.join(d, 'h1'), h2: path.join(d, 'h2') };
+}
+
+describe('--prune', () => {
+  it('leaves the links made under another HOME alone, and says so', () => {
+    const { d, h1, h2 } = setUp();
+    const cwd = path.join(d, 'repo');
+    expect(runCli(['apply', 'layout.yaml'], { cwd, env: { HOME: h1 } }).code).toBe(0);
+    const first = snapshot(h1);
+    expect(Object.keys(first).sort()).toEqual(['.a', '.b', '.config', '.config/one']);
+    const r = runCli(['apply', 'layout.yaml', '--prune', '--yes'], { cwd, env: { HOME: h2 } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Applied: 3 to create, 0 to retarget, 0 to remove');
+    expect(r.stdout).toContain(`Left alone (not pruned): ${path.join(h1, '.a')}: it lies outside the folders this manifest manages now`);
+    expect(snapshot(h1)).toEqual(first);
+  });
+
+  it('prunes a dropped link, and one an earlier --var made, in folders the manifest still manages', () => {
+    const { d, h1 } = setUp();
+    const cwd = path.join(d, 'repo');
+    expect(runCli(['apply', 'layout.yaml'], { cwd, env: { HOME: h1 } }).code).toBe(0);
+    // ~/.b is dropped; ${app} now expands to two: ~/.config/one is in a folder still managed
+    fs.writeFileSync(path.join(cwd, 'layout.yaml'), MANIFEST.replace('  - { path: ~/.b, target: dots/b }\n', '').replace('app: one', 'app: two'));
+    const r = runCli(['apply', 'layout.yaml', '--prune', '--yes'], { cwd, env: { HOME: h1 } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Applied: 1 to create, 0 to retarget, 2 to remove');
+    expect(fs.existsSync(path.join(h1, '.b'))).toBe(false);
+    expect(fs.existsSync(path.join(h1, '.config/one'))).toBe(false);
+    expect(fs.readlinkSync(path.join(h1, '.config/two'))).toBe(path.join(cwd, 'dots/app'));
+  });
+});
