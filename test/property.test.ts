@@ -17,6 +17,7 @@ import { loadManifest } from '../src/plan/manifest.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan, type MadeLink } from '../src/plan/planner.js';
 import type { Action, Plan } from '../src/plan/types.js';
+import { runCliAsync } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 
 const RUNS = Number(process.env['LINKPLAN_PROPERTY_RUNS'] ?? '150');
@@ -185,6 +186,44 @@ describe(`random manifests over a home with every kind of entry (${RUNS} cases)`
     // the cases are not all refused: enough of them apply, and enough fail and roll back
     expect(applied).toBeGreaterThan(RUNS / 4);
     expect(rolledBack).toBeGreaterThan(RUNS / 10);
+  }, 600_000);
+});
+
+describe(`random manifests, the real command killed at a random write, then recovered (${Math.ceil(RUNS / 10)} cases)`, () => {
+  it('rolled back: the exact tree from before; finished forward: only declared paths changed, every byte kept', async () => {
+    let killed = 0;
+    await fc.assert(
+      fc.asyncProperty(worldArb, fc.boolean(), fc.constantFrom('before', 'after'), async ({ starts, entries, failAt }, forward, when) => {
+        const base = tempDir('linkplan-propkill-');
+        const root = path.join(base, 'w');
+        // the command reads its own records: no link in the tree is linkplan's
+        build(root, starts);
+        const found = conflictFree(root, entries, new Map());
+        if (found === undefined) return;
+        const { plan, kept } = found;
+        const writes = plan.actions.reduce((n, a) => n + (a.kind === 'noop' ? 0 : 1 + (a.parents?.length ?? 0) + (a.targetParents?.length ?? 0) + (a.backupPath !== undefined || a.kind === 'adopt' ? 1 : 0)), 0);
+        if (writes === 0) return;
+        const before = snapshot(root);
+        const cwd = path.join(root, 'repo');
+        const state = path.join(base, 'state');
+        const run = await runCliAsync(['apply', 'layout.yaml', '--yes'], { cwd, state, crashAt: `${when}:${1 + (failAt % writes)}` });
+        const ctx = `${manifestText(kept)}killed ${when} write ${1 + (failAt % writes)}: ${run.stdout}${run.stderr}`;
+        if (run.signal !== 'SIGKILL') return; // (fewer writes than counted: a step that made no call)
+        killed++;
+        const rec = await runCliAsync(['recover', 'layout.yaml', ...(forward ? ['--forward'] : [])], { cwd, state });
+        expect(rec.code, `${ctx}\n${rec.stdout}${rec.stderr}`).toBe(0);
+        const after = snapshot(root);
+        if (!forward) {
+          expect(changedPaths(before, after), ctx).toEqual([]);
+          return;
+        }
+        const roots = allowedRoots(root, plan.actions);
+        expect(changedPaths(before, after).filter((p) => !within(p, roots)), ctx).toEqual([]);
+        expect([...contents(before)].filter((c) => !contents(after).has(c)), ctx).toEqual([]);
+      }),
+      { numRuns: Math.ceil(RUNS / 10) },
+    );
+    expect(killed).toBeGreaterThan(RUNS / 40);
   }, 600_000);
 });
 
