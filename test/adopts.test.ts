@@ -33,3 +33,18 @@ describe('two adopts, one into the folder the other brings', () => {
     });
   }
 });
+
+describe('two adopts into one target', () => {
+  it('is a conflict naming the other entry, and nothing changes', () => {
+    const d = tempDir();
+    writeTree(d, {
+      home: { one: { a: 'a' }, two: { b: 'b' } },
+      repo: {},
+      'layout.yaml': 'version: 1\nlinks:\n  - { path: home/one, target: repo/t, onConflict: adopt }\n  - { path: home/two, target: repo/t, onConflict: adopt }\n',
+    });
+    const r = runCli(['apply', 'layout.yaml', '--yes'], { cwd: d });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`! conflict home/two: cannot adopt into ${path.join(d, 'repo/t')}: links[0] adopts into it too`);
+    expect(fs.readdirSync(path.join(d, 'repo'))).toEqual([]);
+  });
+});

@@ -311,6 +311,8 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
    * that arrives there is one another adopt's target may lie in, and that adopt must run after.
    */
   const arrivals = new Map<string, number | undefined>();
+  /** The adopt targets planned so far, by key: two adopts cannot move into one place. */
+  const adoptedInto = new Map<string, Desired>();
   for (let i = 0; i < desired.length; i++) {
     const d = desired[i] as Desired;
     if (d.state !== 'present' || d.onConflict !== 'adopt' || d.target === null || d.prune !== undefined) continue;
@@ -698,6 +700,12 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
         actions.push(conflictOf(d, before, `cannot adopt into ${dt.target}: it is ${describeEntry(atTarget)}`, 'remove what is at the target, or use onConflict: backup'));
         continue;
       }
+      const other = adoptedInto.get(key(effTarget));
+      if (other !== undefined) {
+        actions.push(conflictOf(d, before, `cannot adopt into ${dt.target}: ${other.source.where} adopts into it too`, 'give each adopt a target of its own, or use onConflict: backup'));
+        continue;
+      }
+      adoptedInto.set(key(effTarget), d);
       const targetParents = missingParents(effTarget, true);
       if (!targetParents.ok) {
         actions.push(conflictOf(d, before, `cannot adopt into ${dt.target}: ${targetParents.problem}`, 'fix the target path'));
