@@ -720,6 +720,8 @@ describe('hostile or mistaken input', () => {
     const defined = 'version: 1\nvars:\n  constructor: c\n  __proto__: p\nlinks:\n  - { path: "${constructor}/${__proto__}/${toString}", target: t }\n';
     const { dir, loaded } = load(defined, { vars: { toString: 's' } });
     expect(rel(dir, loaded.desired)).toEqual([{ path: 'c/p/s', target: 't' }]);
+    // a name no manifest could define or use is refused
+    expect(lines(problemsOf('version: 1\nlinks: []\n', { vars: { 'a b': '1' } }).problems)).toEqual(['-:- --var a b: not a valid variable name (letters, digits, _ . - and not starting with a digit)']);
   });
 
   it('refuses shell and Windows syntax it does not expand ($HOME, ~user, %HOME% off Windows), saying what to write', () => {

@@ -23,7 +23,7 @@ import type { ConflictPolicy, Desired, RequestedType, Volume } from './types.js'
 import { excerpt } from '../printable.js';
 import { readTextFile } from '../read-file.js';
 import { pathChecker } from './path-validity.js';
-import { envValue, expandPath, resolveVars, type ExpandContext } from './vars.js';
+import { envValue, expandPath, resolveVars, VAR_NAME, type ExpandContext } from './vars.js';
 import { parseManifestYaml } from './yaml-limits.js';
 import { checkVolumes, type ListedVolume } from './volumes.js';
 
@@ -221,7 +221,10 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const rawVars = new Map<string, string>();
   for (const [k, v] of Object.entries(raw.vars ?? {})) rawVars.set(k, String(v));
   const cliVars = new Map(Object.entries(opts.vars ?? {}));
-  for (const [k, v] of cliVars) rawVars.set(k, v);
+  for (const [k, v] of cliVars) {
+    if (VAR_NAME.test(k)) rawVars.set(k, v);
+    else problems.push({ where: `--var ${excerpt(k, 40).slice(1, -1)}`, message: 'not a valid variable name (letters, digits, _ . - and not starting with a digit)' });
+  }
   const { vars, problems: varProblems } = resolveVars(rawVars, baseCtx);
   // A variable that needs an environment variable this machine lacks is a problem only where an
   // entry that applies here uses it: an entry for other machines may be left out by its `when`.

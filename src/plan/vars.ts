@@ -46,7 +46,8 @@ function unknownVariable(name: string): Expanded {
 
 /** `$$`, `${...}`, an unclosed `${`, and shell's `$NAME`. */
 const REF = /\$\$|\$\{([^}]*)\}|\$\{|\$([A-Za-z_][A-Za-z0-9_]*)/g;
-const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** What a variable's name may be (the schema says the same of the names under `vars`). */
+export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const PERCENT = /%([A-Za-z_][A-Za-z0-9_()]*)%/;
 
 /** What one `${...}` (or `$NAME`) stands for. */
@@ -54,7 +55,7 @@ function reference(ref: string | undefined, shell: string | undefined, ctx: Expa
   if (shell !== undefined) {
     return {
       ok: false,
-      problem: `$${shell} is shell syntax, which linkplan does not expand; write \${env:${shell}}${shell === 'HOME' ? ' (or ~/ for the home folder)' : ''}, or $$${shell} for a literal $`,
+      problem: `$${shell} is shell syntax, which linkplan does not expand; write \${env:${shell}}${shell === 'HOME' ? ' (or ~/ for the home folder)' : ''}, or $$${shell} for a literal $${shell}`,
     };
   }
   if (ref === undefined) return { ok: false, problem: '${ is not closed; write ${name}, or $${ for a literal ${' };
