@@ -812,10 +812,12 @@ describe('hostile or mistaken input', () => {
       `  - { path: a2, target: ${'é'.repeat(128)} }`, // 5
       `  - { path: ${Array(900).fill('abcd').join('/')}, target: t }`, // 6
       `  - { path: ok, target: ${'n'.repeat(255)} }`, // 7
+      '  - { path: "half\\ud800", target: "\\ud83d\\ude00" }', // 8
       '',
     ].join('\n');
     const { problems } = problemsOf(yaml);
-    expect(lines(problems).map((l) => l.split(': ')[0])).toEqual(['3:13 links[0].path', '4:13 links[1].path', '5:25 links[2].target', '6:13 links[3].path']);
+    expect(lines(problems).map((l) => l.split(': ')[0])).toEqual(['3:13 links[0].path', '4:13 links[1].path', '5:25 links[2].target', '6:13 links[3].path', '8:13 links[5].path']);
+    expect(problems[4]?.message).toMatch(/"[^"]*half\\ud800" holds half of a UTF-16 surrogate pair, which no file name can/);
     expect(problems[0]?.message).toMatch(/contains a NUL byte/);
     expect(problems[1]?.message).toMatch(/a name of 256 bytes; at most 255/);
     expect(problems[2]?.message).toMatch(/a name of 256 bytes; at most 255/);

@@ -1,5 +1,6 @@
 /**
- * Whether a path from the manifest can exist at all on this platform: no NUL byte, no name longer
+ * Whether a path from the manifest can exist at all on this platform: no NUL byte, no half of a
+ * UTF-16 surrogate pair (a YAML escape like "\ud800" can write one), no name longer
  * than a folder entry holds (255 bytes on Linux and macOS, 255 UTF-16 units on Windows), and not
  * longer than the OS takes (4,095 bytes on Linux, 1,023 on macOS, 32,767 UTF-16 units on
  * Windows). Checked when the manifest is loaded, so `validate` reports it with its place, rather
@@ -27,11 +28,12 @@ interface Limits {
 }
 
 const NAME_MAX = 255;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function limitsFor(platform: Platform): Limits {
-  if (platform === 'win32') return { path: 32_767, bytes: false, os: 'Windows', suspect: /\0|[^\\/]{256}/, sep: /[\\/]/ };
+  if (platform === 'win32') return { path: 32_767, bytes: false, os: 'Windows', suspect: /\0|[^\\/]{256}|[\ud800-\udfff]/, sep: /[\\/]/ };
   // a UTF-16 unit is at most 3 UTF-8 bytes: a name of 85 units or fewer fits in 255 bytes
-  return { path: platform === 'darwin' ? 1023 : 4095, bytes: true, os: platform === 'darwin' ? 'macOS' : 'Linux', suspect: /\0|[^/]{86}/, sep: /\// };
+  return { path: platform === 'darwin' ? 1023 : 4095, bytes: true, os: platform === 'darwin' ? 'macOS' : 'Linux', suspect: /\0|[^/]{86}|[\ud800-\udfff]/, sep: /\// };
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -50,6 +52,8 @@ export function pathChecker(platform: Platform): PathChecker {
   const check = (p: string): string | undefined => {
     if (lim.suspect.test(p)) {
       if (p.includes('\0')) return `${excerpt(p, 40)} contains a NUL byte, which no path can hold`;
+      // (the OS would be given U+FFFD in its place: another name than the manifest's)
+      if (LONE_SURROGATE.test(p)) return `${excerpt(p, 40)} holds half of a UTF-16 surrogate pair, which no file name can; write the whole character`;
       for (const name of p.split(lim.sep)) {
         const s = size(name);
         if (s > NAME_MAX) return `${excerpt(name, 40)} is a name of ${n(s)} ${unit}; at most ${NAME_MAX} ${unit} fit in one name on ${lim.os}`;
