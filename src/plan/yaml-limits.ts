@@ -39,6 +39,14 @@ function yamlProblem(lc: LineCounter, e: YAMLParseError): ManifestProblem {
   return { where: '', line: pos.line, column: pos.col, message: `YAML syntax: ${printable(first.length > 200 ? `${first.slice(0, 200)}...` : first)}` };
 }
 
+/** What a scalar measures: one value, no depth. */
+const SCALAR = { size: 1, depth: 0 };
+
+/** What a mapping key is compared by: a scalar's value, any other node itself. */
+function keyOf(key: unknown): unknown {
+  return isScalar(key) ? key.value : key;
+}
+
 /**
  * What the composed document holds that the limits refuse: every key a mapping repeats (checked
  * here with a Set per mapping: the yaml package compares each key with every earlier one, which
@@ -68,32 +76,42 @@ function documentProblems(doc: Document): { offset: number; message: string }[] 
       if (aliased > MAX_ALIAS_VALUES) fail(offset, `aliases expand the manifest to more than ${MAX_ALIAS_VALUES.toLocaleString('en-US')} values; write the values out, or use fewer aliases`);
       return m;
     }
+    // (a scalar, most of a manifest, costs no allocation)
+    if (!isMap(node) && !isSeq(node)) {
+      if ((node as { anchor?: string } | null)?.anchor !== undefined) done.set(node, SCALAR);
+      return SCALAR;
+    }
     let size = 1;
     let depth = 0;
-    const add = (child: unknown): void => {
-      const m = measure(child);
-      size += m.size;
-      depth = Math.max(depth, m.depth);
-    };
     if (isMap(node)) {
-      const keys = new Set<unknown>();
-      for (const it of node.items) {
-        const key: unknown = isScalar(it.key) ? it.key.value : it.key;
-        if (keys.has(key)) problems.push({ offset: (it.key as Node).range?.[0] ?? 0, message: `duplicate key ${excerpt(String(key))}; a key may appear only once in a mapping` });
-        keys.add(key);
-        add(it.key);
-        add(it.value);
+      const items = node.items;
+      const keys = items.length > 8 ? new Set<unknown>() : undefined;
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i] as (typeof items)[number];
+        const key = keyOf(it.key);
+        let repeated = keys?.has(key) ?? false;
+        for (let j = 0; keys === undefined && j < i && !repeated; j++) repeated = keyOf(items[j]?.key) === key;
+        if (repeated) {
+          problems.push({ offset: (it.key as Node).range?.[0] ?? 0, message: `duplicate key ${excerpt(String(key))}; a key may appear only once in a mapping` });
+        }
+        keys?.add(key);
+        const k = measure(it.key);
+        const v = measure(it.value);
+        size += k.size + v.size;
+        depth = Math.max(depth, k.depth, v.depth);
       }
-    } else if (isSeq(node)) {
-      for (const it of node.items) add(it);
+    } else {
+      for (const it of node.items) {
+        const m = measure(it);
+        size += m.size;
+        depth = Math.max(depth, m.depth);
+      }
     }
-    if (isMap(node) || isSeq(node)) {
-      depth += 1;
-      if (depth > MAX_NESTING) fail(node.range?.[0] ?? 0, `the manifest nests deeper than ${MAX_NESTING} levels through its aliases; a manifest needs a handful`);
-    }
+    depth += 1;
+    if (depth > MAX_NESTING) fail(node.range?.[0] ?? 0, `the manifest nests deeper than ${MAX_NESTING} levels through its aliases; a manifest needs a handful`);
     const m = { size, depth };
     // (only an anchored node can be named by an alias)
-    if ((node as { anchor?: string } | null)?.anchor !== undefined) done.set(node, m);
+    if (node.anchor !== undefined) done.set(node, m);
     return m;
   };
   measure(doc.contents);
