@@ -8,7 +8,7 @@ import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
-import { BIN, REPO, runCli, STATE_DIR, type CliResult } from './helpers/cli.js';
+import { BIN, REPO, runCli, runCliAsync, STATE_DIR, type CliResult } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
 // eslint-disable-next-line no-control-regex
@@ -601,5 +601,31 @@ describe('hostile or mistaken input', () => {
     expectCleanFailure(long);
     expect(long.stderr).not.toMatch(RAW_CONTROL);
     expect(long.stderr.length).toBeLessThan(600);
+  });
+});
+
+describe('escaping in backups and recover', () => {
+  // eslint-disable-next-line no-control-regex
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+  it('lists a backup and reports a rollback with the control characters of their paths escaped', async () => {
+    const name = 'rc\u001b[2J\rx';
+    const d = project(`version: 1\nlinks:\n  - { path: ${JSON.stringify(name)}, target: t/f, onConflict: backup }\n  - { path: b, target: t/f }\n`, { t: { f: 'f' }, [name]: 'mine' });
+    const state = tempDir();
+    const env = { LINKPLAN_STATE_DIR: state };
+    expect(runCli(['apply', 'layout.yaml', '--yes'], { cwd: d, env }).code).toBe(0);
+    const list = runCli(['backups', 'list', 'layout.yaml'], { cwd: d, env });
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toMatch(RAW_CONTROL);
+    expect(list.stdout).toContain('rc\\x1b[2J\\rx');
+
+    const again = project(`version: 1\nlinks:\n  - { path: ${JSON.stringify(name)}, target: t/f }\n  - { path: b, target: t/f }\n`, { t: { f: 'f' } });
+    const killed = await runCliAsync(['apply', 'layout.yaml'], { cwd: again, state, crashAt: 'after:1' });
+    expect(killed.signal).toBe('SIGKILL');
+    const recover = runCli(['recover', 'layout.yaml'], { cwd: again, env });
+    expect(recover.code).toBe(0);
+    expect(recover.stdout).toMatch(/^Rolled back/);
+    expect(recover.stdout).not.toMatch(RAW_CONTROL);
+    expect(recover.stdout).toContain('rc\\x1b[2J\\rx');
   });
 });
