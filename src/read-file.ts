@@ -34,7 +34,7 @@ function lineColumn(bytes: Buffer, offset: number): { line: number; column: numb
 }
 
 /** The bytes as text, or the place of the first byte that is not UTF-8. */
-function decodeUtf8(bytes: Buffer, display: string): string {
+function decodeUtf8(bytes: Buffer, display: string, what: string): string {
   // (the same text readFileSync's 'utf8' gives: a byte-order mark stays)
   const text = bytes.toString('utf8');
   if (!text.includes('\ufffd')) return text;
@@ -44,7 +44,7 @@ function decodeUtf8(bytes: Buffer, display: string): string {
   while (i < bytes.length && i < again.length && bytes[i] === again[i]) i++;
   if (i === bytes.length && i === again.length) return text; // a real U+FFFD
   const byte = (bytes[i] ?? 0).toString(16).padStart(2, '0');
-  throw new ManifestError(display, [{ where: '', ...lineColumn(bytes, i), message: `the manifest is not UTF-8 text (byte 0x${byte}); save it as UTF-8` }]);
+  throw new ManifestError(display, [{ where: '', ...lineColumn(bytes, i), message: `${what} is not UTF-8 text (byte 0x${byte}); save it as UTF-8` }]);
 }
 
 /**
@@ -72,7 +72,7 @@ export function readTextFile(file: string, opts: { display: string; maxBytes: nu
     let n = 0;
     for (let got = -1; got !== 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
     if (n > maxBytes) throw new UsageError(`${display}: ${what} grew past ${mib(maxBytes)} while it was read`, { hint });
-    return decodeUtf8(buf.subarray(0, n), display);
+    return decodeUtf8(buf.subarray(0, n), display, what);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ManifestError) throw e;
     const code = errnoCode(e);
