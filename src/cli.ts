@@ -25,6 +25,7 @@ import { createDriver, driverFor } from './drivers/select.js';
 import { ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
 import { validatePlan } from './generated/validators.js';
 import { currentPlatform, displayPath, pathDisplay } from './paths.js';
+import { printable, printableLines } from './printable.js';
 import { annotateDiffs } from './plan/content-diff.js';
 import { loadManifest } from './plan/manifest.js';
 import { fdOutput, type Output } from './output.js';
@@ -133,7 +134,7 @@ function readSavedPlan(file: string): Plan | undefined {
 function cmdValidate(file: string, opts: { var: Record<string, string> }, io: Io): number {
   const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars: opts.var });
   const n = loaded.desired.length;
-  io.out(`${file}: valid (${n} link${n === 1 ? '' : 's'}${loaded.skipped > 0 ? `, ${loaded.skipped} skipped by their when condition` : ''})\n`);
+  io.out(`${printable(file)}: valid (${n} link${n === 1 ? '' : 's'}${loaded.skipped > 0 ? `, ${loaded.skipped} skipped by their when condition` : ''})\n`);
   return 0;
 }
 
@@ -153,7 +154,7 @@ async function cmdPlan(
   else {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
     // what --prune would leave alone is news even when unchanged entries are not listed
-    if (opts.verbose !== true) for (const l of leftAloneLines(plan.actions, pathDisplay({ base, home: os.homedir() }))) io.out(`${l}\n`);
+    if (opts.verbose !== true) for (const l of leftAloneLines(plan.actions, pathDisplay({ base, home: os.homedir() }))) io.out(`${printable(l)}\n`);
   }
   if (plan.summary.conflict > 0) {
     io.err(`linkplan: the plan has ${plan.summary.conflict} conflict${plan.summary.conflict === 1 ? '' : 's'}; apply would refuse it\n`);
@@ -261,12 +262,12 @@ async function applyLocked(
   }
   const showPath = pathDisplay({ base, home: os.homedir() });
   const reportLeftAlone = (): void => {
-    for (const l of leftAloneLines(plan.actions, showPath)) io.out(`${l}\n`);
+    for (const l of leftAloneLines(plan.actions, showPath)) io.out(`${printable(l)}\n`);
   };
   if (!hasChanges(plan)) {
     const n = plan.summary.unchanged;
     reportLeftAlone();
-    io.out(`No changes: the disk already matches ${displayPath(plan.manifest.path, { base: process.cwd() })} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
+    io.out(`No changes: the disk already matches ${printable(displayPath(plan.manifest.path, { base: process.cwd() }))} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
     if (opts.dryRun !== true && plan.actions.some((a) => a.source.where === PRUNE_WHERE)) {
       records().recordApplied(plan.actions);
       records().settle();
@@ -293,7 +294,7 @@ async function applyLocked(
     });
     const steps = plan.actions.flatMap(stepsFor);
     io.out(`\nDry run: nothing was changed. ${steps.length} step${steps.length === 1 ? '' : 's'} would run:\n`);
-    for (const s of steps) io.out(`  ${describeStep(s, showPath)}\n`);
+    for (const s of steps) io.out(`  ${printable(describeStep(s, showPath))}\n`);
     return 0;
   }
   // read before the first change; what they lack goes into records.json before this apply's
@@ -323,7 +324,7 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
   const stateDir = stateDirFor(manifestPath, opts);
   const journalFile = journalPath(stateDir);
   if (!fs.existsSync(journalFile)) {
-    io.out(`Nothing to recover: no unfinished apply of ${file}\n`);
+    io.out(`Nothing to recover: no unfinished apply of ${printable(file)}\n`);
     return 0;
   }
   return withLock(stateDir, { ...opts, command: `linkplan recover ${file}` }, async () => {
@@ -339,16 +340,16 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
       Records.load(stateDir, manifestPath).settle();
     } catch (e) {
       if (!(e instanceof LinkplanError)) throw e;
-      io.err(`linkplan: warning: ${e.message}\n  hint: ${e.hint ?? 'recover goes on; put the records right afterwards'}\n`);
+      io.err(printableLines(`linkplan: warning: ${e.message}\n  hint: ${e.hint ?? 'recover goes on; put the records right afterwards'}`) + '\n');
     }
     const result = recover(journalFile, driver, { forward: opts.forward === true });
     if (result === undefined) {
-      io.out(`Nothing to recover: no unfinished apply of ${file}\n`);
+      io.out(`Nothing to recover: no unfinished apply of ${printable(file)}\n`);
       return 0;
     }
     const header = result.journal.header;
     if (header === undefined) {
-      io.out(`Nothing ran: the interrupted apply of ${file} stopped before its journal listed any step; the journal is cleared\n`);
+      io.out(`Nothing ran: the interrupted apply of ${printable(file)} stopped before its journal listed any step; the journal is cleared\n`);
       return 0;
     }
     const n = result.changed.length;
@@ -357,19 +358,20 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
         ? `Finished the interrupted apply: ran the ${n} step${n === 1 ? '' : 's'} it had left\n`
         : `Rolled back the interrupted apply: undid ${n} step${n === 1 ? '' : 's'}; the disk is as it was before it\n`,
     );
-    for (const c of result.changed) io.out(`  ${c}\n`);
+    for (const c of result.changed) io.out(`  ${printable(c)}\n`);
     return 0;
   });
 }
 
+/** An error as a person reads it; what its paths and values hold is escaped (printable.ts). */
 function printError(e: unknown, io: Io): void {
   if (e instanceof LinkplanError) {
-    io.err(`linkplan: ${e.message}\n`);
-    if (e.hint !== undefined) io.err(`  hint: ${e.hint}\n`);
+    io.err(`linkplan: ${printableLines(e.message)}\n`);
+    if (e.hint !== undefined) io.err(`  hint: ${printableLines(e.hint)}\n`);
     return;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  io.err(`linkplan: internal error: ${msg}\n`);
+  io.err(`linkplan: internal error: ${printableLines(msg)}\n`);
   if (process.env['LINKPLAN_DEBUG'] !== undefined && e instanceof Error && e.stack !== undefined) io.err(e.stack + '\n');
   else io.err('  hint: this is a bug in linkplan; run again with LINKPLAN_DEBUG=1 for details and report it\n');
 }
@@ -395,7 +397,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run linkplan --help for usage)')
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    .configureOutput({ writeOut: io.out, writeErr: (s) => io.err(printableLines(s)) });
 
   const stateDirOption = (): Option =>
     new Option('--state-dir <dir>', 'where linkplan keeps its journal, lock and records (default: $LINKPLAN_STATE_DIR, else the XDG state folder)');
@@ -448,7 +450,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (file: string, opts: Parameters<typeof cmdRecover>[1]) => {
       code = await cmdRecover(file, opts, io);
     });
-  backupsCommand(program, { io, stateDirOption, lockTimeoutOption, setCode: (c) => (code = c) });
+  // (backups prints paths as they are recorded: escaped, line by line; it prints no colours)
+  const escapedIo: Io = { ...io, out: (s) => io.out(printableLines(s)), err: (s) => io.err(printableLines(s)) };
+  backupsCommand(program, { io: escapedIo, stateDirOption, lockTimeoutOption, setCode: (c) => (code = c) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -467,7 +471,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`linkplan: internal error: ${String(e)}\n`);
+    process.stderr.write(`linkplan: internal error: ${printableLines(String(e))}\n`);
     process.exitCode = 1;
   },
 );

@@ -3,6 +3,7 @@
  * reads `path: what is wrong` (no trailing period) and `hint` says what to do about it. The CLI
  * prints these without a stack trace; anything else is an internal error.
  */
+import { printable } from './printable.js';
 
 export class LinkplanError extends Error {
   readonly hint: string | undefined;
@@ -27,13 +28,19 @@ export function formatProblem(file: string, p: ManifestProblem): string {
   return p.where === '' ? `${pos}: ${p.message}` : `${pos}: ${p.where}: ${p.message}`;
 }
 
-/** A manifest that cannot be used: every problem at once. */
+/** How many of a manifest's problems its message lists (a generated or binary file can have thousands). */
+export const MAX_PROBLEMS_SHOWN = 100;
+
+/** A manifest that cannot be used: every problem at once (the first MAX_PROBLEMS_SHOWN in its message). */
 export class ManifestError extends LinkplanError {
   readonly file: string;
   readonly problems: readonly ManifestProblem[];
   constructor(file: string, problems: readonly ManifestProblem[], hint?: string) {
     const n = problems.length;
-    super(`${file}: ${n} problem${n === 1 ? '' : 's'} in the manifest\n` + problems.map((p) => '  ' + formatProblem(file, p)).join('\n'), {
+    // each problem on its own line, whatever its path or value holds
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => '  ' + printable(formatProblem(file, p)));
+    if (n > MAX_PROBLEMS_SHOWN) shown.push(`  ... and ${n - MAX_PROBLEMS_SHOWN} more`);
+    super(`${printable(file)}: ${n} problem${n === 1 ? '' : 's'} in the manifest\n` + shown.join('\n'), {
       hint: hint ?? 'fix the manifest and run the command again; nothing was changed',
     });
     this.file = file;

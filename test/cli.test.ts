@@ -8,7 +8,7 @@ import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
-import { BIN, REPO, runCli, STATE_DIR, type CliResult } from './helpers/cli.js';
+import { BIN, REPO, runCli, runCliAsync, STATE_DIR, type CliResult } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
 // eslint-disable-next-line no-control-regex
@@ -549,5 +549,114 @@ describe('a reader that goes away', () => {
     expect([code, stderr]).toEqual([0, '']);
     expect(fs.readdirSync(path.join(d, 'home'))).toHaveLength(600);
     expect(fs.readlinkSync(path.join(d, 'home/f599'))).toBe(path.join(d, 'dots/f599'));
+  });
+});
+
+describe('hostile or mistaken input', () => {
+  // eslint-disable-next-line no-control-regex
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+  it('reads only a regular file as a manifest: a FIFO or /dev/zero is refused at once, a link to a manifest is followed', () => {
+    const d = project(SIMPLE, SIMPLE_TREE);
+    spawnSync('mkfifo', [path.join(d, 'fifo.yaml')]);
+    const fifo = runCli(['validate', 'fifo.yaml'], { cwd: d, timeout: 15_000 });
+    expectCleanFailure(fifo);
+    expect(fifo.stderr).toBe('linkplan: fifo.yaml: cannot read the manifest (not a regular file: a FIFO)\n  hint: give the path of a layout.yaml file\n');
+    const zero = runCli(['plan', '/dev/zero'], { cwd: d, timeout: 15_000 });
+    expectCleanFailure(zero);
+    expect(zero.stderr).toContain('linkplan: /dev/zero: cannot read the manifest (not a regular file: a character device)\n');
+    fs.symlinkSync('layout.yaml', path.join(d, 'via-link.yaml'));
+    expect(runCli(['validate', 'via-link.yaml'], { cwd: d }).stdout).toBe('via-link.yaml: valid (2 links)\n');
+  });
+
+  it('refuses a manifest over the size limit before reading it', () => {
+    const d = project(SIMPLE, SIMPLE_TREE);
+    fs.truncateSync(path.join(d, 'layout.yaml'), 50 * 1024 * 1024);
+    const started = Date.now();
+    const r = runCli(['validate', 'layout.yaml'], { cwd: d, timeout: 15_000 });
+    expectCleanFailure(r);
+    expect(r.stderr).toMatch(/^linkplan: layout\.yaml: the manifest is 50\.0 MiB; linkplan reads at most 16 MiB\n/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('ends alias bombs, deep nesting and runaway variables in located messages, not internal errors', () => {
+    const bomb = ['version: 1', 'x0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) bomb.push(`x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    const grow = ['version: 1', 'vars:', '  v0: ab'];
+    for (let i = 1; i < 40; i++) grow.push(`  v${i}: "\${v${i - 1}}\${v${i - 1}}"`);
+    for (const [text, where] of [
+      [bomb.join('\n') + '\nlinks: []\n', /layout\.yaml:8:10: aliases expand the manifest/],
+      [`version: 1\nlinks: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, /layout\.yaml:2:\d+: the manifest nests deeper than 64 levels/],
+      [grow.join('\n') + '\nlinks:\n  - { path: "${v39}", target: t }\n', /layout\.yaml:19:\d+: vars\.v16: expands to more than 65,536 characters/],
+    ] as const) {
+      const r = runCli(['plan', 'layout.yaml'], { cwd: project(text), timeout: 30_000 });
+      expectCleanFailure(r);
+      expect(r.stderr).toMatch(where);
+      expect(r.stderr.length).toBeLessThan(20_000);
+    }
+  });
+
+  it('escapes control characters in paths in the plan, the progress lines and errors: one line per action', () => {
+    const name = 'a\u001b[31mred\nnext\u0085';
+    const d = project(`version: 1\nlinks:\n  - { path: ${JSON.stringify(name)}, target: t/f }\n  - { path: plain, target: t/f }\n`, SIMPLE_TREE);
+    const plan = runCli(['plan', 'layout.yaml'], { cwd: d });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).not.toMatch(RAW_CONTROL);
+    expect(plan.stdout.split('\n').slice(0, 2)).toEqual(['  + create   a\\x1b[31mred\\nnext\\x85 -> t/f  (symlink)', '  + create   plain -> t/f  (symlink)']);
+    const apply = runCli(['apply', 'layout.yaml'], { cwd: d });
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).not.toMatch(RAW_CONTROL);
+    expect(apply.stdout.split('\n')[0]).toBe('  + create   a\\x1b[31mred\\nnext\\x85 -> t/f  (symlink)');
+    expect(fs.readlinkSync(path.join(d, name))).toBe(path.join(d, 't/f'));
+    // a JSON plan keeps the name exactly (JSON escapes it itself)
+    const json = runCli(['plan', 'layout.yaml', '--json', '-v'], { cwd: d });
+    expect((JSON.parse(json.stdout) as { actions: { path: string }[] }).actions.map((a) => a.path)).toContain(path.join(d, name));
+
+    const missing = runCli(['validate', 'bad\u001b]0;title\u0007.yaml'], { cwd: d });
+    expectCleanFailure(missing);
+    expect(missing.stderr).not.toMatch(RAW_CONTROL);
+    expect(missing.stderr).toContain('bad\\x1b]0;title\\x07.yaml: cannot read the manifest (no such file)');
+  });
+
+  it('quotes a binary manifest by a short, escaped excerpt, and names the first byte that is not UTF-8', () => {
+    const junk = Buffer.alloc(10_000);
+    for (let i = 0; i < junk.length; i++) junk[i] = (i * 7919) % 256;
+    const d = project('');
+    fs.writeFileSync(path.join(d, 'layout.yaml'), Buffer.concat([Buffer.from('version: 1\nlinks: []\nx: '), junk]));
+    const r = runCli(['validate', 'layout.yaml'], { cwd: d });
+    expectCleanFailure(r);
+    expect(r.stderr).toMatch(/^linkplan: layout\.yaml: 1 problem in the manifest\n {2}layout\.yaml:3:\d+: the manifest is not UTF-8 text \(byte 0x[0-9a-f]{2}\); save it as UTF-8\n/);
+    const text = Buffer.from(`version: ${JSON.stringify('\u0001\u009b2J'.repeat(4000))}\nlinks: []\n`);
+    fs.writeFileSync(path.join(d, 'layout.yaml'), text);
+    const long = runCli(['validate', 'layout.yaml'], { cwd: d });
+    expectCleanFailure(long);
+    expect(long.stderr).not.toMatch(RAW_CONTROL);
+    expect(long.stderr.length).toBeLessThan(600);
+  });
+});
+
+describe('escaping in backups and recover', () => {
+  // eslint-disable-next-line no-control-regex
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+  it('lists a backup and reports a rollback with the control characters of their paths escaped', async () => {
+    const name = 'rc\u001b[2J\rx';
+    const d = project(`version: 1\nlinks:\n  - { path: ${JSON.stringify(name)}, target: t/f, onConflict: backup }\n  - { path: b, target: t/f }\n`, { t: { f: 'f' }, [name]: 'mine' });
+    const state = tempDir();
+    const env = { LINKPLAN_STATE_DIR: state };
+    expect(runCli(['apply', 'layout.yaml', '--yes'], { cwd: d, env }).code).toBe(0);
+    const list = runCli(['backups', 'list', 'layout.yaml'], { cwd: d, env });
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toMatch(RAW_CONTROL);
+    expect(list.stdout).toContain('rc\\x1b[2J\\rx');
+
+    const again = project(`version: 1\nlinks:\n  - { path: ${JSON.stringify(name)}, target: t/f }\n  - { path: b, target: t/f }\n`, { t: { f: 'f' } });
+    const killed = await runCliAsync(['apply', 'layout.yaml'], { cwd: again, state, crashAt: 'after:1' });
+    expect(killed.signal).toBe('SIGKILL');
+    const recover = runCli(['recover', 'layout.yaml'], { cwd: again, env });
+    expect(recover.code).toBe(0);
+    expect(recover.stdout).toMatch(/^Rolled back/);
+    expect(recover.stdout).not.toMatch(RAW_CONTROL);
+    expect(recover.stdout).toContain('rc\\x1b[2J\\rx');
   });
 });

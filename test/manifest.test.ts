@@ -12,6 +12,7 @@ import { loadManifest, type LoadOptions, type LoadedManifest, type ManifestCache
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Desired } from '../src/plan/types.js';
+import { expandPath } from '../src/plan/vars.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 import { parse } from 'yaml';
 
@@ -698,5 +699,160 @@ describe('the parsed-manifest cache file in the state folder', () => {
     fs.rmSync(manifestCachePath(state));
     c.put(text, { data: { version: 1, vars: { big: Infinity } }, links: [] });
     expect(fs.existsSync(manifestCachePath(state))).toBe(false);
+  });
+});
+
+describe('hostile or mistaken input', () => {
+  it('looks variables up only among those defined: ${constructor}, ${toString} and ${__proto__} are unknown, not JavaScript built-ins', () => {
+    const yaml = [
+      'version: 1', // 1
+      'links:', // 2
+      '  - { path: "${constructor}", target: t }', // 3
+      '  - { path: "${toString}", target: t }', // 4
+      '  - { path: "${__proto__}", target: t }', // 5
+      '  - { path: "${env:constructor}", target: t }', // 6
+      '  - { path: "${env:hasOwnProperty}", target: t }', // 7
+      '  - { path: skipped, target: t, when: { env: { valueOf: true } } }', // 8
+      '',
+    ].join('\n');
+    expect(lines(problemsOf(yaml).problems)).toEqual([
+      '3:13 links[0].path: unknown variable ${constructor}; define it under vars or pass --var constructor=VALUE',
+      '4:13 links[1].path: unknown variable ${toString}; define it under vars or pass --var toString=VALUE',
+      '5:13 links[2].path: unknown variable ${__proto__}; define it under vars or pass --var __proto__=VALUE',
+      '6:13 links[3].path: environment variable constructor is not set (used as ${env:constructor})',
+      '7:13 links[4].path: environment variable hasOwnProperty is not set (used as ${env:hasOwnProperty})',
+    ]);
+    // defined under those names, they are ordinary variables (from the manifest or the command line)
+    const defined = 'version: 1\nvars:\n  constructor: c\n  __proto__: p\nlinks:\n  - { path: "${constructor}/${__proto__}/${toString}", target: t }\n';
+    const { dir, loaded } = load(defined, { vars: { toString: 's' } });
+    expect(rel(dir, loaded.desired)).toEqual([{ path: 'c/p/s', target: 't' }]);
+    // a name no manifest could define or use is refused
+    expect(lines(problemsOf('version: 1\nlinks: []\n', { vars: { 'a b': '1' } }).problems)).toEqual(['-:- --var a b: not a valid variable name (letters, digits, _ . - and not starting with a digit)']);
+  });
+
+  it('refuses shell and Windows syntax it does not expand ($HOME, ~user, %HOME% off Windows), saying what to write', () => {
+    const yaml = [
+      'version: 1', // 1
+      'vars:', // 2
+      '  v: $USER/x', // 3
+      'links:', // 4
+      '  - { path: $HOME/.x, target: t }', // 5
+      '  - { path: ~root/.y, target: t }', // 6
+      '  - { path: "%HOME%/z", target: t }', // 7
+      '  - { path: a, target: "${HOME" }', // 8
+      '',
+    ].join('\n');
+    const { problems } = problemsOf(yaml);
+    expect(lines(problems).map((l) => l.slice(0, l.indexOf(':', l.indexOf(' ')) + 1))).toEqual(['3:6 vars.v:', '5:13 links[0].path:', '6:13 links[1].path:', '7:13 links[2].path:', '8:24 links[3].target:']);
+    expect(problems[0]?.message).toMatch(/\$USER is shell syntax.*\$\{env:USER\}/);
+    expect(problems[1]?.message).toMatch(/\$HOME is shell syntax.*\$\{env:HOME\}.*~\//);
+    expect(problems[2]?.message).toMatch(/~root.*only ~ and ~\/.*\.\/~root/);
+    expect(problems[3]?.message).toMatch(/%HOME% is Windows syntax.*\$\{env:HOME\}/);
+    expect(problems[4]?.message).toMatch(/\$\{ is not closed/);
+    // what to write instead works; $$ is a literal $, and %NAME% still expands on Windows
+    const ok = 'version: 1\nlinks:\n  - { path: "${env:HOME}/.x", target: "$$HOME" }\n  - { path: "./~root", target: "~/y" }\n';
+    const { dir, loaded } = load(ok, { env: { HOME: '/home/tester' } });
+    expect(loaded.desired.map((d) => [d.path, d.target])).toEqual([
+      ['/home/tester/.x', path.join(dir, '$HOME')],
+      [path.join(dir, '~root'), '/home/tester/y'],
+    ]);
+    expect(expandPath('%HOME%\\y', { vars: new Map(), env: { HOME: 'C:\\Users\\t' }, home: '', windows: true })).toEqual({ ok: true, value: 'C:\\Users\\t\\y' });
+  });
+
+  it('refuses nesting deeper than the limit, with its place, instead of running out of stack', () => {
+    for (const text of [
+      `version: 1\nlinks: []\nvars: ${'['.repeat(3000)}${']'.repeat(3000)}\n`,
+      'version: 1\nlinks: []\nvars:\n' + Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}k${i}:\n`).join('') + `${' '.repeat(3001)}x: 1\n`,
+      `version: 1\nlinks: []\nvars:\n  ${'- '.repeat(3000)}x\n`,
+    ]) {
+      const { problems } = problemsOf(text);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]?.message).toMatch(/nests deeper than 64 levels/);
+      expect(problems[0]?.line).toBeGreaterThanOrEqual(3);
+      expect(problems[0]?.column).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('refuses aliases that expand too far or into themselves, and allows an anchor used by many entries', () => {
+    const bomb = ['version: 1', 'x0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) bomb.push(`x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    bomb.push('links: []', '');
+    const { problems } = problemsOf(bomb.join('\n'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.message).toMatch(/aliases expand the manifest to more than 1,000,000 values/);
+    expect(problems[0]?.line).toBeGreaterThanOrEqual(3);
+
+    const self = problemsOf('version: 1\nlinks: &l\n  - { path: a, target: b, exclude: *l }\n').problems;
+    expect(lines(self)).toEqual([expect.stringMatching(/^3:36 : the alias \*l lies inside the value it names/)]);
+
+    const shared = ['version: 1', 'defaults: { when: &w { os: linux } }', 'links:'];
+    for (let i = 0; i < 300; i++) shared.push(`  - { path: l${i}, target: t, when: *w }`);
+    expect(load(shared.join('\n') + '\n').loaded.desired).toHaveLength(300);
+  });
+
+  it('refuses variables nested too deep or expanding too long, at the variable', () => {
+    const chain = ['version: 1', 'vars:'];
+    for (let i = 0; i < 20000; i++) chain.push(`  v${i}: "\${v${i + 1}}x"`);
+    chain.push('  v20000: end', 'links:', '  - { path: "${v0}", target: t }', '');
+    const deep = problemsOf(chain.join('\n'));
+    expect(deep.problems.length).toBeGreaterThan(0);
+    expect(deep.problems[0]?.message).toMatch(/variables nest more than 64 levels deep/);
+    expect(deep.problems[0]?.line).toBeGreaterThanOrEqual(3);
+    // the printed message lists a bounded number of problems
+    expect(deep.error.message.split('\n').length).toBeLessThanOrEqual(102);
+
+    const grow = ['version: 1', 'vars:', '  v0: ab'];
+    for (let i = 1; i < 40; i++) grow.push(`  v${i}: "\${v${i - 1}}\${v${i - 1}}"`);
+    grow.push('links:', '  - { path: "${v39}", target: t }', '');
+    const long = problemsOf(grow.join('\n'));
+    expect(long.problems[0]?.where).toBe('vars.v16');
+    expect(long.problems[0]?.message).toMatch(/expands to more than 65,536 characters/);
+  });
+
+  it('checks path validity when loading: a NUL byte, a name over 255 bytes, a path over 4,095 bytes', () => {
+    const yaml = [
+      'version: 1', // 1
+      'links:', // 2
+      '  - { path: "a\\0b", target: t }', // 3
+      `  - { path: ${'n'.repeat(256)}, target: t }`, // 4
+      `  - { path: a2, target: ${'é'.repeat(128)} }`, // 5
+      `  - { path: ${Array(900).fill('abcd').join('/')}, target: t }`, // 6
+      `  - { path: ok, target: ${'n'.repeat(255)} }`, // 7
+      '  - { path: "half\\ud800", target: "\\ud83d\\ude00" }', // 8
+      '',
+    ].join('\n');
+    const { problems } = problemsOf(yaml);
+    expect(lines(problems).map((l) => l.split(': ')[0])).toEqual(['3:13 links[0].path', '4:13 links[1].path', '5:25 links[2].target', '6:13 links[3].path', '8:13 links[5].path']);
+    expect(problems[4]?.message).toMatch(/"[^"]*half\\ud800" holds half of a UTF-16 surrogate pair, which no file name can/);
+    expect(problems[0]?.message).toMatch(/contains a NUL byte/);
+    expect(problems[1]?.message).toMatch(/a name of 256 bytes; at most 255/);
+    expect(problems[2]?.message).toMatch(/a name of 256 bytes; at most 255/);
+    expect(problems[3]?.message).toMatch(/is \d,\d{3} bytes long; at most 4,095/);
+    for (const p of problems) expect(p.message.length).toBeLessThan(300);
+  });
+
+  it('reads only a regular file, of bounded size, that is UTF-8 text; a link to one is fine', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'real.yaml'), 'version: 1\nlinks:\n  - { path: a, target: t }\n');
+    fs.symlinkSync('real.yaml', path.join(dir, 'link.yaml'));
+    expect(loadManifest(path.join(dir, 'link.yaml'), opts()).desired).toHaveLength(1);
+    expect(() => loadManifest('/dev/null', opts())).toThrow(/^\/dev\/null: cannot read the manifest \(not a regular file: a character device\)$/);
+    const big = path.join(dir, 'big.yaml');
+    fs.writeFileSync(big, 'version: 1\nlinks: []\n');
+    fs.truncateSync(big, 17 * 1024 * 1024);
+    expect(() => loadManifest(big, opts())).toThrow(/big\.yaml: the manifest is 17\.0 MiB; linkplan reads at most 16 MiB/);
+    const bin = path.join(dir, 'bin.yaml');
+    fs.writeFileSync(bin, Buffer.concat([Buffer.from('version: 1\nlinks:\n  - { path: a'), Buffer.from([0xff, 0xfe]), Buffer.from(', target: t }\n')]));
+    expect(() => loadManifest(bin, opts())).toThrow(ManifestError);
+    expect(() => loadManifest(bin, opts())).toThrow(/bin\.yaml:3:14: the manifest is not UTF-8 text \(byte 0xff\)/);
+  });
+
+  it('quotes a long or binary value in a message by a short, escaped excerpt', () => {
+    const junk = 'é\u0001\u001b[31m'.repeat(3000);
+    const { problems, error } = problemsOf(`version: ${JSON.stringify(junk)}\nlinks: []\nvars: { ${JSON.stringify(junk)}: 1 }\n`);
+    expect(problems.length).toBe(2);
+    expect(error.message.length).toBeLessThan(1000);
+    // eslint-disable-next-line no-control-regex
+    expect(error.message).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 });

@@ -6,14 +6,13 @@
  * see volumes.ts). Every problem is collected and reported at once, each with file:line:column
  * and its YAML path. The result is the list of `Desired` entries and the resolved volumes.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Driver } from '../drivers/driver.js';
 import type { Ntfs3gMountOptions } from '../drivers/ntfs3g/mounts.js';
 import { normalizeWindowsRoot } from '../drivers/ntfs3g/windows-paths.js';
-import { errnoCode, ManifestError, UsageError, type ManifestProblem } from '../errors.js';
+import { ManifestError, type ManifestProblem } from '../errors.js';
 import { lazyDigest } from '../hash.js';
 import { validateManifest } from '../generated/validators.js';
 import { currentPlatform, entryPath, isSameOrInside, toAbs, type AbsPath, type Platform } from '../paths.js';
@@ -21,7 +20,11 @@ import { expandGlob, type GlobMatch } from './glob.js';
 import { checkLayout } from './layout-checks.js';
 import { describeSchemaErrors, yamlPath } from './schema-errors.js';
 import type { ConflictPolicy, Desired, RequestedType, Volume } from './types.js';
-import { expandPath, resolveVars, type ExpandContext } from './vars.js';
+import { excerpt } from '../printable.js';
+import { readTextFile } from '../read-file.js';
+import { pathChecker } from './path-validity.js';
+import { envValue, expandPath, resolveVars, VAR_NAME, type ExpandContext } from './vars.js';
+import { parseManifestYaml } from './yaml-limits.js';
 import { checkVolumes, type ListedVolume } from './volumes.js';
 
 type Scalar = string | number | boolean;
@@ -97,13 +100,21 @@ export interface LoadedManifest {
   volumes: Volume[];
 }
 
-const OS_NAMES: Record<string, Platform> = { linux: 'linux', macos: 'darwin', darwin: 'darwin', windows: 'win32' };
+/** The largest manifest read: a generated one of 50,000 links is about 8 MiB. */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+const OS_NAMES: ReadonlyMap<string, Platform> = new Map([
+  ['linux', 'linux'],
+  ['macos', 'darwin'],
+  ['darwin', 'darwin'],
+  ['windows', 'win32'],
+]);
 
 function whenHolds(when: RawWhen | undefined, ctx: { platform: Platform; hostname: string; env: Readonly<Record<string, string | undefined>> }): boolean {
   if (when === undefined) return true;
   if (when.os !== undefined) {
     const list = Array.isArray(when.os) ? when.os : [when.os];
-    if (!list.some((o) => OS_NAMES[o] === ctx.platform)) return false;
+    if (!list.some((o) => OS_NAMES.get(o) === ctx.platform)) return false;
   }
   if (when.hostname !== undefined) {
     const list = Array.isArray(when.hostname) ? when.hostname : [when.hostname];
@@ -112,41 +123,45 @@ function whenHolds(when: RawWhen | undefined, ctx: { platform: Platform; hostnam
     if (!list.some((h) => h.toLowerCase() === full || h.toLowerCase() === short)) return false;
   }
   for (const [k, want] of Object.entries(when.env ?? {})) {
-    const v = ctx.env[k];
+    const v = envValue(ctx.env, k);
     const set = v !== undefined && v !== '';
     if (want === true ? !set : want === false ? set : v !== String(want)) return false;
   }
   return true;
 }
 
-/** Finds line and column of the node at `segments` (or of the key `key` inside it). */
+/** Each mapping's pairs by key, made on first use (a problem at each of 20,000 variables needs it). */
+const pairsByKey = new WeakMap<YAMLMap, Map<unknown, Pair>>();
+
+function pairOf(map: YAMLMap, key: unknown): Pair | undefined {
+  let index = pairsByKey.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const p of map.items) {
+      const k = isScalar(p.key) ? p.key.value : p.key;
+      if (!index.has(k)) index.set(k, p);
+    }
+    pairsByKey.set(map, index);
+  }
+  return index.get(key);
+}
+
+/** Finds line and column of the node at `segments` (or of the key `key` inside it); the nearest node that exists. */
 function positionOf(doc: Document, lc: LineCounter, segments: readonly (string | number)[], key?: string): { line?: number; column?: number } {
-  let node: unknown = doc.getIn(segments, true);
-  // walk up to the nearest node that exists
-  for (let n = segments.length; (node === undefined || node === null) && n > 0; n--) node = doc.getIn(segments.slice(0, n - 1), true);
+  let node: unknown = doc.contents;
+  for (const seg of segments) {
+    const next = isSeq(node) ? (typeof seg === 'number' ? node.items[seg] : undefined) : isMap(node) ? pairOf(node, seg)?.value : undefined;
+    if (next === undefined || next === null) break;
+    node = next;
+  }
   if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((it) => isScalar(it.key) && it.key.value === key);
+    const pair = pairOf(node, key);
     if (pair !== undefined && isScalar(pair.key)) node = pair.key;
   }
   const range = (node as Node | undefined)?.range;
   if (range === undefined || range === null) return {};
   const { line, col } = lc.linePos(range[0]);
   return { line, column: col };
-}
-
-/** The text of the mapping key that starts at `offset`, if there is one. */
-function keyAt(doc: Document, offset: number): string | undefined {
-  let found: string | undefined;
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
-        found = String(pair.key.value);
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
 }
 
 /** Problems in the order they appear in the file; those without a place (--var) first. */
@@ -162,40 +177,14 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const env = opts.env ?? process.env;
   const abs = toAbs(file, process.cwd(), platform);
   const display = file;
-  let text: string;
-  try {
-    text = fs.readFileSync(abs, 'utf8');
-  } catch (e) {
-    const code = errnoCode(e);
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(e));
-    throw new UsageError(`${display}: cannot read the manifest (${why})`, {
-      hint: 'give the path of a layout.yaml file',
-    });
-  }
+  const text = readTextFile(abs, { display, maxBytes: MAX_MANIFEST_BYTES, what: 'the manifest', hint: 'give the path of a layout.yaml file' });
   const digest = lazyDigest(text);
   const cache = opts.cache;
   const cached = cache?.get(text);
   let parsed: { doc: Document; lc: LineCounter } | undefined;
   /** The YAML document, parsed on first use (with a cached copy, only for a problem's position). */
   const yaml = (): { doc: Document; lc: LineCounter } => {
-    if (parsed !== undefined) return parsed;
-    const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      throw new ManifestError(
-        display,
-        doc.errors.map((e) => {
-          const pos = lc.linePos(e.pos[0]);
-          const key = e.code === 'DUPLICATE_KEY' ? keyAt(doc, e.pos[0]) : undefined;
-          const message =
-            key !== undefined
-              ? `duplicate key "${key}"; a key may appear only once in a mapping`
-              : `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`;
-          return { where: '', line: pos.line, column: pos.col, message };
-        }),
-      );
-    }
-    parsed = { doc, lc };
+    parsed ??= parseManifestYaml(text, display);
     return parsed;
   };
   /** Line and column of the node at `segments` (or of key `key` in it). */
@@ -207,7 +196,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     const { doc, lc } = yaml();
     return positionOf(doc, lc, segments, key);
   };
-  const data: unknown = cached !== undefined ? cached.data : yaml().doc.toJS();
+  const data: unknown = cached !== undefined ? cached.data : yaml().doc.toJS({ maxAliasCount: -1 });
   if (!validateManifest(data)) {
     throw new ManifestError(
       display,
@@ -228,23 +217,28 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
 
   const home = opts.home ?? os.homedir();
   const baseCtx = { env, home, windows: platform === 'win32' };
-  const rawVars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw.vars ?? {})) rawVars[k] = String(v);
-  for (const [k, v] of Object.entries(opts.vars ?? {})) rawVars[k] = v;
+  // (Maps: a name is never looked up among what every JavaScript object has)
+  const rawVars = new Map<string, string>();
+  for (const [k, v] of Object.entries(raw.vars ?? {})) rawVars.set(k, String(v));
+  const cliVars = new Map(Object.entries(opts.vars ?? {}));
+  for (const [k, v] of cliVars) {
+    if (VAR_NAME.test(k)) rawVars.set(k, v);
+    else problems.push({ where: `--var ${excerpt(k, 40).slice(1, -1)}`, message: 'not a valid variable name (letters, digits, _ . - and not starting with a digit)' });
+  }
   const { vars, problems: varProblems } = resolveVars(rawVars, baseCtx);
   // A variable that needs an environment variable this machine lacks is a problem only where an
   // entry that applies here uses it: an entry for other machines may be left out by its `when`.
   // A variable reported broken is named as such where it is used, not as unknown.
-  const unresolved: Record<string, { why: string; missingEnv: boolean }> = {};
+  const unresolved = new Map<string, { why: string; missingEnv: boolean }>();
   for (const p of varProblems) {
-    if (opts.vars?.[p.name] !== undefined) {
+    if (cliVars.has(p.name)) {
       problems.push({ where: `--var ${p.name}`, message: p.problem });
-      unresolved[p.name] = { why: `see the problem with --var ${p.name}`, missingEnv: false };
+      unresolved.set(p.name, { why: `see the problem with --var ${p.name}`, missingEnv: false });
     } else if (p.missingEnv) {
-      unresolved[p.name] = { why: p.problem, missingEnv: true };
+      unresolved.set(p.name, { why: p.problem, missingEnv: true });
     } else {
       at(['vars', p.name], p.problem);
-      unresolved[p.name] = { why: `see the problem with ${yamlPath(['vars', p.name])}`, missingEnv: false };
+      unresolved.set(p.name, { why: `see the problem with ${yamlPath(['vars', p.name])}`, missingEnv: false });
     }
   }
   const ctx: ExpandContext = { ...baseCtx, vars, unresolved };
@@ -260,7 +254,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     }
     const windows = normalizeWindowsRoot(v.windows);
     if (windows === undefined) {
-      at(['volumes', index, 'windows'], `must be a drive like D: or a volume GUID path, not ${JSON.stringify(v.windows)}`);
+      at(['volumes', index, 'windows'], `must be a drive like D: or a volume GUID path, not ${excerpt(v.windows)}`);
       return;
     }
     listedVolumes.push({ mount: toAbs(r.value, dir, platform), windows, index });
@@ -268,6 +262,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
 
   const desired: Desired[] = [];
   let skipped = 0;
+  const checkPath = pathChecker(platform);
 
   raw.links.forEach((link, i) => {
     const o: RawOptions = { ...raw.defaults, ...link };
@@ -282,7 +277,13 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
         at([...where, field], r.problem);
         return undefined;
       }
-      return toAbs(r.value, dir, platform);
+      const p = toAbs(r.value, dir, platform);
+      const bad = checkPath(p);
+      if (bad !== undefined) {
+        at([...where, field], bad);
+        return undefined;
+      }
+      return p;
     };
     const p = resolve('path', link.path);
     const target = link.target === undefined ? null : resolve('target', link.target);
@@ -330,6 +331,12 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
       const from = source.line !== undefined && source.column !== undefined ? { where: source.where, line: source.line, column: source.column, match: m.rel } : { ...source, match: m.rel };
       const at = entryPath(p, m.rel, platform);
       const to = entryPath(target, m.rel, platform);
+      // (names read from a folder are valid: only the length of the whole can be too much)
+      const bad = checkPath.total(at) ?? checkPath.total(to);
+      if (bad !== undefined) {
+        problems.push({ where: yamlPath(where), ...place(where), message: `glob match ${excerpt(m.rel)}: ${bad}` });
+        break;
+      }
       desired.push(m.kind === 'file' || m.kind === 'dir' ? matched(at, to, from, m.kind) : entry(at, to, from));
     }
   });

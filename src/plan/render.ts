@@ -3,10 +3,12 @@
  * `plan --json` prints, so the two can never disagree. One line per action with a symbol
  * (+ create, ~ retarget, - remove, * backup and link, < adopt, = unchanged, ! conflict), then
  * notes, hints and bounded diffs indented below it, and a summary line. Colours only when asked
- * (the CLI asks on a TTY without NO_COLOR).
+ * (the CLI asks on a TTY without NO_COLOR). Control characters in paths, link texts and file
+ * contents are escaped (see printable.ts): each action is one line, whatever its names hold.
  */
 import pc from 'picocolors';
 import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../paths.js';
+import { needsEscape, printable } from '../printable.js';
 import { describeEntry } from './planner.js';
 import type { Action, ActionKind, ContentDiff, LinkSpec, Plan, PlanSummary } from './types.js';
 
@@ -83,7 +85,12 @@ function renderDiff(d: ContentDiff, c: Colors, show: (p: string) => string): str
     case 'too-large':
       return [`no diff shown: ${show(d.paths[0])} or ${show(d.paths[1])} is over ${d.limit / 1024} KiB`];
     case 'text': {
-      const lines = d.patch.split('\n').map((l) => (l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l));
+      const lines = d.patch
+        .split('\n')
+        .map((raw) => {
+          const l = printable(raw, { keepTabs: true });
+          return l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l;
+        });
       if (d.truncated) lines.push(c.dim('... (diff cut short)'));
       return lines;
     }
@@ -109,17 +116,35 @@ export interface ActionRenderer {
   line(a: Action): string;
 }
 
+const NO_COLORS = colorsFor(false);
+
 export function actionRenderer(opts: RenderOptions, c: Colors = colorsFor(opts.color === true)): ActionRenderer {
   const show = pathDisplay(opts);
+  // one test of the finished line: only a line with something to escape costs more; in colour,
+  // the test is of the line without colours (their own escape sequences are not to be escaped),
+  // and a line that needs escaping is shown escaped and without colours
+  const line = c.isColorSupported
+    ? (a: Action): string => {
+        const plain = actionLine(a, show, NO_COLORS);
+        return needsEscape(plain) ? printable(plain) : actionLine(a, show, c);
+      }
+    : (a: Action): string => {
+        const s = actionLine(a, show, c);
+        return needsEscape(s) ? printable(s) : s;
+      };
   return {
     lines: (a) => {
-      const out = [actionLine(a, show, c)];
-      for (let i = 0; i < a.notes.length; i++) out.push(`      ${c.dim(`note: ${a.notes[i] ?? ''}`)}`);
-      if (a.kind === 'conflict' && a.hint !== undefined) out.push(`      hint: ${a.hint}`);
-      if (a.diff !== undefined) for (const l of renderDiff(a.diff, c, show)) out.push(`      ${l}`);
+      const out = [line(a)];
+      for (let i = 0; i < a.notes.length; i++) out.push(`      ${c.dim(`note: ${printable(a.notes[i] ?? '')}`)}`);
+      if (a.kind === 'conflict' && a.hint !== undefined) out.push(`      hint: ${printable(a.hint)}`);
+      if (a.diff !== undefined) {
+        // (a diff's paths are escaped here; its content lines, coloured, in renderDiff)
+        const shown = a.diff.kind === 'text' ? show : (p: string): string => printable(show(p));
+        for (const l of renderDiff(a.diff, c, shown)) out.push(`      ${l}`);
+      }
       return out;
     },
-    line: (a) => actionLine(a, show, c),
+    line,
   };
 }
 
@@ -195,7 +220,7 @@ export function renderPlan(plan: Plan, opts: RenderOptions): string {
   if (plan.summary.conflict > 0) {
     lines.push(c.red(`${plan.summary.conflict} conflict${plan.summary.conflict === 1 ? '' : 's'} must be resolved before apply; nothing will be changed until then`));
   } else if (changes === 0) {
-    lines.push(`No changes: the disk already matches ${opts.base !== undefined && isInside(plan.manifest.path, opts.base) ? displayPath(plan.manifest.path, opts) : plan.manifest.path}`);
+    lines.push(`No changes: the disk already matches ${printable(opts.base !== undefined && isInside(plan.manifest.path, opts.base) ? displayPath(plan.manifest.path, opts) : plan.manifest.path)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@
  * "did you mean" for a misspelt one.
  */
 import type { SchemaError } from '../generated/validators.js';
+import { excerpt, needsEscape } from '../printable.js';
 
 export interface SchemaProblem {
   /** Path segments into the document (numbers for list items). */
@@ -36,6 +37,7 @@ export function yamlPath(segments: readonly (string | number)[]): string {
   let s = '';
   for (const seg of segments) {
     if (typeof seg === 'number') s += `[${seg}]`;
+    else if (seg.length > 60 || needsEscape(seg)) s += `[${excerpt(seg)}]`;
     else s += s === '' ? seg : /^[A-Za-z_$][\w$]*$/.test(seg) ? `.${seg}` : `[${JSON.stringify(seg)}]`;
   }
   return s;
@@ -67,6 +69,7 @@ function contextOf(segments: readonly (string | number)[]): string {
 }
 
 function suggest(key: string, known: readonly string[]): string {
+  if (key.length > 60) return '';
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
@@ -81,7 +84,7 @@ function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'empty';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `the string ${excerpt(v)}`;
   if (typeof v === 'number') return `the number ${v}`;
   return typeof v === 'boolean' ? String(v) : typeof v;
 }
@@ -104,7 +107,7 @@ function orList(items: readonly string[]): string {
 function valueAt(doc: unknown, segments: readonly (string | number)[]): unknown {
   let v: unknown = doc;
   for (const s of segments) {
-    if (v === null || typeof v !== 'object') return undefined;
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, s)) return undefined;
     v = (v as Record<string | number, unknown>)[s];
   }
   return v;
@@ -174,7 +177,7 @@ function describeOne({ e, segments }: Located, data: unknown): SchemaProblem | u
       return {
         segments: [...segments, name],
         key: name,
-        message: `"${name}" is not a valid variable name (letters, digits, _ . - and not starting with a digit)`,
+        message: `${excerpt(name)} is not a valid variable name (letters, digits, _ . - and not starting with a digit)`,
       };
     }
     case 'oneOf': {

@@ -21,7 +21,7 @@ export interface CliResult {
 // in the real state folder of the machine
 export const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-state-'));
 
-export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
+export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeout?: number } = {}): CliResult {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: STATE_DIR, ...opts.env };
   delete env['FORCE_COLOR'];
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -29,7 +29,7 @@ export function runCli(args: readonly string[], opts: { cwd?: string; env?: Reco
     env: env,
     encoding: 'utf8',
     input: opts.input ?? '',
-    timeout: 60_000,
+    timeout: opts.timeout ?? 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,57 @@
+/**
+ * Makes text safe to show a person on a terminal. A path, a link's text, a file's content or a
+ * manifest's value may hold control characters: an escape sequence would drive the terminal, a
+ * newline would split one line of a plan into two, a carriage return would overwrite it. Every
+ * human output (plan text, progress lines, errors and hints, lists of backups, recovery reports)
+ * passes its strings through `printable`, which leaves ordinary text as it is after one regular
+ * expression test, and writes C0 controls, DEL, C1 controls and lone UTF-16 surrogates as `\n`,
+ * `\t`, `\r`, `\xHH` or `\uHHHH`. `excerpt` quotes a value that may be long or binary in a
+ * message: escaped, and cut short. JSON output needs neither: JSON escapes them itself.
+ */
+
+/** A character that is not shown as itself: C0, DEL, C1, or a surrogate that is not half of a pair. */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE_ALL = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** The same, but a tab is shown as itself (the lines of a file's content). */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
+
+function escapeOne(ch: string): string {
+  const named = NAMED[ch];
+  if (named !== undefined) return named;
+  const code = ch.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** True when `s` holds something `printable` would escape. */
+export function needsEscape(s: string): boolean {
+  return UNPRINTABLE.test(s);
+}
+
+/**
+ * `s` with every control character and lone surrogate escaped; `s` itself when there is none.
+ * `keepTabs`: a tab stays a tab (content lines, where tabs are common and harmless).
+ */
+export function printable(s: string, opts: { keepTabs?: boolean } = {}): string {
+  if (!(opts.keepTabs === true ? UNPRINTABLE_BUT_TAB : UNPRINTABLE).test(s)) return s;
+  return s.replace(UNPRINTABLE_ALL, (ch) => (opts.keepTabs === true && ch === '\t' ? ch : escapeOne(ch)));
+}
+
+/** `printable` for text of several lines: the newlines between them stay, each line is escaped. */
+export function printableLines(s: string): string {
+  if (!UNPRINTABLE.test(s.replaceAll('\n', ''))) return s;
+  return s.split('\n').map((l) => printable(l)).join('\n');
+}
+
+/**
+ * A value quoted for a message: as a JSON string, escaped, and cut to `max` characters with the
+ * length said when it is longer (a binary file's "string" can be megabytes).
+ */
+export function excerpt(s: string, max = 60): string {
+  if (s.length <= max) return printable(JSON.stringify(s));
+  return `${printable(JSON.stringify(s.slice(0, max)))}... (${s.length.toLocaleString('en-US')} characters)`;
+}
