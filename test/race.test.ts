@@ -1,0 +1,158 @@
+// Proves that a parent folder swapped under a running apply cannot redirect its writes. A helper
+// process (test/helpers/swap-folders.mjs) exchanges the folder that holds the link paths with a
+// symbolic link to another folder, in a tight loop (renameat2 RENAME_EXCHANGE), while real
+// `linkplan apply` processes run saved plans that create, retarget, remove (state: absent) and
+// back up thousands of links there. The other folder holds regular files and symbolic links
+// under the very names the plans use. Afterwards every entry of the other folder is byte for byte
+// and link text for link text what it was, and each apply either finished (its folder then
+// holds what an undisturbed apply gives) or refused or rolled back with a clear message (its
+// folder then holds what it held before).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { manifestStateDir } from '../src/apply/state-dir.js';
+import { journalPath } from '../src/apply/wal.js';
+import { REPO, runCli, runCliAsync } from './helpers/cli.js';
+import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
+
+const N = 1500;
+const ROUNDS = 3;
+const SWAPPER = path.join(REPO, 'test', 'helpers', 'swap-folders.mjs');
+
+type Scenario = 'create' | 'retarget' | 'remove' | 'backup';
+
+/** The project of a scenario: its manifest, its targets and the link folder as the plan finds it. */
+function project(base: string, scenario: Scenario): string {
+  const root = path.join(base, 'w');
+  const links: TreeSpec = {};
+  const lines: string[] = [];
+  for (let i = 0; i < N; i++) {
+    if (scenario === 'remove') lines.push(`  - { path: links/l${i}, state: absent }`);
+    else if (scenario === 'backup') lines.push(`  - { path: links/l${i}, target: t/f${i % 4}, onConflict: backup }`);
+    else lines.push(`  - { path: links/l${i}, target: t/f${i % 4} }`);
+    if (scenario === 'retarget') links[`l${i}`] = { link: '../t/old' };
+    if (scenario === 'remove') links[`l${i}`] = { link: `../t/f${i % 4}` };
+    if (scenario === 'backup') links[`l${i}`] = `mine ${i}`;
+  }
+  writeTree(root, {
+    'layout.yaml': `version: 1\nlinks:\n${lines.join('\n')}\n`,
+    t: { f0: '0', f1: '1', f2: '2', f3: '3', old: 'old' },
+    links,
+  });
+  return root;
+}
+
+/** The other folder: regular files and symbolic links under the names of the link paths. */
+function victim(base: string): string {
+  const spec: TreeSpec = {};
+  for (let i = 0; i < N; i++) {
+    if (i % 3 === 0) spec[`l${i}`] = `precious ${i}`;
+    else if (i % 3 === 1) spec[`l${i}`] = { link: `elsewhere-${i}` };
+    if (i % 50 === 0) spec[`l${i}.linkplan-backup`] = `older backup ${i}`;
+  }
+  spec['notes.txt'] = 'keep me';
+  const dir = path.join(base, 'victim');
+  writeTree(dir, spec);
+  return dir;
+}
+
+/** Starts the swapper on `a` and `b`; resolves once its loop runs, with a function that stops it. */
+async function startSwapper(a: string, b: string, files: { stop: string; start?: string }): Promise<() => Promise<number>> {
+  const child = spawn(process.execPath, [SWAPPER, a, b, files.stop, ...(files.start === undefined ? [] : [files.start])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (s: string) => {
+      out += s;
+      if (out.startsWith('ready\n')) resolve();
+    });
+    child.on('error', reject);
+    void closed.then(() => reject(new Error(`the swapper stopped: ${err}`)));
+  });
+  return async () => {
+    fs.writeFileSync(files.stop, '');
+    const code = await closed;
+    expect(code, err).toBe(0);
+    return Number(out.split('\n')[1]);
+  };
+}
+
+function snap(dir: string): Record<string, SnapshotEntry> {
+  const out = snapshot(dir);
+  // a folder's mode does not matter here; what is in it does
+  for (const [k, v] of Object.entries(out)) if (v.kind === 'dir') out[k] = { kind: 'dir', mode: 0 };
+  return out;
+}
+
+interface Outcome {
+  scenario: string;
+  code: number | null;
+  message: string;
+  swaps: number;
+}
+
+/**
+ * One round. `saved`: plan with the folder in place, then apply the saved plan while the swapper
+ * runs (its second reading of every path mostly sees the swap and refuses). Otherwise the apply
+ * plans for itself with the folder in place, and the swapper starts with its first write (when
+ * its journal appears), so the swaps land among the writes and the rollback.
+ */
+async function round(scenario: Scenario, reference: Record<string, SnapshotEntry>, saved: boolean): Promise<Outcome> {
+  const base = tempDir('linkplan-race-');
+  const root = project(base, scenario);
+  const other = victim(base);
+  const before = snap(other);
+  const linksBefore = snap(path.join(root, 'links'));
+  const state = path.join(base, 'state');
+  if (saved) {
+    const planned = runCli(['plan', 'layout.yaml', '--out', 'plan.json'], { cwd: root, env: { LINKPLAN_STATE_DIR: state } });
+    expect(planned.code, planned.stderr).toBe(0);
+  }
+  fs.symlinkSync(other, path.join(root, 'swap'));
+  const journal = journalPath(manifestStateDir(path.join(root, 'layout.yaml'), { root: state }));
+  const files = { stop: path.join(base, 'stop'), ...(saved ? {} : { start: journal }) };
+  const stop = await startSwapper(path.join(root, 'links'), path.join(root, 'swap'), files);
+  const r = await runCliAsync(['apply', saved ? 'plan.json' : 'layout.yaml', '--yes'], { cwd: root, state });
+  const swaps = await stop();
+  // nothing in the other folder changed, whatever the apply did
+  expect(snap(other), `${scenario}: the other folder changed (apply exit ${r.code}: ${r.stderr}${r.stdout.slice(-300)})`).toEqual(before);
+  expect(fs.lstatSync(path.join(root, 'links')).isDirectory()).toBe(true);
+  const after = snap(path.join(root, 'links'));
+  if (r.code === 0) {
+    expect(r.stdout).toContain('Applied: ');
+    expect(after, `${scenario}: applied, but the link folder is not what an undisturbed apply gives`).toEqual(reference);
+  } else {
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^linkplan: /);
+    expect(r.stderr).not.toMatch(/internal error|this is a bug/);
+    expect(after, `${scenario}: refused, but the link folder changed: ${r.stderr}`).toEqual(linksBefore);
+  }
+  return { scenario: `${scenario}${saved ? ' (saved plan)' : ''}`, code: r.code, message: r.stderr.split('\n')[0] ?? '', swaps };
+}
+
+/** What an apply of the scenario gives with nobody in the way. */
+function referenceOf(scenario: Scenario): Record<string, SnapshotEntry> {
+  const base = tempDir('linkplan-race-ref-');
+  const root = project(base, scenario);
+  const r = runCli(['apply', 'layout.yaml', '--yes'], { cwd: root, env: { LINKPLAN_STATE_DIR: path.join(base, 'state') } });
+  expect(r.code, r.stderr).toBe(0);
+  return snap(path.join(root, 'links'));
+}
+
+describe.runIf(process.platform === 'linux')('a parent folder swapped for a link during an apply', () => {
+  it('never changes anything in the folder the link leads to', { timeout: 120_000 }, async () => {
+    const outcomes: Outcome[] = [];
+    for (const scenario of ['create', 'retarget', 'remove', 'backup'] as const) {
+      const reference = referenceOf(scenario);
+      for (let i = 0; i < ROUNDS; i++) outcomes.push(await round(scenario, reference, false));
+      outcomes.push(await round(scenario, reference, true));
+    }
+    // the swapper ran through every apply
+    for (const o of outcomes) expect(o.swaps, o.scenario).toBeGreaterThan(0);
+    console.log(outcomes.map((o) => `${o.scenario}: exit ${o.code} after ${o.swaps} swaps ${o.message}`).join('\n'));
+  });
+});
