@@ -26,6 +26,7 @@ import { ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError 
 import { validatePlan } from './generated/validators.js';
 import { currentPlatform, displayPath, pathDisplay } from './paths.js';
 import { annotateDiffs } from './plan/content-diff.js';
+import { recordFolders } from './plan/folders.js';
 import { loadManifest } from './plan/manifest.js';
 import { fdOutput, type Output } from './output.js';
 import { observe } from './plan/observe.js';
@@ -81,6 +82,7 @@ async function planFromManifest(file: string, vars: Record<string, string>, stat
   };
   const plan = computePlan(desired, observe(desired, driver, platform), { manifest });
   await annotateDiffs(plan, driver);
+  recordFolders(plan, driver);
   return { plan, base: loaded.dir, driver: real };
 }
 
