@@ -6,13 +6,15 @@
 // under the very names the plans use. Afterwards every entry of the other folder is byte for byte
 // and link text for link text what it was, and each apply either finished (its folder then
 // holds what an undisturbed apply gives) or refused or rolled back with a clear message (its
-// folder then holds what it held before).
+// folder then holds what it held before). A saved plan records the folders it writes in, and is
+// refused where one became a link to another folder since.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/apply/state-dir.js';
 import { journalPath } from '../src/apply/wal.js';
+import type { Plan } from '../src/plan/types.js';
 import { REPO, runCli, runCliAsync } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 
@@ -158,5 +160,51 @@ describe.runIf(process.platform === 'linux')('a parent folder swapped for a link
     // the swapper ran through every apply
     for (const o of outcomes) expect(o.swaps, o.scenario).toBeGreaterThan(0);
     console.log(outcomes.map((o) => `${o.scenario}: exit ${o.code} after ${o.swaps} swaps ${o.message}`).join('\n'));
+  });
+});
+
+describe('a saved plan and the folders it writes in', () => {
+  /** A project of three links in `links/` (one there already, to retarget), planned and saved. */
+  function saved(): { base: string; root: string; state: string; plan: Plan } {
+    const base = tempDir('linkplan-folders-');
+    const root = path.join(base, 'w');
+    writeTree(root, {
+      'layout.yaml': 'version: 1\nlinks:\n  - { path: links/a, target: t/f0 }\n  - { path: links/b, target: t/f1 }\n  - { path: links/new/c, target: t/f1 }\n',
+      t: { f0: '0', f1: '1' },
+      links: { b: { link: 'elsewhere' } },
+    });
+    const state = path.join(base, 'state');
+    const r = runCli(['plan', 'layout.yaml', '--out', 'plan.json'], { cwd: root, env: { LINKPLAN_STATE_DIR: state } });
+    expect(r.code, r.stderr).toBe(0);
+    return { base, root, state, plan: JSON.parse(fs.readFileSync(path.join(root, 'plan.json'), 'utf8')) as Plan };
+  }
+
+  it('records each folder it writes in (the nearest existing one for a folder it makes) with its identity', () => {
+    const { root, plan } = saved();
+    const st = fs.statSync(path.join(root, 'links'), { bigint: true });
+    expect(plan.folders).toEqual([{ path: path.join(root, 'links'), fileId: `${st.dev}:${st.ino}` }]);
+  });
+
+  it('is refused, naming the folder, when that folder became a link to another one; nothing changes there', () => {
+    const { base, root, state } = saved();
+    const other = path.join(base, 'other');
+    writeTree(other, { b: { link: 'elsewhere' }, keep: 'theirs' });
+    fs.renameSync(path.join(root, 'links'), path.join(root, 'links.moved'));
+    fs.symlinkSync(other, path.join(root, 'links'));
+    const before = snap(other);
+    const r = runCli(['apply', 'plan.json', '--yes'], { cwd: root, env: { LINKPLAN_STATE_DIR: state } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`linkplan: ${path.join(root, 'links')}: changed since the plan (now leads to another folder); nothing was done there\n  hint: run linkplan plan again to see the disk as it is now, and apply that plan\n`);
+    expect(snap(other)).toEqual(before);
+    expect(snapshot(path.join(root, 'links.moved'))).toEqual({ b: { kind: 'symlink', linkText: 'elsewhere' } });
+  });
+
+  it('without folders (an earlier linkplan saved it) applies as before where no folder is a link', () => {
+    const { root, state, plan } = saved();
+    delete plan.folders;
+    fs.writeFileSync(path.join(root, 'plan.json'), JSON.stringify(plan, null, 2));
+    const r = runCli(['apply', 'plan.json', '--yes'], { cwd: root, env: { LINKPLAN_STATE_DIR: state } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.keys(snapshot(path.join(root, 'links'))).sort()).toEqual(['a', 'b', 'new', 'new/c']);
   });
 });
