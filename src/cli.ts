@@ -300,7 +300,7 @@ async function applyLocked(
   known.settle();
   const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
   const driver = crash === undefined ? real : new CrashingDriver(real, crash);
-  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes });
+  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes, folders: plan.folders });
   const progress = await progressHooks(io, plan, base, false);
   await progress.run(async (hooks) => {
     // a plan made from the disk just now needs no second full reading; a saved one, or one a

@@ -208,3 +208,33 @@ describe('a saved plan and the folders it writes in', () => {
     expect(Object.keys(snapshot(path.join(root, 'links'))).sort()).toEqual(['a', 'b', 'new', 'new/c']);
   });
 });
+
+describe('recovery and the folders the apply wrote in', () => {
+  it('rolls back an apply killed midway in a folder reached through a folder link, and refuses once that link leads elsewhere', () => {
+    const base = tempDir('linkplan-folders-');
+    const root = path.join(base, 'w');
+    writeTree(root, {
+      'layout.yaml': 'version: 1\nlinks:\n  - { path: home/cfg/a, target: repo/t/f0 }\n  - { path: home/cfg/b, target: repo/t/f1 }\n  - { path: home/cfg/c, target: repo/t/f1 }\n',
+      repo: { t: { f0: '0', f1: '1' }, cfg: {} },
+      home: { cfg: { link: '../repo/cfg' } },
+      other: { keep: 'theirs' },
+    });
+    const env = { LINKPLAN_STATE_DIR: path.join(base, 'state') };
+    const killed = runCli(['apply', 'layout.yaml', '--yes'], { cwd: root, env: { ...env, LINKPLAN_CRASH_AT: 'after:2' } });
+    expect(killed.code).toBeNull();
+    expect(fs.readdirSync(path.join(root, 'repo', 'cfg')).sort()).toEqual(['a', 'b']);
+    // the folder link now leads to another folder: recovery must not act there
+    fs.renameSync(path.join(root, 'home', 'cfg'), path.join(root, 'home', 'cfg.was'));
+    fs.symlinkSync('../other', path.join(root, 'home', 'cfg'));
+    const refused = runCli(['recover', 'layout.yaml'], { cwd: root, env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${path.join(root, 'home', 'cfg')}: changed since the plan (now leads to another folder); nothing was done there`);
+    expect(snapshot(path.join(root, 'other'))).toEqual({ keep: expect.objectContaining({ kind: 'file' }) as SnapshotEntry });
+    // put back, it rolls back through the link
+    fs.unlinkSync(path.join(root, 'home', 'cfg'));
+    fs.renameSync(path.join(root, 'home', 'cfg.was'), path.join(root, 'home', 'cfg'));
+    const r = runCli(['recover', 'layout.yaml'], { cwd: root, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(root, 'repo', 'cfg'))).toEqual([]);
+  });
+});

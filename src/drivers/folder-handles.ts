@@ -42,7 +42,14 @@ export class FolderHandles {
     this.end();
     this.open = new Map();
     for (const f of folders) this.expected.set(f.path, f.fileId);
-    for (const f of folders) this.handle(f.path);
+    for (const f of folders) {
+      try {
+        this.handle(f.path);
+      } catch (e) {
+        // a folder gone since is refused when (and only if) something is written there
+        if (!(e instanceof DriverError && e.code === 'ENOENT')) throw e;
+      }
+    }
   }
 
   /** Ends an apply: closes every handle. */
