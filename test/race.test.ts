@@ -7,13 +7,21 @@
 // and link text for link text what it was, and each apply either finished (its folder then
 // holds what an undisturbed apply gives) or refused or rolled back with a clear message (its
 // folder then holds what it held before). A saved plan records the folders it writes in, and is
-// refused where one became a link to another folder since.
+// refused where one became a link to another folder since. Planning never loads koffi.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/apply/state-dir.js';
 import { journalPath } from '../src/apply/wal.js';
+import { applyPlan } from '../src/apply/applier.js';
+import { ReadOnlyDriver } from '../src/drivers/decorators.js';
+import { PosixDriver } from '../src/drivers/posix.js';
+import { atCallsLoaded } from '../src/drivers/posix-at.js';
+import { recordFolders } from '../src/plan/folders.js';
+import { loadManifest } from '../src/plan/manifest.js';
+import { observe } from '../src/plan/observe.js';
+import { computePlan } from '../src/plan/planner.js';
 import type { Plan } from '../src/plan/types.js';
 import { REPO, runCli, runCliAsync } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
@@ -236,5 +244,24 @@ describe('recovery and the folders the apply wrote in', () => {
     const r = runCli(['recover', 'layout.yaml'], { cwd: root, env });
     expect(r.code, r.stderr).toBe(0);
     expect(fs.readdirSync(path.join(root, 'repo', 'cfg'))).toEqual([]);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('the cost of writing through folder handles', () => {
+  it('planning (folder identities included) never loads koffi; the first write does', async () => {
+    const root = tempDir('linkplan-folders-');
+    writeTree(root, {
+      'layout.yaml': 'version: 1\nlinks:\n  - { path: home/a/x, target: t/f0 }\n  - { path: home/b/y, target: t/f1 }\n',
+      t: { f0: '0', f1: '1' },
+    });
+    const ro = new ReadOnlyDriver(new PosixDriver());
+    const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: ro });
+    const plan = computePlan(loaded.desired, observe(loaded.desired, ro, 'linux'), { manifest: { path: loaded.file, digest: '' } });
+    recordFolders(plan, ro);
+    expect(plan.folders).toEqual([{ path: root, fileId: expect.stringMatching(/^\d+:\d+$/) as string }]);
+    expect(atCallsLoaded()).toBe(false);
+    await applyPlan(plan, new PosixDriver());
+    expect(fs.readlinkSync(path.join(root, 'home', 'b', 'y'))).toBe(path.join(root, 't', 'f1'));
+    expect(atCallsLoaded()).toBe(true);
   });
 });

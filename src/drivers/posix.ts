@@ -1,8 +1,11 @@
 /**
  * The node:fs driver, for Linux and macOS (and any POSIX filesystem, ntfs-3g's symlink emulation
- * included). It reads entries with lstat and readlink, never following a link; makes symlinks
- * and hard links; retargets a link atomically by making the new link under a temporary name and
- * renaming it over the old one; and removes a link with unlink, which never touches the target.
+ * included). It reads entries by path with lstat and readlink, never following a link. It writes
+ * only through handles on the real parent folders (folder-handles.ts, posix-at.ts): makes symlinks
+ * and hard links there; retargets a link atomically by making the new link under a temporary name
+ * and exchanging the two (a file that came out is put back and the retarget refused); removes a
+ * link with unlinkat after a no-follow check, which never touches the target; and moves with
+ * renameat2(RENAME_NOREPLACE), which never overwrites.
  */
 import fs from 'node:fs';
 import path from 'node:path';
