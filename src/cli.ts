@@ -27,6 +27,7 @@ import { validatePlan } from './generated/validators.js';
 import { currentPlatform, displayPath, pathDisplay } from './paths.js';
 import { printable, printableLines } from './printable.js';
 import { annotateDiffs } from './plan/content-diff.js';
+import { recordFolders } from './plan/folders.js';
 import { loadManifest } from './plan/manifest.js';
 import { fdOutput, type Output } from './output.js';
 import { observe } from './plan/observe.js';
@@ -87,6 +88,7 @@ async function planFromManifest(
   };
   const plan = computePlan(desired, observe(desired, driver, platform), { manifest, made: opts.made });
   await annotateDiffs(plan, driver);
+  recordFolders(plan, driver);
   return { plan, base: loaded.dir, driver: real };
 }
 
@@ -305,7 +307,7 @@ async function applyLocked(
   known.settle();
   const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
   const driver = crash === undefined ? real : new CrashingDriver(real, crash);
-  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes });
+  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes, folders: plan.folders });
   const progress = await progressHooks(io, plan, base, false);
   await progress.run(async (hooks) => {
     // a plan made from the disk just now needs no second full reading; a saved one, or one a

@@ -7,6 +7,8 @@ export { observe } from './plan/observe.js';
 export { computePlan, summarize, hasChanges } from './plan/planner.js';
 export { renderPlan } from './plan/render.js';
 export { annotateDiffs } from './plan/content-diff.js';
+/** The folders a plan writes in, recorded so apply writes only into those very folders. */
+export { recordFolders } from './plan/folders.js';
 export { applyPlan, preflight } from './apply/applier.js';
 /** The write-ahead journal: on disk (what `linkplan apply` writes and `recover` reads), or in memory. */
 export { FileJournal, journalPath, readJournal, JournalError, type JournalMeta, type JournalRecord } from './apply/wal.js';

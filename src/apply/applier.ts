@@ -143,9 +143,20 @@ export interface ApplyOptions {
 }
 
 export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  try {
+    return await applyInFolders(plan, driver, opts);
+  } finally {
+    driver.releaseFolders();
+  }
+}
+
+/** The apply itself, with the driver's folder handles kept from the first check to the last undo. */
+async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): Promise<ApplyResult> {
   const journal = opts.journal ?? new MemoryJournal();
   try {
     preflight(plan, driver, { recheck: opts.recheck !== false });
+    // each folder the plan writes in must be the one it saw: opened and checked once, kept open
+    driver.expectFolders(plan.folders ?? []);
   } catch (e) {
     // nothing ran: the journal (claimed by the caller) must not be left for `recover` to find
     journal.close('refused');

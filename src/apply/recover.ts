@@ -11,7 +11,7 @@ import type { Driver } from '../drivers/driver.js';
 import { isRetargetTempName } from '../drivers/posix.js';
 import { LinkplanError } from '../errors.js';
 import type { AbsPath } from '../paths.js';
-import type { Entry, LinkSpec } from '../plan/types.js';
+import type { Entry, FolderIdentity, LinkSpec } from '../plan/types.js';
 import { describeStep, runStep, undoStep, type Step } from './steps.js';
 import { FileJournal, readJournal, type JournalRecord } from './wal.js';
 
@@ -76,6 +76,10 @@ function removeRetargetLeftovers(s: Extract<Step, { op: 'replace-link' }>, drive
   }
 }
 
+function isFolderIdentity(f: unknown): f is FolderIdentity {
+  return typeof f === 'object' && f !== null && typeof (f as FolderIdentity).path === 'string' && typeof (f as FolderIdentity).fileId === 'string';
+}
+
 export interface RecoverResult {
   direction: 'backward' | 'forward';
   /** Steps undone (backward) or run (forward) now. */
@@ -84,6 +88,15 @@ export interface RecoverResult {
 }
 
 export function recover(journalFile: string, driver: Driver, opts: { forward: boolean }): RecoverResult | undefined {
+  try {
+    return recoverInFolders(journalFile, driver, opts);
+  } finally {
+    driver.releaseFolders();
+  }
+}
+
+/** The recovery itself, writing only into the folders the apply's plan saw (the journal lists them). */
+function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: boolean }): RecoverResult | undefined {
   const rec = readJournal(journalFile);
   if (rec === undefined || rec.closed !== undefined) return undefined;
   const journal = FileJournal.reopen(journalFile, { started: rec.header !== undefined });
@@ -92,6 +105,8 @@ export function recover(journalFile: string, driver: Driver, opts: { forward: bo
     journal.close('recovered');
     return { direction: opts.forward ? 'forward' : 'backward', changed: [], journal: rec };
   }
+  const folders: unknown = rec.header.folders;
+  driver.expectFolders(Array.isArray(folders) ? folders.filter(isFolderIdentity) : []);
   const steps = rec.header.steps;
   for (const s of steps) if (s.op === 'replace-link') removeRetargetLeftovers(s, driver);
   const changed: string[] = [];

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errnoCode, LinkplanError } from '../errors.js';
-import type { LinkSpec, Volume } from '../plan/types.js';
+import type { FolderIdentity, LinkSpec, Volume } from '../plan/types.js';
 import type { AppliedAction, RecordedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
 import { ensureDir } from './state-dir.js';
@@ -51,6 +51,8 @@ export interface JournalHeader {
   steps: Step[];
   /** The NTFS volumes (ntfs-3g) the apply wrote through, so recovery uses the same drivers. */
   volumes?: Volume[];
+  /** The folders the plan writes in and which folders they were, so recovery writes only there. */
+  folders?: FolderIdentity[];
 }
 
 export class JournalError extends LinkplanError {}
@@ -61,6 +63,7 @@ export interface JournalMeta {
   /** The actions the apply runs, in order (noops left out): recovery works its steps out from them. */
   actions: readonly StepSource[];
   volumes?: readonly Volume[] | undefined;
+  folders?: readonly FolderIdentity[] | undefined;
 }
 
 export function journalPath(stateDir: string): string {
@@ -166,6 +169,7 @@ export class FileJournal implements Journal {
       started: new Date().toISOString(),
       manifest: this.meta.manifest,
       ...(this.meta.volumes === undefined || this.meta.volumes.length === 0 ? {} : { volumes: this.meta.volumes }),
+      ...(this.meta.folders === undefined || this.meta.folders.length === 0 ? {} : { folders: this.meta.folders }),
       actions: this.meta.actions.map(journalAction),
     };
     this.push(JSON.stringify(header));

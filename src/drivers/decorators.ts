@@ -6,7 +6,7 @@
  */
 import { DriverError } from '../errors.js';
 import type { AbsPath } from '../paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
 import type { DirEntry, Driver, WriteCall } from './driver.js';
 
 /** Passes every call to the wrapped driver; subclasses override what they change. */
@@ -32,6 +32,16 @@ export class DriverDecorator implements Driver {
   }
   readHead(p: AbsPath, max: number): { bytes: Uint8Array; size: number } {
     return this.inner.readHead(p, max);
+  }
+  folderId(p: AbsPath): string | undefined {
+    return this.inner.folderId(p);
+  }
+  /** (a check, not a write: a dry run checks its folders too) */
+  expectFolders(folders: readonly FolderIdentity[]): void {
+    this.inner.expectFolders(folders);
+  }
+  releaseFolders(): void {
+    this.inner.releaseFolders();
   }
   /** Every write goes through here, so a subclass can intercept all six in one place. */
   protected write(call: WriteCall, p: AbsPath, run: () => void): void {

@@ -6,7 +6,7 @@
  * decorators wrap a real one.
  */
 import type { AbsPath } from '../paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
 
 export interface DirEntry {
   name: string;
@@ -46,6 +46,20 @@ export interface Driver extends DriverWrites {
   listDir(path: AbsPath): DirEntry[];
   /** Up to `max` bytes from the start of a file, and its full size. */
   readHead(path: AbsPath, max: number): { bytes: Uint8Array; size: number };
+  /**
+   * The identity (`device:inode`) of the folder `path` leads to, following links as the OS does;
+   * undefined where no folder is. A plan records it for each folder it writes in.
+   */
+  folderId(path: AbsPath): string | undefined;
+  /**
+   * Starts an apply: from now on the writes go only into the folders the plan recorded, each the
+   * very folder it was when planned (each is opened and checked here, once), into folders the apply
+   * makes, and into folders reached without a link as their last component. Throws a DriverError
+   * naming a folder that changed.
+   */
+  expectFolders(folders: readonly FolderIdentity[]): void;
+  /** Ends an apply: lets go of the folders `expectFolders` opened. */
+  releaseFolders(): void;
 }
 
 export const WRITE_CALLS = ['createLink', 'replaceLink', 'removeLink', 'move', 'mkdir', 'rmdir'] as const;

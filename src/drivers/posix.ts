@@ -1,14 +1,19 @@
 /**
  * The node:fs driver, for Linux and macOS (and any POSIX filesystem, ntfs-3g's symlink emulation
- * included). It reads entries with lstat and readlink, never following a link; makes symlinks
- * and hard links; retargets a link atomically by making the new link under a temporary name and
- * renaming it over the old one; and removes a link with unlink, which never touches the target.
+ * included). It reads entries by path with lstat and readlink, never following a link. It writes
+ * only through handles on the real parent folders (folder-handles.ts, posix-at.ts): makes symlinks
+ * and hard links there; retargets a link atomically by making the new link under a temporary name
+ * and exchanging the two (a file that came out is put back and the retarget refused); removes a
+ * link with unlinkat after a no-follow check, which never touches the target; and moves with
+ * renameat2(RENAME_NOREPLACE), which never overwrites.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../errors.js';
 import type { AbsPath } from '../paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo } from '../plan/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo } from '../plan/types.js';
+import { FolderHandles, folderIdAt } from './folder-handles.js';
+import { linkAt, lstatAt, mkdirAt, renameAt, symlinkAt, unlinkAt, type AtStat } from './posix-at.js';
 import type { DirEntry, Driver } from './driver.js';
 
 /** An OS error as a DriverError that names `p` and what was being done (a DriverError as it is). */
@@ -69,6 +74,8 @@ export function renameOver(tmp: AbsPath, p: AbsPath): void {
 
 export class PosixDriver implements Driver {
   readonly name: string = 'posix';
+  /** The folders the writes go through (see folder-handles.ts). */
+  protected readonly folders = new FolderHandles();
 
   observe(p: AbsPath): Entry {
     // (no closure: a plan reads thousands of paths)
@@ -135,63 +142,163 @@ export class PosixDriver implements Driver {
     });
   }
 
-  private makeLink(p: string, link: LinkSpec): void {
+  folderId(p: AbsPath): string | undefined {
+    return folderIdAt(p);
+  }
+
+  expectFolders(folders: readonly FolderIdentity[]): void {
+    this.folders.begin(folders);
+  }
+
+  releaseFolders(): void {
+    this.folders.end();
+  }
+
+  /** Makes link `name` in the folder `fd` is a handle on. */
+  private makeLinkAt(fd: number, name: string, p: string, link: LinkSpec): void {
     // link(2) does not follow a symbolic link: resolve the target, so the hard link shares the
     // file the target leads to, as the plan observed it, and not the symbolic link itself
-    if (link.type === 'hardlink') fs.linkSync(fs.realpathSync(link.target), p);
-    else if (link.type === 'symlink') fs.symlinkSync(link.linkText, p);
+    if (link.type === 'hardlink') linkAt(fs.realpathSync(link.target), fd, name);
+    else if (link.type === 'symlink') symlinkAt(link.linkText, fd, name);
     else throw new DriverError(p, 'junctions exist only on NTFS; this driver makes symbolic links and hard links');
   }
 
   createLink(p: AbsPath, link: LinkSpec): void {
     // (no closure and no message made unless it fails: a first apply makes thousands)
+    const fd = this.folders.handle(path.dirname(p));
     try {
-      this.makeLink(p, link);
+      this.makeLinkAt(fd, path.basename(p), p, link);
     } catch (e) {
       throw driverError(p, `cannot create ${link.type}`, e);
+    } finally {
+      this.folders.release(fd);
     }
   }
 
   replaceLink(p: AbsPath, link: LinkSpec): void {
-    wrap(p, `cannot retarget ${link.type}`, () => {
-      const cur = fs.lstatSync(p);
-      if (!cur.isSymbolicLink() && !(cur.isFile() && cur.nlink > 1)) {
-        throw new DriverError(p, 'is no longer a link; refusing to replace it');
-      }
-      const tmp = retargetTempName(p);
-      this.makeLink(tmp, link);
-      renameOver(tmp, p);
-    });
+    const fd = this.folders.handle(path.dirname(p));
+    try {
+      replaceAt(fd, p, (tmp) => this.makeLinkAt(fd, tmp, p, link));
+    } catch (e) {
+      throw driverError(p, `cannot retarget ${link.type}`, e);
+    } finally {
+      this.folders.release(fd);
+    }
   }
 
   removeLink(p: AbsPath): void {
-    wrap(p, 'cannot remove link', () => {
-      const st = fs.lstatSync(p);
-      if (!st.isSymbolicLink() && !(st.isFile() && st.nlink > 1)) {
-        throw new DriverError(p, 'is not a link; linkplan never deletes files or folders');
-      }
-      fs.unlinkSync(p);
-    });
+    const fd = this.folders.handle(path.dirname(p));
+    try {
+      const name = path.basename(p);
+      if (!isLinkStat(lstatAt(fd, name), p)) throw new DriverError(p, 'is not a link; linkplan never deletes files or folders');
+      unlinkAt(fd, name);
+    } catch (e) {
+      throw driverError(p, 'cannot remove link', e);
+    } finally {
+      this.folders.release(fd);
+    }
   }
 
   move(from: AbsPath, to: AbsPath): void {
-    wrap(from, `cannot move to ${to}`, () => {
-      if (fs.lstatSync(to, { throwIfNoEntry: false }) !== undefined) {
-        throw new DriverError(to, 'already exists; refusing to overwrite it', { code: 'EEXIST' });
-      }
-      fs.renameSync(from, to);
-    });
+    const fromFd = this.folders.handle(path.dirname(from));
+    let toFd: number | undefined;
+    try {
+      toFd = path.dirname(to) === path.dirname(from) ? fromFd : this.folders.handle(path.dirname(to));
+      moveAt({ dirFd: fromFd, name: path.basename(from) }, { dirFd: toFd, name: path.basename(to) }, to);
+    } catch (e) {
+      throw driverError(from, `cannot move to ${to}`, e);
+    } finally {
+      this.folders.release(fromFd);
+      if (toFd !== undefined && toFd !== fromFd) this.folders.release(toFd);
+    }
   }
 
   mkdir(p: AbsPath): void {
+    const fd = this.folders.handle(path.dirname(p));
     try {
-      fs.mkdirSync(p);
+      mkdirAt(fd, path.basename(p));
+      this.folders.made(p, fd);
     } catch (e) {
       throw driverError(p, 'cannot create folder', e);
+    } finally {
+      this.folders.release(fd);
     }
   }
 
   rmdir(p: AbsPath): void {
-    wrap(p, 'cannot remove folder', () => fs.rmdirSync(p));
+    const fd = this.folders.handle(path.dirname(p));
+    try {
+      unlinkAt(fd, path.basename(p), { dir: true });
+      this.folders.removed(p);
+    } catch (e) {
+      throw driverError(p, 'cannot remove folder', e);
+    } finally {
+      this.folders.release(fd);
+    }
   }
+}
+
+/** Whether an entry is a link linkplan may remove or replace: a symbolic link, or a file with other names. */
+function isLinkStat(st: AtStat | undefined, p: string): boolean {
+  if (st === undefined) throw new DriverError(p, 'is gone (ENOENT: no such file or directory)', { code: 'ENOENT' });
+  return st.kind === 'symlink' || (st.kind === 'file' && st.nlink > 1);
+}
+
+/** Where renameat2 / renameatx_np with a flag cannot run: this filesystem or kernel lacks it. */
+function unsupported(e: unknown): boolean {
+  const code = errnoCode(e);
+  return code === 'EINVAL' || code === 'ENOSYS' || code === 'ENOTSUP' || code === 'EOPNOTSUPP';
+}
+
+/**
+ * Replaces link `p` (in the folder `fd` is a handle on) with the one `make` makes under a
+ * temporary name: the two are exchanged, and what came out must be a link, or they are exchanged
+ * back and the replacement refused (so a file put there at the last moment is never lost).
+ * Where the filesystem cannot exchange, the new link is renamed over the old one.
+ */
+function replaceAt(fd: number, p: AbsPath, make: (tmp: string) => void): void {
+  const name = path.basename(p);
+  if (!isLinkStat(lstatAt(fd, name), p)) throw new DriverError(p, 'is no longer a link; refusing to replace it');
+  const tmp = path.basename(retargetTempName(p));
+  make(tmp);
+  const here = { dirFd: fd, name };
+  const temp = { dirFd: fd, name: tmp };
+  try {
+    renameAt(temp, here, { mode: 'exchange' });
+  } catch (e) {
+    if (!unsupported(e)) {
+      unlinkAt(fd, tmp);
+      throw e;
+    }
+    try {
+      renameAt(temp, here, { mode: 'plain' });
+    } catch (e2) {
+      unlinkAt(fd, tmp);
+      throw e2;
+    }
+    return;
+  }
+  if (isLinkStat(lstatAt(fd, tmp), p)) {
+    unlinkAt(fd, tmp);
+    return;
+  }
+  // a file came out: it goes back where it was, and the new link away
+  renameAt(temp, here, { mode: 'exchange' });
+  unlinkAt(fd, tmp);
+  throw new DriverError(p, 'is no longer a link (something else was put there); refusing to replace it, and it is left as it is');
+}
+
+/** Renames `from` to `to` (`toPath` names it), refusing to overwrite anything there. */
+function moveAt(from: { dirFd: number; name: string }, to: { dirFd: number; name: string }, toPath: string): void {
+  const exists = (): DriverError => new DriverError(toPath, 'already exists; refusing to overwrite it', { code: 'EEXIST' });
+  try {
+    renameAt(from, to, { mode: 'noreplace' });
+    return;
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST' || errnoCode(e) === 'ENOTEMPTY') throw exists();
+    if (!unsupported(e)) throw e;
+  }
+  // no renameat2 here: the check and the rename are two calls (see README)
+  if (lstatAt(to.dirFd, to.name) !== undefined) throw exists();
+  renameAt(from, to, { mode: 'plain' });
 }

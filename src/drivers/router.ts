@@ -8,7 +8,7 @@
  */
 import { DriverError } from '../errors.js';
 import { isSameOrInside, type AbsPath } from '../paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
 import type { DirEntry, Driver } from './driver.js';
 
 /** One listed volume and the driver that writes on it. */
@@ -67,6 +67,20 @@ export class VolumeRouter implements Driver {
 
   readHead(p: AbsPath, max: number): { bytes: Uint8Array; size: number } {
     return this.driverAt(p).readHead(p, max);
+  }
+
+  folderId(p: AbsPath): string | undefined {
+    return this.driverAt(p).folderId(p);
+  }
+
+  /** Each driver is handed the folders on its volume. */
+  expectFolders(folders: readonly FolderIdentity[]): void {
+    const drivers = [this.fallback, ...this.routes.map((r) => r.driver)];
+    for (const d of drivers) d.expectFolders(folders.filter((f) => this.driverAt(f.path) === d));
+  }
+
+  releaseFolders(): void {
+    for (const d of [this.fallback, ...this.routes.map((r) => r.driver)]) d.releaseFolders();
   }
 
   createLink(p: AbsPath, link: LinkSpec): void {

@@ -183,4 +183,16 @@ export interface Plan {
   volumes?: Volume[];
   actions: Action[];
   summary: PlanSummary;
+  /**
+   * The real folders the plan writes in, each with the identity (`device:inode`) of the folder its
+   * path led to when planned; apply writes only into those very folders. Absent in older plans.
+   */
+  folders?: FolderIdentity[];
+}
+
+/** A folder a plan writes in, and which folder it was when planned. */
+export interface FolderIdentity {
+  path: AbsPath;
+  /** `device:inode` of the folder the path led to, following links as the OS does. */
+  fileId: string;
 }

@@ -1,0 +1,48 @@
+/**
+ * Adds to a plan which real folders it writes in: each folder that holds a link path, a backup
+ * name or an adopt target, or, where the plan makes that folder, the nearest one above it that
+ * exists; each with the identity (device:inode) of the folder its path leads to now. Apply writes
+ * only into those very folders (a folder swapped since, even for a link to another, is refused),
+ * so a saved plan carries them. A small read step after the pure planner: one stat per folder,
+ * through the driver.
+ */
+import path from 'node:path';
+import type { Driver } from '../drivers/driver.js';
+import type { AbsPath } from '../paths.js';
+import type { Action, FolderIdentity, Plan } from './types.js';
+
+/** The folders the plan's writes happen in, the nearest existing one for those it makes. */
+export function writtenFolders(actions: readonly Action[]): AbsPath[] {
+  const made = new Set<string>();
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i] as Action;
+    if (a.parents !== undefined) for (const p of a.parents) made.add(p);
+    if (a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
+  }
+  const out = new Set<string>();
+  const add = (p: string): void => {
+    let dir = path.dirname(p);
+    while (made.has(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    out.add(dir);
+  };
+  // (an indexed loop: run over thousands of actions)
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i] as Action;
+    if (a.kind === 'noop' || a.kind === 'conflict') continue;
+    add(a.path);
+    if (a.backupPath !== undefined) add(a.backupPath);
+    if (a.kind === 'adopt' && a.link !== undefined) add(a.link.target);
+  }
+  return [...out].sort() as AbsPath[];
+}
+
+/** Sets `plan.folders`: each folder the plan writes in, and the folder its path leads to now. */
+export function recordFolders(plan: Plan, driver: Driver): void {
+  if (plan.actions.every((a) => a.kind === 'noop' || a.kind === 'conflict')) return;
+  const folders: FolderIdentity[] = [];
+  for (const dir of writtenFolders(plan.actions)) {
+    const fileId = driver.folderId(dir);
+    if (fileId !== undefined) folders.push({ path: dir, fileId });
+  }
+  if (folders.length > 0) plan.folders = folders;
+}
