@@ -12,7 +12,7 @@ import { PosixDriver } from '../src/drivers/posix.js';
 import { isInside, parentOf, type AbsPath } from '../src/paths.js';
 import { loadManifest } from '../src/plan/manifest.js';
 import { LIST_AFTER, observe } from '../src/plan/observe.js';
-import { computePlan } from '../src/plan/planner.js';
+import { computePlan, type MadeLink } from '../src/plan/planner.js';
 import type { Action, ActionKind, Desired, Entry, Observed, Plan, TargetInfo } from '../src/plan/types.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
@@ -23,12 +23,13 @@ const MANIFEST = { path: '/nowhere/layout.yaml', digest: 'sha256:' + '0'.repeat(
 type RawLink = Record<string, unknown> & { path: string };
 
 /** Writes `links` as layout.yaml in `root`, loads it for real, observes the disk and plans. */
-function planFor(root: string, links: RawLink[], extra: { vars?: Record<string, string>; manifestDir?: string } = {}): Plan {
+function planFor(root: string, links: RawLink[], extra: { vars?: Record<string, string>; manifestDir?: string; made?: ReadonlyMap<string, MadeLink> } = {}): Plan {
   const file = path.join(extra.manifestDir ?? root, 'layout.yaml');
   fs.writeFileSync(file, JSON.stringify({ version: 1, links }, null, 2) + '\n');
   const driver = new PosixDriver();
   const loaded = loadManifest(file, { driver, platform: 'linux', env: {}, home: '/home/nobody', hostname: 'test', ...(extra.vars ? { vars: extra.vars } : {}) });
-  return computePlan(loaded.desired, observe(loaded.desired, driver, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest } });
+  const made = extra.made;
+  return computePlan(loaded.desired, observe(loaded.desired, driver, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest }, ...(made === undefined ? {} : { made: () => made }) });
 }
 
 function only(plan: Plan): Action {
@@ -94,6 +95,8 @@ interface ObservedKind {
   before: Entry['kind'];
   /** Only for desired kinds with this target kind (a hard link of a folder cannot exist). */
   onlyFor?: 'file';
+  /** linkplan made the link there (its records hold it, as it is now). */
+  made?: true;
 }
 
 const l = (root: string): string => path.join(root, 'l');
@@ -109,6 +112,8 @@ const OBSERVED: ObservedKind[] = [
   { name: 'symlink to the right target', make: (r, d) => fs.symlinkSync(d.rightText?.(r) ?? `${r}/t/file.txt`, l(r)), before: 'symlink' },
   { name: 'symlink to a wrong target', make: (r, d) => fs.symlinkSync(`${r}/t/${d.target === 'dir' ? 'other-dir' : 'other.txt'}`, l(r)), before: 'symlink' },
   { name: 'dangling symlink', make: (r) => fs.symlinkSync(`${r}/t/missing`, l(r)), before: 'symlink' },
+  { name: "linkplan's symlink to a wrong target", make: (r, d) => fs.symlinkSync(`${r}/t/${d.target === 'dir' ? 'other-dir' : 'other.txt'}`, l(r)), before: 'symlink', made: true },
+  { name: "linkplan's dangling symlink", make: (r) => fs.symlinkSync(`${r}/t/missing`, l(r)), before: 'symlink', made: true },
   { name: 'symlink, same target in the other form', make: (r, d) => fs.symlinkSync(d.otherText?.(r) ?? 't/file.txt', l(r)), before: 'symlink' },
   { name: 'fifo', make: (r) => mkfifo(l(r)), before: 'special' },
 ];
@@ -122,6 +127,7 @@ interface Cell {
 const C = (kind: ActionKind, reason?: RegExp): Cell => (reason === undefined ? { kind } : { kind, reason });
 const inTheWay = (what: RegExp): Cell => C('conflict', what);
 const neverDeletes = C('conflict', /not a link; linkplan never deletes files or folders/);
+const foreignLink = C('conflict', /^a symbolic link to .*, which linkplan did not make, is in the way$/);
 
 /** expected[observed][desired] */
 const EXPECTED: Record<string, Record<string, Cell | undefined>> = {
@@ -194,6 +200,26 @@ const EXPECTED: Record<string, Record<string, Cell | undefined>> = {
     'absent with target': C('remove', /^state: absent; removes a symbolic link to/),
   },
   'symlink to a wrong target': {
+    symlink: foreignLink,
+    'symlink relative': foreignLink,
+    auto: foreignLink,
+    'auto to a folder': foreignLink,
+    junction: foreignLink,
+    hardlink: foreignLink,
+    absent: C('remove', /removes a symbolic link to .*other/),
+    'absent with target': C('conflict', /^is a symbolic link to .*\/t\/other\.txt, not to .*\/t\/file\.txt; left alone$/),
+  },
+  'dangling symlink': {
+    symlink: foreignLink,
+    'symlink relative': foreignLink,
+    auto: foreignLink,
+    'auto to a folder': foreignLink,
+    junction: foreignLink,
+    hardlink: foreignLink,
+    absent: C('remove', /removes a symbolic link to .*\/t\/missing$/),
+    'absent with target': C('conflict', /not to .*\/t\/file\.txt; left alone$/),
+  },
+  "linkplan's symlink to a wrong target": {
     symlink: C('retarget', /^points to .*\/t\/other\.txt; should point to .*\/t\/file\.txt$/),
     'symlink relative': C('retarget', /^points to .*\/t\/other\.txt; should point to t\/file\.txt$/),
     auto: C('retarget', /^points to .*other\.txt; should point to/),
@@ -203,7 +229,7 @@ const EXPECTED: Record<string, Record<string, Cell | undefined>> = {
     absent: C('remove', /removes a symbolic link to .*other/),
     'absent with target': C('conflict', /^is a symbolic link to .*\/t\/other\.txt, not to .*\/t\/file\.txt; left alone$/),
   },
-  'dangling symlink': {
+  "linkplan's dangling symlink": {
     symlink: C('retarget', /^points to .*\/t\/missing; should point to/),
     'symlink relative': C('retarget', /^points to .*\/t\/missing; should point to t\/file\.txt$/),
     auto: C('retarget', /missing; should point to/),
@@ -258,7 +284,8 @@ describe('planner matrix: observed kind x desired kind (refuse)', () => {
   it.each(MATRIX.map((r) => [`${r.observed.name} | ${r.desired.name} -> ${r.cell.kind}`, r] as const))('%s', (_name, row) => {
     const root = treeWith();
     row.observed.make(root, row.desired);
-    const plan = planFor(root, [{ path: 'l', ...row.desired.link }]);
+    const made = row.observed.made === true ? new Map([[path.join(root, 'l'), { type: 'symlink' as const, linkText: fs.readlinkSync(path.join(root, 'l')) }]]) : undefined;
+    const plan = planFor(root, [{ path: 'l', ...row.desired.link }], made === undefined ? {} : { made });
     const a = only(plan);
     const p = path.join(root, 'l');
     const target = row.desired.target === null ? null : targetOf(root, row.desired);
@@ -339,16 +366,30 @@ describe('onConflict: backup moves anything in the way aside', () => {
     expect(a.backupPath).toBeUndefined();
   });
 
-  it('backup does not touch a link that is already right, or a wrong one (retarget instead)', () => {
+  it("backup does not touch a link that is already right, and retargets a wrong one linkplan made", () => {
     const root = treeWith();
     fs.symlinkSync(`${root}/t/file.txt`, `${root}/right`);
     fs.symlinkSync(`${root}/t/other.txt`, `${root}/wrong`);
-    const plan = planFor(root, [
-      { path: 'right', target: 't/file.txt', onConflict: 'backup' },
-      { path: 'wrong', target: 't/file.txt', onConflict: 'backup' },
-    ]);
+    const made = new Map([[`${root}/wrong`, { type: 'symlink' as const, linkText: `${root}/t/other.txt` }]]);
+    const plan = planFor(
+      root,
+      [
+        { path: 'right', target: 't/file.txt', onConflict: 'backup' },
+        { path: 'wrong', target: 't/file.txt', onConflict: 'backup' },
+      ],
+      { made },
+    );
     expect(plan.actions.map((a) => a.kind)).toEqual(['noop', 'retarget']);
     expect(plan.actions.every((a) => a.backupPath === undefined)).toBe(true);
+  });
+
+  it('backup replaces a wrong link someone else made in one retarget, keeping a copy under the backup name', () => {
+    const root = treeWith();
+    fs.symlinkSync(`${root}/t/other.txt`, `${root}/wrong`);
+    const a = only(planFor(root, [{ path: 'wrong', target: 't/file.txt', onConflict: 'backup' }]));
+    expect(a.kind).toBe('retarget');
+    expect(a.backupPath).toBe(`${root}/wrong.linkplan-backup`);
+    expect(a.reason).toBe(`is a symbolic link to ${root}/t/other.txt, which linkplan did not make, and is replaced; a copy of it is kept at ${root}/wrong.linkplan-backup`);
   });
 
   it.each([
@@ -527,7 +568,8 @@ describe('target states', () => {
   it('a retarget says what changes for a version switch', () => {
     const root = treeWith({ tools: { 'app-1.0': {}, 'app-2.0': {} } });
     fs.symlinkSync(`${root}/tools/app-1.0`, `${root}/tools/app`);
-    const a = only(planFor(root, [{ path: 'tools/app', target: 'tools/app-${v}', type: 'junction' }], { vars: { v: '2.0' } }));
+    const made = new Map([[`${root}/tools/app`, { type: 'symlink' as const, linkText: `${root}/tools/app-1.0` }]]);
+    const a = only(planFor(root, [{ path: 'tools/app', target: 'tools/app-${v}', type: 'junction' }], { vars: { v: '2.0' }, made }));
     expect(a.kind).toBe('retarget');
     expect(a.before).toEqual({ kind: 'symlink', linkText: `${root}/tools/app-1.0` });
     expect(a.link).toEqual({ type: 'symlink', target: `${root}/tools/app-2.0`, linkText: `${root}/tools/app-2.0` });
@@ -790,7 +832,7 @@ describe('ordering', () => {
       { path: 'switch', target: 't/file.txt' },
       { path: 'gone2', state: 'absent', target: 't/dir' },
       { path: 'never', state: 'absent' },
-    ]);
+    ], { made: new Map([[`${root}/switch`, { type: 'symlink', linkText: `${root}/t/other.txt` }]]) });
     expect(plan.actions.map((a) => [a.kind, path.basename(a.path)])).toEqual([
       ['remove', 'gone1'],
       ['remove', 'gone2'],
@@ -976,7 +1018,7 @@ describe('computePlan is pure', () => {
         version: 1,
         links: [
           { path: 'l', target: 't/file.txt', onConflict: 'backup' },
-          { path: 'm', target: 't/file.txt', relative: true },
+          { path: 'm', target: 't/file.txt', relative: true, onConflict: 'backup' },
           { path: 'n/o', target: 't/dir' },
         ],
       }),
