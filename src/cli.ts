@@ -14,7 +14,7 @@ import { leftAloneLines, PRUNE_WHERE, pruneEntries } from './apply/prune.js';
 import { fileManifestCache } from './apply/manifest-cache.js';
 import { Records, type OwnedLink } from './apply/records.js';
 import { recover } from './apply/recover.js';
-import { finishClosedJournal, refuseIfUnfinished, settleState, stateDirFor, withLock, type StateOptions } from './apply/state.js';
+import { commandLine, finishClosedJournal, refuseIfUnfinished, settleState, stateDirFor, withLock, type StateOptions } from './apply/state.js';
 import { manifestKey } from './apply/state-dir.js';
 import { FileJournal, journalPath, readJournal } from './apply/wal.js';
 import { CrashingDriver, parseCrashPoint } from './drivers/crash.js';
@@ -342,7 +342,7 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
       if (!(e instanceof LinkplanError)) throw e;
       io.err(`linkplan: warning: ${e.message}\n  hint: ${e.hint ?? 'recover goes on; put the records right afterwards'}\n`);
     }
-    const result = recover(journalFile, driver, { forward: opts.forward === true });
+    const result = recover(journalFile, driver, { forward: opts.forward === true, backwardCommand: commandLine(['recover'], file, opts) });
     if (result === undefined) {
       io.out(`Nothing to recover: no unfinished apply of ${file}\n`);
       return 0;

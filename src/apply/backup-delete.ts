@@ -20,7 +20,7 @@ export interface Deleted {
   left: string[];
 }
 
-/** Deletes the backup at `root` (a file, a link or a folder tree on the filesystem `dev`). */
+/** Deletes the backup at `root`: a file, a link, or a folder tree (on the filesystem the folder is on). */
 export function deleteBackup(root: AbsPath, driver: Driver): Deleted {
   const out: Deleted = { files: 0, folders: 0, links: 0, left: [] };
   const top = driver.observe(root);

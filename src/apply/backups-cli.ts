@@ -84,7 +84,7 @@ async function restore(file: string, id: string, opts: StateOptions, io: Backups
     const b = findBackup(records, id, file, opts);
     // through the drivers of the NTFS volumes the last apply wrote on, as apply did
     const driver = await writeDriver(records);
-    const { steps, replacesLink } = restoreSteps(b, driver, records.owned().get(b.path));
+    const { steps, replacesLink } = restoreSteps(b, driver, { owned: records.owned().get(b.path), pruneCommand: commandLine(['backups', 'prune'], file, opts) });
     // the last apply goes into records.json before this restore's journal takes its place; the
     // restore itself is in the records once its journal is committed
     records.settle();

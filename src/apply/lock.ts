@@ -108,7 +108,9 @@ function readRaw(file: string): { text: string; ino: number; mtimeMs: number } |
   try {
     const st = fs.lstatSync(file);
     if (!st.isFile()) {
-      throw new LockError(`${file}: is not a lock file (${st.isDirectory() ? 'a folder' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'} is there)`, undefined, `linkplan keeps its lock there: move it out of the state folder ${path.dirname(file)}, then run the command again`);
+      const what = st.isDirectory() ? 'a folder' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+      const hint = `linkplan keeps its lock there: move it out of the state folder ${path.dirname(file)}, then run the command again`;
+      throw new LockError(`${file}: is not a lock file (${what} is there)`, undefined, hint);
     }
     return { text: fs.readFileSync(file, 'utf8'), ino: st.ino, mtimeMs: st.mtimeMs };
   } catch (e) {

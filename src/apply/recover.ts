@@ -107,7 +107,7 @@ function keptFolder(p: AbsPath, driver: Driver, left: string[]): boolean {
   return true;
 }
 
-export function recover(journalFile: string, driver: Driver, opts: { forward: boolean }): RecoverResult | undefined {
+export function recover(journalFile: string, driver: Driver, opts: { forward: boolean; backwardCommand?: string }): RecoverResult | undefined {
   const rec = readJournal(journalFile);
   if (rec === undefined || rec.closed !== undefined) return undefined;
   const journal = FileJournal.reopen(journalFile, { started: rec.header !== undefined });
@@ -151,7 +151,7 @@ export function recover(journalFile: string, driver: Driver, opts: { forward: bo
     if (rec.done.has(seq) || effectPresent(s, driver)) continue;
     if (!startStateHolds(s, driver)) {
       throw new RecoverError(`cannot finish the apply: step ${seq + 1} (${describeStep(s)}) no longer fits the disk`, {
-        hint: 'run `linkplan recover MANIFEST` without --forward to roll the apply back instead',
+        hint: `run \`${opts.backwardCommand ?? 'linkplan recover MANIFEST'}\` (without --forward) to roll the apply back instead`,
       });
     }
     journal.begin([seq]);

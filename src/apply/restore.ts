@@ -27,10 +27,14 @@ function freeName(driver: Driver, base: string): AbsPath {
 
 /**
  * The steps that put backup `b` back: checks that it is still there and still the backup, and
- * that only a link (or nothing) is where it goes back to. `owned` gives a hard link's target.
+ * that only a link (or nothing) is where it goes back to. `owned` gives a hard link's target;
+ * `pruneCommand` is named in the hint for a backup that is gone.
  */
-export function restoreSteps(b: BackupRecord, driver: Driver, owned: OwnedLink | undefined): { steps: Step[]; replacesLink: boolean } {
-  if (driver.observe(b.movedTo).kind === 'absent') throw new RestoreError(`${b.movedTo}: the backup is gone`, { hint: 'nothing to restore; drop it with `linkplan backups prune`' });
+export function restoreSteps(b: BackupRecord, driver: Driver, opts: { owned: OwnedLink | undefined; pruneCommand: string }): { steps: Step[]; replacesLink: boolean } {
+  const owned = opts.owned;
+  if (driver.observe(b.movedTo).kind === 'absent') {
+    throw new RestoreError(`${b.movedTo}: the backup is gone`, { hint: `nothing to restore; \`${opts.pruneCommand} --older-than AGE\` drops its record once it is older than AGE` });
+  }
   if (b.identity !== undefined && fileIdentity(b.movedTo) !== b.identity) {
     throw new RestoreError(`${b.movedTo}: this is not backup ${b.id} any more (another file or folder has its name now)`, {
       hint: 'linkplan leaves it alone; if it is what you want back, move it by hand',

@@ -333,6 +333,8 @@ export class FileJournal implements Journal {
     }
     syncDir(dir);
     this.freeReserve();
+    // (a recovery's journal has none of its own: the killed apply's goes with it)
+    if (this.meta === undefined) fs.rmSync(reservePath(dir), { force: true });
   }
 }
 
