@@ -357,14 +357,15 @@ export function reservePath(dir: string): string {
 }
 
 /**
- * Puts down, beside the journal, as many bytes as a rollback of `steps` steps writes to it (an
- * `undoing` and an `undone` record each, and the close), and two pages more for the blocks the
- * journal's end shares: freed when the disk is full, that room is the rollback's. Not fsynced:
- * only the room counts.
+ * Puts down, beside the journal, as many bytes as a rollback of `steps` steps writes to it (the
+ * done records still queued, an `undoing` and an `undone` record each, and the close), and two
+ * pages more for the blocks the journal's end shares: freed when the disk is full, that room is
+ * the rollback's. Not fsynced: only the room counts.
  */
 function writeReserve(dir: string, steps: number): string {
   const digits = String(Math.max(steps, 1)).length;
-  const bytes = steps * (25 + 2 * digits) + 160 + 8192;
+  // per step: the done record still queued (at most one a step), then `{"undoing":N}` and `{"undone":N}`
+  const bytes = steps * (38 + 3 * digits) + 160 + 8192;
   const file = reservePath(dir);
   const fd = fs.openSync(file, 'w', 0o600);
   try {
