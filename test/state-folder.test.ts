@@ -172,6 +172,16 @@ describe('damaged state files', () => {
     expect(snapshot(p.d)).toEqual(before);
   });
 
+  it('a folder named journal.jsonl: plan and apply refuse, recover names it; nothing is stuck once it is moved away', () => {
+    const p = project(M, { t: { f: 'f' } });
+    const journal = path.join(p.stateDir(), 'journal.jsonl');
+    fs.mkdirSync(journal, { recursive: true });
+    expectClear(p.run(['apply', 'layout.yaml']), `an apply was interrupted and left its journal ${journal}`);
+    expectClear(p.run(['recover', 'layout.yaml']), `${journal}: cannot read the journal (EISDIR: it is a folder)`, `something that is not linkplan's is in the state folder ${p.stateDir()}`);
+    fs.rmdirSync(journal);
+    expectOk(p.run(['apply', 'layout.yaml']));
+  });
+
   it('a state folder removed while an apply runs: the apply rolls back and says which folder went', async () => {
     const base = tempDir();
     const root = path.join(base, 'w');
@@ -231,6 +241,17 @@ describe('state keyed by the manifest\'s real path, and hints that give the comm
     expectOk(list);
     expect(list.stdout).toMatch(/^ {4}1 .* backed up {2}\S*rc -> \S*rc\.linkplan-backup\n1 backup; /);
     expect(fs.readdirSync(p.state)).toHaveLength(1);
+  });
+
+  it('the state folder an earlier linkplan keyed by the path as given (through the linked folder) is still found', () => {
+    const p = project(BK, { t: { f1: '1' }, rc: 'mine' });
+    const alias = path.join(path.dirname(p.d), 'alias');
+    fs.symlinkSync(p.d, alias);
+    const earlier = manifestStateDir(path.join(alias, 'layout.yaml'), { root: p.state });
+    fs.mkdirSync(earlier, { recursive: true });
+    fs.writeFileSync(path.join(earlier, 'journal.jsonl'), '');
+    const r = runCli(['plan', path.join(alias, 'layout.yaml')], { cwd: p.d, env: { LINKPLAN_STATE_DIR: p.state } });
+    expectClear(r, `left its journal ${path.join(earlier, 'journal.jsonl')}`);
   });
 
   it('recover and backups use --state-dir as apply does; the hints give it, quoted for a shell', () => {

@@ -571,8 +571,9 @@ export function readJournal(file: string): JournalRecord | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw stateError(file, 'read the journal', e);
   }
   const lines = text.split('\n').filter((l) => l !== '');
   const parsed: unknown[] = [];
