@@ -14,7 +14,8 @@ import { leftAloneLines, PRUNE_WHERE, pruneEntries } from './apply/prune.js';
 import { fileManifestCache } from './apply/manifest-cache.js';
 import { Records, type OwnedLink } from './apply/records.js';
 import { recover } from './apply/recover.js';
-import { refuseIfUnfinished, stateDirFor, withLock, type StateOptions } from './apply/state.js';
+import { commandLine, finishClosedJournal, refuseIfUnfinished, settleState, stateDirFor, withLock, type StateOptions } from './apply/state.js';
+import { manifestKey } from './apply/state-dir.js';
 import { FileJournal, journalPath, readJournal } from './apply/wal.js';
 import { CrashingDriver, parseCrashPoint } from './drivers/crash.js';
 import { backupsCommand } from './apply/backups-cli.js';
@@ -145,10 +146,10 @@ async function cmdPlan(
   opts: StateOptions & { json?: boolean; out?: string; detailedExitcode?: boolean; verbose?: boolean; prune?: boolean; var: Record<string, string> },
   io: Io,
 ): Promise<number> {
-  const stateDir = stateDirFor(path.resolve(file), opts);
-  refuseIfUnfinished(stateDir, file);
+  const stateDir = stateDirFor(file, opts);
+  refuseIfUnfinished(stateDir, file, opts);
   let records: Records | undefined;
-  const made = (): ReadonlyMap<string, OwnedLink> => (records ??= Records.load(stateDir, path.resolve(file))).owned();
+  const made = (): ReadonlyMap<string, OwnedLink> => (records ??= Records.load(stateDir, manifestKey(file))).owned();
   const { plan, base } = await planFromManifest(file, opts.var, stateDir, opts.prune === true ? { owned: made(), made } : { made });
   const json = opts.out !== undefined || opts.json === true ? JSON.stringify(plan, null, 2) + '\n' : '';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
@@ -228,14 +229,14 @@ async function cmdApply(file: string, opts: ApplyOptions, io: Io): Promise<numbe
       hint: 'pass it to `linkplan plan ... --out` instead, or apply the manifest directly',
     });
   }
-  const manifestPath = saved?.manifest.path ?? path.resolve(file);
-  const stateDir = stateDirFor(manifestPath, opts);
+  const manifestPath = manifestKey(saved?.manifest.path ?? file);
+  const stateDir = stateDirFor(saved?.manifest.path ?? file, opts);
   if (opts.dryRun === true) {
-    refuseIfUnfinished(stateDir, file);
+    refuseIfUnfinished(stateDir, file, opts);
     return applyLocked(file, opts, io, { saved, stateDir, manifestPath });
   }
   return withLock(stateDir, { ...opts, command: `linkplan apply ${file}` }, () => {
-    refuseIfUnfinished(stateDir, file);
+    settleState(stateDir, manifestPath, file, opts);
     return applyLocked(file, opts, io, { saved, stateDir, manifestPath });
   });
 }
@@ -322,14 +323,20 @@ async function applyLocked(
 
 async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean }, io: Io): Promise<number> {
   const saved = readSavedPlan(file);
-  const manifestPath = saved?.manifest.path ?? path.resolve(file);
-  const stateDir = stateDirFor(manifestPath, opts);
+  const manifestPath = manifestKey(saved?.manifest.path ?? file);
+  const stateDir = stateDirFor(saved?.manifest.path ?? file, opts);
   const journalFile = journalPath(stateDir);
   if (!fs.existsSync(journalFile)) {
     io.out(`Nothing to recover: no unfinished apply of ${printable(file)}\n`);
     return 0;
   }
   return withLock(stateDir, { ...opts, command: `linkplan recover ${file}` }, async () => {
+    // killed after its close record: it had ended, and only its move into the records was missed
+    const ended = finishClosedJournal(stateDir, manifestPath);
+    if (ended !== undefined) {
+      io.out(`The last apply of ${file} had finished (${ended.replace('-', ' ')}) when it was stopped; its journal is now in the records\n`);
+      return 0;
+    }
     // the journal names the NTFS volumes the apply wrote through: recover through the same drivers
     const volumes = readJournal(journalFile)?.header?.volumes;
     const real = await driverFor(volumes === undefined ? {} : { volumes });
@@ -344,7 +351,7 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
       if (!(e instanceof LinkplanError)) throw e;
       io.err(printableLines(`linkplan: warning: ${e.message}\n  hint: ${e.hint ?? 'recover goes on; put the records right afterwards'}`) + '\n');
     }
-    const result = recover(journalFile, driver, { forward: opts.forward === true });
+    const result = recover(journalFile, driver, { forward: opts.forward === true, backwardCommand: commandLine(['recover'], file, opts) });
     if (result === undefined) {
       io.out(`Nothing to recover: no unfinished apply of ${printable(file)}\n`);
       return 0;
@@ -358,9 +365,9 @@ async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean
     io.out(
       result.direction === 'forward'
         ? `Finished the interrupted apply: ran the ${n} step${n === 1 ? '' : 's'} it had left\n`
-        : `Rolled back the interrupted apply: undid ${n} step${n === 1 ? '' : 's'}; the disk is as it was before it\n`,
+        : `Rolled back the interrupted apply: undid ${n} step${n === 1 ? '' : 's'}; the disk is as it was before it${result.left?.length ? ', but for what is listed as left' : ''}\n`,
     );
-    for (const c of result.changed) io.out(`  ${printable(c)}\n`);
+    for (const c of [...result.changed, ...(result.left ?? [])]) io.out(`  ${printable(c)}\n`);
     return 0;
   });
 }

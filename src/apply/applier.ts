@@ -191,9 +191,10 @@ async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): P
         const drifted = entryDrift(a, driver) ?? hardLinkDrift(a, driver);
         if (drifted !== undefined) throw new StalePlanError([drifted]);
       }
-      for (; ran < end; ran++) {
+      // (a step counts as ran once it has, even if its done record then cannot be written)
+      while (ran < end) {
         runStep(all[ran] as Step, driver);
-        journal.done(ran);
+        journal.done(ran++);
       }
       // awaited only when it waits for something: thousands of awaits of nothing add up
       const shown = opts.hooks?.onAction?.(a, i + 1, todo.length);
@@ -213,14 +214,20 @@ async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): P
         failures.push(`could not undo "${describeStep(step)}": ${u instanceof Error ? u.message : String(u)}`);
       }
     }
-    journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
+    // a journal that cannot be closed (its state folder full or gone) is said after the rest
+    let unclosed = '';
+    try {
+      journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
+    } catch (c) {
+      unclosed = `\nthe journal could not be closed: ${c instanceof Error ? c.message : String(c)}`;
+    }
     const why = e instanceof Error ? e.message : String(e);
     const undone = ran - failures.length;
     const state =
       failures.length === 0
         ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the apply`
         : `rolled back ${undone} of ${ran} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
-    throw new ApplyError(`apply failed at ${current?.path ?? 'the start'}: ${why}\n${state}`, {
+    throw new ApplyError(`apply failed at ${current?.path ?? 'the start'}: ${why}\n${state}${unclosed}`, {
       rolledBack: undone,
       rollbackFailures: failures,
       cause: e,

@@ -1,19 +1,25 @@
 /**
  * `linkplan backups`: what backup and adopt moved aside for a manifest, listed from its records;
- * `restore ID` puts one back (removing the link that took its place); `prune --older-than AGE`
- * deletes old backups, the only time linkplan deletes data, and only when asked.
+ * `restore ID` puts one back (removing the link that took its place), journaled (restore.ts);
+ * `prune --older-than AGE` deletes old backups, the only time linkplan deletes data, and only
+ * when asked: only a backup that is still the file or folder its record names (its identity),
+ * never following a link inside it nor crossing into another filesystem (backup-delete.ts).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command, Option } from 'commander';
+import { CrashingDriver, parseCrashPoint } from '../drivers/crash.js';
 import { driverFor } from '../drivers/select.js';
 import type { Driver } from '../drivers/driver.js';
-import { LinkplanError, NotConfirmedError, UsageError } from '../errors.js';
-import { displayPath, type AbsPath } from '../paths.js';
+import { NotConfirmedError, UsageError } from '../errors.js';
+import { displayPath } from '../paths.js';
+import { deleteBackup, deletedText } from './backup-delete.js';
 import { confirm } from './confirm.js';
 import { Records, type BackupRecord } from './records.js';
-import { refuseIfUnfinished, stateDirFor, withLock, type StateOptions } from './state.js';
+import { restoreSteps, runRestore } from './restore.js';
+import { manifestKey } from './state-dir.js';
+import { fileIdentity } from './state-files.js';
+import { commandLine, settleState, stateDirFor, withLock, type StateOptions } from './state.js';
 
 interface BackupsIo {
   out: (s: string) => void;
@@ -28,81 +34,72 @@ export function parseAge(s: string): number {
   return Number(m[1]) * (UNITS[m[2] ?? 'd'] ?? 0);
 }
 
-function manifestPathOf(file: string): string {
-  return path.resolve(file);
+/**
+ * Whether what is at the backup's name is still the backup: 'gone' (nothing there), 'other'
+ * (something else has its name now), 'unknown' (an earlier linkplan did not record its identity).
+ */
+function backupState(b: BackupRecord): 'here' | 'gone' | 'other' | 'unknown' {
+  const id = fileIdentity(b.movedTo);
+  if (id === undefined) return 'gone';
+  if (b.identity === undefined) return 'unknown';
+  return id === b.identity ? 'here' : 'other';
 }
 
 function list(file: string, opts: StateOptions, io: BackupsIo): number {
-  const records = Records.load(stateDirFor(manifestPathOf(file), opts), manifestPathOf(file));
+  const records = Records.load(stateDirFor(file, opts), manifestKey(file));
   const all = records.backups();
   if (all.length === 0) {
     io.out(`No backups recorded for ${file}\n`);
     return 0;
   }
-  const base = path.dirname(manifestPathOf(file));
+  const base = path.dirname(path.resolve(file));
   const show = (p: string): string => displayPath(p, { base, home: os.homedir() });
+  const notes = { here: '', unknown: '', gone: '  (gone)', other: '  (replaced: something else has this name now)' };
   for (const b of all) {
-    const here = fs.existsSync(b.movedTo) ? '' : '  (gone)';
-    io.out(`  ${String(b.id).padStart(3)}  ${b.at.slice(0, 19).replace('T', ' ')}  ${b.kind === 'adopt' ? 'adopted ' : 'backed up'}  ${show(b.path)} -> ${show(b.movedTo)}${here}\n`);
+    io.out(`  ${String(b.id).padStart(3)}  ${b.at.slice(0, 19).replace('T', ' ')}  ${b.kind === 'adopt' ? 'adopted ' : 'backed up'}  ${show(b.path)} -> ${show(b.movedTo)}${notes[backupState(b)]}\n`);
   }
-  io.out(`${all.length} backup${all.length === 1 ? '' : 's'}; restore one with \`linkplan backups restore ${file} ID\`\n`);
+  io.out(`${all.length} backup${all.length === 1 ? '' : 's'}; restore one with \`${commandLine(['backups', 'restore'], file, { ...opts, after: ['ID'] })}\`\n`);
   return 0;
 }
 
-/** `base`, or `base.1`, `base.2`, ...: the first name where nothing is. */
-function freeName(driver: Driver, base: string): AbsPath {
-  for (let i = 0; ; i++) {
-    const p = (i === 0 ? base : `${base}.${i}`) as AbsPath;
-    if (driver.observe(p).kind === 'absent') return p;
-  }
-}
-
-function findBackup(records: Records, id: string): BackupRecord {
+function findBackup(records: Records, id: string, file: string, opts: StateOptions): BackupRecord {
   const b = records.backups().find((r) => String(r.id) === id);
-  if (b === undefined) throw new UsageError(`backup ${id}: no such backup`, { hint: 'list them with `linkplan backups list MANIFEST`' });
+  if (b === undefined) throw new UsageError(`backup ${id}: no such backup`, { hint: `list them with \`${commandLine(['backups', 'list'], file, opts)}\`` });
   return b;
 }
 
+/** The driver a backups command writes through: the last apply's volumes, and the crash hook the tests use. */
+async function writeDriver(records: Records): Promise<Driver> {
+  const real = await driverFor({ volumes: records.volumes() });
+  const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
+  return crash === undefined ? real : new CrashingDriver(real, crash);
+}
+
 async function restore(file: string, id: string, opts: StateOptions, io: BackupsIo): Promise<number> {
-  const manifestPath = manifestPathOf(file);
-  const stateDir = stateDirFor(manifestPath, opts);
+  const manifestPath = manifestKey(file);
+  const stateDir = stateDirFor(file, opts);
   return withLock(stateDir, { ...opts, command: `linkplan backups restore ${file} ${id}` }, async () => {
-    refuseIfUnfinished(stateDir, file);
+    settleState(stateDir, manifestPath, file, opts);
     const records = Records.load(stateDir, manifestPath);
-    const b = findBackup(records, id);
+    const b = findBackup(records, id, file, opts);
     // through the drivers of the NTFS volumes the last apply wrote on, as apply did
-    const driver = await driverFor({ volumes: records.volumes() });
-    const saved = driver.observe(b.movedTo);
-    if (saved.kind === 'absent') throw new LinkplanError(`${b.movedTo}: the backup is gone`, { hint: 'nothing to restore; drop it with `linkplan backups prune`' });
-    const now = driver.observe(b.path);
-    const isLink = now.kind === 'symlink' || now.kind === 'junction' || (now.kind === 'file' && now.nlink > 1);
-    if (now.kind !== 'absent' && !isLink) {
-      throw new LinkplanError(`${b.path}: something that is not a link is there now`, { hint: 'move it away first; restore never overwrites anything' });
-    }
-    // the link steps aside under a free name first, so a failed move puts it back exactly
-    const aside = isLink ? freeName(driver, `${b.path}.linkplan-restoring`) : undefined;
-    if (aside !== undefined) driver.move(b.path, aside);
-    try {
-      driver.move(b.movedTo, b.path);
-    } catch (e) {
-      if (aside !== undefined) driver.move(aside, b.path);
-      throw e;
-    }
-    if (aside !== undefined) driver.removeLink(aside);
-    records.forgetBackup(b.id);
-    records.forgetOwned(b.path);
-    records.save();
-    io.out(`Restored backup ${b.id}: ${b.movedTo} is back at ${b.path}${isLink ? ' (the link that was there is removed)' : ''}\n`);
+    const driver = await writeDriver(records);
+    const { steps, replacesLink } = restoreSteps(b, driver, { owned: records.owned().get(b.path), pruneCommand: commandLine(['backups', 'prune'], file, opts) });
+    // the last apply goes into records.json before this restore's journal takes its place; the
+    // restore itself is in the records once its journal is committed
+    records.settle();
+    runRestore(stateDir, steps, { manifest: manifestPath, backup: b, driver });
+    io.out(`Restored backup ${b.id}: ${b.movedTo} is back at ${b.path}${replacesLink ? ' (the link that was there is removed)' : ''}\n`);
     return 0;
   });
 }
 
 async function prune(file: string, opts: StateOptions & { olderThan: string; yes?: boolean }, io: BackupsIo): Promise<number> {
-  const manifestPath = manifestPathOf(file);
-  const stateDir = stateDirFor(manifestPath, opts);
+  const manifestPath = manifestKey(file);
+  const stateDir = stateDirFor(file, opts);
   const age = parseAge(opts.olderThan);
   return withLock(stateDir, { ...opts, command: `linkplan backups prune ${file}` }, async () => {
-    refuseIfUnfinished(stateDir, file);
+    settleState(stateDir, manifestPath, file, opts);
     const records = Records.load(stateDir, manifestPath);
     const cutoff = Date.now() - age;
     const old = records.backups().filter((b) => Date.parse(b.at) < cutoff);
@@ -110,20 +107,43 @@ async function prune(file: string, opts: StateOptions & { olderThan: string; yes
       io.out(`No backups older than ${opts.olderThan}\n`);
       return 0;
     }
-    const toDelete = old.filter((b) => b.kind === 'backup');
+    // a backup is deleted only while what has its name is still that backup
+    const state = new Map(old.map((b) => [b.id, b.kind === 'backup' ? backupState(b) : 'here']));
+    const toDelete = old.filter((b) => b.kind === 'backup' && state.get(b.id) === 'here');
     if (toDelete.length > 0 && opts.yes !== true) {
       for (const b of toDelete) io.out(`  ${b.id}  ${b.movedTo}\n`);
       const q = `Delete these ${toDelete.length} backup${toDelete.length === 1 ? '' : 's'} for good? [y/N] `;
       if (!io.interactive) throw new NotConfirmedError('deleting backups needs confirmation, and there is no terminal to ask', { hint: 'run again with --yes' });
       if (!(await confirm(q))) throw new NotConfirmedError('nothing was deleted');
     }
+    const driver = await writeDriver(records);
+    let pruned = 0;
+    let deleted = 0;
     for (const b of old) {
+      const st = state.get(b.id);
+      if (st === 'other' || st === 'unknown') {
+        io.out(
+          st === 'other'
+            ? `Left backup ${b.id}: ${b.movedTo} is not that backup any more (something else has its name now); it and the record stay\n`
+            : `Left backup ${b.id}: ${b.movedTo} cannot be told to be that backup (an earlier linkplan did not record which file it was); delete it by hand if it is, and the next prune drops the record\n`,
+        );
+        continue;
+      }
       // adopted content is the link's live target now: only the record goes
-      if (b.kind === 'backup') fs.rmSync(b.movedTo, { recursive: true, force: true });
+      if (b.kind === 'backup' && st === 'here') {
+        const d = deleteBackup(b.movedTo, driver);
+        if (d.left.length > 0) {
+          io.out(`Deleted part of backup ${b.id} (${deletedText(d)}); left, with its record:\n${d.left.map((l) => `  ${l}\n`).join('')}`);
+          continue;
+        }
+        io.out(`Deleted backup ${b.id}: ${b.movedTo} (${deletedText(d)})\n`);
+        deleted++;
+      }
       records.forgetBackup(b.id);
+      pruned++;
     }
-    records.save();
-    io.out(`Pruned ${old.length} backup record${old.length === 1 ? '' : 's'}; deleted ${toDelete.length} backup${toDelete.length === 1 ? '' : 's'}\n`);
+    records.settle();
+    io.out(`Pruned ${pruned} backup record${pruned === 1 ? '' : 's'}; deleted ${deleted} backup${deleted === 1 ? '' : 's'}\n`);
     return 0;
   });
 }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errnoCode, LinkplanError } from '../errors.js';
+import { onStateFile, stateError, writeWhole } from './state-files.js';
 
 export interface LockHolder {
   pid: number;
@@ -92,21 +93,30 @@ function createWith(file: string, text: string): boolean {
 function writeNew(file: string, text: string): void {
   const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   try {
-    fs.writeSync(fd, text);
+    writeWhole(fd, text);
     fs.fsyncSync(fd);
-  } finally {
+  } catch (e) {
     fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw e;
   }
+  fs.closeSync(fd);
 }
 
 /** The lock file's text and identity, or undefined when there is none. */
 function readRaw(file: string): { text: string; ino: number; mtimeMs: number } | undefined {
   try {
-    const st = fs.statSync(file);
+    const st = fs.lstatSync(file);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a folder' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+      const hint = `linkplan keeps its lock there: move it out of the state folder ${path.dirname(file)}, then run the command again`;
+      throw new LockError(`${file}: is not a lock file (${what} is there)`, undefined, hint);
+    }
     return { text: fs.readFileSync(file, 'utf8'), ino: st.ino, mtimeMs: st.mtimeMs };
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined;
-    throw e;
+    if (e instanceof LockError) throw e;
+    throw stateError(file, 'read the lock', e, { dir: path.dirname(file) });
   }
 }
 
@@ -169,6 +179,11 @@ function removeDeadTemporaries(dir: string): void {
 
 export function acquireLock(dir: string, opts: { timeoutMs: number; command: string }): Lock {
   const file = path.join(dir, 'lock');
+  return onStateFile(file, 'take the lock', () => acquire(file, opts), { dir });
+}
+
+function acquire(file: string, opts: { timeoutMs: number; command: string }): Lock {
+  const dir = path.dirname(file);
   const me: LockHolder = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: opts.command };
   const text = JSON.stringify(me) + '\n';
   const deadline = Date.now() + opts.timeoutMs;
@@ -182,7 +197,11 @@ export function acquireLock(dir: string, opts: { timeoutMs: number; command: str
         release: () => {
           if (released) return;
           released = true;
-          if (readRaw(file)?.text === text) fs.rmSync(file, { force: true });
+          try {
+            if (readRaw(file)?.text === text) fs.rmSync(file, { force: true });
+          } catch {
+            // the state folder is gone or unwritable now: what failed has been said already
+          }
         },
       };
     }

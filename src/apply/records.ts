@@ -21,7 +21,8 @@ import type { LinkSpec, Volume } from '../plan/types.js';
 import { PRUNE_WHERE } from './prune.js';
 import { ensureDir } from './state-dir.js';
 import type { StepSource } from './steps.js';
-import { readFinishedApply } from './wal.js';
+import { replaceFile, stateError } from './state-files.js';
+import { journalPath, readFinishedApply, type FinishedApply } from './wal.js';
 
 export interface OwnedLink extends LinkSpec {
   at: string;
@@ -36,6 +37,13 @@ export interface BackupRecord {
   kind: 'backup' | 'adopt';
   what: string;
   at: string;
+  /**
+   * What was moved, as the filesystem knows it (`dev:ino`, and `:birth time` where the filesystem
+   * keeps one), taken right before the apply that moved it: prune and restore act on what is at
+   * `movedTo` only while it is still that (a later backup may have been given the same name).
+   * Absent in records an earlier linkplan wrote.
+   */
+  identity?: string;
 }
 
 /**
@@ -60,6 +68,8 @@ export interface RecordedAction {
   backupPath?: AbsPath | undefined;
   before?: { kind: AppliedAction['before']['kind'] } | undefined;
   source?: { where: string } | undefined;
+  /** For a backup or an adopt: the identity of what it moved (`BackupRecord.identity`). */
+  identity?: string | undefined;
 }
 
 /**
@@ -83,7 +93,8 @@ interface RecordsFile {
   volumes?: Volume[];
 }
 
-const DAMAGED_HINT = 'move it and journal.last.jsonl aside to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list';
+const DAMAGED_HINT =
+  'put it right by hand (it is JSON: one line a link linkplan made and a backup it keeps), or from a copy of the state folder; linkplan changes nothing until it reads, and moving the file aside would lose its list of backups';
 
 const LINK_TYPES: ReadonlySet<unknown> = new Set(['symlink', 'junction', 'hardlink']);
 
@@ -94,16 +105,18 @@ function isOwnedLink(o: unknown): o is Omit<OwnedLink, 'linkText'> & { linkText?
   return LINK_TYPES.has(r['type']) && typeof r['target'] === 'string' && (r['linkText'] === undefined || typeof r['linkText'] === 'string') && typeof r['at'] === 'string';
 }
 
-function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+/** Whether a backup read from the records is one linkplan writes. */
+function isBackupRecord(o: unknown): o is BackupRecord {
+  if (typeof o !== 'object' || o === null) return false;
+  const r = o as Record<string, unknown>;
+  return (
+    typeof r['id'] === 'number' &&
+    typeof r['path'] === 'string' &&
+    typeof r['movedTo'] === 'string' &&
+    (r['kind'] === 'backup' || r['kind'] === 'adopt') &&
+    typeof r['at'] === 'string' &&
+    (r['identity'] === undefined || typeof r['identity'] === 'string')
+  );
 }
 
 /** An owned link as one line of the file: `"path": {"type":…,"target":…,"at":…}`, with `"linkText"` where it is not the target. */
@@ -148,18 +161,38 @@ export class Records {
     private onDisk: boolean,
   ) {}
 
+  /**
+   * Whether these records took in a closed journal that is not yet journal.last.jsonl: they are
+   * then only read, never saved (`finishClosedJournal` moves it first, with the records before it saved).
+   */
+  private readOnly = false;
+
   /** Reads the records: `records.json`, and the last finished apply where the file does not include it. */
-  static load(stateDir: string, manifest: string): Records {
+  static load(stateDir: string, manifest: string, opts: { closedJournal?: boolean } = {}): Records {
     const file = path.join(stateDir, 'records.json');
     const read = readRecordsFile(file, manifest);
     const records = new Records(file, read ?? { version: RECORDS_VERSION, manifest, owned: new Map(), backups: [] }, read !== undefined);
-    const last = readFinishedApply(stateDir);
-    if (last !== undefined && last.id !== records.data.journal) {
-      records.recordApplied(last.actions, new Date(last.at));
-      records.setVolumes(last.volumes);
-      records.data.journal = last.id;
+    records.takeIn(readFinishedApply(path.join(stateDir, 'journal.last.jsonl')));
+    if (opts.closedJournal !== false) {
+      const closed = readFinishedApply(journalPath(stateDir), { open: true });
+      if (closed !== undefined) {
+        records.takeIn(closed);
+        records.readOnly = true;
+      }
     }
     return records;
+  }
+
+  /** Takes in a finished apply (or restore) the file does not include yet. */
+  private takeIn(last: FinishedApply | undefined): void {
+    if (last === undefined || last.id === this.data.journal) return;
+    this.recordApplied(last.actions, new Date(last.at));
+    if (last.restore !== undefined) {
+      this.forgetBackup(last.restore.backup);
+      this.forgetOwned(last.restore.path);
+    } else this.setVolumes(last.volumes);
+    this.data.journal = last.id;
+    this.unsaved = true;
   }
 
   /**
@@ -208,8 +241,9 @@ export class Records {
         this.data.owned.set(a.path, { type: l.type, target: l.target, linkText: l.linkText ?? l.target, at });
       }
       const what = a.before?.kind ?? 'absent';
-      if ((a.kind === 'backup-and-link' || a.kind === 'retarget') && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what, at });
-      if (a.kind === 'adopt' && l !== undefined) this.addBackup({ path: a.path, movedTo: l.target, kind: 'adopt', what, at });
+      const identity = a.identity === undefined ? {} : { identity: a.identity };
+      if ((a.kind === 'backup-and-link' || a.kind === 'retarget') && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what, at, ...identity });
+      if (a.kind === 'adopt' && l !== undefined) this.addBackup({ path: a.path, movedTo: l.target, kind: 'adopt', what, at, ...identity });
     }
   }
 
@@ -233,9 +267,10 @@ export class Records {
   }
 
   save(): void {
+    if (this.readOnly) throw new Error(`${this.file}: records that took in a closed journal not yet moved are not saved`);
     ensureDir(path.dirname(this.file));
     // one line per owned link and backup: readable, and quick to write for thousands of links
-    writeAtomic(this.file, stringifyRecords(this.data));
+    replaceFile(this.file, stringifyRecords(this.data), "write linkplan's records");
     this.unsaved = false;
     this.onDisk = true;
   }
@@ -248,17 +283,16 @@ function readRecordsFile(file: string, manifest: string): RecordsFile | undefine
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined; // no records yet
-    throw new LinkplanError(`${file}: cannot read linkplan's records (${errnoCode(e) ?? String(e)})`, { hint: 'check the state directory\'s permissions', cause: e });
+    throw stateError(file, "read linkplan's records", e);
   }
+  const damaged = (why: string, cause?: unknown): LinkplanError => new LinkplanError(`${file}: linkplan's records are damaged (${why})`, { hint: DAMAGED_HINT, cause });
   let parsed: Partial<Omit<RecordsFile, 'owned' | 'version'> & { version: unknown; owned: Record<string, unknown> }>;
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (e) {
-    throw new LinkplanError(`${file}: linkplan's records are damaged (not JSON)`, {
-      hint: DAMAGED_HINT,
-      cause: e,
-    });
+    throw damaged('not JSON', e);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw damaged('not an object of records');
   if (typeof parsed.version !== 'number' || !READS.includes(parsed.version)) {
     // never overwrite records a newer linkplan wrote: they list backups only it can restore
     throw new LinkplanError(`${file}: records version ${String(parsed.version)} is not one this linkplan reads (${READS.join(' or ')})`, {
@@ -267,20 +301,25 @@ function readRecordsFile(file: string, manifest: string): RecordsFile | undefine
   }
   const owned = new Map<string, OwnedLink>();
   const read = parsed.owned ?? {};
+  if (typeof read !== 'object' || read === null || Array.isArray(read)) throw damaged('the links it made are not an object by path');
+  const backups = parsed.backups ?? [];
+  if (!Array.isArray(backups)) throw damaged('the backups are not a list');
+  const bad = backups.findIndex((b) => !isBackupRecord(b));
+  if (bad >= 0) throw damaged(`backup ${bad + 1} of the list is not a backup record`);
   const paths = Object.keys(read);
   for (let i = 0; i < paths.length; i++) {
     const k = paths[i] as string;
     const o = read[k];
-    if (!isOwnedLink(o)) throw new LinkplanError(`${file}: linkplan's records are damaged (the link recorded at ${k} is not one linkplan writes)`, { hint: DAMAGED_HINT });
+    if (!isOwnedLink(o)) throw damaged(`the link recorded at ${k} is not one linkplan writes`);
     if (o.linkText === undefined) o.linkText = o.target;
     owned.set(k, o as OwnedLink);
   }
-  if (parsed.journal !== undefined && typeof parsed.journal !== 'string') throw new LinkplanError(`${file}: linkplan's records are damaged (the journal they name is not an id)`, { hint: DAMAGED_HINT });
+  if (parsed.journal !== undefined && typeof parsed.journal !== 'string') throw damaged('the journal they name is not an id');
   return {
     version: RECORDS_VERSION,
     manifest,
     owned,
-    backups: parsed.backups ?? [],
+    backups,
     ...(parsed.volumes === undefined ? {} : { volumes: parsed.volumes }),
     ...(parsed.journal === undefined ? {} : { journal: parsed.journal }),
   };

@@ -2,14 +2,15 @@
  * Recovery of an apply that was killed midway. The journal says which steps were begun; whether
  * each one really happened is read from the disk, so recovery is exact whatever moment the
  * kill came at, and is itself safe to interrupt and run again. Backward (the default) undoes
- * every step whose effect is present, newest first, leaving the disk as before the apply.
+ * every step whose effect is present, newest first, leaving the disk as before the apply (but for
+ * a folder the apply made that something has been put into since: that stays, and is reported).
  * Forward runs every step whose effect is missing, oldest first, when its starting state still
  * holds, leaving the disk as the apply would have.
  */
 import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
 import { isRetargetTempName } from '../drivers/posix.js';
-import { LinkplanError } from '../errors.js';
+import { DriverError, errnoCode, LinkplanError } from '../errors.js';
 import type { AbsPath } from '../paths.js';
 import type { Entry, FolderIdentity, LinkSpec } from '../plan/types.js';
 import { describeStep, runStep, undoStep, type Step } from './steps.js';
@@ -84,10 +85,33 @@ export interface RecoverResult {
   direction: 'backward' | 'forward';
   /** Steps undone (backward) or run (forward) now. */
   changed: string[];
+  /** What a rollback left in place, and why (a folder the apply made that holds something now). */
+  left?: string[];
   journal: JournalRecord;
 }
 
-export function recover(journalFile: string, driver: Driver, opts: { forward: boolean }): RecoverResult | undefined {
+function isNotEmpty(e: unknown): boolean {
+  const code = e instanceof DriverError ? e.code : errnoCode(e);
+  return code === 'ENOTEMPTY' || code === 'EEXIST';
+}
+
+/**
+ * Whether the folder at `p` holds anything (put there since the apply made it): if so, it is
+ * noted in `left` and stays, with what is in it.
+ */
+function keptFolder(p: AbsPath, driver: Driver, left: string[]): boolean {
+  let n: number;
+  try {
+    n = driver.listDir(p).length;
+  } catch {
+    return false;
+  }
+  if (n === 0) return false;
+  left.push(`left folder ${p}: it holds what was put there since the apply (${n} entr${n === 1 ? 'y' : 'ies'}); remove it by hand if it is not needed`);
+  return true;
+}
+
+export function recover(journalFile: string, driver: Driver, opts: { forward: boolean; backwardCommand?: string }): RecoverResult | undefined {
   try {
     return recoverInFolders(journalFile, driver, opts);
   } finally {
@@ -96,7 +120,7 @@ export function recover(journalFile: string, driver: Driver, opts: { forward: bo
 }
 
 /** The recovery itself, writing only into the folders the apply's plan saw (the journal lists them). */
-function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: boolean }): RecoverResult | undefined {
+function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: boolean; backwardCommand?: string }): RecoverResult | undefined {
   const rec = readJournal(journalFile);
   if (rec === undefined || rec.closed !== undefined) return undefined;
   const journal = FileJournal.reopen(journalFile, { started: rec.header !== undefined });
@@ -111,17 +135,30 @@ function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: 
   for (const s of steps) if (s.op === 'replace-link') removeRetargetLeftovers(s, driver);
   const changed: string[] = [];
   if (!opts.forward) {
+    const left: string[] = [];
+    const restore = rec.header.restore !== undefined;
+    const ranBefore = (seq: number): boolean => rec.done.has(seq - 1) || effectPresent(steps[seq - 1] as Step, driver);
     const begun = [...rec.begun].sort((a, b) => b - a);
     for (const seq of begun) {
       const s = steps[seq];
       if (s === undefined || !effectPresent(s, driver)) continue;
+      // a restore's last step removes the link it moved aside: its name is free before the
+      // restore as after it, so that step ran only if the one before it did
+      if (restore && s.op === 'unlink' && seq > 0 && !rec.done.has(seq) && !ranBefore(seq)) continue;
+      // a folder the apply made that holds something now is the user's: it stays
+      if (s.op === 'mkdir' && keptFolder(s.path, driver, left)) continue;
       journal.undoing(seq);
-      undoStep(s, driver);
+      try {
+        undoStep(s, driver);
+      } catch (e) {
+        if (!(s.op === 'mkdir' && isNotEmpty(e) && keptFolder(s.path, driver, left))) throw e;
+        continue;
+      }
       journal.undone(seq);
       changed.push(describeStep(s));
     }
     journal.close('recovered');
-    return { direction: 'backward', changed, journal: rec };
+    return { direction: 'backward', changed, left, journal: rec };
   }
   // forward: every step must either be done already or be able to run
   for (const [seq, s] of steps.entries()) {
@@ -129,7 +166,7 @@ function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: 
     if (rec.done.has(seq) || effectPresent(s, driver)) continue;
     if (!startStateHolds(s, driver)) {
       throw new RecoverError(`cannot finish the apply: step ${seq + 1} (${describeStep(s)}) no longer fits the disk`, {
-        hint: 'run `linkplan recover MANIFEST` without --forward to roll the apply back instead',
+        hint: `run \`${opts.backwardCommand ?? 'linkplan recover MANIFEST'}\` (without --forward) to roll the apply back instead`,
       });
     }
     journal.begin([seq]);

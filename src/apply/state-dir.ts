@@ -3,13 +3,15 @@
  * the lock, the record of links it created, and the index of backups. The root is
  * `--state-dir`, else `$LINKPLAN_STATE_DIR`, else `$XDG_STATE_HOME/linkplan` (default
  * `~/.local/state/linkplan`) on Linux and macOS, and `%LOCALAPPDATA%\linkplan` on Windows.
- * Each manifest gets a folder named for its file and a hash of its absolute path.
+ * Each manifest gets a folder named for its file and a hash of its real path (`manifestKey`: the
+ * same manifest reached through a linked folder finds the same state).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sha256OfShort } from '../hash.js';
 import { currentPlatform, type Platform } from '../paths.js';
+import { onStateFile } from './state-files.js';
 
 export interface StateDirOptions {
   /** An explicit root (the --state-dir option). */
@@ -43,7 +45,34 @@ export function manifestStateDir(manifestPath: string, opts: StateDirOptions = {
   return path.join(stateRoot(opts), `${name}-${hash}`);
 }
 
+/**
+ * The path a manifest's state is keyed by: its real path (links in it resolved), or its absolute
+ * path where it does not exist (the loader then says what is wrong with it).
+ */
+export function manifestKey(file: string): string {
+  const abs = path.resolve(file);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/** Makes the state folder `dir` (and the folders above it); an error names it and says what to do. */
 export function ensureDir(dir: string): string {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  onStateFile(dir, 'make the state folder', () => makeDirs(dir), { dir });
   return dir;
+}
+
+function makeDirs(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    // a recursive mkdir reports some errors (a read-only filesystem) as ENOENT: the folders are
+    // made one at a time, for the error that is really there
+    const missing: string[] = [];
+    for (let d = dir; !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+    if (missing.length === 0) throw e;
+    for (const d of missing) fs.mkdirSync(d, { mode: 0o700 });
+  }
 }

@@ -12,7 +12,14 @@
  * record at the end, with the journal's id, after which the file is moved to `journal.last.jsonl`
  * (a journal closed before its header was written recorded nothing that ran, and is removed).
  * A committed journal there is part of linkplan's records (records.ts) until `records.json` takes
- * it in, naming its id.
+ * it in, naming its id. A journal killed after its close record, before that move, has ended all
+ * the same: the next command that takes the lock moves it (`finishClosedJournal`, state.ts).
+ * Every record is written whole (a write cut short by a full disk is cut off again and is an
+ * error); before its header, the journal puts down a reserve file (`journal.reserve`) as large as
+ * the records a rollback of all its steps writes, and frees it when a rollback or the close
+ * finds the disk full, so a full state folder midway still rolls back and closes.
+ * A `backups restore` is journaled the same way: its header lists its steps itself, and names the
+ * backup it restores (`restore`), which its records forget once it is committed.
  * A file without a close record is an unfinished apply: `linkplan recover` reads it back. The
  * journals of earlier linkplans read back too: version 2 (actions in full, one done record per
  * step) and version 1 (which listed the steps themselves as well). A torn last line (a crash
@@ -26,6 +33,7 @@ import type { FolderIdentity, LinkSpec, Volume } from '../plan/types.js';
 import type { AppliedAction, RecordedAction } from './records.js';
 import type { Journal, JournalOutcome } from './journal.js';
 import { ensureDir } from './state-dir.js';
+import { fileIdentity, isNoSpace, onStateFile, stateError, syncDir, writeWhole } from './state-files.js';
 import { stepsFor, type Step, type StepSource } from './steps.js';
 
 export const JOURNAL_FORMAT = 'linkplan-journal';
@@ -53,6 +61,14 @@ export interface JournalHeader {
   volumes?: Volume[];
   /** The folders the plan writes in and which folders they were, so recovery writes only there. */
   folders?: FolderIdentity[];
+  /** For a `backups restore`: the backup it puts back (its steps are listed in `steps`). */
+  restore?: RestoreNote;
+}
+
+/** The backup a restore puts back, as its journal names it. */
+export interface RestoreNote {
+  backup: number;
+  path: string;
 }
 
 export class JournalError extends LinkplanError {}
@@ -64,6 +80,8 @@ export interface JournalMeta {
   actions: readonly StepSource[];
   volumes?: readonly Volume[] | undefined;
   folders?: readonly FolderIdentity[] | undefined;
+  /** A restore's journal: the backup, and the steps (its header lists them; it has no actions). */
+  restore?: { note: RestoreNote; steps: readonly Step[] } | undefined;
 }
 
 export function journalPath(stateDir: string): string {
@@ -82,6 +100,12 @@ export class FileJournal implements Journal {
   private started: boolean;
   /** Steps a later step changes a path of again (see `done`). */
   private retouched: ReadonlySet<number> = new Set();
+  /** The bytes of whole records in the file: a write cut short is cut back to here. */
+  private size: number;
+  /** The reserve file, while there is one (see `start`). */
+  private reserve: string | undefined;
+  /** Set once the apply winds down (a rollback or the close): a full disk then frees the reserve. */
+  private windingDown = false;
 
   private constructor(
     file: string,
@@ -92,6 +116,7 @@ export class FileJournal implements Journal {
     this.file = file;
     this.fd = fd;
     this.started = started;
+    this.size = fs.fstatSync(fd).size;
   }
 
   /** Claims the journal file; refuses if an unfinished one is there. */
@@ -106,7 +131,7 @@ export class FileJournal implements Journal {
         throw new JournalError(`${file}: an unfinished apply left this journal`, { hint: 'run `linkplan recover MANIFEST` to roll it back (or --forward to finish it)', cause: e });
       }
       throw new JournalError(`${file}: cannot write the journal (${errnoCode(e) ?? String(e)}); nothing was changed`, {
-        hint: 'give a state folder you can write to (--state-dir or LINKPLAN_STATE_DIR)',
+        hint: e instanceof LinkplanError && e.hint !== undefined ? e.hint : 'give a state folder you can write to (--state-dir or LINKPLAN_STATE_DIR)',
         cause: e,
       });
     }
@@ -119,14 +144,50 @@ export class FileJournal implements Journal {
    * torn record (which reading ignores) is cut off, so what is appended starts a line of its own.
    */
   static reopen(file: string, opts: { started: boolean } = { started: true }): FileJournal {
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND);
+    const fd = onStateFile(file, 'open the journal', () => fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND));
     try {
-      endWithNewline(fd);
+      onStateFile(file, 'write the journal', () => endWithNewline(fd));
     } catch (e) {
       fs.closeSync(fd);
       throw e;
     }
     return new FileJournal(file, fd, undefined, opts.started);
+  }
+
+  /**
+   * Appends `text` whole. A write the disk cuts short is cut back off (so the journal still ends
+   * in whole records) and is an error; once the apply winds down, a full disk first frees the
+   * reserve and tries again.
+   */
+  private put(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    for (;;) {
+      try {
+        writeWhole(this.fd, bytes);
+        this.size += bytes.length;
+        return;
+      } catch (e) {
+        try {
+          fs.ftruncateSync(this.fd, this.size);
+        } catch {
+          // the file is gone with its folder: the error below says so
+        }
+        if (!(this.windingDown && isNoSpace(e) && this.freeReserve())) throw stateError(this.file, 'write the journal', e);
+      }
+    }
+  }
+
+  /** Removes the reserve file; false when there was none. */
+  private freeReserve(): boolean {
+    const r = this.reserve;
+    if (r === undefined) return false;
+    this.reserve = undefined;
+    try {
+      fs.rmSync(r, { force: true });
+    } catch {
+      // it stays for the next apply to reuse (create truncates it)
+    }
+    return true;
   }
 
   /** Queues a record after the done steps queued before it. */
@@ -146,36 +207,63 @@ export class FileJournal implements Journal {
   private sync(): void {
     this.flushDone();
     if (this.pending.length === 0) return;
-    if (this.pending.length === 1) {
-      // one line (a header of thousands of actions, say) is written as it is, and its newline
-      // after it, not copied to add one: killed in between, the journal ends in a whole line
-      // without its newline, which a recovery adds before it appends (`reopen`)
-      fs.writeSync(this.fd, this.pending[0] as string);
-      fs.writeSync(this.fd, '\n');
-    } else fs.writeSync(this.fd, this.pending.join('\n') + '\n');
+    // (one line, a header of thousands of actions say, is written as it is and its newline after it)
+    const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('\n');
     this.pending = [];
-    fs.fsyncSync(this.fd);
+    this.put(text + '\n');
+    onStateFile(this.file, 'write the journal to the disk', () => fs.fsyncSync(this.fd));
   }
 
-  /** Writes the header; durable on return. `steps` must be the ones the header's actions make (`stepsFor`). */
+  /**
+   * Writes the header; durable on return. `steps` must be the ones the header's actions make
+   * (`stepsFor`), or a restore's. First puts down the reserve a rollback of every step needs. If
+   * either cannot be written, nothing ran: the journal is removed and the error says so.
+   */
   start(steps: readonly Step[]): void {
     this.retouched = retouchedSteps(steps);
     if (this.meta === undefined) return;
-    const header = {
+    try {
+      this.reserve = writeReserve(path.dirname(this.file), steps.length);
+      this.push(JSON.stringify(this.header()));
+      this.sync();
+      syncDir(path.dirname(this.file));
+    } catch (e) {
+      this.discard();
+      const err = stateError(this.file, 'write the journal', e);
+      throw new JournalError(`${err.message}; nothing was changed`, { hint: err.hint ?? '', cause: e });
+    }
+    this.started = true;
+  }
+
+  private header(): Record<string, unknown> {
+    const meta = this.meta as JournalMeta;
+    return {
       format: JOURNAL_FORMAT,
       version: JOURNAL_VERSION,
       pid: process.pid,
       host: os.hostname(),
       started: new Date().toISOString(),
-      manifest: this.meta.manifest,
-      ...(this.meta.volumes === undefined || this.meta.volumes.length === 0 ? {} : { volumes: this.meta.volumes }),
-      ...(this.meta.folders === undefined || this.meta.folders.length === 0 ? {} : { folders: this.meta.folders }),
-      actions: this.meta.actions.map(journalAction),
+      manifest: meta.manifest,
+      ...(meta.volumes === undefined || meta.volumes.length === 0 ? {} : { volumes: meta.volumes }),
+      ...(meta.folders === undefined || meta.folders.length === 0 ? {} : { folders: meta.folders }),
+      actions: meta.actions.map(journalActionWithIdentity),
+      ...(meta.restore === undefined ? {} : { restore: meta.restore.note, steps: meta.restore.steps }),
     };
-    this.push(JSON.stringify(header));
-    this.sync();
-    syncDir(path.dirname(this.file));
-    this.started = true;
+  }
+
+  /** Closes and removes a journal that records nothing that ran, and its reserve. */
+  private discard(): void {
+    this.pending = [];
+    this.doneFirst = this.doneLast = -1;
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+    this.freeReserve();
+    try {
+      fs.rmSync(this.file, { force: true });
+      syncDir(path.dirname(this.file));
+    } catch {
+      // the state folder is gone: so is the journal
+    }
   }
 
   begin(seqs: readonly number[]): void {
@@ -195,9 +283,10 @@ export class FileJournal implements Journal {
    * range. Durable from then on.
    */
   done(seq: number): void {
-    // a reopened journal (no meta) is a recovery's: few steps, each under its own begin record
-    if (this.meta === undefined || (this.retouched.size > 0 && this.retouched.has(seq))) {
-      fs.writeSync(this.fd, `{"done":${seq}}\n`);
+    // a reopened journal (no meta) is a recovery's, and a restore has three steps: each is
+    // written at once (recovery tells a restore's steps apart by them)
+    if (this.meta === undefined || this.meta.restore !== undefined || (this.retouched.size > 0 && this.retouched.has(seq))) {
+      this.put(`{"done":${seq}}\n`);
       return;
     }
     if (this.doneFirst >= 0 && seq === this.doneLast + 1) this.doneLast = seq;
@@ -212,13 +301,14 @@ export class FileJournal implements Journal {
    * `undone` record, must not leave the step's `done` record standing for `recover --forward`.
    */
   undoing(seq: number): void {
+    this.windingDown = true;
     this.push(JSON.stringify({ undoing: seq }));
     this.sync();
   }
 
   /** Written at once; made durable with the next record that is synced. */
   undone(seq: number): void {
-    fs.writeSync(this.fd, JSON.stringify({ undone: seq }) + '\n');
+    this.put(JSON.stringify({ undone: seq }) + '\n');
   }
 
   /**
@@ -228,22 +318,69 @@ export class FileJournal implements Journal {
    */
   close(outcome: JournalOutcome): void {
     if (!this.started) {
-      this.pending = [];
-      this.doneFirst = this.doneLast = -1;
-      fs.closeSync(this.fd);
-      this.fd = -1;
-      fs.rmSync(this.file, { force: true });
-      syncDir(path.dirname(this.file));
+      this.discard();
       return;
     }
+    this.windingDown = true;
     // the id names this journal in the records: a committed journal is part of them (records.ts)
     this.push(JSON.stringify({ close: outcome, at: new Date().toISOString(), id: journalId() }));
     this.sync();
     fs.closeSync(this.fd);
     this.fd = -1;
-    fs.renameSync(this.file, path.join(path.dirname(this.file), 'journal.last.jsonl'));
-    syncDir(path.dirname(this.file));
+    const dir = path.dirname(this.file);
+    try {
+      fs.renameSync(this.file, path.join(dir, 'journal.last.jsonl'));
+    } catch (e) {
+      // (where the journal is still there, the next command that takes the lock moves it)
+      const tail = fs.existsSync(this.file) ? '; it has ended all the same, and the next linkplan command finishes this' : '';
+      throw stateError(this.file, 'move the closed journal to journal.last.jsonl', e, { tail });
+    }
+    syncDir(dir);
+    this.freeReserve();
+    // (a recovery's journal has none of its own: the killed apply's goes with it)
+    if (this.meta === undefined) fs.rmSync(reservePath(dir), { force: true });
   }
+}
+
+/**
+ * `journalAction`, and for a backup or an adopt the identity of what it moves (read now, right
+ * before the apply's first step: a move keeps it), so prune and restore later know it.
+ */
+function journalActionWithIdentity(a: StepSource): Record<string, unknown> {
+  const out = journalAction(a);
+  if (a.kind === 'backup-and-link' || a.kind === 'adopt') {
+    const id = fileIdentity(a.path);
+    if (id !== undefined) out['identity'] = id;
+  }
+  return out;
+}
+
+/** The reserve file of the journals in `dir`. */
+export function reservePath(dir: string): string {
+  return path.join(dir, 'journal.reserve');
+}
+
+/**
+ * Puts down, beside the journal, as many bytes as a rollback of `steps` steps writes to it (the
+ * done records still queued, an `undoing` and an `undone` record each, and the close), and two
+ * pages more for the blocks the journal's end shares: freed when the disk is full, that room is
+ * the rollback's. Not fsynced: only the room counts.
+ */
+function writeReserve(dir: string, steps: number): string {
+  const digits = String(Math.max(steps, 1)).length;
+  // per step: the done record still queued (at most one a step), then `{"undoing":N}` and `{"undone":N}`
+  const bytes = steps * (38 + 3 * digits) + 160 + 8192;
+  const file = reservePath(dir);
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    writeWhole(fd, Buffer.alloc(bytes));
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  return file;
 }
 
 /** Makes the journal open at `fd` end with a whole line (see `FileJournal.reopen`). */
@@ -279,41 +416,71 @@ export interface FinishedApply {
   /** As the journal lists them (version 3: in short). */
   actions: RecordedAction[];
   volumes: Volume[] | undefined;
+  /** For a restore's journal: the backup it put back. */
+  restore: RestoreNote | undefined;
 }
 
 /** The outcomes after which every action of the journal ran. */
 const APPLIED: ReadonlySet<unknown> = new Set<JournalOutcome>(['committed', 'completed-forward']);
 
+/** What to do about a damaged journal that holds a part of the records: never "throw it away". */
+export const DAMAGED_JOURNAL_HINT =
+  'put it right by hand (JSON lines: a header, then one record a line, the last one its close), or from a copy of the state folder; linkplan changes nothing until it reads, and moving the file aside would lose the links and backups of that apply from its records';
+
+/** The last line of `text` (without its newline). */
+function lastLineOf(text: string): string {
+  const end = text.endsWith('\n') ? text.length - 1 : text.length;
+  return text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
+}
+
 /**
- * The last finished apply (`journal.last.jsonl`) where every action ran (it was committed, or
- * `recover --forward` finished it) and its journal has an id; undefined otherwise (none, rolled
- * back, or closed by a linkplan that wrote its records itself). Only its close record (the last
- * line) is read unless it is one: most reads find it in `records.json` already.
+ * The close record of the journal `file` (`journal.jsonl`), if it has one: the apply it records
+ * has ended, and only moving it to journal.last.jsonl was missed. Undefined for an unfinished
+ * (or running) apply's journal, or none.
  */
-export function readFinishedApply(stateDir: string): FinishedApply | undefined {
-  const file = path.join(stateDir, 'journal.last.jsonl');
+export function closedJournal(file: string): { outcome: JournalOutcome; id: string | undefined } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const r = JSON.parse(lastLineOf(text)) as Record<string, unknown>;
+    if (typeof r['close'] !== 'string' || text.indexOf('\n') === text.length - 1) return undefined;
+    return { outcome: r['close'] as JournalOutcome, id: typeof r['id'] === 'string' ? r['id'] : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The finished apply in the journal `file` (`journal.last.jsonl`, or a closed `journal.jsonl`)
+ * where every action ran (it was committed, or `recover --forward` finished it) and its journal
+ * has an id; undefined otherwise (none, rolled back, or closed by a linkplan that wrote its
+ * records itself). Only its close record (the last line) is read unless it is one: most reads
+ * find it in `records.json` already. `open`: the file may be a journal still being written, whose
+ * last line may not be whole.
+ */
+export function readFinishedApply(file: string, opts: { open?: boolean } = {}): FinishedApply | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined;
-    throw new JournalError(`${file}: cannot read the last apply's journal (${errnoCode(e) ?? String(e)})`, { hint: "check the state directory's permissions", cause: e });
+    throw stateError(file, "read the last apply's journal", e);
   }
   const damaged = (why: string, cause?: unknown): JournalError =>
-    new JournalError(`${file}: the last apply's journal is damaged (${why}); it holds that apply's part of the records`, {
-      hint: 'move it aside (and records.json with it) to start afresh: linkplan then forgets which links it made (prune leaves them alone) and its backups list',
-      cause,
-    });
-  const end = text.endsWith('\n') ? text.length - 1 : text.length;
-  const lastLine = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
+    new JournalError(`${file}: the last apply's journal is damaged (${why}); it holds that apply's part of the records`, { hint: DAMAGED_JOURNAL_HINT, cause });
   let close: Record<string, unknown>;
   try {
-    close = JSON.parse(lastLine) as Record<string, unknown>;
+    close = JSON.parse(lastLineOf(text)) as Record<string, unknown>;
   } catch (e) {
+    if (opts.open === true) return undefined;
     // (a journal is moved here only after its close record is durable: a last line that does not parse was damaged since)
     throw damaged('its last line is not a journal record', e);
   }
-  if (!APPLIED.has(close['close']) || close['id'] === undefined) return undefined;
+  if (typeof close !== 'object' || close === null || !APPLIED.has(close['close']) || close['id'] === undefined) return undefined;
   const { id, at } = close;
   if (typeof id !== 'string' || typeof at !== 'string' || Number.isNaN(Date.parse(at))) throw damaged('its close record has no id and time');
   let header: Partial<JournalHeader> & { version?: unknown };
@@ -322,10 +489,12 @@ export function readFinishedApply(stateDir: string): FinishedApply | undefined {
   } catch (e) {
     throw damaged('its first line is not a journal header', e);
   }
-  if (header.format !== JOURNAL_FORMAT || typeof header.version !== 'number' || !READS.includes(header.version) || !Array.isArray(header.actions)) {
+  if (typeof header !== 'object' || header === null || header.format !== JOURNAL_FORMAT || typeof header.version !== 'number' || !READS.includes(header.version) || !Array.isArray(header.actions)) {
     throw damaged('its first line is not a journal header this linkplan reads');
   }
-  return { id, at, actions: header.actions, volumes: header.volumes };
+  const restore = header.restore;
+  if (restore !== undefined && (typeof restore !== 'object' || restore === null || typeof restore.backup !== 'number' || typeof restore.path !== 'string')) throw damaged('the restore it names is not a backup');
+  return { id, at, actions: header.actions, volumes: header.volumes, restore };
 }
 
 /** The steps a later step of the same apply touches a path of again. */
@@ -369,23 +538,25 @@ export function journalAction(a: StepSource): Record<string, unknown> {
   return out;
 }
 
+/** A restore journal's steps, checked to be steps (a restore moves things and removes a link). */
+function restoreSteps(steps: unknown): Step[] {
+  const isPath = (p: unknown): boolean => typeof p === 'string' && path.isAbsolute(p);
+  const ok = (s: unknown): s is Step => {
+    if (typeof s !== 'object' || s === null) return false;
+    const r = s as Record<string, unknown>;
+    const prev = r['previous'] as Record<string, unknown> | undefined;
+    if (r['op'] === 'move') return isPath(r['from']) && isPath(r['to']);
+    return r['op'] === 'unlink' && isPath(r['path']) && typeof prev === 'object' && prev !== null && typeof prev['type'] === 'string' && typeof prev['linkText'] === 'string' && isPath(prev['target']);
+  };
+  if (!Array.isArray(steps) || !steps.every(ok)) throw new Error('the steps of the restore are not a move and a removal of a link');
+  return steps;
+}
+
 /** A version 3 journal's action in full again: a link's text is its target where none is given, and nothing was at a path without `before`. */
 function fullAction(read: AppliedAction): AppliedAction {
   const a = read as Omit<AppliedAction, 'before'> & { before?: AppliedAction['before']; link?: Omit<LinkSpec, 'linkText'> & { linkText?: string } };
   const link = a.link === undefined || a.link.linkText !== undefined ? read.link : { ...a.link, linkText: a.link.target };
   return { ...a, link, before: a.before ?? { kind: 'absent' } };
-}
-
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // not every platform can fsync a directory (Windows); the file's own fsync still holds
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }
 
 export interface JournalRecord {
@@ -404,8 +575,9 @@ export function readJournal(file: string): JournalRecord | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw stateError(file, 'read the journal', e);
   }
   const lines = text.split('\n').filter((l) => l !== '');
   const parsed: unknown[] = [];
@@ -428,7 +600,9 @@ export function readJournal(file: string): JournalRecord | undefined {
   if (header.version >= 2) {
     try {
       if (header.version >= 3) header.actions = (header.actions ?? []).map(fullAction);
-      header.steps = (header.actions ?? []).flatMap(stepsFor);
+      // a restore's journal lists its steps itself; an apply's follow from its actions
+      if (header.restore !== undefined) header.steps = restoreSteps(header.steps);
+      else header.steps = (header.actions ?? []).flatMap(stepsFor);
     } catch (e) {
       throw new JournalError(`${file}:1: the journal's actions are damaged (${e instanceof Error ? e.message : String(e)})`, { hint: 'the journal is damaged; inspect it by hand', cause: e });
     }

@@ -1,0 +1,92 @@
+/**
+ * `linkplan backups restore`, journaled like an apply: the link that took a backup's place steps
+ * aside under a free name, the backup moves back, and the link is removed. Its journal lists
+ * these steps and names the backup; a kill at any point leaves it for `linkplan recover` (back
+ * to before the restore, or --forward to finish it), and once it is committed the records forget
+ * the backup and the link (records.ts takes that from its journal). A failure midway undoes the
+ * steps that ran, in reverse.
+ */
+import type { Driver } from '../drivers/driver.js';
+import { LinkplanError } from '../errors.js';
+import type { AbsPath } from '../paths.js';
+import type { LinkSpec } from '../plan/types.js';
+import type { BackupRecord, OwnedLink } from './records.js';
+import { fileIdentity } from './state-files.js';
+import { describeStep, runStep, undoStep, type Step } from './steps.js';
+import { FileJournal } from './wal.js';
+
+export class RestoreError extends LinkplanError {}
+
+/** `base`, or `base.1`, `base.2`, ...: the first name where nothing is. */
+function freeName(driver: Driver, base: string): AbsPath {
+  for (let i = 0; ; i++) {
+    const p = (i === 0 ? base : `${base}.${i}`) as AbsPath;
+    if (driver.observe(p).kind === 'absent') return p;
+  }
+}
+
+/**
+ * The steps that put backup `b` back: checks that it is still there and still the backup, and
+ * that only a link (or nothing) is where it goes back to. `owned` gives a hard link's target;
+ * `pruneCommand` is named in the hint for a backup that is gone.
+ */
+export function restoreSteps(b: BackupRecord, driver: Driver, opts: { owned: OwnedLink | undefined; pruneCommand: string }): { steps: Step[]; replacesLink: boolean } {
+  const owned = opts.owned;
+  if (driver.observe(b.movedTo).kind === 'absent') {
+    throw new RestoreError(`${b.movedTo}: the backup is gone`, { hint: `nothing to restore; \`${opts.pruneCommand} --older-than AGE\` drops its record once it is older than AGE` });
+  }
+  if (b.identity !== undefined && fileIdentity(b.movedTo) !== b.identity) {
+    throw new RestoreError(`${b.movedTo}: this is not backup ${b.id} any more (another file or folder has its name now)`, {
+      hint: 'linkplan leaves it alone; if it is what you want back, move it by hand',
+    });
+  }
+  const now = driver.observe(b.path);
+  if (now.kind === 'absent') return { steps: [{ op: 'move', from: b.movedTo, to: b.path }], replacesLink: false };
+  let previous: LinkSpec | undefined;
+  const aside = freeName(driver, `${b.path}.linkplan-restoring`);
+  if (now.kind === 'symlink' || now.kind === 'junction') previous = { type: now.kind, target: aside, linkText: now.linkText };
+  else if (now.kind === 'file' && now.nlink > 1 && owned?.type === 'hardlink') previous = { type: 'hardlink', target: owned.target, linkText: owned.target };
+  if (previous === undefined) {
+    const what = now.kind === 'file' && now.nlink > 1 ? 'a hard link linkplan did not make' : 'something that is not a link';
+    throw new RestoreError(`${b.path}: ${what} is there now`, { hint: 'move it away first; restore never overwrites anything' });
+  }
+  // the link steps aside first, so that undoing the restore puts it back exactly
+  const steps: Step[] = [
+    { op: 'move', from: b.path, to: aside },
+    { op: 'move', from: b.movedTo, to: b.path },
+    { op: 'unlink', path: aside, previous },
+  ];
+  return { steps, replacesLink: true };
+}
+
+/** Runs the restore's steps under its journal (made in `stateDir`); undoes them in reverse if one fails. */
+export function runRestore(stateDir: string, steps: readonly Step[], ctx: { manifest: string; backup: BackupRecord; driver: Driver }): void {
+  const journal = FileJournal.create(stateDir, { manifest: ctx.manifest, actions: [], restore: { note: { backup: ctx.backup.id, path: ctx.backup.path }, steps } });
+  journal.start(steps);
+  let ran = 0;
+  try {
+    journal.begin(steps.map((_, i) => i));
+    while (ran < steps.length) {
+      runStep(steps[ran] as Step, ctx.driver);
+      journal.done(ran++);
+    }
+  } catch (e) {
+    const failures: string[] = [];
+    for (let seq = ran - 1; seq >= 0; seq--) {
+      try {
+        journal.undoing(seq);
+        undoStep(steps[seq] as Step, ctx.driver);
+        journal.undone(seq);
+      } catch (u) {
+        failures.push(`could not undo "${describeStep(steps[seq] as Step)}": ${u instanceof Error ? u.message : String(u)}`);
+      }
+    }
+    journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreError(
+      `restore of backup ${ctx.backup.id} failed: ${why}\n` + (failures.length === 0 ? 'it was undone; the disk is as it was before' : `these steps could not be undone:\n  ${failures.join('\n  ')}`),
+      { hint: failures.length === 0 ? 'fix the cause and run the restore again' : 'put the paths above right by hand', cause: e },
+    );
+  }
+  journal.close('committed');
+}
