@@ -23,7 +23,6 @@ import type { Driver } from './drivers/driver.js';
 import { DryRunDriver, ReadOnlyDriver } from './drivers/decorators.js';
 import { createDriver, driverFor } from './drivers/select.js';
 import { ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
-import { validatePlan } from './generated/validators.js';
 import { currentPlatform, displayPath, pathDisplay } from './paths.js';
 import { annotateDiffs } from './plan/content-diff.js';
 import { loadManifest } from './plan/manifest.js';
@@ -31,6 +30,7 @@ import { fdOutput, type Output } from './output.js';
 import { observe } from './plan/observe.js';
 import { computePlan, hasChanges } from './plan/planner.js';
 import { actionRenderer, colorsFor, renderPlan, summaryLine } from './plan/render.js';
+import { readSavedPlan, refuseIfManifestChanged } from './plan/saved-plan.js';
 import type { Plan } from './plan/types.js';
 import { VERSION } from './version.js';
 
@@ -92,37 +92,6 @@ function writePlanFile(file: string, json: string): void {
     const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(e));
     throw new UsageError(`${file}: cannot save the plan (${why})`, { hint: 'give --out a file name in a folder you can write to' });
   }
-}
-
-/** A saved plan is a JSON file with a formatVersion; anything else is a manifest. */
-function readSavedPlan(file: string): Plan | undefined {
-  if (!file.endsWith('.json')) return undefined;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // the manifest loader says what is wrong with the file
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not a valid linkplan plan (not JSON: ${e instanceof Error ? e.message : String(e)})`, {
-      hint: 'make the plan with `linkplan plan MANIFEST --out FILE`; a manifest is a .yaml file',
-    });
-  }
-  if (typeof data !== 'object' || data === null || !('formatVersion' in data)) return undefined;
-  if (!validatePlan(data)) {
-    const first = validatePlan.errors?.[0];
-    throw new UsageError(`${file}: not a valid linkplan plan (${first?.instancePath ?? ''} ${first?.message ?? ''})`.replace(' )', ')'), {
-      hint: 'make the plan with `linkplan plan MANIFEST --out FILE` of this version of linkplan',
-    });
-  }
-  const plan = data as unknown as Plan;
-  if (plan.platform !== currentPlatform()) {
-    throw new UsageError(`${file}: the plan was made on ${plan.platform}, and this is ${currentPlatform()}`, { hint: 'make the plan on the machine that applies it' });
-  }
-  return plan;
 }
 
 function cmdValidate(file: string, opts: { var: Record<string, string> }, io: Io): number {
@@ -219,6 +188,7 @@ async function cmdApply(file: string, opts: ApplyOptions, io: Io): Promise<numbe
       hint: 'pass it to `linkplan plan ... --out` instead, or apply the manifest directly',
     });
   }
+  if (saved !== undefined) refuseIfManifestChanged(file, saved);
   const manifestPath = saved?.manifest.path ?? path.resolve(file);
   const stateDir = stateDirFor(manifestPath, opts);
   if (opts.dryRun === true) {

@@ -133,24 +133,34 @@ export interface ApplyOptions {
   recheck?: boolean;
 }
 
+/** Closes the journal of an apply that ran no step; the error that stopped it is the one to report. */
+function refuse(journal: Journal): void {
+  try {
+    journal.close('refused');
+  } catch {
+    // (the journal then stays, and says no step ran)
+  }
+}
+
 export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const journal = opts.journal ?? new MemoryJournal();
-  try {
-    preflight(plan, driver, { recheck: opts.recheck !== false });
-  } catch (e) {
-    // nothing ran: the journal (claimed by the caller) must not be left for `recover` to find
-    journal.close('refused');
-    throw e;
-  }
   const todo = plan.actions.filter((a) => a.kind !== 'noop');
   // every step of the apply, numbered; action i's steps are all[ends[i - 1] ?? 0] to all[ends[i] - 1]
   const all: Step[] = [];
   const ends = new Int32Array(todo.length);
-  for (let i = 0; i < todo.length; i++) {
-    addSteps(todo[i] as Action, all);
-    ends[i] = all.length;
+  try {
+    preflight(plan, driver, { recheck: opts.recheck !== false });
+    for (let i = 0; i < todo.length; i++) {
+      addSteps(todo[i] as Action, all);
+      ends[i] = all.length;
+    }
+    journal.start(all);
+  } catch (e) {
+    // nothing ran, whatever the error: the journal (claimed by the caller) must not be left for
+    // `recover` to find, nor block the next apply
+    refuse(journal);
+    throw e;
   }
-  journal.start(all);
   // the steps run in order: the first `ran` are done (and are undone in reverse on a failure)
   let ran = 0;
   let current: Action | undefined;
