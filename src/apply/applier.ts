@@ -11,6 +11,7 @@ import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../err
 import { parentOf, pathKey, type AbsPath } from '../paths.js';
 import { describeEntry } from '../plan/planner.js';
 import type { Action, Entry, Plan, TargetInfo } from '../plan/types.js';
+import { InterruptedError, SignalPoll, StoppedAtOnceError, type Interrupt } from './interrupt.js';
 import { MemoryJournal, type Journal } from './journal.js';
 import { addSteps, describeStep, runStep, undoStep, type Step } from './steps.js';
 
@@ -131,6 +132,12 @@ export interface ApplyOptions {
    * wait (a prompt) in between: each path is still observed again right before it is touched.
    */
   recheck?: boolean;
+  /**
+   * Read between steps (after letting signal handlers run every few milliseconds): after a first
+   * signal the apply stops after its current step and rolls back; after a second Ctrl-C it stops
+   * at once, leaving the journal.
+   */
+  interrupt?: Interrupt;
 }
 
 /** Closes the journal of an apply that ran no step; the error that stopped it is the one to report. */
@@ -148,11 +155,18 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
   // every step of the apply, numbered; action i's steps are all[ends[i - 1] ?? 0] to all[ends[i] - 1]
   const all: Step[] = [];
   const ends = new Int32Array(todo.length);
+  const stop = opts.interrupt;
+  const poll = stop === undefined ? undefined : new SignalPoll();
   try {
     preflight(plan, driver, { recheck: opts.recheck !== false });
     for (let i = 0; i < todo.length; i++) {
       addSteps(todo[i] as Action, all);
       ends[i] = all.length;
+    }
+    if (poll !== undefined) {
+      // a signal that came while the plan was made or the journal claimed: nothing ran yet
+      await poll.yield();
+      if (stop?.first !== undefined) throw new InterruptedError(stop.first, `apply interrupted (${stop.first}) before its first step; nothing was changed`);
     }
     journal.start(all);
   } catch (e) {
@@ -174,6 +188,10 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
       const a = todo[i] as Action;
       const end = ends[i] as number;
       current = a;
+      if (poll !== undefined) {
+        if (poll.due()) await poll.yield();
+        stopIfAsked(stop);
+      }
       // a create needs no second look: making a link or a folder never replaces what is there
       // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
       if (a.kind !== 'create') {
@@ -190,38 +208,63 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
       if (shown !== undefined) await shown;
     }
   } catch (e) {
-    const failures: string[] = [];
-    for (let seq = ran - 1; seq >= 0; seq--) {
-      const step = all[seq] as Step;
-      try {
-        // written ahead, like the steps: if it cannot be written, the step is left done (and
-        // reported), so the journal never says done about a step that was undone
-        journal.undoing(seq);
-        undoStep(step, driver);
-        journal.undone(seq);
-      } catch (u) {
-        failures.push(`could not undo "${describeStep(step)}": ${u instanceof Error ? u.message : String(u)}`);
-      }
-    }
-    journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
-    const why = e instanceof Error ? e.message : String(e);
-    const undone = ran - failures.length;
-    const state =
-      failures.length === 0
-        ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the apply`
-        : `rolled back ${undone} of ${ran} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
-    throw new ApplyError(`apply failed at ${current?.path ?? 'the start'}: ${why}\n${state}`, {
-      rolledBack: undone,
-      rollbackFailures: failures,
-      cause: e,
-      hint:
-        e instanceof LinkplanError && e.hint !== undefined && failures.length === 0
-          ? e.hint
-          : failures.length === 0
-            ? 'fix the cause and run apply again'
-            : 'put the paths above right by hand, then run plan to see where things stand',
-    });
+    // a second Ctrl-C: no rollback, the journal stays for `recover`
+    if (e instanceof StoppedAtOnceError) throw e;
+    throw await rollBack(e, { all, ran, journal, driver, current, ...(poll === undefined ? {} : { poll, stop }) });
   }
   journal.close('committed');
   return { actions: todo.length, steps: all.length };
+}
+
+function stopIfAsked(stop: Interrupt | undefined): void {
+  if (stop?.now === true) throw new StoppedAtOnceError('SIGINT', 'apply stopped at once (a second SIGINT)');
+  if (stop?.first !== undefined) throw new InterruptedError(stop.first, `apply interrupted (${stop.first})`);
+}
+
+/**
+ * Undoes the first `ran` steps in reverse, after `e` stopped the apply, and returns the error
+ * that says so (or, at a second Ctrl-C, throws at once: what is left to undo stays in the journal).
+ */
+async function rollBack(
+  e: unknown,
+  ctx: { all: readonly Step[]; ran: number; journal: Journal; driver: Driver; current: Action | undefined; poll?: SignalPoll; stop?: Interrupt | undefined },
+): Promise<ApplyError> {
+  const { all, ran, journal, driver, poll } = ctx;
+  const failures: string[] = [];
+  for (let seq = ran - 1; seq >= 0; seq--) {
+    if (poll !== undefined) {
+      if (poll.due()) await poll.yield();
+      if (ctx.stop?.now === true) throw new StoppedAtOnceError('SIGINT', `apply stopped at once (a second SIGINT) while rolling back, ${seq + 1} step${seq === 0 ? '' : 's'} still to undo`);
+    }
+    const step = all[seq] as Step;
+    try {
+      // written ahead, like the steps: if it cannot be written, the step is left done (and
+      // reported), so the journal never says done about a step that was undone
+      journal.undoing(seq);
+      undoStep(step, driver);
+      journal.undone(seq);
+    } catch (u) {
+      failures.push(`could not undo "${describeStep(step)}": ${u instanceof Error ? u.message : String(u)}`);
+    }
+  }
+  journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
+  const undone = ran - failures.length;
+  const state =
+    failures.length === 0
+      ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the apply`
+      : `rolled back ${undone} of ${ran} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
+  const message = e instanceof InterruptedError ? `${e.message}: ${state}` : `apply failed at ${ctx.current?.path ?? 'the start'}: ${e instanceof Error ? e.message : String(e)}\n${state}`;
+  return new ApplyError(message, {
+    rolledBack: undone,
+    rollbackFailures: failures,
+    cause: e,
+    hint:
+      failures.length > 0
+        ? 'put the paths above right by hand, then run plan to see where things stand'
+        : e instanceof InterruptedError
+          ? 'run apply again to make the changes'
+          : e instanceof LinkplanError && e.hint !== undefined
+            ? e.hint
+            : 'fix the cause and run apply again',
+  });
 }
