@@ -36,6 +36,8 @@ interface Running {
   output: () => string;
   /** Types on the terminal (only with `tty`). */
   type: (s: string) => void;
+  /** Closes the terminal (only with `tty`): `script` is killed, and linkplan gets SIGHUP. */
+  hangUp: () => void;
   done: Promise<Finished>;
 }
 
@@ -63,7 +65,7 @@ function start(args: readonly string[], opts: { cwd: string; state: string; tty?
     opts.tty === true
       ? waitFor(() => /PID=(\d+)/.exec(stdout)?.[1]).then(Number)
       : Promise.resolve(child.pid ?? -1);
-  return { pid, output: () => stdout, type: (s) => child.stdin?.write(s), done };
+  return { pid, output: () => stdout, type: (s) => child.stdin?.write(s), hangUp: () => child.kill('SIGKILL'), done };
 }
 
 /** Polls until `get` gives a value (10 s at most). */
@@ -158,6 +160,28 @@ describe('a signal during an apply', () => {
     expect(r.stdout).not.toContain('internal error');
     expect(r.stdout).toMatch(/apply interrupted \(SIGINT\): rolled back 12 steps; the disk is as it was before the apply/);
     expect(r.code).toBe(130);
+    expect(snapshot(dir)).toEqual(before);
+    expect(journalIn(state)).toEqual([]);
+  });
+
+  it('(the terminal closed: SIGHUP, and every write to it failing) rolls back all the same', async () => {
+    const { dir, state, gate } = project();
+    const before = snapshot(dir);
+    const run = start(['apply', 'layout.yaml', '--yes'], { cwd: dir, state, tty: true, pauseAt: `12:${gate}` });
+    const pid = await run.pid;
+    await waitFor(() => fs.existsSync(`${gate}.paused`));
+    run.hangUp();
+    await run.done;
+    await sleep(50);
+    fs.writeFileSync(gate, '');
+    await waitFor(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
     expect(snapshot(dir)).toEqual(before);
     expect(journalIn(state)).toEqual([]);
   });
