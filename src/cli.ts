@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { applyPlan, preflight, type ApplyHooks } from './apply/applier.js';
 import { confirm } from './apply/confirm.js';
+import { InterruptedError, StoppedAtOnceError, watchSignals, type SignalWatch } from './apply/interrupt.js';
 import { leftAloneLines, PRUNE_WHERE, pruneEntries } from './apply/prune.js';
 import { fileManifestCache } from './apply/manifest-cache.js';
 import { Records, type OwnedLink } from './apply/records.js';
@@ -18,13 +19,13 @@ import { commandLine, finishClosedJournal, refuseIfUnfinished, settleState, stat
 import { manifestKey } from './apply/state-dir.js';
 import { FileJournal, journalPath, readJournal } from './apply/wal.js';
 import { CrashingDriver, parseCrashPoint } from './drivers/crash.js';
+import { parsePausePoint, PausingDriver } from './drivers/pause.js';
 import { backupsCommand } from './apply/backups-cli.js';
 import { describeStep, stepsFor } from './apply/steps.js';
 import type { Driver } from './drivers/driver.js';
 import { DryRunDriver, ReadOnlyDriver } from './drivers/decorators.js';
 import { createDriver, driverFor } from './drivers/select.js';
-import { ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
-import { validatePlan } from './generated/validators.js';
+import { ApplyError, ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError } from './errors.js';
 import { currentPlatform, displayPath, pathDisplay } from './paths.js';
 import { printable, printableLines } from './printable.js';
 import { annotateDiffs } from './plan/content-diff.js';
@@ -34,6 +35,7 @@ import { fdOutput, type Output } from './output.js';
 import { observe } from './plan/observe.js';
 import { computePlan, hasChanges } from './plan/planner.js';
 import { actionRenderer, colorsFor, renderPlan, summaryLine } from './plan/render.js';
+import { readSavedPlan, refuseIfManifestChanged } from './plan/saved-plan.js';
 import type { Plan } from './plan/types.js';
 import { VERSION } from './version.js';
 
@@ -101,37 +103,6 @@ function writePlanFile(file: string, json: string): void {
     const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(e));
     throw new UsageError(`${file}: cannot save the plan (${why})`, { hint: 'give --out a file name in a folder you can write to' });
   }
-}
-
-/** A saved plan is a JSON file with a formatVersion; anything else is a manifest. */
-function readSavedPlan(file: string): Plan | undefined {
-  if (!file.endsWith('.json')) return undefined;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // the manifest loader says what is wrong with the file
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not a valid linkplan plan (not JSON: ${e instanceof Error ? e.message : String(e)})`, {
-      hint: 'make the plan with `linkplan plan MANIFEST --out FILE`; a manifest is a .yaml file',
-    });
-  }
-  if (typeof data !== 'object' || data === null || !('formatVersion' in data)) return undefined;
-  if (!validatePlan(data)) {
-    const first = validatePlan.errors?.[0];
-    throw new UsageError(`${file}: not a valid linkplan plan (${first?.instancePath ?? ''} ${first?.message ?? ''})`.replace(' )', ')'), {
-      hint: 'make the plan with `linkplan plan MANIFEST --out FILE` of this version of linkplan',
-    });
-  }
-  const plan = data as unknown as Plan;
-  if (plan.platform !== currentPlatform()) {
-    throw new UsageError(`${file}: the plan was made on ${plan.platform}, and this is ${currentPlatform()}`, { hint: 'make the plan on the machine that applies it' });
-  }
-  return plan;
 }
 
 function cmdValidate(file: string, opts: { var: Record<string, string> }, io: Io): number {
@@ -214,7 +185,8 @@ async function progressHooks(io: Io, plan: Plan, base: string, dryRun: boolean):
             },
           },
         ],
-        { exitOnError: true, rendererOptions: { collapseErrors: false } },
+        // (signals are linkplan's own to handle: listr2's would end the process midway, exit 127)
+        { exitOnError: true, registerSignalListeners: false, rendererOptions: { collapseErrors: false } },
       ).run();
     },
   };
@@ -229,16 +201,34 @@ async function cmdApply(file: string, opts: ApplyOptions, io: Io): Promise<numbe
       hint: 'pass it to `linkplan plan ... --out` instead, or apply the manifest directly',
     });
   }
+  if (saved !== undefined) refuseIfManifestChanged(file, saved);
   const manifestPath = manifestKey(saved?.manifest.path ?? file);
   const stateDir = stateDirFor(saved?.manifest.path ?? file, opts);
   if (opts.dryRun === true) {
     refuseIfUnfinished(stateDir, file, opts);
     return applyLocked(file, opts, io, { saved, stateDir, manifestPath });
   }
-  return withLock(stateDir, { ...opts, command: `linkplan apply ${file}` }, () => {
+  return withLock(stateDir, { ...opts, command: `linkplan apply ${file}` }, async () => {
     settleState(stateDir, manifestPath, file, opts);
-    return applyLocked(file, opts, io, { saved, stateDir, manifestPath });
+    // (from here, a signal stops the apply cleanly; while the lock is awaited it ends the process)
+    const signals = applySignals(io);
+    try {
+      return await applyLocked(file, opts, io, { saved, stateDir, manifestPath, signals });
+    } finally {
+      signals.watch.dispose();
+    }
   });
+}
+
+/** The signals during an apply: the first one is announced once steps run (at the question, cancelling it says so). */
+function applySignals(io: Io): { watch: SignalWatch; applying: () => void } {
+  let applying = false;
+  const watch = watchSignals({
+    onFirst: (sig) => {
+      if (applying) io.err(`\nlinkplan: ${sig}: finishing the current step, then rolling back what this apply did (Ctrl-C again stops at once)\n`);
+    },
+  });
+  return { watch, applying: () => (applying = true) };
 }
 
 /** The part of apply that runs under the lock (or read-only, for --dry-run). */
@@ -246,7 +236,7 @@ async function applyLocked(
   file: string,
   opts: ApplyOptions,
   io: Io,
-  ctx: { saved: Plan | undefined; stateDir: string; manifestPath: string },
+  ctx: { saved: Plan | undefined; stateDir: string; manifestPath: string; signals?: ReturnType<typeof applySignals> },
 ): Promise<number> {
   const { saved, stateDir, manifestPath } = ctx;
   // the records are read only where they are needed: for --prune, and before the first change
@@ -284,7 +274,8 @@ async function applyLocked(
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
     const what = `this plan removes or moves ${risky.length} entr${risky.length === 1 ? 'y' : 'ies'}`;
     if (!io.interactive) throw new NotConfirmedError(`${what}, and there is no terminal to ask`, { hint: 'read the plan above, then run again with --yes' });
-    if (!(await confirm(`${what[0]?.toUpperCase() ?? ''}${what.slice(1)}. Apply it? [y/N] `))) {
+    const question = `${what[0]?.toUpperCase() ?? ''}${what.slice(1)}. Apply it? [y/N] `;
+    if (!(await confirm(question, { what: 'apply', ...(ctx.signals === undefined ? {} : { signal: ctx.signals.watch.abort }) }))) {
       throw new NotConfirmedError('apply cancelled; nothing was changed');
     }
     prompted = true;
@@ -300,25 +291,47 @@ async function applyLocked(
     for (const s of steps) io.out(`  ${printable(describeStep(s, showPath))}\n`);
     return 0;
   }
+  await runApply(plan, { file, opts, io, base, real, records: records(), prompted, saved: saved !== undefined, stateDir, manifestPath, signals: ctx.signals });
+  io.out(`Applied: ${summaryLine(plan.summary)}\n`);
+  return 0;
+}
+
+/** The apply itself, journaled: its records settled first, then its steps run with a progress view. */
+async function runApply(
+  plan: Plan,
+  ctx: { file: string; opts: ApplyOptions; io: Io; base: string; real: Driver; records: Records; prompted: boolean; saved: boolean; stateDir: string; manifestPath: string; signals: ReturnType<typeof applySignals> | undefined },
+): Promise<void> {
+  const { io, real, stateDir } = ctx;
   // read before the first change; what they lack goes into records.json before this apply's
   // journal takes the last one's place: the last apply, and the links --prune found changed
   // (which no journal lists: they are not linkplan's any more, whatever this apply does)
-  const known = records();
-  known.recordApplied(plan.actions.filter((a) => a.kind === 'noop' && a.source.where === PRUNE_WHERE));
-  known.settle();
+  ctx.records.recordApplied(plan.actions.filter((a) => a.kind === 'noop' && a.source.where === PRUNE_WHERE));
+  ctx.records.settle();
   const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
-  const driver = crash === undefined ? real : new CrashingDriver(real, crash);
-  const journal = FileJournal.create(stateDir, { manifest: manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes, folders: plan.folders });
-  const progress = await progressHooks(io, plan, base, false);
-  await progress.run(async (hooks) => {
-    // a plan made from the disk just now needs no second full reading; a saved one, or one a
-    // prompt kept waiting, does
-    await applyPlan(plan, driver, { hooks, journal, recheck: saved !== undefined || prompted });
-  });
+  const pause = parsePausePoint(process.env['LINKPLAN_PAUSE_AT']);
+  const crashing = crash === undefined ? real : new CrashingDriver(real, crash);
+  const driver = pause === undefined ? crashing : new PausingDriver(crashing, pause);
+  const progress = await progressHooks(io, plan, ctx.base, false);
+  const journal = FileJournal.create(stateDir, { manifest: ctx.manifestPath, actions: plan.actions.filter((a) => a.kind !== 'noop'), volumes: plan.volumes, folders: plan.folders });
+  /** Whether the applier has the journal: it closes it, however it ends (but at a second Ctrl-C). */
+  let handedOver = false;
+  ctx.signals?.applying();
+  try {
+    await progress.run(async (hooks) => {
+      handedOver = true;
+      // a plan made from the disk just now needs no second full reading; a saved one, or one a
+      // prompt kept waiting, does
+      await applyPlan(plan, driver, { hooks, journal, recheck: ctx.saved || ctx.prompted, ...(ctx.signals === undefined ? {} : { interrupt: ctx.signals.watch }) });
+    });
+  } catch (e) {
+    if (!handedOver) journal.close('refused');
+    if (!(e instanceof StoppedAtOnceError)) throw e;
+    throw new StoppedAtOnceError(e.signal, `${ctx.file}: ${e.message}; the disk holds part of the apply, and its journal ${journal.file} is left`, {
+      hint: `run \`${commandLine(['recover'], ctx.file, ctx.opts)}\` to roll it back (or add --forward to finish it)`,
+    });
+  }
   // (the records now include this apply: its journal, committed, lists every action)
-  reportLeftAlone();
-  io.out(`Applied: ${summaryLine(plan.summary)}\n`);
-  return 0;
+  for (const l of leftAloneLines(plan.actions, pathDisplay({ base: ctx.base, home: os.homedir() }))) io.out(`${l}\n`);
 }
 
 async function cmdRecover(file: string, opts: StateOptions & { forward?: boolean }, io: Io): Promise<number> {
@@ -470,7 +483,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 1;
     }
     printError(e, io);
-    return 1;
+    // an interrupted command (rolled back, or stopped at a second Ctrl-C) exits as a shell reports Ctrl-C
+    return e instanceof InterruptedError || (e instanceof ApplyError && e.cause instanceof InterruptedError) ? 130 : 1;
   }
   return code;
 }

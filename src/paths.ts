@@ -147,3 +147,10 @@ export function pathDisplay(opts: DisplayOptions = {}): (p: string) => string {
     return p;
   };
 }
+
+/** `s` as one word of a shell command line (quoted only where it needs to be). */
+export function shellWord(s: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  if (currentPlatform() === 'win32') return `"${s.replace(/"/g, '""')}"`;
+  return `'${s.replace(/'/g, "'\\''")}'`;
+}

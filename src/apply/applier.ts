@@ -11,6 +11,7 @@ import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../err
 import { parentOf, pathKey, type AbsPath } from '../paths.js';
 import { describeEntry } from '../plan/planner.js';
 import type { Action, Entry, Plan, TargetInfo } from '../plan/types.js';
+import { InterruptedError, SignalPoll, StoppedAtOnceError, type Interrupt } from './interrupt.js';
 import { MemoryJournal, type Journal } from './journal.js';
 import { addSteps, describeStep, runStep, undoStep, type Step } from './steps.js';
 
@@ -140,6 +141,21 @@ export interface ApplyOptions {
    * wait (a prompt) in between: each path is still observed again right before it is touched.
    */
   recheck?: boolean;
+  /**
+   * Read between steps (after letting signal handlers run every few milliseconds): after a first
+   * signal the apply stops after its current step and rolls back; after a second Ctrl-C it stops
+   * at once, leaving the journal.
+   */
+  interrupt?: Interrupt;
+}
+
+/** Closes the journal of an apply that ran no step; the error that stopped it is the one to report. */
+function refuse(journal: Journal): void {
+  try {
+    journal.close('refused');
+  } catch {
+    // (the journal then stays, and says no step ran)
+  }
 }
 
 export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions = {}): Promise<ApplyResult> {
@@ -153,24 +169,32 @@ export async function applyPlan(plan: Plan, driver: Driver, opts: ApplyOptions =
 /** The apply itself, with the driver's folder handles kept from the first check to the last undo. */
 async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): Promise<ApplyResult> {
   const journal = opts.journal ?? new MemoryJournal();
-  try {
-    preflight(plan, driver, { recheck: opts.recheck !== false });
-    // each folder the plan writes in must be the one it saw: opened and checked once, kept open
-    driver.expectFolders(plan.folders ?? []);
-  } catch (e) {
-    // nothing ran: the journal (claimed by the caller) must not be left for `recover` to find
-    journal.close('refused');
-    throw e;
-  }
   const todo = plan.actions.filter((a) => a.kind !== 'noop');
   // every step of the apply, numbered; action i's steps are all[ends[i - 1] ?? 0] to all[ends[i] - 1]
   const all: Step[] = [];
   const ends = new Int32Array(todo.length);
-  for (let i = 0; i < todo.length; i++) {
-    addSteps(todo[i] as Action, all);
-    ends[i] = all.length;
+  const stop = opts.interrupt;
+  const poll = stop === undefined ? undefined : new SignalPoll();
+  try {
+    preflight(plan, driver, { recheck: opts.recheck !== false });
+    // each folder the plan writes in must be the one it saw: opened and checked once, kept open
+    driver.expectFolders(plan.folders ?? []);
+    for (let i = 0; i < todo.length; i++) {
+      addSteps(todo[i] as Action, all);
+      ends[i] = all.length;
+    }
+    if (poll !== undefined) {
+      // a signal that came while the plan was made or the journal claimed: nothing ran yet
+      await poll.yield();
+      if (stop?.first !== undefined) throw new InterruptedError(stop.first, `apply interrupted (${stop.first}) before its first step; nothing was changed`);
+    }
+    journal.start(all);
+  } catch (e) {
+    // nothing ran, whatever the error: the journal (claimed by the caller) must not be left for
+    // `recover` to find, nor block the next apply
+    refuse(journal);
+    throw e;
   }
-  journal.start(all);
   // the steps run in order: the first `ran` are done (and are undone in reverse on a failure)
   let ran = 0;
   let current: Action | undefined;
@@ -184,6 +208,10 @@ async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): P
       const a = todo[i] as Action;
       const end = ends[i] as number;
       current = a;
+      if (poll !== undefined) {
+        if (poll.due()) await poll.yield();
+        stopIfAsked(stop);
+      }
       // a create needs no second look: making a link or a folder never replaces what is there
       // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
       if (a.kind !== 'create') {
@@ -201,44 +229,70 @@ async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): P
       if (shown !== undefined) await shown;
     }
   } catch (e) {
-    const failures: string[] = [];
-    for (let seq = ran - 1; seq >= 0; seq--) {
-      const step = all[seq] as Step;
-      try {
-        // written ahead, like the steps: if it cannot be written, the step is left done (and
-        // reported), so the journal never says done about a step that was undone
-        journal.undoing(seq);
-        undoStep(step, driver);
-        journal.undone(seq);
-      } catch (u) {
-        failures.push(`could not undo "${describeStep(step)}": ${u instanceof Error ? u.message : String(u)}`);
-      }
-    }
-    // a journal that cannot be closed (its state folder full or gone) is said after the rest
-    let unclosed = '';
-    try {
-      journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
-    } catch (c) {
-      unclosed = `\nthe journal could not be closed: ${c instanceof Error ? c.message : String(c)}`;
-    }
-    const why = e instanceof Error ? e.message : String(e);
-    const undone = ran - failures.length;
-    const state =
-      failures.length === 0
-        ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the apply`
-        : `rolled back ${undone} of ${ran} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
-    throw new ApplyError(`apply failed at ${current?.path ?? 'the start'}: ${why}\n${state}${unclosed}`, {
-      rolledBack: undone,
-      rollbackFailures: failures,
-      cause: e,
-      hint:
-        e instanceof LinkplanError && e.hint !== undefined && failures.length === 0
-          ? e.hint
-          : failures.length === 0
-            ? 'fix the cause and run apply again'
-            : 'put the paths above right by hand, then run plan to see where things stand',
-    });
+    // a second Ctrl-C: no rollback, the journal stays for `recover`
+    if (e instanceof StoppedAtOnceError) throw e;
+    throw await rollBack(e, { all, ran, journal, driver, current, ...(poll === undefined ? {} : { poll, stop }) });
   }
   journal.close('committed');
   return { actions: todo.length, steps: all.length };
+}
+
+function stopIfAsked(stop: Interrupt | undefined): void {
+  if (stop?.now === true) throw new StoppedAtOnceError('SIGINT', 'apply stopped at once (a second SIGINT)');
+  if (stop?.first !== undefined) throw new InterruptedError(stop.first, `apply interrupted (${stop.first})`);
+}
+
+/**
+ * Undoes the first `ran` steps in reverse, after `e` stopped the apply, and returns the error
+ * that says so (or, at a second Ctrl-C, throws at once: what is left to undo stays in the journal).
+ */
+async function rollBack(
+  e: unknown,
+  ctx: { all: readonly Step[]; ran: number; journal: Journal; driver: Driver; current: Action | undefined; poll?: SignalPoll; stop?: Interrupt | undefined },
+): Promise<ApplyError> {
+  const { all, ran, journal, driver, poll } = ctx;
+  const failures: string[] = [];
+  for (let seq = ran - 1; seq >= 0; seq--) {
+    if (poll !== undefined) {
+      if (poll.due()) await poll.yield();
+      if (ctx.stop?.now === true) throw new StoppedAtOnceError('SIGINT', `apply stopped at once (a second SIGINT) while rolling back, ${seq + 1} step${seq === 0 ? '' : 's'} still to undo`);
+    }
+    const step = all[seq] as Step;
+    try {
+      // written ahead, like the steps: if it cannot be written, the step is left done (and
+      // reported), so the journal never says done about a step that was undone
+      journal.undoing(seq);
+      undoStep(step, driver);
+      journal.undone(seq);
+    } catch (u) {
+      failures.push(`could not undo "${describeStep(step)}": ${u instanceof Error ? u.message : String(u)}`);
+    }
+  }
+  // a journal that cannot be closed (its state folder full or gone) is said after the rest
+  let unclosed = '';
+  try {
+    journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
+  } catch (c) {
+    unclosed = `\nthe journal could not be closed: ${c instanceof Error ? c.message : String(c)}`;
+  }
+  const undone = ran - failures.length;
+  const state =
+    failures.length === 0
+      ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the apply`
+      : `rolled back ${undone} of ${ran} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
+  const message =
+    (e instanceof InterruptedError ? `${e.message}: ${state}` : `apply failed at ${ctx.current?.path ?? 'the start'}: ${e instanceof Error ? e.message : String(e)}\n${state}`) + unclosed;
+  return new ApplyError(message, {
+    rolledBack: undone,
+    rollbackFailures: failures,
+    cause: e,
+    hint:
+      failures.length > 0
+        ? 'put the paths above right by hand, then run plan to see where things stand'
+        : e instanceof InterruptedError
+          ? 'run apply again to make the changes'
+          : e instanceof LinkplanError && e.hint !== undefined
+            ? e.hint
+            : 'fix the cause and run apply again',
+  });
 }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { currentPlatform } from '../paths.js';
+import { shellWord } from '../paths.js';
 import { acquireLock, liveLockHolder } from './lock.js';
 import { Records } from './records.js';
 import { ensureDir, manifestKey, manifestStateDir } from './state-dir.js';
@@ -31,13 +31,6 @@ export function stateDirFor(manifestPath: string, opts: StateOptions): string {
   if (given === manifestKey(manifestPath) || fs.existsSync(real)) return real;
   const earlier = manifestStateDir(given, root);
   return fs.existsSync(earlier) ? earlier : real;
-}
-
-/** `s` as one word of a shell command line (quoted only where it needs to be). */
-export function shellWord(s: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
-  if (currentPlatform() === 'win32') return `"${s.replace(/"/g, '""')}"`;
-  return `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 /** The exact command line `linkplan WORDS... MANIFEST [--state-dir DIR]`, quoted for a shell. */

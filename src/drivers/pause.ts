@@ -1,0 +1,42 @@
+/**
+ * A decorator that holds its process still at a chosen write call, before the call runs, until a
+ * gate file appears: a moment in the middle of an apply that a test can reach every time, to send
+ * signals at (they are handled once the apply goes on). On reaching the write it makes
+ * `GATE.paused`; it goes on when `GATE` exists (or after a minute). The CLI composes it only when
+ * LINKPLAN_PAUSE_AT is set (`N:GATE`, N the 1-based write call), as it does the crash hook.
+ */
+import fs from 'node:fs';
+import type { AbsPath } from '../paths.js';
+import { DriverDecorator } from './decorators.js';
+import type { Driver, WriteCall } from './driver.js';
+
+export interface PausePoint {
+  /** The 1-based write call to stop before. */
+  at: number;
+  gate: string;
+}
+
+export function parsePausePoint(spec: string | undefined): PausePoint | undefined {
+  const m = /^(\d+):(.+)$/.exec(spec ?? '');
+  if (m === null) return undefined;
+  return { at: Number(m[1]), gate: m[2] as string };
+}
+
+export class PausingDriver extends DriverDecorator {
+  private count = 0;
+  constructor(
+    inner: Driver,
+    private readonly point: PausePoint,
+  ) {
+    super(inner);
+  }
+  protected override write(_call: WriteCall, _p: AbsPath, run: () => void): void {
+    this.count++;
+    if (this.count === this.point.at) {
+      fs.writeFileSync(`${this.point.gate}.paused`, String(process.pid));
+      const tick = new Int32Array(new SharedArrayBuffer(4));
+      for (let waited = 0; waited < 60_000 && !fs.existsSync(this.point.gate); waited += 5) Atomics.wait(tick, 0, 0, 5);
+    }
+    run();
+  }
+}

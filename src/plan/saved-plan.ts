@@ -1,0 +1,256 @@
+/**
+ * Reads a saved plan (`linkplan plan M --out P.json`) back and checks it whole before anything
+ * runs: a plan is a file anyone can edit, and the applier trusts what it is given. The checks, in
+ * order, each listing every problem it finds: the plan's schema (schema/plan.schema.json); that it
+ * was made on this platform; that its summary counts its actions; that every path in it is
+ * absolute and normal for this platform (no `.` or `..`, no NUL); that each action holds together
+ * (what was there before suits its kind, it carries the fields its steps need, it leaves what its
+ * link makes, its folders lie above it, its backup name is beside it). `manifestChangedProblem`
+ * checks that the manifest, where it still exists, is the one the plan was made from. Every
+ * problem names the plan file and the place in it (`actions[3].path`).
+ */
+import fs from 'node:fs';
+import { errnoCode, LinkplanError, UsageError } from '../errors.js';
+import { validatePlan } from '../generated/validators.js';
+import { sha256OfText } from '../hash.js';
+import { asAbs, currentPlatform, displayPath, isInside, isWindowsAbsolute, parentOf, shellWord, type AbsPath, type Platform } from '../paths.js';
+import { describeEntry, summarize } from './planner.js';
+import { describeSchemaErrors, yamlPath } from './schema-errors.js';
+import type { Action, Outcome, Plan, PlanSummary } from './types.js';
+
+/** One thing wrong in a saved plan: where (`actions[3].path`) and what. */
+export interface PlanProblem {
+  where: string;
+  message: string;
+}
+
+/** A saved plan that cannot be applied as it is: every problem at once. */
+export class SavedPlanError extends LinkplanError {
+  readonly problems: readonly PlanProblem[];
+  constructor(file: string, problems: readonly PlanProblem[], opts: { manifest?: string | undefined } = {}) {
+    const n = problems.length;
+    const lines = problems.map((p) => `  ${file}: ${p.where === '' ? '' : `${p.where}: `}${p.message}`);
+    super(`${file}: not a valid linkplan plan (${n} problem${n === 1 ? '' : 's'})\n${lines.join('\n')}`, { hint: replanHint(file, opts.manifest) });
+    this.problems = problems;
+  }
+}
+
+function replanHint(file: string, manifest: string | undefined): string {
+  const m = manifest === undefined ? 'MANIFEST' : shellWord(displayPath(manifest, { base: process.cwd() }));
+  return `make the plan again: \`linkplan plan ${m} --out ${shellWord(file)}\`; nothing was changed`;
+}
+
+/** The plan's manifest path, where it is a string (for the hint), whatever else is wrong. */
+function manifestOf(data: unknown): string | undefined {
+  const m = (data as { manifest?: { path?: unknown } }).manifest;
+  return typeof m?.path === 'string' && m.path !== '' && !m.path.includes('\0') ? m.path : undefined;
+}
+
+/**
+ * A saved plan is a JSON file with a formatVersion; anything else is a manifest (undefined).
+ * Throws a `SavedPlanError` listing every problem when the plan fails its checks.
+ */
+export function readSavedPlan(file: string): Plan | undefined {
+  if (!file.endsWith('.json')) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // the manifest loader says what is wrong with the file
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not a valid linkplan plan (not JSON: ${e instanceof Error ? e.message : String(e)})`, {
+      hint: 'make the plan with `linkplan plan MANIFEST --out FILE`; a manifest is a .yaml file',
+    });
+  }
+  if (typeof data !== 'object' || data === null || !('formatVersion' in data)) return undefined;
+  if (!validatePlan(data)) {
+    // (an if/then rule that fails also reports itself; the error inside it says what is missing)
+    const errors = (validatePlan.errors ?? []).filter((e) => e.keyword !== 'if');
+    const problems = describeSchemaErrors(errors, data).map((p) => ({ where: yamlPath(p.segments), message: p.message }));
+    throw new SavedPlanError(file, problems, { manifest: manifestOf(data) });
+  }
+  const plan = data as unknown as Plan;
+  if (plan.platform !== currentPlatform()) {
+    throw new UsageError(`${file}: the plan was made on ${plan.platform}, and this is ${currentPlatform()}`, { hint: 'make the plan on the machine that applies it' });
+  }
+  const problems = planProblems(plan);
+  if (problems.length > 0) throw new SavedPlanError(file, problems, { manifest: manifestOf(data) });
+  return plan;
+}
+
+/**
+ * Where the plan's manifest still exists, whether it is still the one the plan was made from (by
+ * its digest): a problem saying it changed, or undefined. A manifest that is gone is no problem:
+ * the plan is what is applied.
+ */
+export function manifestChangedProblem(plan: Plan): PlanProblem | undefined {
+  const file = plan.manifest.path;
+  let text: string;
+  try {
+    // a FIFO or a device there now would never end: only a regular file is read
+    if (!fs.statSync(file).isFile()) return { where: '', message: `the manifest ${file} is no longer a regular file` };
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    return { where: '', message: `the manifest ${file} cannot be read (${code ?? String(e)}) to check it is the one the plan was made from` };
+  }
+  return 'sha256:' + sha256OfText(text) === plan.manifest.digest ? undefined : { where: '', message: `the manifest ${file} changed since the plan was made` };
+}
+
+/** Refuses a plan whose manifest changed since it was made (see `manifestChangedProblem`). */
+export function refuseIfManifestChanged(file: string, plan: Plan): void {
+  const p = manifestChangedProblem(plan);
+  if (p !== undefined) throw new SavedPlanError(file, [p], { manifest: plan.manifest.path });
+}
+
+const SUMMARY_KIND: Record<keyof PlanSummary, Action['kind']> = {
+  create: 'create',
+  retarget: 'retarget',
+  remove: 'remove',
+  backup: 'backup-and-link',
+  adopt: 'adopt',
+  unchanged: 'noop',
+  conflict: 'conflict',
+};
+
+/** Every problem of a plan that passed its schema: summary, paths, and each action's own sense. */
+export function planProblems(plan: Plan): PlanProblem[] {
+  const out: PlanProblem[] = [];
+  const counted = summarize(plan.actions);
+  for (const k of Object.keys(SUMMARY_KIND) as (keyof PlanSummary)[]) {
+    if (counted[k] !== plan.summary[k]) {
+      out.push({ where: `summary.${k}`, message: `says ${plan.summary[k]}, but the plan has ${counted[k]} ${SUMMARY_KIND[k]} action${counted[k] === 1 ? '' : 's'}` });
+    }
+  }
+  const platform = plan.platform;
+  const okPath = (where: string, p: string): boolean => {
+    const problem = pathProblem(p, platform);
+    if (problem !== undefined) out.push({ where, message: problem });
+    return problem === undefined;
+  };
+  okPath('manifest.path', plan.manifest.path);
+  plan.volumes?.forEach((v, i) => okPath(`volumes[${i}].mount`, v.mount));
+  for (let i = 0; i < plan.actions.length; i++) {
+    const a = plan.actions[i] as Action;
+    const where = `actions[${i}]`;
+    // each path of the action (all of them checked, every problem reported)
+    const paths: [string, string][] = [
+      [`${where}.path`, a.path],
+      ...(a.link === undefined ? [] : [[`${where}.link.target`, a.link.target] as [string, string]]),
+      ...(a.parents ?? []).map((p, j): [string, string] => [`${where}.parents[${j}]`, p]),
+      ...(a.targetParents ?? []).map((p, j): [string, string] => [`${where}.targetParents[${j}]`, p]),
+      ...(a.backupPath === undefined ? [] : [[`${where}.backupPath`, a.backupPath] as [string, string]]),
+      ...(a.removeTarget === undefined ? [] : [[`${where}.removeTarget`, a.removeTarget] as [string, string]]),
+    ];
+    let normal = true;
+    for (const [w, p] of paths) normal = okPath(w, p) && normal;
+    for (const [w, text] of [
+      [`${where}.link.linkText`, a.link?.linkText],
+      [`${where}.before.linkText`, 'linkText' in a.before ? a.before.linkText : undefined],
+    ] as const) {
+      if (text?.includes('\0') === true) out.push({ where: w, message: 'contains a NUL character' });
+    }
+    // how the paths relate is worth checking only once each is normal
+    if (normal) out.push(...actionProblems(a, where, platform));
+  }
+  return out;
+}
+
+/** What is wrong with `p` as a path of a plan for `platform`, if anything. */
+export function pathProblem(p: string, platform: Platform): string | undefined {
+  if (p.includes('\0')) return 'contains a NUL character';
+  const absolute = platform === 'win32' ? isWindowsAbsolute(p) : p.startsWith('/');
+  if (!absolute) return `${JSON.stringify(p)} is not an absolute path`;
+  const normal = asAbs(p, platform);
+  return normal === p ? undefined : `${JSON.stringify(p)} is not a normal absolute path (it would be ${normal})`;
+}
+
+/** An outcome in words: `nothing`, `a symlink to X`, `a hard link of X`. */
+function describeOutcome(o: Outcome): string {
+  if (o.kind === 'hardlink') return `a hard link of ${o.target}`;
+  if (o.kind === 'symlink' || o.kind === 'junction') return `a ${o.kind} to ${o.linkText}`;
+  return describeEntry(o);
+}
+
+function sameOutcome(a: Outcome, b: Outcome): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'hardlink') return a.target === (b as typeof a).target;
+  if (a.kind === 'symlink' || a.kind === 'junction') return a.linkText === (b as typeof a).linkText;
+  return true;
+}
+
+const MAKES_LINK: ReadonlySet<Action['kind']> = new Set(['create', 'retarget', 'backup-and-link', 'adopt']);
+
+/** Whether an action of this kind may start from what was there (`before`). */
+const STARTS_FROM: Partial<Record<Action['kind'], { ok: (a: Action) => boolean; needs: string }>> = {
+  create: { ok: (a) => a.before.kind === 'absent', needs: 'nothing at its path' },
+  retarget: { ok: (a) => a.before.kind === 'symlink' || a.before.kind === 'junction', needs: 'a link at its path' },
+  remove: { ok: (a) => a.before.kind === 'symlink' || a.before.kind === 'junction' || (a.before.kind === 'file' && a.removeTarget !== undefined), needs: 'a link at its path' },
+  'backup-and-link': { ok: (a) => a.before.kind !== 'absent', needs: 'something in the way at its path' },
+  adopt: { ok: (a) => a.before.kind === 'file' || a.before.kind === 'dir', needs: 'a file or a folder at its path' },
+};
+
+/** How one action (its paths each normal) fails to hold together, if it does. */
+function actionProblems(a: Action, where: string, platform: Platform): PlanProblem[] {
+  const out: PlanProblem[] = [];
+  const starts = STARTS_FROM[a.kind];
+  if (starts !== undefined && !starts.ok(a)) {
+    const hardLink = a.kind === 'remove' && a.before.kind === 'file';
+    out.push({
+      where,
+      message: hardLink
+        ? 'a remove of a hard link needs the file it shares (removeTarget)'
+        : `a ${a.kind} needs ${starts.needs} (before), and this one found ${describeEntry(a.before)}`,
+    });
+  }
+  const link = a.link;
+  if (MAKES_LINK.has(a.kind)) {
+    if (link === undefined) out.push({ where, message: `a ${a.kind} needs the link it makes (link)` });
+    else {
+      out.push(...linkProblems(a, where, platform));
+      const made: Outcome = link.type === 'hardlink' ? { kind: 'hardlink', target: link.target } : { kind: link.type, linkText: link.linkText };
+      if (!sameOutcome(a.after, made)) out.push({ where: `${where}.after`, message: `a ${a.kind} of a ${link.type} leaves ${describeOutcome(made)}, not ${describeOutcome(a.after)}` });
+    }
+  } else if (a.kind === 'remove') {
+    if (link !== undefined) out.push({ where: `${where}.link`, message: 'a remove makes no link' });
+    if (a.after.kind !== 'absent') out.push({ where: `${where}.after`, message: `a remove leaves nothing, not ${describeOutcome(a.after)}` });
+  }
+  if (a.kind === 'backup-and-link') {
+    if (a.backupPath === undefined) out.push({ where, message: 'a backup-and-link needs the name it moves what is in the way to (backupPath)' });
+    else if (a.backupPath === a.path || parentOf(a.backupPath, platform) !== parentOf(a.path, platform)) {
+      out.push({ where: `${where}.backupPath`, message: `must be beside ${a.path}, in the same folder` });
+    }
+  }
+  out.push(...folderProblems(a.parents, a.path, `${where}.parents`, platform));
+  if (link !== undefined) out.push(...folderProblems(a.targetParents, link.target, `${where}.targetParents`, platform));
+  return out;
+}
+
+/** A link's text must say where its target is: a junction's and a hard link's are the target, a symlink's absolute text too. */
+function linkProblems(a: Action, where: string, platform: Platform): PlanProblem[] {
+  const link = a.link;
+  if (link === undefined) return [];
+  const absolute = platform === 'win32' ? isWindowsAbsolute(link.linkText) : link.linkText.startsWith('/');
+  if ((link.type !== 'symlink' || absolute) && link.linkText !== link.target) {
+    return [{ where: `${where}.link.linkText`, message: `a ${link.type} to ${link.target} is written as that path, not ${link.linkText}` }];
+  }
+  if (a.kind === 'adopt' && (link.target === a.path || isInside(link.target, a.path, platform))) {
+    return [{ where: `${where}.link.target`, message: `an adopt cannot move ${a.path} into itself` }];
+  }
+  return [];
+}
+
+/** Folders made first, outermost first: each one above `below` and inside the one before it. */
+function folderProblems(dirs: readonly AbsPath[] | undefined, below: AbsPath, where: string, platform: Platform): PlanProblem[] {
+  const out: PlanProblem[] = [];
+  dirs?.forEach((d, j) => {
+    if (!isInside(below, d, platform)) out.push({ where: `${where}[${j}]`, message: `${d} is not a folder above ${below}` });
+    else if (j > 0 && !isInside(d, dirs[j - 1] as AbsPath, platform)) out.push({ where: `${where}[${j}]`, message: `${d} is not inside ${dirs[j - 1] ?? ''} (folders are listed outermost first)` });
+  });
+  return out;
+}
