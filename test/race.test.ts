@@ -41,6 +41,8 @@ function project(base: string, scenario: Scenario): string {
   for (let i = 0; i < N; i++) {
     if (scenario === 'remove') lines.push(`  - { path: links/l${i}, state: absent }`);
     else if (scenario === 'backup') lines.push(`  - { path: links/l${i}, target: t/f${i % 4}, onConflict: backup }`);
+    // (the links to retarget were made by hand: onConflict: backup lets them be replaced, a copy kept)
+    else if (scenario === 'retarget') lines.push(`  - { path: links/l${i}, target: t/f${i % 4}, onConflict: backup }`);
     else lines.push(`  - { path: links/l${i}, target: t/f${i % 4} }`);
     if (scenario === 'retarget') links[`l${i}`] = { link: '../t/old' };
     if (scenario === 'remove') links[`l${i}`] = { link: `../t/f${i % 4}` };
@@ -177,7 +179,7 @@ describe('a saved plan and the folders it writes in', () => {
     const base = tempDir('linkplan-folders-');
     const root = path.join(base, 'w');
     writeTree(root, {
-      'layout.yaml': 'version: 1\nlinks:\n  - { path: links/a, target: t/f0 }\n  - { path: links/b, target: t/f1 }\n  - { path: links/new/c, target: t/f1 }\n',
+      'layout.yaml': 'version: 1\nlinks:\n  - { path: links/a, target: t/f0 }\n  - { path: links/b, target: t/f1, onConflict: backup }\n  - { path: links/new/c, target: t/f1 }\n',
       t: { f0: '0', f1: '1' },
       links: { b: { link: 'elsewhere' } },
     });
@@ -213,7 +215,7 @@ describe('a saved plan and the folders it writes in', () => {
     fs.writeFileSync(path.join(root, 'plan.json'), JSON.stringify(plan, null, 2));
     const r = runCli(['apply', 'plan.json', '--yes'], { cwd: root, env: { LINKPLAN_STATE_DIR: state } });
     expect(r.code, r.stderr).toBe(0);
-    expect(Object.keys(snapshot(path.join(root, 'links'))).sort()).toEqual(['a', 'b', 'new', 'new/c']);
+    expect(Object.keys(snapshot(path.join(root, 'links'))).sort()).toEqual(['a', 'b', 'b.linkplan-backup', 'new', 'new/c']);
   });
 });
 
@@ -222,28 +224,29 @@ describe('recovery and the folders the apply wrote in', () => {
     const base = tempDir('linkplan-folders-');
     const root = path.join(base, 'w');
     writeTree(root, {
-      'layout.yaml': 'version: 1\nlinks:\n  - { path: home/cfg/a, target: repo/t/f0 }\n  - { path: home/cfg/b, target: repo/t/f1 }\n  - { path: home/cfg/c, target: repo/t/f1 }\n',
-      repo: { t: { f0: '0', f1: '1' }, cfg: {} },
-      home: { cfg: { link: '../repo/cfg' } },
+      // (the folder link leads outside the manifest's folder: into it, nothing is written through a link)
+      repo: { 'layout.yaml': 'version: 1\nlinks:\n  - { path: ../home/cfg/a, target: t/f0 }\n  - { path: ../home/cfg/b, target: t/f1 }\n  - { path: ../home/cfg/c, target: t/f1 }\n', t: { f0: '0', f1: '1' } },
+      data: { cfg: {} },
+      home: { cfg: { link: '../data/cfg' } },
       other: { keep: 'theirs' },
     });
     const env = { LINKPLAN_STATE_DIR: path.join(base, 'state') };
-    const killed = runCli(['apply', 'layout.yaml', '--yes'], { cwd: root, env: { ...env, LINKPLAN_CRASH_AT: 'after:2' } });
+    const killed = runCli(['apply', 'layout.yaml', '--yes'], { cwd: path.join(root, 'repo'), env: { ...env, LINKPLAN_CRASH_AT: 'after:2' } });
     expect(killed.code).toBeNull();
-    expect(fs.readdirSync(path.join(root, 'repo', 'cfg')).sort()).toEqual(['a', 'b']);
+    expect(fs.readdirSync(path.join(root, 'data', 'cfg')).sort()).toEqual(['a', 'b']);
     // the folder link now leads to another folder: recovery must not act there
     fs.renameSync(path.join(root, 'home', 'cfg'), path.join(root, 'home', 'cfg.was'));
     fs.symlinkSync('../other', path.join(root, 'home', 'cfg'));
-    const refused = runCli(['recover', 'layout.yaml'], { cwd: root, env });
+    const refused = runCli(['recover', 'layout.yaml'], { cwd: path.join(root, 'repo'), env });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${path.join(root, 'home', 'cfg')}: changed since the plan (now leads to another folder); nothing was done there`);
     expect(snapshot(path.join(root, 'other'))).toEqual({ keep: expect.objectContaining({ kind: 'file' }) as SnapshotEntry });
     // put back, it rolls back through the link
     fs.unlinkSync(path.join(root, 'home', 'cfg'));
     fs.renameSync(path.join(root, 'home', 'cfg.was'), path.join(root, 'home', 'cfg'));
-    const r = runCli(['recover', 'layout.yaml'], { cwd: root, env });
+    const r = runCli(['recover', 'layout.yaml'], { cwd: path.join(root, 'repo'), env });
     expect(r.code, r.stderr).toBe(0);
-    expect(fs.readdirSync(path.join(root, 'repo', 'cfg'))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'data', 'cfg'))).toEqual([]);
   });
 });
 

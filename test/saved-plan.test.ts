@@ -190,7 +190,7 @@ links:
   - { path: links/hl, target: t/f, type: hardlink }
   - { path: links/rel, target: t/f, relative: true }
   - { path: new/deep/abs, target: t/dir }
-  - { path: cur, target: t/v2 }
+  - { path: cur, target: t/v2, onConflict: backup }
   - { path: rm/h, state: absent, target: t/g }
   - { path: rm/l, state: absent }
   - { path: home/.rc, target: t/rc, onConflict: backup }

@@ -20,7 +20,7 @@ import type { AbsPath } from '../src/paths.js';
 import { loadManifest, type LoadOptions } from '../src/plan/manifest.js';
 import { observe } from '../src/plan/observe.js';
 import { checkVolumes } from '../src/plan/volumes.js';
-import { computePlan, windowsPathOn } from '../src/plan/planner.js';
+import { computePlan, windowsPathOn, type MadeLink } from '../src/plan/planner.js';
 import type { Action, Capabilities, Desired, Entry, LinkSpec, Observed, Plan, TargetInfo, Volume } from '../src/plan/types.js';
 import { tempDir, writeTree } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
@@ -59,7 +59,10 @@ function world(targets: Record<string, TargetInfo>, links: readonly string[], ex
 }
 
 function planOne(d: Desired, targets: Record<string, TargetInfo>, extra: Parameters<typeof world>[2] = {}): { plan: Plan; a: Action } {
-  const plan = computePlan([d], world(targets, [d.path], extra), { manifest: MANIFEST });
+  // every link already at the path is one linkplan made (its records hold it)
+  const made = new Map<string, MadeLink>();
+  for (const [p, e] of Object.entries(extra.entries ?? {})) if (e.kind === 'symlink' || e.kind === 'junction') made.set(p, { type: e.kind, linkText: e.linkText });
+  const plan = computePlan([d], world(targets, [d.path], extra), { manifest: MANIFEST, made: () => made });
   expect(plan.actions).toHaveLength(1);
   const a = plan.actions[0];
   if (a === undefined) throw new Error('no action');

@@ -1,8 +1,8 @@
 /**
  * `--prune`: for every link linkplan created for a manifest (its records) that the manifest no
  * longer declares, an entry asking to remove it, but only while it is still exactly the link
- * linkplan made (home-manager's rule), and only in a folder the manifest manages now (one of its
- * links' folders as expanded this time). The planner reports the others left alone.
+ * linkplan made (home-manager's rule), and only in or below a folder the manifest manages now (one
+ * of its links' folders as expanded this time). The planner reports the others left alone.
  */
 import { parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
 import type { Action, Desired } from '../plan/types.js';
@@ -14,13 +14,20 @@ export const PRUNE_WHERE = 'prune';
 export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<string, OwnedLink>, platform: Platform): Desired[] {
   if (owned.size === 0) return []; // (a first apply: no set of the manifest's thousands of paths)
   const declared = new Set(desired.map((d) => pathKey(d.path, platform)));
-  // the folders the manifest manages now: a link it made elsewhere (under another HOME, say, or
-  // another --var) is not one this expansion of the manifest could have made
+  // the folders the manifest manages now, and those below them: a link it made elsewhere (under
+  // another HOME, say, or another --var) is not one this expansion of the manifest could have made
   const managed = new Set(desired.map((d) => pathKey(parentOf(d.path, platform), platform)));
+  /** Whether a folder the manifest manages now holds `p`, or a folder above it. */
+  const managedAbove = (p: AbsPath): boolean => {
+    for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
+      if (managed.has(pathKey(a, platform))) return true;
+      if (parentOf(a, platform) === a) return false;
+    }
+  };
   const out: Desired[] = [];
   owned.forEach((link, p) => {
     if (declared.has(pathKey(p, platform))) return;
-    const outside = !managed.has(pathKey(parentOf(p as AbsPath, platform), platform));
+    const outside = !managedAbove(p as AbsPath);
     out.push({
       path: p as AbsPath,
       state: 'absent',
