@@ -158,8 +158,8 @@ export class PosixDriver implements Driver {
   private makeLinkAt(fd: number, name: string, p: string, link: LinkSpec): void {
     // link(2) does not follow a symbolic link: resolve the target, so the hard link shares the
     // file the target leads to, as the plan observed it, and not the symbolic link itself
-    if (link.type === 'hardlink') linkAt(fs.realpathSync(link.target), fd, name);
-    else if (link.type === 'symlink') symlinkAt(link.linkText, fd, name);
+    if (link.type === 'hardlink') linkAt(fd, name, { to: fs.realpathSync(link.target) });
+    else if (link.type === 'symlink') symlinkAt(fd, name, { linkText: link.linkText });
     else throw new DriverError(p, 'junctions exist only on NTFS; this driver makes symbolic links and hard links');
   }
 
