@@ -240,7 +240,8 @@ export class PosixDriver implements Driver {
 
 /** Whether an entry is a link linkplan may remove or replace: a symbolic link, or a file with other names. */
 function isLinkStat(st: AtStat | undefined, p: string): boolean {
-  if (st === undefined) throw new DriverError(p, 'is gone (ENOENT: no such file or directory)', { code: 'ENOENT' });
+  // (as node:fs says it, so the caller's message reads "cannot remove link (ENOENT: ...)")
+  if (st === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, lstat '${p}'`), { code: 'ENOENT' });
   return st.kind === 'symlink' || (st.kind === 'file' && st.nlink > 1);
 }
 
