@@ -27,8 +27,8 @@ vi.mock('../src/drivers/posix-at.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../src/drivers/posix-at.js')>();
   return {
     ...real,
-    symlinkAt: (text: string, dirFd: number, name: string): void => {
-      real.symlinkAt(text, dirFd, name);
+    symlinkAt: (dirFd: number, name: string, opts: { linkText: string }): void => {
+      real.symlinkAt(dirFd, name, opts);
       inject.afterSymlink?.(name);
     },
     renameAt: (...args: Parameters<typeof real.renameAt>): void => {
@@ -62,9 +62,9 @@ describe.runIf(process.platform === 'linux')('calls relative to a folder handle'
     try {
       fs.renameSync(P(d, 'a'), P(d, 'b'));
       fs.mkdirSync(P(d, 'a'));
-      at.symlinkAt('t', fd, 's');
+      at.symlinkAt(fd, 's', { linkText: 't' });
       at.mkdirAt(fd, 'sub');
-      at.linkAt(P(d, 'b', 'f'), fd, 'h');
+      at.linkAt(fd, 'h', { to: P(d, 'b', 'f') });
       expect(at.readlinkAt(fd, 's')).toBe('t');
       expect(at.lstatAt(fd, 's')).toEqual({ kind: 'symlink', nlink: 1 });
       expect(at.lstatAt(fd, 'h')).toEqual({ kind: 'file', nlink: 2 });
@@ -100,11 +100,11 @@ describe.runIf(process.platform === 'linux')('calls relative to a folder handle'
     expect(err(() => at.openDirAt(at.AT_FDCWD, P(d, 'to'), { follow: false })).code).toMatch(/^(ELOOP|ENOTDIR)$/);
     const fd = at.openDirAt(at.AT_FDCWD, P(d, 'dir'), { follow: false });
     try {
-      const e = err(() => at.symlinkAt('x', fd, 'file'));
+      const e = err(() => at.symlinkAt(fd, 'file', { linkText: 'x' }));
       expect(e).toMatchObject({ code: 'EEXIST', syscall: 'symlinkat', path: 'file', errno: 17 });
       expect(e.message).toBe("EEXIST: File exists, symlinkat 'file'");
       expect(err(() => at.mkdirAt(fd, 'full')).code).toBe('EEXIST');
-      expect(err(() => at.linkAt(P(d, 'dir', 'file'), fd, 'link')).code).toBe('EEXIST');
+      expect(err(() => at.linkAt(fd, 'link', { to: P(d, 'dir', 'file') })).code).toBe('EEXIST');
       expect(err(() => at.unlinkAt(fd, 'full')).code).toBe('EISDIR');
       expect(err(() => at.unlinkAt(fd, 'full', { dir: true })).code).toBe('ENOTEMPTY');
       expect(err(() => at.unlinkAt(fd, 'file', { dir: true })).code).toBe('ENOTDIR');

@@ -160,16 +160,16 @@ export function openDirAt(dirFd: number, name: string, opts: { follow: boolean }
   return fd;
 }
 
-/** Makes symbolic link `name` in folder `dirFd` with link text `text`; EEXIST if anything is there. */
-export function symlinkAt(text: string, dirFd: number, name: string): void {
+/** Makes symbolic link `name` in folder `dirFd` with link text `opts.linkText`; EEXIST if anything is there. */
+export function symlinkAt(dirFd: number, name: string, opts: { linkText: string }): void {
   const c = bind();
-  if (c.symlinkat(text, dirFd, name) !== 0) fail(c, 'symlinkat', name);
+  if (c.symlinkat(opts.linkText, dirFd, name) !== 0) fail(c, 'symlinkat', name);
 }
 
-/** Makes hard link `name` in folder `dirFd` to the file at path `existing` (not following a link there). */
-export function linkAt(existing: string, dirFd: number, name: string): void {
+/** Makes hard link `name` in folder `dirFd` to the file at path `opts.to` (not following a link there). */
+export function linkAt(dirFd: number, name: string, opts: { to: string }): void {
   const c = bind();
-  if (c.linkat(C.AT_FDCWD, existing, dirFd, name, 0) !== 0) fail(c, 'linkat', name);
+  if (c.linkat(C.AT_FDCWD, opts.to, dirFd, name, 0) !== 0) fail(c, 'linkat', name);
 }
 
 /** Removes entry `name` of folder `dirFd` (a link or file; an empty folder with `dir`). */

@@ -158,8 +158,8 @@ export class PosixDriver implements Driver {
   private makeLinkAt(fd: number, name: string, p: string, link: LinkSpec): void {
     // link(2) does not follow a symbolic link: resolve the target, so the hard link shares the
     // file the target leads to, as the plan observed it, and not the symbolic link itself
-    if (link.type === 'hardlink') linkAt(fs.realpathSync(link.target), fd, name);
-    else if (link.type === 'symlink') symlinkAt(link.linkText, fd, name);
+    if (link.type === 'hardlink') linkAt(fd, name, { to: fs.realpathSync(link.target) });
+    else if (link.type === 'symlink') symlinkAt(fd, name, { linkText: link.linkText });
     else throw new DriverError(p, 'junctions exist only on NTFS; this driver makes symbolic links and hard links');
   }
 
@@ -240,7 +240,8 @@ export class PosixDriver implements Driver {
 
 /** Whether an entry is a link linkplan may remove or replace: a symbolic link, or a file with other names. */
 function isLinkStat(st: AtStat | undefined, p: string): boolean {
-  if (st === undefined) throw new DriverError(p, 'is gone (ENOENT: no such file or directory)', { code: 'ENOENT' });
+  // (as node:fs says it, so the caller's message reads "cannot remove link (ENOENT: ...)")
+  if (st === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, lstat '${p}'`), { code: 'ENOENT' });
   return st.kind === 'symlink' || (st.kind === 'file' && st.nlink > 1);
 }
 
