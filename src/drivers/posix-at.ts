@@ -135,7 +135,7 @@ export class SysCallError extends Error {
 }
 
 /** `ENOENT` for 2 and so on; `E<number>` for a number the platform does not name. */
-function errnoName(errno: number): string {
+export function errnoName(errno: number): string {
   try {
     return util.getSystemErrorName(-errno);
   } catch {

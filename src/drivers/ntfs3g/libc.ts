@@ -11,9 +11,9 @@
  * `errnoCode()` and the drivers' error wrapping treat it like any node:fs error.
  */
 import { createRequire } from 'node:module';
-import util from 'node:util';
 import type koffiModule from 'koffi';
 import type { KoffiFunc } from 'koffi';
+import { SysCallError } from '../posix-at.js';
 
 type Koffi = typeof koffiModule;
 
@@ -77,32 +77,11 @@ function bind(): Libc {
   return libc;
 }
 
-/**
- * A failed xattr call. Its message reads like Node's (`ENODATA: No data available, lgetxattr
- * '/mnt/x'`), `code` is the errno name and `errno` its number.
- */
-export class XattrError extends Error {
-  readonly code: string;
-  readonly errno: number;
-  readonly syscall: string;
-  readonly path: string;
+/** A failed xattr call: a `SysCallError` (`code` the errno name, `errno` its number, a message like Node's). */
+export class XattrError extends SysCallError {
   constructor(syscall: string, path: string, errno: number, text: string) {
-    const code = errnoName(errno);
-    super(`${code}: ${text}, ${syscall} '${path}'`);
+    super(syscall, path, errno, text);
     this.name = 'XattrError';
-    this.code = code;
-    this.errno = errno;
-    this.syscall = syscall;
-    this.path = path;
-  }
-}
-
-/** `ENODATA` for 61 and so on; `E<number>` for a number the platform does not name. */
-export function errnoName(errno: number): string {
-  try {
-    return util.getSystemErrorName(-errno);
-  } catch {
-    return `E${errno}`;
   }
 }
 
