@@ -54,6 +54,7 @@ function expectClear(r: CliResult, ...parts: string[]): void {
 
 /** Mounting a small or read-only filesystem needs root (as the tests run here and in CI). */
 const ROOT = process.getuid?.() === 0;
+if (!ROOT && process.env['CI'] !== undefined) throw new Error('CI: the tests that mount a filesystem need root, and CI runs them as root');
 if (!ROOT) console.warn('SKIPPED: the tests that mount a filesystem need root; they did not run');
 
 const BK = 'version: 1\nlinks:\n  - { path: rc, target: t/f1, onConflict: backup }\n';
