@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // two files at a time even on two cores: most of the time goes to child processes and the disk
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });
