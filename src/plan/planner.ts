@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
+import { adoptArrivals, adoptOrder } from './adopt-order.js';
 import { countingLink, folderLinksAbove, sourceTest, throughLink, type FolderLink } from './folder-links.js';
 import {
   PLAN_FORMAT_VERSION,
@@ -306,41 +307,10 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     }
   };
   const willCreate = new Set<string>();
-  /**
-   * The targets that adopts move something into (by key, with the volume of what moves): a folder
-   * that arrives there is one another adopt's target may lie in, and that adopt must run after.
-   */
-  const arrivals = new Map<string, number | undefined>();
+  /** The targets adopts bring something into (see adopt-order.ts). */
+  const arrivals = adoptArrivals(desired, { entryAt, targetAt, targetOf, key });
   /** The adopt targets planned so far, by key: two adopts cannot move into one place. */
   const adoptedInto = new Map<string, Desired>();
-  for (let i = 0; i < desired.length; i++) {
-    const d = desired[i] as Desired;
-    if (d.state !== 'present' || d.onConflict !== 'adopt' || d.target === null || d.prune !== undefined) continue;
-    const e = entryAt(d.path);
-    if ((e.kind === 'file' || e.kind === 'dir') && targetAt(targetOf(i)).kind === 'absent') arrivals.set(key(targetOf(i)), e.dev);
-  }
-  /**
-   * The order entries are planned (and so applied) in: the manifest's, but for adopts, which take
-   * their places among themselves by target, so one that brings a folder runs before one whose
-   * target lies in it. Undefined: the manifest's order.
-   */
-  const adoptOrder = (): number[] | undefined => {
-    if (arrivals.size < 2) return undefined;
-    const order: number[] = [];
-    const slots: number[] = [];
-    for (let i = 0; i < desired.length; i++) {
-      const d = desired[i] as Desired;
-      order.push(i);
-      if (d.state === 'present' && d.onConflict === 'adopt' && d.target !== null && d.prune === undefined && arrivals.has(key(targetOf(i)))) slots.push(i);
-    }
-    const byTarget = [...slots].sort((a, b) => {
-      const ka = key(targetOf(a));
-      const kb = key(targetOf(b));
-      return ka < kb ? -1 : ka > kb ? 1 : a - b;
-    });
-    for (let k = 0; k < slots.length; k++) order[slots[k] as number] = byTarget[k] as number;
-    return order;
-  };
   /** What is at `p` once the links this plan removes are gone: nothing, below one of them. */
   const entryAfterRemovals = (p: AbsPath): Entry => (removed.size > 0 && removedOnTheWay(parentOf(p, platform)) !== undefined ? ABSENT : entryAt(p));
 
@@ -464,7 +434,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
   /** The link type chosen for entries off the NTFS volumes, by what it depends on. */
   const plainChoices: (TypeChoice | undefined)[] = [];
   const actions: Action[] = [];
-  const order = adoptOrder();
+  const order = adoptOrder(desired, arrivals, { targetOf, key });
   for (let n = 0; n < desired.length; n++) {
     const i = order === undefined ? n : (order[n] as number);
     const d = desired[i] as Desired;
