@@ -9,7 +9,7 @@
  * nothing: everything on both sides goes through it alike), and where the path really leads.
  */
 import { isSameOrInside, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
-import type { Entry } from './types.js';
+import type { Desired, Entry } from './types.js';
 
 /** A folder that is a link, with the text it holds. */
 export interface FolderLink {
@@ -98,4 +98,51 @@ export function sourceTest(targets: () => Iterable<AbsPath>, opts: { platform: P
 /** Where `p` really is, read through the folder link `via` above it (by the link's text). */
 export function throughLink(p: AbsPath, via: FolderLink, platform: Platform): AbsPath {
   return (resolveLinkText(via.path, via.linkText, platform) + p.slice(via.path.length)) as AbsPath;
+}
+
+/** What the planner makes of an entry reached through a folder link that matters. */
+export type FolderLinkVerdict = { kind: 'noop'; reason: string } | { kind: 'conflict'; problem: string; hint: string };
+
+export interface VerdictContext {
+  platform: Platform;
+  /** The folder of the entry's path. */
+  folder: AbsPath;
+  /** Where the entry's target leads through the manifest's own links. */
+  effectiveTarget: AbsPath | null;
+  /** Whether the file at the path is the target's very file (asked only for a present entry). */
+  sameFile: () => boolean;
+  /** Whether a folder lies in a source of the manifest (see `sourceTest`). */
+  inSource: (dir: AbsPath) => boolean;
+  /** `before` in words, for the conflict. */
+  what: string;
+}
+
+/**
+ * An entry whose path is reached through the folder link `via`: already in place where the path
+ * leads to the target; otherwise a conflict where the link leads into a source of the manifest
+ * (nothing is written there through a link), or where something would be moved, backed up or
+ * removed through it. Undefined: plan it as usual (a new link, or a retarget, in a folder the
+ * user keeps elsewhere).
+ */
+export function throughFolderLink(d: Desired, before: Entry, via: FolderLink, ctx: VerdictContext): FolderLinkVerdict | undefined {
+  const { platform } = ctx;
+  const shown = `the folder ${via.path} is a link to ${via.linkText}`;
+  if (d.prune !== undefined) return { kind: 'noop', reason: `prune: left alone; it is reached through a folder link (${shown})` };
+  if (before.kind === 'absent' && d.state === 'absent') return { kind: 'noop', reason: 'already absent' };
+  if (d.state === 'present' && d.target !== null) {
+    const real = pathKey(throughLink(d.path, via, platform), platform);
+    const leads = real === pathKey(d.target, platform) || (ctx.effectiveTarget !== null && real === pathKey(ctx.effectiveTarget, platform));
+    if (leads || ctx.sameFile()) return { kind: 'noop', reason: `already in place: ${shown}, which leads to the target` };
+  }
+  const realFolder = throughLink(ctx.folder, via, platform);
+  const isLink = before.kind === 'symlink' || before.kind === 'junction';
+  if (!ctx.inSource(realFolder) && d.state === 'present' && (before.kind === 'absent' || isLink)) return undefined;
+  return {
+    kind: 'conflict',
+    problem:
+      before.kind === 'absent'
+        ? `is reached through a folder link (${shown}): a link made here would be written into ${realFolder}`
+        : `is reached through a folder link (${shown}): what is there, ${ctx.what}, belongs to that folder, and linkplan changes nothing through a folder link`,
+    hint: `unfold it: add "- { path: ${via.path}, state: absent }" to the manifest (the link is removed and a real folder made for the links declared inside it), or give the path through the real folder`,
+  };
 }

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
 import { adoptArrivals, adoptOrder } from './adopt-order.js';
-import { countingLink, folderLinksAbove, sourceTest, throughLink, type FolderLink } from './folder-links.js';
+import { countingLink, folderLinksAbove, sourceTest, throughFolderLink, type FolderLink } from './folder-links.js';
 import {
   PLAN_FORMAT_VERSION,
   type Action,
@@ -369,36 +369,19 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     return noop(base, `prune: left alone; linkplan made a ${made.type} to ${made.linkText} here, and it is now ${describeEntry(before)}`);
   };
 
-  /**
-   * An entry whose path is reached through a folder link that matters (see folder-links.ts):
-   * already in place where the path leads to the target; otherwise a conflict where the link
-   * leads into a source of the manifest (nothing is written there through a link), or where
-   * something would be moved, backed up or removed through it. Undefined: plan it as usual (a
-   * new link, or a retarget, in a folder the user keeps elsewhere).
-   */
-  const throughFolderLink = (d: Desired, before: Entry, via: FolderLink, i: number): Action | undefined => {
-    const base = { path: d.path, source: d.source, before, notes: [] as string[] };
-    const shown = `the folder ${via.path} is a link to ${via.linkText}`;
-    if (d.prune !== undefined) return noop(base, `prune: left alone; it is reached through a folder link (${shown})`);
-    if (before.kind === 'absent' && d.state === 'absent') return noop(base, 'already absent');
-    if (d.state === 'present' && d.target !== null) {
-      const real = key(throughLink(d.path, via, platform));
-      const eff = targetOf(i);
-      const sameFile = before.kind === 'file' && fileIdOf(targetAt(eff)) === before.fileId;
-      if (sameFile || real === key(d.target) || real === key(eff)) return noop(base, `already in place: ${shown}, which leads to the target`);
-    }
-    const source = inSource(throughLink(folderOf(d.path), via, platform));
-    if (!source && d.state === 'present' && (before.kind === 'absent' || isLink(before))) return undefined;
-    const problem =
-      before.kind === 'absent'
-        ? `is reached through a folder link (${shown}): a link made here would be written into ${throughLink(folderOf(d.path), via, platform)}`
-        : `is reached through a folder link (${shown}): what is there, ${describeEntry(before)}, belongs to that folder, and linkplan changes nothing through a folder link`;
-    return conflictOf(
-      d,
-      before,
-      problem,
-      `unfold it: add "- { path: ${via.path}, state: absent }" to the manifest (the link is removed and a real folder made for the links declared inside it), or give the path through the real folder`,
-    );
+  /** An entry reached through the folder link `via`: its action, or undefined to plan it as usual. */
+  const throughFolder = (d: Desired, before: Entry, via: FolderLink, i: number): Action | undefined => {
+    const eff = d.target === null ? null : targetOf(i);
+    const verdict = throughFolderLink(d, before, via, {
+      platform,
+      folder: folderOf(d.path),
+      effectiveTarget: eff,
+      sameFile: () => eff !== null && before.kind === 'file' && fileIdOf(targetAt(eff)) === before.fileId,
+      inSource,
+      what: describeEntry(before),
+    });
+    if (verdict === undefined) return undefined;
+    return verdict.kind === 'noop' ? noop(baseOf(d, before), verdict.reason) : conflictOf(d, before, verdict.problem, verdict.hint);
   };
 
   /** Whether linkplan made the link `e` at `p` (its records hold it, with this text). */
@@ -442,7 +425,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const above = linksAbove(folderOf(d.path));
     if (above.length > 0) {
       const via = countingLink(above, { platform, manifestDir, target: d.target, removed: isRemoved, leadsToFolder });
-      const through = via === undefined ? undefined : throughFolderLink(d, before, via, i);
+      const through = via === undefined ? undefined : throughFolder(d, before, via, i);
       if (through !== undefined) {
         actions.push(through);
         continue;
