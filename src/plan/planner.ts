@@ -5,9 +5,11 @@
  * to a link type from what the link's own volume can hold (junctions on NTFS, on Windows or
  * through ntfs-3g) and says why, finds conflicts and guards (missing targets, hard links across
  * volumes, links on an NTFS volume that Windows could not follow, foreign reparse points, folders
- * that cannot be made, relative text that a linked folder would misdirect), lists the folders to
- * create, and orders the actions: removals first, then the rest in manifest order. Each action's
- * fields come in one stable order for the JSON.
+ * that cannot be made, relative text that a linked folder would misdirect, paths reached through
+ * a folder link (folder-links.ts), links someone else made, which only onConflict: backup may
+ * replace), lists the folders to create, and orders the actions: removals first, then the rest in
+ * manifest order (adopts that depend on each other ordered among themselves, adopt-order.ts).
+ * Each action's fields come in one stable order for the JSON.
  */
 import path from 'node:path';
 import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
