@@ -3,9 +3,7 @@
  * the call runs: a real crash at an exact point of an apply, for the crash-recovery tests.
  * The CLI composes it only when LINKPLAN_CRASH_AT is set (`before:N` or `after:N`).
  */
-import type { AbsPath } from '../paths.js';
-import type { WriteCall } from './driver.js';
-import { DriverDecorator } from './decorators.js';
+import { NthWriteDecorator } from './decorators.js';
 import type { Driver } from './driver.js';
 
 export interface CrashPoint {
@@ -20,18 +18,17 @@ export function parseCrashPoint(spec: string | undefined): CrashPoint | undefine
   return { when: m[1] === 'before' ? 'before' : 'after', at: Number(m[2]) };
 }
 
-export class CrashingDriver extends DriverDecorator {
-  private count = 0;
+export class CrashingDriver extends NthWriteDecorator {
   constructor(
     inner: Driver,
     private readonly point: CrashPoint,
   ) {
     super(inner);
   }
-  protected override write(_call: WriteCall, _p: AbsPath, run: () => void): void {
-    this.count++;
-    if (this.count === this.point.at && this.point.when === 'before') process.kill(process.pid, 'SIGKILL');
-    run();
-    if (this.count === this.point.at && this.point.when === 'after') process.kill(process.pid, 'SIGKILL');
+  protected before(n: number): void {
+    if (n === this.point.at && this.point.when === 'before') process.kill(process.pid, 'SIGKILL');
+  }
+  protected override after(n: number): void {
+    if (n === this.point.at && this.point.when === 'after') process.kill(process.pid, 'SIGKILL');
   }
 }

@@ -89,8 +89,29 @@ export interface FaultOptions {
   code?: string;
 }
 
-export class FaultyDriver extends DriverDecorator {
+/**
+ * A decorator that counts its write calls and acts at one of them (1-based): `before` runs ahead
+ * of each call, `after` once it ran. The fault-injecting, crashing and pausing drivers are this.
+ */
+export abstract class NthWriteDecorator extends DriverDecorator {
   private count = 0;
+  /** How many write calls were made (the current one included). */
+  get writes(): number {
+    return this.count;
+  }
+  protected abstract before(n: number, call: WriteCall, p: AbsPath): void;
+  protected after(n: number): void {
+    void n;
+  }
+  protected override write(call: WriteCall, p: AbsPath, run: () => void): void {
+    const n = ++this.count;
+    this.before(n, call, p);
+    run();
+    this.after(n);
+  }
+}
+
+export class FaultyDriver extends NthWriteDecorator {
   readonly code: string;
   constructor(
     inner: Driver,
@@ -99,15 +120,7 @@ export class FaultyDriver extends DriverDecorator {
     super(inner);
     this.code = opts.code ?? 'EIO';
   }
-  /** How many write calls were made (the failing one included). */
-  get writes(): number {
-    return this.count;
-  }
-  protected override write(call: WriteCall, p: AbsPath, run: () => void): void {
-    this.count++;
-    if (this.count === this.opts.failAt) {
-      throw new DriverError(p, `${call} failed (${this.code}: injected fault)`, { code: this.code });
-    }
-    run();
+  protected before(n: number, call: WriteCall, p: AbsPath): void {
+    if (n === this.opts.failAt) throw new DriverError(p, `${call} failed (${this.code}: injected fault)`, { code: this.code });
   }
 }

@@ -6,9 +6,8 @@
  * LINKPLAN_PAUSE_AT is set (`N:GATE`, N the 1-based write call), as it does the crash hook.
  */
 import fs from 'node:fs';
-import type { AbsPath } from '../paths.js';
-import { DriverDecorator } from './decorators.js';
-import type { Driver, WriteCall } from './driver.js';
+import { NthWriteDecorator } from './decorators.js';
+import type { Driver } from './driver.js';
 
 export interface PausePoint {
   /** The 1-based write call to stop before. */
@@ -22,21 +21,17 @@ export function parsePausePoint(spec: string | undefined): PausePoint | undefine
   return { at: Number(m[1]), gate: m[2] as string };
 }
 
-export class PausingDriver extends DriverDecorator {
-  private count = 0;
+export class PausingDriver extends NthWriteDecorator {
   constructor(
     inner: Driver,
     private readonly point: PausePoint,
   ) {
     super(inner);
   }
-  protected override write(_call: WriteCall, _p: AbsPath, run: () => void): void {
-    this.count++;
-    if (this.count === this.point.at) {
-      fs.writeFileSync(`${this.point.gate}.paused`, String(process.pid));
-      const tick = new Int32Array(new SharedArrayBuffer(4));
-      for (let waited = 0; waited < 60_000 && !fs.existsSync(this.point.gate); waited += 5) Atomics.wait(tick, 0, 0, 5);
-    }
-    run();
+  protected before(n: number): void {
+    if (n !== this.point.at) return;
+    fs.writeFileSync(`${this.point.gate}.paused`, String(process.pid));
+    const tick = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; waited < 60_000 && !fs.existsSync(this.point.gate); waited += 5) Atomics.wait(tick, 0, 0, 5);
   }
 }
