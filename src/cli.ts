@@ -74,13 +74,15 @@ async function planFromManifest(
   file: string,
   vars: Record<string, string>,
   stateDir: string,
-  opts: { owned?: ReadonlyMap<string, OwnedLink>; made: () => ReadonlyMap<string, OwnedLink> },
+  opts: { owned: () => ReadonlyMap<string, OwnedLink>; prune: boolean },
 ): Promise<Prepared> {
   const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars, cache: fileManifestCache(stateDir) });
   const real = await driverFor(loaded);
   const driver = new ReadOnlyDriver(real);
   const platform = currentPlatform();
-  const pruned = opts.owned === undefined ? [] : pruneEntries(loaded.desired, opts.owned, platform);
+  // the links linkplan made (its records) are read only where needed: for --prune, and when the
+  // planner meets a link that leads elsewhere than the manifest says
+  const pruned = opts.prune ? pruneEntries(loaded.desired, opts.owned(), platform) : [];
   const desired = pruned.length === 0 ? loaded.desired : [...loaded.desired, ...pruned];
   // the digest is taken only if something reads it (--json, --out): hashing loads node:crypto
   const manifest = {
@@ -89,7 +91,7 @@ async function planFromManifest(
       return loaded.digest;
     },
   };
-  const plan = computePlan(desired, observe(desired, driver, platform), { manifest, made: opts.made });
+  const plan = computePlan(desired, observe(desired, driver, platform), { manifest, made: opts.owned });
   await annotateDiffs(plan, driver);
   recordFolders(plan, driver);
   return { plan, base: loaded.dir, driver: real };
@@ -120,8 +122,8 @@ async function cmdPlan(
   const stateDir = stateDirFor(file, opts);
   refuseIfUnfinished(stateDir, file, opts);
   let records: Records | undefined;
-  const made = (): ReadonlyMap<string, OwnedLink> => (records ??= Records.load(stateDir, manifestKey(file))).owned();
-  const { plan, base } = await planFromManifest(file, opts.var, stateDir, opts.prune === true ? { owned: made(), made } : { made });
+  const owned = (): ReadonlyMap<string, OwnedLink> => (records ??= Records.load(stateDir, manifestKey(file))).owned();
+  const { plan, base } = await planFromManifest(file, opts.var, stateDir, { owned, prune: opts.prune === true });
   const json = opts.out !== undefined || opts.json === true ? JSON.stringify(plan, null, 2) + '\n' : '';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
@@ -247,7 +249,7 @@ async function applyLocked(
   const { plan, base, driver: real } =
     saved !== undefined
       ? { plan: saved, base: path.dirname(saved.manifest.path), driver: await driverFor(saved) }
-      : await planFromManifest(file, opts.var, stateDir, opts.prune === true ? { owned: records().owned(), made: () => records().owned() } : { made: () => records().owned() });
+      : await planFromManifest(file, opts.var, stateDir, { owned: () => records().owned(), prune: opts.prune === true });
 
   if (plan.summary.conflict > 0) {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
