@@ -562,6 +562,13 @@ describe('hostile or mistaken input', () => {
     const fifo = runCli(['validate', 'fifo.yaml'], { cwd: d, timeout: 15_000 });
     expectCleanFailure(fifo);
     expect(fifo.stderr).toBe('linkplan: fifo.yaml: cannot read the manifest (not a regular file: a FIFO)\n  hint: give the path of a layout.yaml file\n');
+    // a FIFO named like a saved plan is not opened as one either (apply and recover read plans)
+    spawnSync('mkfifo', [path.join(d, 'fifo.json')]);
+    const asPlan = runCli(['apply', 'fifo.json'], { cwd: d, timeout: 15_000 });
+    expectCleanFailure(asPlan);
+    expect(asPlan.stderr).toContain('linkplan: fifo.json: cannot read the manifest (not a regular file: a FIFO)\n');
+    // (recover reads no manifest: with no journal there is nothing to do, at once)
+    expect(runCli(['recover', 'fifo.json'], { cwd: d, timeout: 15_000 }).stdout).toBe('Nothing to recover: no unfinished apply of fifo.json\n');
     const zero = runCli(['plan', '/dev/zero'], { cwd: d, timeout: 15_000 });
     expectCleanFailure(zero);
     expect(zero.stderr).toContain('linkplan: /dev/zero: cannot read the manifest (not a regular file: a character device)\n');

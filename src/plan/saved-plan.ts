@@ -54,6 +54,8 @@ export function readSavedPlan(file: string): Plan | undefined {
   if (!file.endsWith('.json')) return undefined;
   let text: string;
   try {
+    // (only a regular file is read here: opening a FIFO would block; the manifest loader refuses it)
+    if (!fs.statSync(file).isFile()) return undefined;
     text = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined; // the manifest loader says what is wrong with the file
