@@ -96,7 +96,7 @@ const picocolorsNoStdoutProbe = {
 };
 /**
  * @noble/hashes reads its randomness source at load: on Node, node:crypto itself, which costs
- * about 3 ms of every start. linkplan only hashes (src/hash.ts) and never asks it for random
+ * about 3 ms of every start. linkplan only hashes (src/core/hash.ts) and never asks it for random
  * bytes, so the bundle gives it none; its randomBytes would throw.
  */
 const nobleWithoutRandomness = {

@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Records } from '../src/apply/records.js';
-import { FileJournal, journalAction, readJournal } from '../src/apply/wal.js';
+import { Records } from '../src/state/records.js';
+import { FileJournal, journalAction, readJournal } from '../src/state/wal.js';
 import { stepsFor } from '../src/apply/steps.js';
-import type { AbsPath } from '../src/paths.js';
-import type { Action } from '../src/plan/types.js';
+import type { AbsPath } from '../src/core/paths.js';
+import type { Action } from '../src/core/types.js';
 import { tempDir } from './helpers/tree.js';
 
 const N = 3000;

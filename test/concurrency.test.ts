@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { Records } from '../src/apply/records.js';
-import { manifestStateDir } from '../src/apply/state-dir.js';
+import { Records } from '../src/state/records.js';
+import { manifestStateDir } from '../src/state/state-dir.js';
 import { REPO, runCliAsync, type AsyncCliRun } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry } from './helpers/tree.js';
 
@@ -216,7 +216,7 @@ describe('the lock', () => {
 // before each round, so they meet the lock within microseconds, as a busy machine can make them.
 const HARNESS = `
 import fs from 'node:fs';
-import { acquireLock } from ${JSON.stringify(path.join(REPO, 'src/apply/lock.ts'))};
+import { acquireLock } from ${JSON.stringify(path.join(REPO, 'src/state/lock.ts'))};
 const [dir, rounds] = [process.argv[2], Number(process.argv[3])];
 const nap = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 for (let i = 0; i < rounds; i++) {

@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { ManifestError, UsageError, type ManifestProblem } from '../src/errors.js';
-import { fileManifestCache, manifestCachePath } from '../src/apply/manifest-cache.js';
-import { loadManifest, type LoadOptions, type LoadedManifest, type ManifestCache, type ParsedManifest } from '../src/plan/manifest.js';
+import { ManifestError, UsageError, type ManifestProblem } from '../src/core/errors.js';
+import { fileManifestCache, manifestCachePath } from '../src/manifest/cache.js';
+import { loadManifest, type LoadOptions, type LoadedManifest, type ManifestCache, type ParsedManifest } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
-import type { Desired } from '../src/plan/types.js';
-import { expandPath } from '../src/plan/vars.js';
+import type { Desired } from '../src/core/types.js';
+import { expandPath } from '../src/manifest/vars.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 import { parse } from 'yaml';
 

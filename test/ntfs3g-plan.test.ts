@@ -14,7 +14,7 @@ import { encodeMountPoint, encodeRawReparse, encodeSymlink, IO_REPARSE_TAG_CLOUD
 import { FILE_ATTRIBUTE_DIRECTORY } from '../src/drivers/ntfs3g/driver.js';
 import { lsetxattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA } from '../src/drivers/ntfs3g/libc.js';
 import { validatePlan } from '../src/generated/validators.js';
-import type { Plan } from '../src/plan/types.js';
+import type { Plan } from '../src/core/types.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { getfattrHex, JDK_TREE, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
 import { snapshot, writeTree } from './helpers/tree.js';

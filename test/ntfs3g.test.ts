@@ -26,9 +26,9 @@ import { FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_REPARSE_POINT, Ntfs3gDriver, n
 import { libcXattr, lgetxattr, lsetxattr, XattrError, XATTR_NTFS_REPARSE_DATA, type XattrCalls } from '../src/drivers/ntfs3g/libc.js';
 import { isNtfs3gMount, mountOf, ntfs3gMountOf, ntfs3gMounts, parseMountInfo } from '../src/drivers/ntfs3g/mounts.js';
 import { normalizeWindowsRoot, WindowsPaths } from '../src/drivers/ntfs3g/windows-paths.js';
-import { UsageError } from '../src/errors.js';
-import type { AbsPath } from '../src/paths.js';
-import type { LinkSpec } from '../src/plan/types.js';
+import { UsageError } from '../src/core/errors.js';
+import type { AbsPath } from '../src/core/paths.js';
+import type { LinkSpec } from '../src/core/types.js';
 import { getfattrHex, JDK_TREE, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
 import { snapshot, writeTree } from './helpers/tree.js';
 import { driverError } from './helpers/errors.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lazyDigest, sha256OfShort, sha256OfText } from '../src/hash.js';
+import { lazyDigest, sha256OfShort, sha256OfText } from '../src/core/hash.js';
 import { BIN, STATE_DIR } from './helpers/cli.js';
 import { tempDir } from './helpers/tree.js';
 

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayPath, entryPath, isInside, isSameOrInside, parentMemo, parentOf, toAbs, type AbsPath } from '../src/paths.js';
+import { displayPath, entryPath, isInside, isSameOrInside, parentMemo, parentOf, toAbs, type AbsPath } from '../src/core/paths.js';
 
 /** What toAbs gave before it took normal paths as they are: node:path's resolve, no trailing separator. */
 function viaNodePath(p: string, base: string): string {

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as at from '../src/drivers/posix-at.js';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { DriverError } from '../src/errors.js';
-import type { AbsPath } from '../src/paths.js';
-import type { LinkSpec } from '../src/plan/types.js';
+import { DriverError } from '../src/core/errors.js';
+import type { AbsPath } from '../src/core/paths.js';
+import type { LinkSpec } from '../src/core/types.js';
 import { driverError } from './helpers/errors.js';
 import { snapshot, tempDir, writeTree } from './helpers/tree.js';
 

@@ -9,11 +9,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DriverDecorator } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { isInside, parentOf, type AbsPath } from '../src/paths.js';
-import { loadManifest } from '../src/plan/manifest.js';
+import { isInside, parentOf, type AbsPath } from '../src/core/paths.js';
+import { loadManifest } from '../src/manifest/load.js';
 import { LIST_AFTER, observe } from '../src/plan/observe.js';
 import { computePlan, type MadeLink } from '../src/plan/planner.js';
-import type { Action, ActionKind, Desired, Entry, Observed, Plan, TargetInfo } from '../src/plan/types.js';
+import type { Action, ActionKind, Desired, Entry, Observed, Plan, TargetInfo } from '../src/core/types.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
 

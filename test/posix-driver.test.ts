@@ -10,8 +10,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DryRunDriver, FaultyDriver, ReadOnlyDriver } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';
-import type { AbsPath } from '../src/paths.js';
-import type { LinkSpec } from '../src/plan/types.js';
+import type { AbsPath } from '../src/core/paths.js';
+import type { LinkSpec } from '../src/core/types.js';
 import { snapshot, tempDir, writeTree } from './helpers/tree.js';
 import { driverError } from './helpers/errors.js';
 

@@ -13,11 +13,11 @@ import { applyPlan } from '../src/apply/applier.js';
 import { stepsFor } from '../src/apply/steps.js';
 import { FaultyDriver } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { ApplyError, LinkplanError } from '../src/errors.js';
-import { loadManifest } from '../src/plan/manifest.js';
+import { ApplyError, LinkplanError } from '../src/core/errors.js';
+import { loadManifest } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan, type MadeLink } from '../src/plan/planner.js';
-import type { Action, Plan } from '../src/plan/types.js';
+import type { Action, Plan } from '../src/core/types.js';
 import { runCliAsync } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 

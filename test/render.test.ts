@@ -12,9 +12,9 @@ import { stripVTControlCharacters } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validatePlan } from '../src/generated/validators.js';
-import { displayPath, type AbsPath } from '../src/paths.js';
-import { renderAction, renderPlan, summaryLine } from '../src/plan/render.js';
-import type { Action, Plan } from '../src/plan/types.js';
+import { displayPath, type AbsPath } from '../src/core/paths.js';
+import { renderAction, renderPlan, summaryLine } from '../src/views/render.js';
+import type { Action, Plan } from '../src/core/types.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 

@@ -6,17 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryJournal } from '../src/apply/journal.js';
+import { MemoryJournal } from '../src/state/journal.js';
 import { applyPlan } from '../src/apply/applier.js';
 import { DriverDecorator, FaultyDriver } from '../src/drivers/decorators.js';
 import type { Driver, WriteCall } from '../src/drivers/driver.js';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { ApplyError, DriverError, StalePlanError } from '../src/errors.js';
-import type { AbsPath } from '../src/paths.js';
-import { loadManifest } from '../src/plan/manifest.js';
+import { ApplyError, DriverError, StalePlanError } from '../src/core/errors.js';
+import type { AbsPath } from '../src/core/paths.js';
+import { loadManifest } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
-import type { Plan } from '../src/plan/types.js';
+import type { Plan } from '../src/core/types.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
 const posix = new PosixDriver();

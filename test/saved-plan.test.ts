@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/applier.js';
-import { FileJournal, journalPath } from '../src/apply/wal.js';
+import { FileJournal, journalPath } from '../src/state/wal.js';
 import { DriverDecorator } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';
-import type { AbsPath } from '../src/paths.js';
-import type { Entry, Plan } from '../src/plan/types.js';
+import type { AbsPath } from '../src/core/paths.js';
+import type { Entry, Plan } from '../src/core/types.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree } from './helpers/tree.js';
 

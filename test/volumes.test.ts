@@ -14,14 +14,14 @@ import { parseMountInfo, type Ntfs3gMountOptions } from '../src/drivers/ntfs3g/m
 import { PosixDriver } from '../src/drivers/posix.js';
 import { VolumeRouter } from '../src/drivers/router.js';
 import { createDriver, createDriverFor, driverFor } from '../src/drivers/select.js';
-import { DriverError, ManifestError, UsageError, type ManifestProblem } from '../src/errors.js';
+import { DriverError, ManifestError, UsageError, type ManifestProblem } from '../src/core/errors.js';
 import { validatePlan } from '../src/generated/validators.js';
-import type { AbsPath } from '../src/paths.js';
-import { loadManifest, type LoadOptions } from '../src/plan/manifest.js';
+import type { AbsPath } from '../src/core/paths.js';
+import { loadManifest, type LoadOptions } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
-import { checkVolumes } from '../src/plan/volumes.js';
+import { checkVolumes } from '../src/manifest/volumes.js';
 import { computePlan, windowsPathOn, type MadeLink } from '../src/plan/planner.js';
-import type { Action, Capabilities, Desired, Entry, LinkSpec, Observed, Plan, TargetInfo, Volume } from '../src/plan/types.js';
+import type { Action, Capabilities, Desired, Entry, LinkSpec, Observed, Plan, TargetInfo, Volume } from '../src/core/types.js';
 import { tempDir, writeTree } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
 

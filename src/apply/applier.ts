@@ -7,12 +7,12 @@
  * anything, could not be undone.
  */
 import type { Driver } from '../drivers/driver.js';
-import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../errors.js';
-import { parentOf, pathKey, type AbsPath } from '../paths.js';
+import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../core/errors.js';
+import { parentOf, pathKey, type AbsPath } from '../core/paths.js';
 import { describeEntry } from '../plan/planner.js';
-import type { Action, Entry, Plan, TargetInfo } from '../plan/types.js';
+import type { Action, Entry, Plan, TargetInfo } from '../core/types.js';
 import { InterruptedError, SignalPoll, StoppedAtOnceError, type Interrupt } from './interrupt.js';
-import { MemoryJournal, type Journal } from './journal.js';
+import { MemoryJournal, type Journal } from '../state/journal.js';
 import { addSteps, describeStep, runStep, undoStep, type Step } from './steps.js';
 
 export function sameEntry(a: Entry, b: Entry): boolean {

@@ -9,8 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
-import { errnoCode } from '../errors.js';
-import type { AbsPath } from '../paths.js';
+import { errnoCode } from '../core/errors.js';
+import type { AbsPath } from '../core/paths.js';
 
 export interface Deleted {
   files: number;

@@ -7,7 +7,7 @@
  * `SignalPoll` gives the handlers their turn, yielding to the event loop once every few
  * milliseconds of steps (a few dozen times in a 10,000-link apply). Interrupted commands exit 130.
  */
-import { LinkplanError } from '../errors.js';
+import { LinkplanError } from '../core/errors.js';
 
 export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 const SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

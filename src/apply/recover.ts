@@ -10,11 +10,11 @@
 import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
 import { isRetargetTempName } from '../drivers/posix.js';
-import { DriverError, errnoCode, LinkplanError } from '../errors.js';
-import type { AbsPath } from '../paths.js';
-import type { Entry, FolderIdentity, LinkSpec } from '../plan/types.js';
+import { DriverError, errnoCode, LinkplanError } from '../core/errors.js';
+import type { AbsPath } from '../core/paths.js';
+import type { Entry, FolderIdentity, LinkSpec } from '../core/types.js';
 import { describeStep, runStep, undoStep, type Step } from './steps.js';
-import { FileJournal, readJournal, type JournalRecord } from './wal.js';
+import { FileJournal, readJournal, type JournalRecord } from '../state/wal.js';
 
 export class RecoverError extends LinkplanError {}
 

@@ -7,13 +7,13 @@
  * steps that ran, in reverse.
  */
 import type { Driver } from '../drivers/driver.js';
-import { LinkplanError } from '../errors.js';
-import type { AbsPath } from '../paths.js';
-import type { LinkSpec } from '../plan/types.js';
-import type { BackupRecord, OwnedLink } from './records.js';
-import { fileIdentity } from './state-files.js';
+import { LinkplanError } from '../core/errors.js';
+import type { AbsPath } from '../core/paths.js';
+import type { LinkSpec } from '../core/types.js';
+import type { BackupRecord, OwnedLink } from '../state/records.js';
+import { fileIdentity } from '../state/files.js';
 import { describeStep, runStep, undoStep, type Step } from './steps.js';
-import { FileJournal } from './wal.js';
+import { FileJournal } from '../state/wal.js';
 
 export class RestoreError extends LinkplanError {}
 

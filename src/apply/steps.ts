@@ -6,8 +6,8 @@
  * Steps are plain values, so the step log can be written down and read back.
  */
 import type { Driver } from '../drivers/driver.js';
-import { resolveLinkText, type AbsPath } from '../paths.js';
-import type { Action, Entry, LinkSpec } from '../plan/types.js';
+import { resolveLinkText, type AbsPath } from '../core/paths.js';
+import type { Action, Entry, LinkSpec } from '../core/types.js';
 
 export type Step =
   | { op: 'mkdir'; path: AbsPath }

@@ -4,9 +4,9 @@
  * of doing them; `FaultyDriver` fails a chosen write call with a chosen OS error, which is how
  * rollback is proven on a real filesystem.
  */
-import { DriverError } from '../errors.js';
-import type { AbsPath } from '../paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
+import { DriverError } from '../core/errors.js';
+import type { AbsPath } from '../core/paths.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../core/types.js';
 import type { DirEntry, Driver, WriteCall } from './driver.js';
 
 /** Passes every call to the wrapped driver; subclasses override what they change. */

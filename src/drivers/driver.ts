@@ -5,8 +5,8 @@
  * ntfs-3g), a router sends each path to the one for its volume, and dry-run and fault-injecting
  * decorators wrap a real one.
  */
-import type { AbsPath } from '../paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
+import type { AbsPath } from '../core/paths.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../core/types.js';
 
 export interface DirEntry {
   name: string;

@@ -10,8 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DriverError, errnoCode } from '../errors.js';
-import type { FolderIdentity } from '../plan/types.js';
+import { DriverError, errnoCode } from '../core/errors.js';
+import type { FolderIdentity } from '../core/types.js';
 import { AT_FDCWD, openDirAt } from './posix-at.js';
 
 /** The identity the plan records of a folder: `device:inode` of what its path leads to. */

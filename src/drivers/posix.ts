@@ -9,9 +9,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DriverError, errnoCode } from '../errors.js';
-import type { AbsPath } from '../paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo } from '../plan/types.js';
+import { DriverError, errnoCode } from '../core/errors.js';
+import type { AbsPath } from '../core/paths.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo } from '../core/types.js';
 import { FolderHandles, folderIdAt } from './folder-handles.js';
 import { linkAt, lstatAt, mkdirAt, renameAt, symlinkAt, unlinkAt, type AtStat } from './posix-at.js';
 import type { DirEntry, Driver } from './driver.js';

@@ -6,9 +6,9 @@
  * planner asks `capabilities(path)` per path. A move between two volumes is refused here, as the
  * OS would refuse it (the planner never plans one).
  */
-import { DriverError } from '../errors.js';
-import { isSameOrInside, type AbsPath } from '../paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../plan/types.js';
+import { DriverError } from '../core/errors.js';
+import { isSameOrInside, type AbsPath } from '../core/paths.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../core/types.js';
 import type { DirEntry, Driver } from './driver.js';
 
 /** One listed volume and the driver that writes on it. */

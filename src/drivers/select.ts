@@ -5,9 +5,9 @@
  * when there are volumes, and koffi (behind its xattr calls) only on its first call, so every
  * other run starts as fast as before.
  */
-import { UsageError } from '../errors.js';
-import { currentPlatform, type Platform } from '../paths.js';
-import type { Volume } from '../plan/types.js';
+import { UsageError } from '../core/errors.js';
+import { currentPlatform, type Platform } from '../core/paths.js';
+import type { Volume } from '../core/types.js';
 import type { Driver } from './driver.js';
 import type { XattrCalls } from './ntfs3g/libc.js';
 import { ntfs3gMountProblem, readMountInfo, type Ntfs3gMountOptions } from './ntfs3g/mounts.js';

@@ -5,8 +5,8 @@
  * itself. These pure helpers find the targets adopts bring something into, and the order that
  * runs each adopt before those whose targets lie in what it brings.
  */
-import type { AbsPath } from '../paths.js';
-import type { Desired, Entry, KnownTarget } from './types.js';
+import type { AbsPath } from '../core/paths.js';
+import type { Desired, Entry, KnownTarget } from '../core/types.js';
 
 export interface AdoptContext {
   entryAt: (p: AbsPath) => Entry;

@@ -8,8 +8,8 @@
  * manifest is reached through too — macOS's `/var`, a home under `/home -> /var/home` — changes
  * nothing: everything on both sides goes through it alike), and where the path really leads.
  */
-import { isSameOrInside, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
-import type { Desired, Entry } from './types.js';
+import { isSameOrInside, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
+import type { Desired, Entry } from '../core/types.js';
 
 /** A folder that is a link, with the text it holds. */
 export interface FolderLink {

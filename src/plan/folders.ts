@@ -8,8 +8,8 @@
  */
 import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
-import type { AbsPath } from '../paths.js';
-import type { Action, FolderIdentity, Plan } from './types.js';
+import type { AbsPath } from '../core/paths.js';
+import type { Action, FolderIdentity, Plan } from '../core/types.js';
 
 /** The folders the plan's writes happen in, the nearest existing one for those it makes. */
 export function writtenFolders(actions: readonly Action[]): AbsPath[] {

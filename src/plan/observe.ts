@@ -8,9 +8,9 @@
  * never reads the disk.
  */
 import type { Driver } from '../drivers/driver.js';
-import { asAbs, parentMemo, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
+import { asAbs, parentMemo, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
 import { ABSENT, linksOf } from './planner.js';
-import type { Capabilities, Desired, Entry, KnownTarget, Observed } from './types.js';
+import type { Capabilities, Desired, Entry, KnownTarget, Observed } from '../core/types.js';
 
 /** `path.linkplan-backup`, then `-2`, `-3`...: a new backup never overwrites an earlier one. */
 export function backupCandidate(p: AbsPath, n: number): AbsPath {

@@ -12,7 +12,7 @@
  * Each action's fields come in one stable order for the JSON.
  */
 import path from 'node:path';
-import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../paths.js';
+import { isInside, isSameOrInside, parentMemo, parentOf, pathKey, relativeLinkText, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
 import { adoptArrivals, adoptOrder } from './adopt-order.js';
 import { countingLink, folderLinksAbove, sourceTest, throughFolderLink, type FolderLink } from './folder-links.js';
 import {
@@ -29,7 +29,7 @@ import {
   type Plan,
   type PlanSummary,
   type Volume,
-} from './types.js';
+} from '../core/types.js';
 
 export type DesiredIndex = ReadonlyMap<string, Desired>;
 

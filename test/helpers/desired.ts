@@ -2,8 +2,8 @@
  * Desired entries written by hand, for tests of the pure planner: the defaults a manifest entry
  * gets, with `extra` on top.
  */
-import type { AbsPath } from '../../src/paths.js';
-import type { Desired } from '../../src/plan/types.js';
+import type { AbsPath } from '../../src/core/paths.js';
+import type { Desired } from '../../src/core/types.js';
 
 /** A path the tests already wrote absolute and normalised. */
 export const P = (p: string): AbsPath => p as AbsPath;

@@ -1,6 +1,6 @@
 /** Catching the error a driver call must throw. */
 import { expect } from 'vitest';
-import { DriverError } from '../../src/errors.js';
+import { DriverError } from '../../src/core/errors.js';
 
 /** The DriverError a call throws (fails the test if it throws nothing or something else). */
 export function driverError(fn: () => void): DriverError {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import type { AbsPath } from '../../src/paths.js';
+import type { AbsPath } from '../../src/core/paths.js';
 
 const made: string[] = [];
 

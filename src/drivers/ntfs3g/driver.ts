@@ -14,9 +14,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DriverError, errnoCode } from '../../errors.js';
-import { isWindowsAbsolute, type AbsPath } from '../../paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../../plan/types.js';
+import { DriverError, errnoCode } from '../../core/errors.js';
+import { isWindowsAbsolute, type AbsPath } from '../../core/paths.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../../core/types.js';
 import {
   decodeReparse,
   encodeMountPoint,

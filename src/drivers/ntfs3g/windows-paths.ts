@@ -6,7 +6,7 @@
  * planner compares like with like. Pure: no I/O.
  */
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 
 const GUID = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
 const VOLUME_ROOT = new RegExp(`^\\\\\\\\[?.]\\\\(Volume\\{${GUID}\\})\\\\?$`, 'i');

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoCode, LinkplanError } from '../errors.js';
+import { errnoCode, LinkplanError } from '../core/errors.js';
 
 /** A state file that cannot be read or written as linkplan needs. */
 export class StateFolderError extends LinkplanError {

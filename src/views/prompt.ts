@@ -3,7 +3,7 @@
  * is loaded here, when a question is asked: most runs never ask one. Ctrl-C at the question, or a
  * signal that aborts `signal` (SIGTERM, SIGHUP), cancels it with an `InterruptedError`.
  */
-import { InterruptedError, type StopSignal } from './interrupt.js';
+import { InterruptedError, type StopSignal } from '../apply/interrupt.js';
 
 export async function confirm(question: string, opts: { signal?: AbortSignal; what?: string } = {}): Promise<boolean> {
   const cancelled = (sig: StopSignal): InterruptedError => new InterruptedError(sig, `${opts.what === undefined ? '' : `${opts.what} `}cancelled at the prompt (${sig}); nothing was changed`);

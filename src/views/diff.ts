@@ -5,8 +5,8 @@
  */
 import type { Driver } from '../drivers/driver.js';
 import path from 'node:path';
-import { displayPath, type AbsPath } from '../paths.js';
-import type { ContentDiff, Plan } from './types.js';
+import { displayPath, type AbsPath } from '../core/paths.js';
+import type { ContentDiff, Plan } from '../core/types.js';
 
 export const DIFF_MAX_BYTES = 256 * 1024;
 export const DIFF_MAX_LINES = 80;

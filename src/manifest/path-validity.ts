@@ -7,8 +7,8 @@
  * than a driver call failing later with no place at all. Costs one regular expression test for a
  * path of ordinary length.
  */
-import type { Platform } from '../paths.js';
-import { excerpt } from '../printable.js';
+import type { Platform } from '../core/paths.js';
+import { excerpt } from '../core/printable.js';
 
 export interface PathChecker {
   /** What is wrong with `p`, or undefined. */

@@ -4,7 +4,7 @@
  * "did you mean" for a misspelt one.
  */
 import type { SchemaError } from '../generated/validators.js';
-import { excerpt, needsEscape } from '../printable.js';
+import { excerpt, needsEscape } from '../core/printable.js';
 
 export interface SchemaProblem {
   /** Path segments into the document (numbers for list items). */

@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { shellWord } from '../paths.js';
+import { shellWord } from '../core/paths.js';
 import { acquireLock, liveLockHolder } from './lock.js';
 import { Records } from './records.js';
 import { ensureDir, manifestKey, manifestStateDir } from './state-dir.js';
-import { onStateFile, syncDir } from './state-files.js';
+import { onStateFile, syncDir } from './files.js';
 import { closedJournal, JournalError, journalPath, readJournal } from './wal.js';
 import type { JournalOutcome } from './journal.js';
 

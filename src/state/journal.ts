@@ -6,7 +6,9 @@
  * `MemoryJournal` keeps it in memory; `FileJournal` (wal.ts) is the write-ahead journal on disk
  * that `linkplan recover` reads back after a crash.
  */
-import type { Step } from './steps.js';
+import type { Step, StepSource } from '../apply/steps.js';
+import type { AbsPath } from '../core/paths.js';
+import type { LinkSpec } from '../core/types.js';
 
 /** How an apply ended; `refused`: its checks failed before the first step, nothing ran. */
 export type JournalOutcome = 'committed' | 'rolled-back' | 'rollback-failed' | 'refused' | 'recovered' | 'completed-forward';
@@ -57,4 +59,30 @@ export class MemoryJournal implements Journal {
   close(outcome: JournalOutcome): void {
     this.outcome = outcome;
   }
+}
+
+/**
+ * An applied action as the journal gives it back (`readJournal`): what the records take from it
+ * (so `recover --forward` can update the records as the apply would have), and what its steps
+ * follow from (`stepsFor`: the journal lists actions, not steps). A plan's `Action` is one too.
+ */
+export type AppliedAction = StepSource & {
+  /** Where in the manifest it came from (a plan's action has it; the journal does not keep it). */
+  source?: { where: string };
+};
+
+/**
+ * What the records take from an applied action: an `AppliedAction`, or a version 3 journal's
+ * action as it is written (a link's text left out where it is its target, and `before` where
+ * nothing was), taken in as it is read.
+ */
+export interface RecordedAction {
+  kind: AppliedAction['kind'];
+  path: AbsPath;
+  link?: { type: LinkSpec['type']; target: AbsPath; linkText?: string } | undefined;
+  backupPath?: AbsPath | undefined;
+  before?: { kind: AppliedAction['before']['kind'] } | undefined;
+  source?: { where: string } | undefined;
+  /** For a backup or an adopt: the identity of what it moved (`BackupRecord.identity`). */
+  identity?: string | undefined;
 }

@@ -10,13 +10,13 @@
  * problem names the plan file and the place in it (`actions[3].path`).
  */
 import fs from 'node:fs';
-import { errnoCode, LinkplanError, UsageError } from '../errors.js';
+import { errnoCode, LinkplanError, UsageError } from '../core/errors.js';
 import { validatePlan } from '../generated/validators.js';
-import { sha256OfText } from '../hash.js';
-import { asAbs, currentPlatform, displayPath, isInside, isWindowsAbsolute, parentOf, shellWord, type AbsPath, type Platform } from '../paths.js';
-import { describeEntry, summarize } from './planner.js';
-import { describeSchemaErrors, yamlPath } from './schema-errors.js';
-import type { Action, Outcome, Plan, PlanSummary } from './types.js';
+import { sha256OfText } from '../core/hash.js';
+import { asAbs, currentPlatform, displayPath, isInside, isWindowsAbsolute, parentOf, shellWord, type AbsPath, type Platform } from '../core/paths.js';
+import { describeEntry, summarize } from '../plan/planner.js';
+import { describeSchemaErrors, yamlPath } from '../manifest/schema-errors.js';
+import type { Action, Outcome, Plan, PlanSummary } from '../core/types.js';
 
 /** One thing wrong in a saved plan: where (`actions[3].path`) and what. */
 export interface PlanProblem {

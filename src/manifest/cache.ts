@@ -10,9 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { YAML_VERSION } from '../generated/versions.js';
-import type { ManifestCache, ParsedManifest } from '../plan/manifest.js';
-import { VERSION } from '../version.js';
-import { ensureDir } from './state-dir.js';
+import type { ManifestCache, ParsedManifest } from './load.js';
+import { VERSION } from '../core/version.js';
+import { ensureDir } from '../state/state-dir.js';
 
 const FORMAT = 'linkplan-manifest-cache';
 

@@ -4,12 +4,9 @@
  * linkplan made (home-manager's rule), and only in or below a folder the manifest manages now (one
  * of its links' folders as expanded this time). The planner reports the others left alone.
  */
-import { parentOf, pathKey, type AbsPath, type Platform } from '../paths.js';
-import type { Action, Desired } from '../plan/types.js';
-import type { OwnedLink } from './records.js';
-
-/** The `where` of entries that come from the records, not from the manifest. */
-export const PRUNE_WHERE = 'prune';
+import { parentOf, pathKey, type AbsPath, type Platform } from '../core/paths.js';
+import { PRUNE_WHERE, type Action, type Desired } from '../core/types.js';
+import type { OwnedLink } from '../state/records.js';
 
 export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<string, OwnedLink>, platform: Platform): Desired[] {
   if (owned.size === 0) return []; // (a first apply: no set of the manifest's thousands of paths)

@@ -6,7 +6,7 @@
  * or a `ManifestError` with the line and column of the first byte that is not UTF-8.
  */
 import fs from 'node:fs';
-import { errnoCode, ManifestError, UsageError } from './errors.js';
+import { errnoCode, ManifestError, UsageError } from '../core/errors.js';
 
 /** What kind of thing `fs.Stats` says is there, in words. */
 function kindOf(st: fs.Stats): string {

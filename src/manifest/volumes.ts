@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ManifestProblem } from '../errors.js';
+import type { ManifestProblem } from '../core/errors.js';
 import {
   cachedProbe,
   isNtfs3gMount,
@@ -23,10 +23,10 @@ import {
   type MountInfo,
   type Ntfs3gMountOptions,
 } from '../drivers/ntfs3g/mounts.js';
-import { isSameOrInside, type Platform } from '../paths.js';
+import { isSameOrInside, type Platform } from '../core/paths.js';
 import { yamlPath } from './schema-errors.js';
-import { volumeHolding } from './planner.js';
-import type { Desired, Volume } from './types.js';
+import { volumeHolding } from '../plan/planner.js';
+import type { Desired, Volume } from '../core/types.js';
 
 /** A listed volume and where it is in the manifest. */
 export interface ListedVolume extends Volume {

@@ -4,11 +4,14 @@
  * serialisable list of `Action`s that turns one into the other). Unions are discriminated on
  * `kind` with string literals, so a plan written as JSON reads back as the same value.
  */
-import type { AbsPath, Platform } from '../paths.js';
+import type { AbsPath, Platform } from './paths.js';
 
 export type LinkType = 'symlink' | 'junction' | 'hardlink';
 export type RequestedType = LinkType | 'auto';
 export type ConflictPolicy = 'refuse' | 'backup' | 'adopt';
+
+/** The `where` of entries that come from the records (`--prune`), not from the manifest. */
+export const PRUNE_WHERE = 'prune';
 
 /** Where a desired entry came from in the manifest, for messages. */
 export interface Source {

@@ -6,7 +6,7 @@
  */
 import picomatch from 'picomatch';
 import type { DirEntry, Driver } from '../drivers/driver.js';
-import { entryPath, type AbsPath } from '../paths.js';
+import { entryPath, type AbsPath } from '../core/paths.js';
 
 export interface GlobMatch {
   /** Path relative to the glob's folder, with `/` separators. */

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { errnoCode } from './errors.js';
+import { errnoCode } from '../core/errors.js';
 
 export interface Output {
   write(s: string): void;

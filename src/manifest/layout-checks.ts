@@ -5,10 +5,10 @@
  * inside it (a cycle), unless the entry allows it. A path that is its own target is no link: it is
  * already in place (a repository cloned where the manifest links it to).
  */
-import type { ManifestProblem } from '../errors.js';
-import { isInside, parentMemo, parentOf, pathKey, type Platform } from '../paths.js';
-import { linksOf } from './planner.js';
-import type { Desired } from './types.js';
+import type { ManifestProblem } from '../core/errors.js';
+import { isInside, parentMemo, parentOf, pathKey, type Platform } from '../core/paths.js';
+import { linksOf } from '../plan/planner.js';
+import type { Desired } from '../core/types.js';
 
 function describe(d: Desired): string {
   return d.source.match === undefined ? d.source.where : `${d.source.where} (glob match ${d.source.match})`;

@@ -9,8 +9,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errnoCode, LinkplanError } from '../errors.js';
-import { onStateFile, stateError, writeWhole } from './state-files.js';
+import { errnoCode, LinkplanError } from '../core/errors.js';
+import { onStateFile, stateError, writeWhole } from './files.js';
 
 export interface LockHolder {
   pid: number;

@@ -15,13 +15,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AbsPath } from '../paths.js';
-import { LinkplanError, errnoCode } from '../errors.js';
-import type { LinkSpec, Volume } from '../plan/types.js';
-import { PRUNE_WHERE } from './prune.js';
+import type { AbsPath } from '../core/paths.js';
+import { LinkplanError, errnoCode } from '../core/errors.js';
+import type { LinkSpec, Volume } from '../core/types.js';
+import { PRUNE_WHERE } from '../core/types.js';
+import type { RecordedAction } from './journal.js';
 import { ensureDir } from './state-dir.js';
-import type { StepSource } from './steps.js';
-import { replaceFile, stateError } from './state-files.js';
+import { replaceFile, stateError } from './files.js';
 import { journalPath, readFinishedApply, type FinishedApply } from './wal.js';
 
 export interface OwnedLink extends LinkSpec {
@@ -44,32 +44,6 @@ export interface BackupRecord {
    * Absent in records an earlier linkplan wrote.
    */
   identity?: string;
-}
-
-/**
- * An applied action as the journal gives it back (`readJournal`): what the records take from it
- * (so `recover --forward` can update the records as the apply would have), and what its steps
- * follow from (`stepsFor`: the journal lists actions, not steps). A plan's `Action` is one too.
- */
-export type AppliedAction = StepSource & {
-  /** Where in the manifest it came from (a plan's action has it; the journal does not keep it). */
-  source?: { where: string };
-};
-
-/**
- * What the records take from an applied action: an `AppliedAction`, or a version 3 journal's
- * action as it is written (a link's text left out where it is its target, and `before` where
- * nothing was), taken in as it is read.
- */
-export interface RecordedAction {
-  kind: AppliedAction['kind'];
-  path: AbsPath;
-  link?: { type: LinkSpec['type']; target: AbsPath; linkText?: string } | undefined;
-  backupPath?: AbsPath | undefined;
-  before?: { kind: AppliedAction['before']['kind'] } | undefined;
-  source?: { where: string } | undefined;
-  /** For a backup or an adopt: the identity of what it moved (`BackupRecord.identity`). */
-  identity?: string | undefined;
 }
 
 /**

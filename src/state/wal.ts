@@ -28,13 +28,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errnoCode, LinkplanError } from '../errors.js';
-import type { FolderIdentity, LinkSpec, Volume } from '../plan/types.js';
-import type { AppliedAction, RecordedAction } from './records.js';
-import type { Journal, JournalOutcome } from './journal.js';
+import { errnoCode, LinkplanError } from '../core/errors.js';
+import type { FolderIdentity, LinkSpec, Volume } from '../core/types.js';
+import type { AppliedAction, Journal, JournalOutcome, RecordedAction } from './journal.js';
 import { ensureDir } from './state-dir.js';
-import { fileIdentity, isNoSpace, onStateFile, stateError, syncDir, writeWhole } from './state-files.js';
-import { stepsFor, type Step, type StepSource } from './steps.js';
+import { fileIdentity, isNoSpace, onStateFile, stateError, syncDir, writeWhole } from './files.js';
+import { stepsFor, type Step, type StepSource } from '../apply/steps.js';
 
 export const JOURNAL_FORMAT = 'linkplan-journal';
 /**

@@ -8,7 +8,7 @@
  * `MAX_VARIABLE_DEPTH` deep and a value expands to at most `MAX_EXPANDED_LENGTH` characters.
  * Problems are returned, not thrown, so the loader can report every one of them at once.
  */
-import { excerpt, needsEscape, printable } from '../printable.js';
+import { excerpt, needsEscape, printable } from '../core/printable.js';
 
 /** How deep variables may use one another (a real manifest nests two or three). */
 export const MAX_VARIABLE_DEPTH = 64;

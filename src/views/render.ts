@@ -7,10 +7,10 @@
  * contents are escaped (see printable.ts): each action is one line, whatever its names hold.
  */
 import pc from 'picocolors';
-import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../paths.js';
-import { needsEscape, printable } from '../printable.js';
-import { describeEntry } from './planner.js';
-import type { Action, ActionKind, ContentDiff, LinkSpec, Plan, PlanSummary } from './types.js';
+import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../core/paths.js';
+import { needsEscape, printable } from '../core/printable.js';
+import { describeEntry } from '../plan/planner.js';
+import type { Action, ActionKind, ContentDiff, LinkSpec, Plan, PlanSummary } from '../core/types.js';
 
 export interface RenderOptions {
   /** Paths below this folder are shown relative to it (the manifest's folder). */

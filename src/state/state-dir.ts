@@ -9,9 +9,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sha256OfShort } from '../hash.js';
-import { currentPlatform, type Platform } from '../paths.js';
-import { onStateFile } from './state-files.js';
+import { sha256OfShort } from '../core/hash.js';
+import { currentPlatform, type Platform } from '../core/paths.js';
+import { onStateFile } from './files.js';
 
 export interface StateDirOptions {
   /** An explicit root (the --state-dir option). */

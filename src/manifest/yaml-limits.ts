@@ -7,8 +7,8 @@
  * time). YAML problems come back as a `ManifestError` with each one's line and column.
  */
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Document, type Node } from 'yaml';
-import { ManifestError, type ManifestProblem } from '../errors.js';
-import { excerpt, printable } from '../printable.js';
+import { ManifestError, type ManifestProblem } from '../core/errors.js';
+import { excerpt, printable } from '../core/printable.js';
 
 /** How deep collections may nest (a manifest needs about six levels). */
 export const MAX_NESTING = 64;

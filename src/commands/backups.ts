@@ -11,15 +11,15 @@ import type { Command, Option } from 'commander';
 import { CrashingDriver, parseCrashPoint } from '../drivers/crash.js';
 import { driverFor } from '../drivers/select.js';
 import type { Driver } from '../drivers/driver.js';
-import { NotConfirmedError, UsageError } from '../errors.js';
-import { displayPath } from '../paths.js';
-import { deleteBackup, deletedText } from './backup-delete.js';
-import { confirm } from './confirm.js';
-import { Records, type BackupRecord } from './records.js';
-import { restoreSteps, runRestore } from './restore.js';
-import { manifestKey } from './state-dir.js';
-import { fileIdentity } from './state-files.js';
-import { commandLine, settleState, stateDirFor, withLock, type StateOptions } from './state.js';
+import { NotConfirmedError, UsageError } from '../core/errors.js';
+import { displayPath } from '../core/paths.js';
+import { deleteBackup, deletedText } from '../apply/backup-delete.js';
+import { confirm } from '../views/prompt.js';
+import { Records, type BackupRecord } from '../state/records.js';
+import { restoreSteps, runRestore } from '../apply/restore.js';
+import { manifestKey } from '../state/state-dir.js';
+import { fileIdentity } from '../state/files.js';
+import { commandLine, settleState, stateDirFor, withLock, type StateOptions } from '../state/state.js';
 
 interface BackupsIo {
   out: (s: string) => void;
