@@ -32,8 +32,8 @@ const t0 = process.hrtime.bigint();
 // as the CLI plans: read through a read-only driver, apply through the driver the manifest needs
 const loaded = lp.loadManifest(manifest, { driver: new lp.ReadOnlyDriver(lp.createDriver()) });
 const driver = await lp.driverFor(loaded);
-const observed = lp.observe(loaded.desired, new lp.ReadOnlyDriver(driver), lp.currentPlatform());
-const plan = lp.computePlan(loaded.desired, observed, { manifest: { path: loaded.file, digest: loaded.digest } });
+const observed = lp.observe(loaded.desired, new lp.ReadOnlyDriver(driver), { platform: lp.currentPlatform(), links: loaded.links });
+const plan = lp.computePlan(loaded.desired, observed, { manifest: { path: loaded.file, digest: loaded.digest }, links: loaded.links });
 // claimed as the CLI claims it (one open, before applyPlan, so not in the timed phase), with the
 // plan's actions, noops left out (the journal writes them in its short form)
 const actions = plan.actions.filter((a) => a.kind !== 'noop');

@@ -34,7 +34,9 @@ import { recordFolders } from './plan/folders.js';
 import { loadManifest } from './manifest/load.js';
 import { fdOutput, type Output } from './views/output.js';
 import { observe } from './plan/observe.js';
-import { computePlan, hasChanges } from './plan/planner.js';
+import { computePlan } from './plan/planner.js';
+import { hasChanges } from './core/summary.js';
+import { withEntries } from './core/link-index.js';
 import { actionRenderer, colorsFor, renderPlan, summaryLine } from './views/render.js';
 import { readSavedPlan, refuseIfManifestChanged } from './views/saved-plan.js';
 import type { Plan } from './core/types.js';
@@ -85,6 +87,8 @@ async function planFromManifest(
   // planner meets a link that leads elsewhere than the manifest says
   const pruned = opts.prune ? pruneEntries(loaded.desired, opts.owned(), platform) : [];
   const desired = pruned.length === 0 ? loaded.desired : [...loaded.desired, ...pruned];
+  // prune entries make no link: the loaded index serves, with their targets added
+  const links = pruned.length === 0 ? loaded.links : withEntries(loaded.links, pruned);
   // the digest is taken only if something reads it (--json, --out): hashing loads node:crypto
   const manifest = {
     path: loaded.file,
@@ -92,7 +96,7 @@ async function planFromManifest(
       return loaded.digest;
     },
   };
-  const plan = computePlan(desired, observe(desired, driver, platform), { manifest, made: opts.owned });
+  const plan = computePlan(desired, observe(desired, driver, { platform, links }), { manifest, made: opts.owned, links });
   await annotateDiffs(plan, driver);
   recordFolders(plan, driver);
   return { plan, base: loaded.dir, driver: real };

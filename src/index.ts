@@ -3,8 +3,12 @@
  * it through a driver; and the NTFS reparse-point codec, for other tools.
  */
 export { loadManifest, type LoadOptions, type LoadedManifest } from './manifest/load.js';
-export { observe } from './plan/observe.js';
-export { computePlan, summarize, hasChanges } from './plan/planner.js';
+export { observe, type ObserveOptions } from './plan/observe.js';
+export { computePlan, type PlanOptions, type MadeLink } from './plan/planner.js';
+export { summarize, hasChanges } from './core/summary.js';
+/** The index of a list of links that observe and computePlan take (a loaded manifest carries one). */
+export { linkIndex, withEntries, type LinkIndex } from './core/link-index.js';
+export { describeEntry } from './core/entries.js';
 export { renderPlan } from './views/render.js';
 export { annotateDiffs } from './views/diff.js';
 /** The folders a plan writes in, recorded so apply writes only into those very folders. */

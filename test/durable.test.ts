@@ -29,7 +29,7 @@ const posix = new PosixDriver();
 
 function planOf(root: string): Plan {
   const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: posix, env: {}, platform: 'linux', hostname: 'host', home: '/nonexistent-home' });
-  return computePlan(loaded.desired, observe(loaded.desired, posix, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest } });
+  return computePlan(loaded.desired, observe(loaded.desired, posix, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: loaded.digest } });
 }
 
 /** A project folder with its own state folder, and the CLI run in it. */

@@ -1,13 +1,13 @@
 /**
  * Paths made absolute and normal (`toAbs`: an absolute POSIX path that is normal already is taken
  * as it is, anything else goes through node:path) and a folder's entries (`entryPath`): both give
- * what node:path alone gives. A run's folders (`parentMemo`) are parentOf's; a path shown to a
- * person (`displayPath`) is what the isInside tests chose.
+ * what node:path alone gives. A path shown to a person (`displayPath`) is what the isInside tests
+ * chose.
  */
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayPath, entryPath, isInside, isSameOrInside, parentMemo, parentOf, toAbs, type AbsPath } from '../src/core/paths.js';
+import { displayPath, entryPath, isInside, isSameOrInside, toAbs, type AbsPath } from '../src/core/paths.js';
 
 /** What toAbs gave before it took normal paths as they are: node:path's resolve, no trailing separator. */
 function viaNodePath(p: string, base: string): string {
@@ -66,39 +66,6 @@ describe('entryPath', () => {
       }),
       { numRuns: 2000 },
     );
-  });
-});
-
-describe('parentMemo', () => {
-  it('gives parentOf for every path of a run, whichever folders the run goes through', () => {
-    // runs of paths over a small tree, so neighbours often share a folder (as a glob's matches do)
-    const posixPath = fc.array(fc.constantFrom('a', 'b', 'ab', '.a', 'a b', 'ü'), { maxLength: 4 }).map((segs) => '/' + segs.join('/'));
-    const winPath = fc
-      .tuple(fc.constantFrom('C:\\', 'D:\\', '\\\\srv\\share\\'), fc.array(fc.constantFrom('a', 'b', 'ab', 'A'), { maxLength: 4 }))
-      .map(([root, segs]) => root + segs.join('\\'));
-    for (const [platform, paths] of [
-      ['linux', posixPath],
-      ['win32', winPath],
-    ] as const) {
-      fc.assert(
-        fc.property(fc.array(paths, { maxLength: 30 }), (run) => {
-          const parent = parentMemo(platform);
-          for (const p of run) expect(parent(p as AbsPath)).toBe(parentOf(p as AbsPath, platform));
-        }),
-        { numRuns: 2000 },
-      );
-    }
-  });
-
-  it('follows a run into a subfolder, to a sibling that shares the prefix, and up to the root', () => {
-    const parent = parentMemo('linux');
-    expect(parent('/home/me/a' as AbsPath)).toBe('/home/me');
-    expect(parent('/home/me/b' as AbsPath)).toBe('/home/me');
-    expect(parent('/home/me/b/c' as AbsPath)).toBe('/home/me/b');
-    expect(parent('/home/mex/d' as AbsPath)).toBe('/home/mex');
-    expect(parent('/home/me' as AbsPath)).toBe('/home');
-    expect(parent('/x' as AbsPath)).toBe('/');
-    expect(parent('/y' as AbsPath)).toBe('/');
   });
 });
 

@@ -13,6 +13,7 @@ import { isInside, parentOf, type AbsPath } from '../src/core/paths.js';
 import { loadManifest } from '../src/manifest/load.js';
 import { LIST_AFTER, observe } from '../src/plan/observe.js';
 import { computePlan, type MadeLink } from '../src/plan/planner.js';
+import { linkIndex } from '../src/core/link-index.js';
 import type { Action, ActionKind, Desired, Entry, Observed, Plan, TargetInfo } from '../src/core/types.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
@@ -29,7 +30,7 @@ function planFor(root: string, links: RawLink[], extra: { vars?: Record<string, 
   const driver = new PosixDriver();
   const loaded = loadManifest(file, { driver, platform: 'linux', env: {}, home: '/home/nobody', hostname: 'test', ...(extra.vars ? { vars: extra.vars } : {}) });
   const made = extra.made;
-  return computePlan(loaded.desired, observe(loaded.desired, driver, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest }, ...(made === undefined ? {} : { made: () => made }) });
+  return computePlan(loaded.desired, observe(loaded.desired, driver, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: loaded.digest }, ...(made === undefined ? {} : { made: () => made }) });
 }
 
 function only(plan: Plan): Action {
@@ -716,7 +717,7 @@ describe('parent folders', () => {
       }
     }
     const links = ['new/a/x', 'new/a/y', 'new/b/x', 'new/c/d/x', 'l'].map((p) => desired(`${root}/${p}`, `${root}/t/file.txt`));
-    const plan = computePlan(links, observe(links, new Counting(new PosixDriver()), 'linux'), { manifest: MANIFEST });
+    const plan = computePlan(links, observe(links, new Counting(new PosixDriver()), { platform: 'linux', links: linkIndex(links, 'linux') }), { manifest: MANIFEST, links: linkIndex(links, 'linux') });
     // the first link's folders are read up to one that exists, and every folder above that one
     // (for folder links on the way); below new, found absent, nothing is: new/b, new/c, new/c/d
     // and the links in them cannot exist
@@ -762,7 +763,7 @@ describe('a folder where many names are absent is listed once', () => {
     const all = [...names, 'in-the-way', 'case', 'x~1', 'x:s', 'ends.'];
     const links = all.map((n) => desired(`${root}/home/${n}`, `${root}/t/file.txt`));
     const c = counting();
-    const plan = computePlan(links, observe(links, c.driver, 'linux'), { manifest: MANIFEST });
+    const plan = computePlan(links, observe(links, c.driver, { platform: 'linux', links: linkIndex(links, 'linux') }), { manifest: MANIFEST, links: linkIndex(links, 'linux') });
     expect(c.listed).toEqual([`${root}/home`]);
     const inHome = c.read.filter((p) => parentOf(p as AbsPath, 'linux') === `${root}/home`);
     // LIST_AFTER read before the listing; after it, the names the listing holds (but for case) and the ones it cannot answer for
@@ -777,12 +778,12 @@ describe('a folder where many names are absent is listed once', () => {
     const root = treeWith({ ...BASE, home: { 'café': 'x' } });
     const links = Array.from({ length: LIST_AFTER * 2 }, (_, i) => desired(`${root}/home/f${i}`, `${root}/t/file.txt`));
     const c = counting();
-    observe(links, c.driver, 'linux');
+    observe(links, c.driver, { platform: 'linux', links: linkIndex(links, 'linux') });
     expect(c.listed).toEqual([`${root}/home`]);
     expect(c.read.filter((p) => p.startsWith(`${root}/home/`))).toHaveLength(LIST_AFTER * 2);
     const few = Array.from({ length: LIST_AFTER - 1 }, (_, i) => desired(`${root}/home/g${i}`, `${root}/t/file.txt`));
     const d = counting();
-    observe(few, d.driver, 'linux');
+    observe(few, d.driver, { platform: 'linux', links: linkIndex(few, 'linux') });
     expect(d.listed).toEqual([]);
   });
 
@@ -802,9 +803,9 @@ describe('a folder where many names are absent is listed once', () => {
           for (const n of present) fs.writeFileSync(`${home}/${n}`, n);
           const paths = [...Array.from({ length: absent }, (_, i) => `n${i}`), ...asked];
           const links = paths.map((n) => desired(`${home}/${n}`, `${root}/t/file.txt`));
-          const listing = computePlan(links, observe(links, new PosixDriver(), 'linux'), { manifest: MANIFEST });
+          const listing = computePlan(links, observe(links, new PosixDriver(), { platform: 'linux', links: linkIndex(links, 'linux') }), { manifest: MANIFEST, links: linkIndex(links, 'linux') });
           // every name read on its own: a fresh list of links per entry (nothing in one folder is asked twice)
-          const each = links.map((l) => computePlan([l], observe([l], new PosixDriver(), 'linux'), { manifest: MANIFEST }).actions[0]?.kind);
+          const each = links.map((l) => computePlan([l], observe([l], new PosixDriver(), { platform: 'linux', links: linkIndex([l], 'linux') }), { manifest: MANIFEST, links: linkIndex([l], 'linux') }).actions[0]?.kind);
           expect(listing.actions.map((a) => a.kind)).toEqual(each);
         },
       ),
@@ -975,7 +976,7 @@ const WORLD_OBSERVED = observed(
 describe('computePlan is pure', () => {
   it('plans a world that exists only in its inputs (no I/O)', () => {
     expect(fs.existsSync('/linkplan-nowhere')).toBe(false);
-    const plan = computePlan(WORLD_DESIRED, WORLD_OBSERVED, { manifest: MANIFEST });
+    const plan = computePlan(WORLD_DESIRED, WORLD_OBSERVED, { manifest: MANIFEST, links: linkIndex(WORLD_DESIRED, 'linux') });
     expect(plan.formatVersion).toBe(1);
     expect(plan.platform).toBe('linux');
     expect(plan.manifest).toEqual(MANIFEST);
@@ -1001,8 +1002,8 @@ describe('computePlan is pure', () => {
 
   it('gives deep-equal plans for the same inputs, and leaves its inputs as they were', () => {
     const before = structuredClone({ d: WORLD_DESIRED, e: [...WORLD_OBSERVED.entries], t: [...WORLD_OBSERVED.targets] });
-    const one = computePlan(WORLD_DESIRED, WORLD_OBSERVED, { manifest: MANIFEST });
-    const two = computePlan(WORLD_DESIRED, WORLD_OBSERVED, { manifest: MANIFEST });
+    const one = computePlan(WORLD_DESIRED, WORLD_OBSERVED, { manifest: MANIFEST, links: linkIndex(WORLD_DESIRED, 'linux') });
+    const two = computePlan(WORLD_DESIRED, WORLD_OBSERVED, { manifest: MANIFEST, links: linkIndex(WORLD_DESIRED, 'linux') });
     expect(two).toEqual(one);
     expect(JSON.stringify(two)).toBe(JSON.stringify(one));
     expect(two).not.toBe(one);
@@ -1026,15 +1027,17 @@ describe('computePlan is pure', () => {
     const driver = new PosixDriver();
     const loaded = loadManifest(file, { driver, platform: 'linux', env: {} });
     const m = { path: loaded.file, digest: loaded.digest };
-    const a = computePlan(loaded.desired, observe(loaded.desired, driver, 'linux'), { manifest: m });
-    const b = computePlan(loaded.desired, observe(loaded.desired, driver, 'linux'), { manifest: m });
+    const a = computePlan(loaded.desired, observe(loaded.desired, driver, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: m });
+    const b = computePlan(loaded.desired, observe(loaded.desired, driver, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: m });
     expect(b).toEqual(a);
     expect(a.actions.map((x) => x.kind)).toEqual(['backup-and-link', 'retarget', 'create']);
   });
 
   it('an entry the observation knows nothing about is planned as absent, with its folders to make', () => {
-    const plan = computePlan([desired('/linkplan-nowhere/x/y', '/linkplan-nowhere/t')], observed({ '/': { kind: 'dir', dev: 1 } }, { '/linkplan-nowhere/t': { kind: 'dir', dev: 1 } }), {
+    const ds = [desired('/linkplan-nowhere/x/y', '/linkplan-nowhere/t')];
+    const plan = computePlan(ds, observed({ '/': { kind: 'dir', dev: 1 } }, { '/linkplan-nowhere/t': { kind: 'dir', dev: 1 } }), {
       manifest: MANIFEST,
+      links: linkIndex(ds, 'linux'),
     });
     const a = only(plan);
     expect(a.kind).toBe('create');
@@ -1042,10 +1045,11 @@ describe('computePlan is pure', () => {
   });
 
   it('a foreign reparse point is never touched', () => {
+    const ds = [desired('/w/l', '/w/t', { onConflict: 'backup' })];
     const plan = computePlan(
-      [desired('/w/l', '/w/t', { onConflict: 'backup' })],
+      ds,
       observed({ '/w/l': { kind: 'reparse', tag: 0x9000001a, tagName: 'cloud' }, '/w': { kind: 'dir', dev: 1 } }, { '/w/t': { kind: 'dir', dev: 1 } }),
-      { manifest: MANIFEST },
+      { manifest: MANIFEST, links: linkIndex(ds, 'linux') },
     );
     const a = only(plan);
     expect(a.kind).toBe('conflict');
@@ -1053,10 +1057,11 @@ describe('computePlan is pure', () => {
   });
 
   it('a hard link on the same volume as its folder is fine', () => {
+    const ds = [desired('/w/h', '/w/f', { type: 'hardlink' })];
     const plan = computePlan(
-      [desired('/w/h', '/w/f', { type: 'hardlink' })],
+      ds,
       observed({ '/w': { kind: 'dir', dev: 7 } }, { '/w/f': { kind: 'file', fileId: '7:1', dev: 7 } }),
-      { manifest: MANIFEST },
+      { manifest: MANIFEST, links: linkIndex(ds, 'linux') },
     );
     expect(only(plan).kind).toBe('create');
   });
@@ -1069,8 +1074,9 @@ describe('computePlan is pure', () => {
     ['a file, no symlinks', 'file', false, false, 'hardlink', /may not create symbolic links/],
   ] as const)('auto on win32 to %s -> %s', (_name, kind, symlinks, relative, type, why) => {
     const t: TargetInfo = kind === 'dir' ? { kind: 'dir', dev: 1 } : { kind: 'file', fileId: '1:1', dev: 1 };
+    const ds = [desired('C:\\w\\l', 'C:\\w\\t', { relative })];
     const plan = computePlan(
-      [desired('C:\\w\\l', 'C:\\w\\t', { relative })],
+      ds,
       {
         platform: 'win32',
         capabilities: { symlinks, junctions: true, hardlinks: true, ...(symlinks ? {} : { symlinkNote: 'no privilege' }) },
@@ -1078,7 +1084,7 @@ describe('computePlan is pure', () => {
         targets: new Map([['c:\\w\\t', t]]),
         backupSlots: new Map(),
       },
-      { manifest: MANIFEST },
+      { manifest: MANIFEST, links: linkIndex(ds, 'win32') },
     );
     const a = only(plan);
     expect(a.kind).toBe('create');
@@ -1088,12 +1094,13 @@ describe('computePlan is pure', () => {
   });
 
   it('type: symlink where symlinks are unavailable is a conflict with a hint', () => {
+    const ds = [desired('/w/l', '/w/t', { type: 'symlink' })];
     const plan = computePlan(
-      [desired('/w/l', '/w/t', { type: 'symlink' })],
+      ds,
       observed({ '/w': { kind: 'dir', dev: 1 } }, { '/w/t': { kind: 'file', fileId: '1:1', dev: 1 } }, {
         capabilities: { symlinks: false, junctions: false, hardlinks: true, symlinkNote: 'Developer Mode is off' },
       }),
-      { manifest: MANIFEST },
+      { manifest: MANIFEST, links: linkIndex(ds, 'linux') },
     );
     const a = only(plan);
     expect(a.kind).toBe('conflict');
@@ -1102,10 +1109,11 @@ describe('computePlan is pure', () => {
   });
 
   it('backup without a free backup name in the observation is a conflict, not a guess', () => {
+    const ds = [desired('/w/l', '/w/t', { onConflict: 'backup' })];
     const plan = computePlan(
-      [desired('/w/l', '/w/t', { onConflict: 'backup' })],
+      ds,
       observed({ '/w/l': { kind: 'file', size: 1, nlink: 1, fileId: '1:2', dev: 1 }, '/w': { kind: 'dir', dev: 1 } }, { '/w/t': { kind: 'file', fileId: '1:1', dev: 1 } }),
-      { manifest: MANIFEST },
+      { manifest: MANIFEST, links: linkIndex(ds, 'linux') },
     );
     expect(only(plan).kind).toBe('conflict');
   });

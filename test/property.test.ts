@@ -100,7 +100,7 @@ function planFor(root: string, entries: readonly Entry[], made: ReadonlyMap<stri
     if (e instanceof LinkplanError) return undefined;
     throw e;
   }
-  return computePlan(loaded.desired, observe(loaded.desired, posix, 'linux'), { manifest: { path: loaded.file, digest: 'sha256:0' }, made: () => made });
+  return computePlan(loaded.desired, observe(loaded.desired, posix, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: 'sha256:0' }, made: () => made });
 }
 
 /**

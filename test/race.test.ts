@@ -259,7 +259,7 @@ describe.runIf(process.platform === 'linux')('the cost of writing through folder
     });
     const ro = new ReadOnlyDriver(new PosixDriver());
     const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: ro });
-    const plan = computePlan(loaded.desired, observe(loaded.desired, ro, 'linux'), { manifest: { path: loaded.file, digest: '' } });
+    const plan = computePlan(loaded.desired, observe(loaded.desired, ro, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: '' } });
     recordFolders(plan, ro);
     expect(plan.folders).toEqual([{ path: root, fileId: expect.stringMatching(/^\d+:\d+$/) as string }]);
     expect(atCallsLoaded()).toBe(false);

@@ -85,7 +85,7 @@ function build(root: string): void {
 
 function planOf(root: string, driver: Driver = posix): Plan {
   const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver, env: {}, platform: 'linux', hostname: 'host', home: '/nonexistent-home' });
-  return computePlan(loaded.desired, observe(loaded.desired, driver, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest } });
+  return computePlan(loaded.desired, observe(loaded.desired, driver, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: loaded.digest } });
 }
 
 /** Records every write call that reaches it. */

@@ -218,7 +218,7 @@ describe('the applier, told to stop', () => {
     const links = [...Array(20).keys()].map((i) => `  - { path: out/l${i}, target: t/f }`);
     writeTree(dir, { 'layout.yaml': `version: 1\nlinks:\n${links.join('\n')}\n`, t: { f: 'f' } });
     const loaded = loadManifest(path.join(dir, 'layout.yaml'), { driver: posix, env: {}, platform: 'linux', hostname: 'host', home: '/nonexistent-home' });
-    return computePlan(loaded.desired, observe(loaded.desired, posix, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest } });
+    return computePlan(loaded.desired, observe(loaded.desired, posix, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: loaded.digest } });
   }
 
   it('before its first step (a signal while the plan was made) changes nothing and leaves no journal', async () => {

@@ -189,7 +189,7 @@ describe('damaged state files', () => {
     writeTree(root, { 'layout.yaml': 'version: 1\nlinks:\n  - { path: a, target: t/f }\n  - { path: b, target: t/f }\n  - { path: c, target: t/f }\n', t: { f: 'f' }, home: { rc: 'x' } });
     const posix = new PosixDriver();
     const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: posix, env: {}, platform: 'linux', hostname: 'h', home: '/nonexistent' });
-    const plan = computePlan(loaded.desired, observe(loaded.desired, posix, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest } });
+    const plan = computePlan(loaded.desired, observe(loaded.desired, posix, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: loaded.digest } });
     const before = snapshot(root);
     /** Removes the state folder before the second write, and fails the third where `fail` says. */
     class Vanishing extends DriverDecorator {
@@ -367,7 +367,7 @@ describe('a full state folder (a small tmpfs)', () => {
       for (const f of fs.readdirSync(state)) fs.rmSync(path.join(state, f), { recursive: true, force: true });
       writeTree(root, { ...tree, 'layout.yaml': manifest });
       const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: posix, env: {}, platform: 'linux', hostname: 'h', home: '/nonexistent' });
-      const plan = computePlan(loaded.desired, observe(loaded.desired, posix, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest } });
+      const plan = computePlan(loaded.desired, observe(loaded.desired, posix, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: loaded.digest } });
       const before = snapshot(root);
       const stateDir = path.join(state, 's');
       const journal = FileJournal.create(stateDir, { manifest: plan.manifest.path, actions: plan.actions.filter((x) => x.kind !== 'noop') });

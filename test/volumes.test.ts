@@ -20,7 +20,9 @@ import type { AbsPath } from '../src/core/paths.js';
 import { loadManifest, type LoadOptions } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
 import { checkVolumes } from '../src/manifest/volumes.js';
-import { computePlan, windowsPathOn, type MadeLink } from '../src/plan/planner.js';
+import { computePlan, type MadeLink } from '../src/plan/planner.js';
+import { windowsPathOn } from '../src/core/volumes.js';
+import { linkIndex } from '../src/core/link-index.js';
 import type { Action, Capabilities, Desired, Entry, LinkSpec, Observed, Plan, TargetInfo, Volume } from '../src/core/types.js';
 import { tempDir, writeTree } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
@@ -62,7 +64,7 @@ function planOne(d: Desired, targets: Record<string, TargetInfo>, extra: Paramet
   // every link already at the path is one linkplan made (its records hold it)
   const made = new Map<string, MadeLink>();
   for (const [p, e] of Object.entries(extra.entries ?? {})) if (e.kind === 'symlink' || e.kind === 'junction') made.set(p, { type: e.kind, linkText: e.linkText });
-  const plan = computePlan([d], world(targets, [d.path], extra), { manifest: MANIFEST, made: () => made });
+  const plan = computePlan([d], world(targets, [d.path], extra), { manifest: MANIFEST, made: () => made, links: linkIndex([d], 'linux') });
   expect(plan.actions).toHaveLength(1);
   const a = plan.actions[0];
   if (a === undefined) throw new Error('no action');
@@ -90,15 +92,12 @@ describe('the planner chooses link types from the capabilities of each link path
   });
 
   it('keeps the POSIX choices for links elsewhere, in the same plan', () => {
-    const plan = computePlan(
-      [
-        desired('/mnt/d/jdk', '/mnt/d/tools/jdk-21', { type: 'junction' }),
-        desired('/home/u/jdk', '/mnt/d/tools/jdk-21', { type: 'junction', source: { where: 'links[1]' } }),
-        desired('/home/u/auto', '/mnt/d/tools/jdk-21', { source: { where: 'links[2]' } }),
-      ],
-      world({ '/mnt/d/tools/jdk-21': DIR }, ['/mnt/d/jdk', '/home/u/jdk', '/home/u/auto']),
-      { manifest: MANIFEST },
-    );
+    const ds = [
+      desired('/mnt/d/jdk', '/mnt/d/tools/jdk-21', { type: 'junction' }),
+      desired('/home/u/jdk', '/mnt/d/tools/jdk-21', { type: 'junction', source: { where: 'links[1]' } }),
+      desired('/home/u/auto', '/mnt/d/tools/jdk-21', { source: { where: 'links[2]' } }),
+    ];
+    const plan = computePlan(ds, world({ '/mnt/d/tools/jdk-21': DIR }, ['/mnt/d/jdk', '/home/u/jdk', '/home/u/auto']), { manifest: MANIFEST, links: linkIndex(ds, 'linux') });
     expect(plan.actions.map((a) => [a.path, a.kind, a.link?.type, a.reason, a.notes])).toEqual([
       ['/mnt/d/jdk', 'create', 'junction', 'junction requested on the NTFS volume D:\\ at /mnt/d', ['written for Windows as D:\\tools\\jdk-21']],
       [
@@ -114,10 +113,11 @@ describe('the planner chooses link types from the capabilities of each link path
 
   it('falls back to the default capabilities where none are recorded for a path', () => {
     const o: Observed = { ...world({ '/mnt/d/t': DIR }, []), capabilities: NTFS };
-    const plan = computePlan([desired('/mnt/d/l', '/mnt/d/t')], o, { manifest: MANIFEST });
+    const ds = [desired('/mnt/d/l', '/mnt/d/t')];
+    const plan = computePlan(ds, o, { manifest: MANIFEST, links: linkIndex(ds, 'linux') });
     expect(plan.actions[0]?.link?.type).toBe('junction');
     const plain: Observed = { ...world({ '/mnt/d/t': DIR }, []) };
-    expect(computePlan([desired('/mnt/d/l', '/mnt/d/t')], plain, { manifest: MANIFEST }).actions[0]?.link?.type).toBe('symlink');
+    expect(computePlan(ds, plain, { manifest: MANIFEST, links: linkIndex(ds, 'linux') }).actions[0]?.link?.type).toBe('symlink');
   });
 
   it('writes links to another listed volume with that volume’s Windows name', () => {
@@ -169,7 +169,8 @@ describe('the planner chooses link types from the capabilities of each link path
     expect(plan.volumes).toEqual([D, E]);
     expect(Object.keys(plan)).toEqual(['formatVersion', 'manifest', 'platform', 'volumes', 'actions', 'summary']);
     expect(validatePlan(JSON.parse(JSON.stringify(plan)))).toBe(true);
-    const none = computePlan([desired('/home/u/l', '/home/u/t')], { ...world({ '/home/u/t': DIR }, ['/home/u/l']), volumes: [] }, { manifest: MANIFEST });
+    const ds = [desired('/home/u/l', '/home/u/t')];
+    const none = computePlan(ds, { ...world({ '/home/u/t': DIR }, ['/home/u/l']), volumes: [] }, { manifest: MANIFEST, links: linkIndex(ds, 'linux') });
     expect('volumes' in none).toBe(false);
     expect(validatePlan({ ...plan, volumes: [{ mount: '/mnt/d' }] })).toBe(false);
   });
@@ -178,7 +179,7 @@ describe('the planner chooses link types from the capabilities of each link path
     const ds = [desired('/mnt/d/jdk', '/mnt/d/jdk-21'), desired('/home/u/x', '/mnt/d/jdk-21', { source: { where: 'links[1]' } })];
     const o = world({ '/mnt/d/jdk-21': DIR }, ['/mnt/d/jdk', '/home/u/x']);
     const before = JSON.stringify([ds, [...o.entries], [...(o.pathCapabilities ?? [])], o.volumes]);
-    expect(computePlan(ds, o, { manifest: MANIFEST })).toEqual(computePlan(ds, o, { manifest: MANIFEST }));
+    expect(computePlan(ds, o, { manifest: MANIFEST, links: linkIndex(ds, 'linux') })).toEqual(computePlan(ds, o, { manifest: MANIFEST, links: linkIndex(ds, 'linux') }));
     expect(JSON.stringify([ds, [...o.entries], [...(o.pathCapabilities ?? [])], o.volumes])).toBe(before);
   });
 });
@@ -274,20 +275,20 @@ describe('VolumeRouter', () => {
     const at = (r: string): AbsPath => P(path.join(root, r));
     const ds = [desired(at('vol/jdk'), at('vol/inner')), desired(at('home/jdk'), at('vol/inner'), { type: 'junction', source: { where: 'links[1]' } })];
     const ro: Driver = new ReadOnlyDriver(router);
-    const o = observe(ds, ro, 'linux');
+    const o = observe(ds, ro, { platform: 'linux', links: linkIndex(ds, 'linux') });
     expect(o.capabilities).toEqual(POSIX);
     expect([...(o.pathCapabilities ?? new Map<string, Capabilities>())]).toEqual([
       [at('vol/jdk'), NTFS],
       [at('home/jdk'), POSIX],
     ]);
     expect(o.volumes).toEqual(router.volumes());
-    const plan = computePlan(ds, o, { manifest: MANIFEST });
+    const plan = computePlan(ds, o, { manifest: MANIFEST, links: linkIndex(ds, 'linux') });
     expect(plan.actions.map((a) => a.link?.type)).toEqual(['junction', 'symlink']);
     expect(plan.volumes).toEqual(router.volumes());
     // a driver without volumes gives none, and the plan records none
-    const plain = observe(ds, new ReadOnlyDriver(new PosixDriver()), 'linux');
+    const plain = observe(ds, new ReadOnlyDriver(new PosixDriver()), { platform: 'linux', links: linkIndex(ds, 'linux') });
     expect(plain.volumes).toBeUndefined();
-    expect(computePlan(ds, plain, { manifest: MANIFEST }).actions.map((a) => a.link?.type)).toEqual(['symlink', 'symlink']);
+    expect(computePlan(ds, plain, { manifest: MANIFEST, links: linkIndex(ds, 'linux') }).actions.map((a) => a.link?.type)).toEqual(['symlink', 'symlink']);
   });
 
   it('passes capabilities(path) and volumes() through every decorator', () => {

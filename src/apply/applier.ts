@@ -9,7 +9,7 @@
 import type { Driver } from '../drivers/driver.js';
 import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../core/errors.js';
 import { parentOf, pathKey, type AbsPath } from '../core/paths.js';
-import { describeEntry } from '../plan/planner.js';
+import { describeEntry } from '../core/entries.js';
 import type { Action, Entry, Plan, TargetInfo } from '../core/types.js';
 import { InterruptedError, SignalPoll, StoppedAtOnceError, type Interrupt } from './interrupt.js';
 import { MemoryJournal, type Journal } from '../state/journal.js';

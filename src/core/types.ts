@@ -47,12 +47,6 @@ export interface Desired {
      */
     outside?: true;
   };
-  /**
-   * What the target is, when a glob's folder listing has just said so (a file or a folder, not a
-   * link): observe then need not read the target again for a link that does not need its file
-   * identity (a symbolic link or a junction).
-   */
-  targetKind?: 'file' | 'dir';
   source: Source;
 }
 
@@ -74,13 +68,6 @@ export type TargetInfo =
   | { kind: 'file'; fileId: string; dev: number }
   | { kind: 'dir'; dev: number }
   | { kind: 'other'; dev: number };
-
-/**
- * A target the planner knows: read (a `TargetInfo`), or its kind alone, from a glob's folder
- * listing (`Desired.targetKind`), which is enough for a symbolic link or a junction. Where the
- * file identity or the volume matters (hard links, adopt, linked folders), observe reads it.
- */
-export type KnownTarget = TargetInfo | { kind: 'file' | 'dir'; listed: true };
 
 /** What can be made at a path: it depends on the volume the path is on. */
 export interface Capabilities {
@@ -116,7 +103,7 @@ export interface Observed {
    */
   entries: ReadonlyMap<string, Entry>;
   /** Targets, followed, keyed by `pathKey`. */
-  targets: ReadonlyMap<string, KnownTarget>;
+  targets: ReadonlyMap<string, TargetInfo>;
   /** For paths with something in the way: the first backup name that is free. */
   backupSlots: ReadonlyMap<string, AbsPath>;
 }

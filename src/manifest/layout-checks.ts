@@ -6,8 +6,8 @@
  * already in place (a repository cloned where the manifest links it to).
  */
 import type { ManifestProblem } from '../core/errors.js';
-import { isInside, parentMemo, parentOf, pathKey, type Platform } from '../core/paths.js';
-import { linksOf } from '../plan/planner.js';
+import { isInside, parentOf, pathKey } from '../core/paths.js';
+import type { LinkIndex } from '../core/link-index.js';
 import type { Desired } from '../core/types.js';
 
 function describe(d: Desired): string {
@@ -23,18 +23,15 @@ function problem(d: Desired, message: string): ManifestProblem {
   };
 }
 
-export function checkLayout(desired: readonly Desired[], platform: Platform): ManifestProblem[] {
+/** Checks `desired`, whose index `links` is. */
+export function checkLayout(desired: readonly Desired[], links: LinkIndex): ManifestProblem[] {
+  const { platform } = links;
   const problems: ManifestProblem[] = [];
-  // the index of the links observe and the planner use next (made once: a list of thousands)
-  const { index } = linksOf(desired, platform);
-  // where it holds every entry, none is declared twice; otherwise they are looked for one by one
-  let byKey: ReadonlyMap<string, Desired> = index;
-  if (index.size !== desired.length) {
+  // where the index of the links holds every entry, none is declared twice; otherwise they are looked for one by one
+  let byKey: ReadonlyMap<string, Desired> = links.byPath;
+  if (links.byPath.size !== desired.length) {
     const all = new Map<string, Desired>();
-    // (indexed loops: run once over thousands of links, they run unoptimised, where `for...of`
-    // costs an iterator step per element)
-    for (let i = 0; i < desired.length; i++) {
-      const d = desired[i] as Desired;
+    for (const d of desired) {
       const k = pathKey(d.path, platform);
       const first = all.get(k);
       if (first !== undefined) {
@@ -48,13 +45,11 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
   }
   /** Keys of folders with no present link of the manifest at or above them. */
   const clear = new Set<string>();
-  const folderOf = parentMemo(platform);
-  for (let i = 0; i < desired.length; i++) {
-    const d = desired[i] as Desired;
+  for (const d of desired) {
     // a link whose folder is (inside) another link: creating it would write through that link
     // (made only when a folder not yet known clear is met: most links meet none)
     let seen: string[] | undefined;
-    for (let p = folderOf(d.path); ; ) {
+    for (let p = parentOf(d.path, platform); ; ) {
       const k = pathKey(p, platform);
       if (clear.has(k)) break;
       const up = parentOf(p, platform);
@@ -68,7 +63,7 @@ export function checkLayout(desired: readonly Desired[], platform: Platform): Ma
       (seen ??= []).push(k);
       p = up;
     }
-    if (seen !== undefined) for (let j = 0; j < seen.length; j++) clear.add(seen[j] as string);
+    if (seen !== undefined) for (const k of seen) clear.add(k);
     if (d.state !== 'present' || d.target === null) continue;
     // (a path that is its own target is already in place: a repository cloned where it is linked to)
     if (pathKey(d.path, platform) === pathKey(d.target, platform)) continue;

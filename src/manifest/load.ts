@@ -18,6 +18,7 @@ import { validateManifest } from '../generated/validators.js';
 import { currentPlatform, entryPath, isSameOrInside, toAbs, type AbsPath, type Platform } from '../core/paths.js';
 import { expandGlob, type GlobMatch } from './glob.js';
 import { checkLayout } from './layout-checks.js';
+import { linkIndex, type LinkIndex } from '../core/link-index.js';
 import { describeSchemaErrors, yamlPath } from './schema-errors.js';
 import type { ConflictPolicy, Desired, RequestedType, Volume } from '../core/types.js';
 import { excerpt } from '../core/printable.js';
@@ -98,6 +99,8 @@ export interface LoadedManifest {
   skipped: number;
   /** The NTFS volumes of `volumes:`, resolved (none on Windows, which names its volumes itself). */
   volumes: Volume[];
+  /** The index of `desired`, for observe and the planner (made once, for the layout checks). */
+  links: LinkIndex;
 }
 
 /** The largest manifest read: a generated one of 50,000 links is about 8 MiB. */
@@ -302,8 +305,6 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     const allowCycle = o.allowCycle ?? false;
     /** This entry's options at a path (one object shape for every entry, thousands from a glob: no spreads). */
     const entry = (at: AbsPath, to: AbsPath | null, from: Desired['source']): Desired => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, source: from });
-    /** A glob's match: what the folder listing said its target is rides along (observe need not read it again). */
-    const matched = (at: AbsPath, to: AbsPath, from: Desired['source'], kind: 'file' | 'dir'): Desired => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, source: from, targetKind: kind });
     if (link.glob === undefined) {
       desired.push(entry(p, target, source));
       return;
@@ -337,11 +338,12 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
         problems.push({ where: yamlPath(where), ...place(where), message: `glob match ${excerpt(m.rel)}: ${bad}` });
         break;
       }
-      desired.push(m.kind === 'file' || m.kind === 'dir' ? matched(at, to, from, m.kind) : entry(at, to, from));
+      desired.push(entry(at, to, from));
     }
   });
 
-  problems.push(...checkLayout(desired, platform));
+  const links = linkIndex(desired, platform);
+  problems.push(...checkLayout(desired, links));
   problems.push(
     ...checkVolumes(desired, listedVolumes, { platform, ...opts.ntfs3gMounts, place }),
   );
@@ -366,5 +368,6 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     desired,
     skipped,
     volumes,
+    links,
   };
 }

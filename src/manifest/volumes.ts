@@ -25,7 +25,7 @@ import {
 } from '../drivers/ntfs3g/mounts.js';
 import { isSameOrInside, type Platform } from '../core/paths.js';
 import { yamlPath } from './schema-errors.js';
-import { volumeHolding } from '../plan/planner.js';
+import { volumeHolding } from '../core/volumes.js';
 import type { Desired, Volume } from '../core/types.js';
 
 /** A listed volume and where it is in the manifest. */

@@ -6,11 +6,11 @@
  * runs each adopt before those whose targets lie in what it brings.
  */
 import type { AbsPath } from '../core/paths.js';
-import type { Desired, Entry, KnownTarget } from '../core/types.js';
+import type { Desired, Entry, TargetInfo } from '../core/types.js';
 
 export interface AdoptContext {
   entryAt: (p: AbsPath) => Entry;
-  targetAt: (p: AbsPath) => KnownTarget;
+  targetAt: (p: AbsPath) => TargetInfo;
   /** Where the target of entry `i` leads (through the manifest's own links). */
   targetOf: (i: number) => AbsPath;
   key: (p: string) => string;

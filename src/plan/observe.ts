@@ -8,18 +8,15 @@
  * never reads the disk.
  */
 import type { Driver } from '../drivers/driver.js';
-import { asAbs, parentMemo, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
-import { ABSENT, linksOf } from './planner.js';
-import type { Capabilities, Desired, Entry, KnownTarget, Observed } from '../core/types.js';
+import { asAbs, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
+import { ABSENT } from '../core/entries.js';
+import { targetOf, type LinkIndex } from '../core/link-index.js';
+import type { Capabilities, Desired, Entry, Observed, TargetInfo } from '../core/types.js';
 
 /** `path.linkplan-backup`, then `-2`, `-3`...: a new backup never overwrites an earlier one. */
 export function backupCandidate(p: AbsPath, n: number): AbsPath {
   return (n === 1 ? `${p}.linkplan-backup` : `${p}.linkplan-backup-${n}`) as AbsPath;
 }
-
-/** A target a glob listed: one object per kind, shared (thousands of entries have one). */
-const LISTED_FILE: KnownTarget = { kind: 'file', listed: true };
-const LISTED_DIR: KnownTarget = { kind: 'dir', listed: true };
 
 /**
  * After this many names looked up in one folder were found absent, the folder is listed once and
@@ -52,10 +49,9 @@ function listedNames(driver: Driver, dir: AbsPath): ReadonlySet<string> | null {
     return null;
   }
   const names = new Set<string>();
-  for (let i = 0; i < list.length; i++) {
-    const n = (list[i] as { name: string }).name;
-    if (NOT_ASCII.test(n)) return null;
-    names.add(n.toLowerCase());
+  for (const { name } of list) {
+    if (NOT_ASCII.test(name)) return null;
+    names.add(name.toLowerCase());
   }
   return names;
 }
@@ -64,160 +60,20 @@ export function isInTheWay(e: Entry): boolean {
   return e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
 }
 
-export function observe(desired: readonly Desired[], driver: Driver, platform: Platform): Observed {
-  const entries = new Map<string, Entry>();
-  const sep = platform === 'win32' ? '\\' : '/';
-  const targets = new Map<string, KnownTarget>();
-  const backupSlots = new Map<string, AbsPath>();
-  const pathCapabilities = new Map<string, Capabilities>();
-  const volumes = driver.volumes?.() ?? [];
-  // the root's: what holds wherever no NTFS volume is
-  const capabilities = driver.capabilities(asAbs(sep, platform));
+export interface ObserveOptions {
+  platform: Platform;
+  /** The index of `desired` (`linkIndex(desired, platform)`; a loaded manifest carries it). */
+  links: LinkIndex;
+}
 
-  // folders listed after many absent names in them (LIST_AFTER), by key; null: not usable
-  const absentIn = new Map<string, number>();
-  const listings = new Map<string, ReadonlySet<string> | null>();
-  /** Observes `p`, unless its folder's listing shows nothing can be there. */
-  const lookUp = (p: AbsPath): Entry => {
-    // its folder and the folder's key, worked out only where a listing may answer or a miss is counted
-    let up: AbsPath | undefined;
-    let k = '';
-    if (listings.size > 0) {
-      up = parentOf(p, platform);
-      k = pathKey(up, platform);
-      const names = listings.get(k);
-      if (names !== undefined && names !== null) {
-        const name = p.slice(up.endsWith(sep) ? up.length : up.length + 1);
-        if (LISTABLE_NAME.test(name) && !names.has(name.toLowerCase())) return ABSENT;
-      }
-    }
-    const e = driver.observe(p);
-    if (e.kind === 'absent') {
-      if (up === undefined) {
-        up = parentOf(p, platform);
-        k = pathKey(up, platform);
-      }
-      if (up !== p) {
-        const n = (absentIn.get(k) ?? 0) + 1;
-        absentIn.set(k, n);
-        if (n === LIST_AFTER) listings.set(k, listedNames(driver, up));
-      }
-    }
-    return e;
-  };
-  const entry = (p: AbsPath): Entry => {
-    const k = pathKey(p, platform);
-    let e = entries.get(k);
-    if (e === undefined) {
-      e = lookUp(p);
-      entries.set(k, e);
-    }
-    return e;
-  };
-  /** Reads the target at `p` (following links), unless it was read already. */
-  const target = (p: AbsPath): void => {
-    const k = pathKey(p, platform);
-    const t = targets.get(k);
-    if (t === undefined || 'listed' in t) targets.set(k, driver.observeTarget(p));
-  };
-  /**
-   * Observes folder `parent` and those above it up to the first one that exists (and follows it
-   * if it is a link); returns what `parent` is.
-   */
-  const ancestors = (parent: AbsPath): Entry => {
-    // below a folder found absent (a new tree of folders) nothing can be, and nothing is read
-    for (let a = parent; ; ) {
-      const e = entries.get(pathKey(a, platform));
-      if (e !== undefined) {
-        if (e.kind !== 'absent') break;
-        for (let b = parent; b !== a; b = parentOf(b, platform)) entries.set(pathKey(b, platform), ABSENT);
-        return ABSENT;
-      }
-      const up = parentOf(a, platform);
-      if (up === a) break;
-      a = up;
-    }
-    let folder: Entry | undefined;
-    for (let a = parent; ; ) {
-      const known = entries.has(pathKey(a, platform));
-      const e = entry(a);
-      folder ??= e;
-      if (e.kind === 'symlink' || e.kind === 'junction') target(a);
-      if (known || e.kind !== 'absent') return folder;
-      const up = parentOf(a, platform);
-      if (up === a) return folder;
-      a = up;
-    }
-  };
-
-  /** Keys of folders whose whole chain of ancestors was read (see `chain`). */
-  const chained = new Set<string>();
-  let lastChained: AbsPath | undefined;
-  /**
-   * Reads `dir` and every folder above it (following those that are links), so the planner sees
-   * every folder link a path is reached through: a home folded by Stow (`~/.config` a link into
-   * the repository) must not make the repository's own files look like files in the way.
-   */
-  const chain = (dir: AbsPath): void => {
-    // (a run of links in one folder reads its chain once)
-    if (dir === lastChained) return;
-    lastChained = dir;
-    for (let a = dir; ; ) {
-      const k = pathKey(a, platform);
-      if (chained.has(k)) return;
-      chained.add(k);
-      const e = entry(a);
-      if (e.kind === 'symlink' || e.kind === 'junction') target(a);
-      const up = parentOf(a, platform);
-      if (up === a) return;
-      a = up;
-    }
-  };
-
-  const targetOf = linksOf(desired, platform).targetOf;
-  const folderOf = parentMemo(platform);
-  // (an indexed loop: run once over thousands of links, it runs unoptimised, where `for...of`
-  // costs an iterator step per element)
-  for (let i = 0; i < desired.length; i++) {
-    const d = desired[i] as Desired;
-    const caps = volumes.length > 0 ? driver.capabilities(d.path) : capabilities;
-    if (volumes.length > 0) pathCapabilities.set(pathKey(d.path, platform), caps);
-    // the folders above first: nothing can be at a path whose folder is absent (on a first
-    // apply, that is most of them), so it need not be read
-    const folder = ancestors(folderOf(d.path));
-    if (folder.kind !== 'absent') chain(folderOf(d.path));
-    const k = pathKey(d.path, platform);
-    let e = entries.get(k);
-    if (e === undefined) {
-      // (a path in a folder found absent is absent, and not listed: the planner reads a path
-      // missing from the entries as absent, and a first apply has thousands)
-      if (folder.kind === 'absent') e = ABSENT;
-      else entries.set(k, (e = lookUp(d.path)));
-    }
-    if (d.target !== null) {
-      const eff = targetOf(i);
-      if (d.targetKind !== undefined && eff === d.target && d.state === 'present' && d.prune === undefined && needsNoFileIdentity(d, caps) && !(d.onConflict === 'adopt' && isInTheWay(e))) {
-        // a glob listed it a moment ago, and a symbolic link or junction needs only its kind
-        const tk = pathKey(eff, platform);
-        if (!targets.has(tk)) targets.set(tk, d.targetKind === 'dir' ? LISTED_DIR : LISTED_FILE);
-      } else {
-        target(eff);
-      }
-      if (d.onConflict === 'adopt' && isInTheWay(e)) {
-        entry(eff);
-        ancestors(parentOf(eff, platform));
-      }
-    }
-    if (d.state === 'present' && d.onConflict === 'backup' && (isInTheWay(e) || leadsElsewhere(d, e, platform))) {
-      for (let n = 1; ; n++) {
-        const c = backupCandidate(d.path, n);
-        if (driver.observe(c).kind === 'absent') {
-          backupSlots.set(pathKey(d.path, platform), c);
-          break;
-        }
-      }
-    }
+export function observe(desired: readonly Desired[], driver: Driver, opts: ObserveOptions): Observed {
+  const { platform, links } = opts;
+  if (links.platform !== platform || links.targets.length !== desired.length) {
+    throw new Error(`observe: opts.links indexes ${links.targets.length} links on ${links.platform}, not these ${desired.length} on ${platform}`);
   }
+  const reader = new DiskReader(driver, platform);
+  desired.forEach((d, i) => reader.readEntry(d, d.target === null ? null : targetOf(links, i)));
+  const { capabilities, volumes, pathCapabilities, entries, targets, backupSlots } = reader;
   return {
     platform,
     capabilities,
@@ -228,15 +84,166 @@ export function observe(desired: readonly Desired[], driver: Driver, platform: P
   };
 }
 
+/** What observe has read so far, and how it reads more: each path once. */
+class DiskReader {
+  readonly entries = new Map<string, Entry>();
+  readonly targets = new Map<string, TargetInfo>();
+  readonly backupSlots = new Map<string, AbsPath>();
+  readonly pathCapabilities = new Map<string, Capabilities>();
+  readonly volumes;
+  /** The root's: what holds wherever no NTFS volume is. */
+  readonly capabilities: Capabilities;
+  private readonly sep: string;
+  /** Folders listed after many absent names in them (LIST_AFTER), by key; null: not usable. */
+  private readonly listings = new Map<string, ReadonlySet<string> | null>();
+  /** How many names were found absent in a folder, by key. */
+  private readonly absentIn = new Map<string, number>();
+  /** Keys of folders whose whole chain of ancestors was read (see `chain`). */
+  private readonly chained = new Set<string>();
+  private lastChained: AbsPath | undefined;
+
+  constructor(
+    private readonly driver: Driver,
+    private readonly platform: Platform,
+  ) {
+    this.sep = platform === 'win32' ? '\\' : '/';
+    this.volumes = driver.volumes?.() ?? [];
+    this.capabilities = driver.capabilities(asAbs(this.sep, platform));
+  }
+
+  private key(p: string): string {
+    return pathKey(p, this.platform);
+  }
+
+  /** Reads what the planner needs for entry `d`, whose target leads to `eff` through the manifest's links. */
+  readEntry(d: Desired, eff: AbsPath | null): void {
+    const caps = this.volumes.length > 0 ? this.driver.capabilities(d.path) : this.capabilities;
+    if (this.volumes.length > 0) this.pathCapabilities.set(this.key(d.path), caps);
+    // the folders above first: nothing can be at a path whose folder is absent (on a first
+    // apply, that is most of them), so it need not be read
+    const dir = parentOf(d.path, this.platform);
+    const folder = this.ancestors(dir);
+    if (folder.kind !== 'absent') this.chain(dir);
+    const k = this.key(d.path);
+    let e = this.entries.get(k);
+    if (e === undefined) {
+      // (a path in a folder found absent is absent, and not listed: the planner reads a path
+      // missing from the entries as absent, and a first apply has thousands)
+      e = folder.kind === 'absent' ? ABSENT : this.lookUp(d.path);
+      if (folder.kind !== 'absent') this.entries.set(k, e);
+    }
+    if (eff !== null) {
+      this.target(eff);
+      if (d.onConflict === 'adopt' && isInTheWay(e)) {
+        this.entry(eff);
+        this.ancestors(parentOf(eff, this.platform));
+      }
+    }
+    if (d.state === 'present' && d.onConflict === 'backup' && (isInTheWay(e) || leadsElsewhere(d, e, this.platform))) this.backupSlot(d.path);
+  }
+
+  /** The first free backup name for `p`. */
+  private backupSlot(p: AbsPath): void {
+    for (let n = 1; ; n++) {
+      const c = backupCandidate(p, n);
+      if (this.driver.observe(c).kind === 'absent') {
+        this.backupSlots.set(this.key(p), c);
+        return;
+      }
+    }
+  }
+
+  /** What is at `p`, read once. */
+  entry(p: AbsPath): Entry {
+    const k = this.key(p);
+    let e = this.entries.get(k);
+    if (e === undefined) {
+      e = this.lookUp(p);
+      this.entries.set(k, e);
+    }
+    return e;
+  }
+
+  /** Reads the target at `p` (following links), unless it was read already. */
+  target(p: AbsPath): void {
+    const k = this.key(p);
+    if (!this.targets.has(k)) this.targets.set(k, this.driver.observeTarget(p));
+  }
+
+  /** Observes `p`, unless its folder's listing shows nothing can be there. */
+  private lookUp(p: AbsPath): Entry {
+    const up = parentOf(p, this.platform);
+    const k = this.key(up);
+    const names = this.listings.get(k);
+    if (names !== undefined && names !== null) {
+      const name = p.slice(up.endsWith(this.sep) ? up.length : up.length + 1);
+      if (LISTABLE_NAME.test(name) && !names.has(name.toLowerCase())) return ABSENT;
+    }
+    const e = this.driver.observe(p);
+    if (e.kind === 'absent' && up !== p) {
+      const n = (this.absentIn.get(k) ?? 0) + 1;
+      this.absentIn.set(k, n);
+      if (n === LIST_AFTER) this.listings.set(k, listedNames(this.driver, up));
+    }
+    return e;
+  }
+
+  /**
+   * Observes folder `parent` and those above it up to the first one that exists (and follows it
+   * if it is a link); returns what `parent` is.
+   */
+  ancestors(parent: AbsPath): Entry {
+    // below a folder found absent (a new tree of folders) nothing can be, and nothing is read
+    for (let a = parent; ; ) {
+      const e = this.entries.get(this.key(a));
+      if (e !== undefined) {
+        if (e.kind !== 'absent') break;
+        for (let b = parent; b !== a; b = parentOf(b, this.platform)) this.entries.set(this.key(b), ABSENT);
+        return ABSENT;
+      }
+      const up = parentOf(a, this.platform);
+      if (up === a) break;
+      a = up;
+    }
+    let folder: Entry | undefined;
+    for (let a = parent; ; ) {
+      const known = this.entries.has(this.key(a));
+      const e = this.entry(a);
+      folder ??= e;
+      if (e.kind === 'symlink' || e.kind === 'junction') this.target(a);
+      if (known || e.kind !== 'absent') return folder;
+      const up = parentOf(a, this.platform);
+      if (up === a) return folder;
+      a = up;
+    }
+  }
+
+  /**
+   * Reads `dir` and every folder above it (following those that are links), so the planner sees
+   * every folder link a path is reached through: a home folded by Stow (`~/.config` a link into
+   * the repository) must not make the repository's own files look like files in the way.
+   */
+  chain(dir: AbsPath): void {
+    // (a run of links in one folder reads its chain once)
+    if (dir === this.lastChained) return;
+    this.lastChained = dir;
+    for (let a = dir; ; ) {
+      const k = this.key(a);
+      if (this.chained.has(k)) return;
+      this.chained.add(k);
+      const e = this.entry(a);
+      if (e.kind === 'symlink' || e.kind === 'junction') this.target(a);
+      const up = parentOf(a, this.platform);
+      if (up === a) return;
+      a = up;
+    }
+  }
+}
+
 /**
  * Whether `e` is a link that leads elsewhere than `d`'s target: one the planner may find someone
  * else made, and move aside for a backup entry (a string comparison: no read).
  */
 function leadsElsewhere(d: Desired, e: Entry, platform: Platform): boolean {
   return (e.kind === 'symlink' || e.kind === 'junction') && d.target !== null && pathKey(resolveLinkText(d.path, e.linkText, platform), platform) !== pathKey(d.target, platform);
-}
-
-/** Whether the link `d` makes is one that never needs its target's file identity or volume: not a hard link. */
-function needsNoFileIdentity(d: Desired, caps: Capabilities): boolean {
-  return d.type === 'symlink' || d.type === 'junction' || (d.type === 'auto' && (caps.symlinks || (caps.junctions && d.targetKind === 'dir')));
 }

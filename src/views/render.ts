@@ -9,7 +9,7 @@
 import pc from 'picocolors';
 import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../core/paths.js';
 import { needsEscape, printable } from '../core/printable.js';
-import { describeEntry } from '../plan/planner.js';
+import { describeEntry } from '../core/entries.js';
 import type { Action, ActionKind, ContentDiff, LinkSpec, Plan, PlanSummary } from '../core/types.js';
 
 export interface RenderOptions {

@@ -14,7 +14,8 @@ import { errnoCode, LinkplanError, UsageError } from '../core/errors.js';
 import { validatePlan } from '../generated/validators.js';
 import { sha256OfText } from '../core/hash.js';
 import { asAbs, currentPlatform, displayPath, isInside, isWindowsAbsolute, parentOf, shellWord, type AbsPath, type Platform } from '../core/paths.js';
-import { describeEntry, summarize } from '../plan/planner.js';
+import { describeEntry } from '../core/entries.js';
+import { summarize } from '../core/summary.js';
 import { describeSchemaErrors, yamlPath } from '../manifest/schema-errors.js';
 import type { Action, Outcome, Plan, PlanSummary } from '../core/types.js';
 

@@ -1,0 +1,185 @@
+/**
+ * What the planner knows while it plans, made once per plan: lookups into what observe read (the
+ * entry, target and capabilities at a path, the NTFS volume holding it), the manifest's own
+ * links (its `LinkIndex`), the folder links above each path, the links this plan removes (a
+ * folder may be made in their place), the targets adopts bring something into; and what the plan
+ * has taken so far (folders it creates, adopt targets). Also the questions asked of all that:
+ * which folders a path still needs, which folder link above it is read by the OS.
+ */
+import { parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
+import { ABSENT, describeEntry } from '../core/entries.js';
+import { targetOf, type LinkIndex } from '../core/link-index.js';
+import { volumeHolding } from '../core/volumes.js';
+import { adoptArrivals } from './adopt-order.js';
+import { countingLink, folderLinksAbove, sourceTest, type FolderLink } from './folder-links.js';
+import type { Capabilities, Desired, Entry, LinkType, Observed, TargetInfo, Volume } from '../core/types.js';
+
+/** A link linkplan made, as its records keep it. */
+export interface MadeLink {
+  type: LinkType;
+  linkText: string;
+}
+
+export interface PlanOptions {
+  manifest: { path: string; digest: string };
+  /** The index of the list of links planned (`linkIndex(desired, platform)`; a loaded manifest carries it). */
+  links: LinkIndex;
+  /**
+   * The links linkplan made for this manifest (its records), by path: asked for only when a link
+   * the manifest wants elsewhere is found, so most plans never read them. A link that is not
+   * there, or no longer holds the text linkplan wrote, is someone else's: it is replaced only where
+   * the entry's onConflict allows it.
+   */
+  made?: () => ReadonlyMap<string, MadeLink>;
+}
+
+export type LinkEntry = Extract<Entry, { kind: 'symlink' | 'junction' }>;
+export const isLink = (e: Entry): e is LinkEntry => e.kind === 'symlink' || e.kind === 'junction';
+const ABSENT_TARGET: TargetInfo = { kind: 'absent' };
+
+/** Lookups into what observe read. */
+export interface Lookups {
+  platform: Platform;
+  key: (p: string) => string;
+  entryAt: (p: AbsPath) => Entry;
+  targetAt: (p: AbsPath) => TargetInfo;
+  /** What can be made at `p`: its volume's capabilities. */
+  capsAt: (p: AbsPath) => Capabilities;
+  /** The NTFS volume written through ntfs-3g that holds `p`, if any. */
+  volumeAt: (p: string) => Volume | undefined;
+  /** Whether two link texts are the same (ignoring case on Windows). */
+  sameText: (a: string, b: string) => boolean;
+}
+
+export interface PlanContext extends Lookups {
+  desired: readonly Desired[];
+  observed: Observed;
+  opts: PlanOptions;
+  /** Where the target of entry `i` leads (through the manifest's own links). */
+  targetOf: (i: number) => AbsPath;
+  manifestDir: AbsPath;
+  /** The folder links at and above a folder, nearest first. */
+  linksAbove: (dir: AbsPath) => readonly FolderLink[];
+  leadsToFolder: (p: AbsPath) => boolean;
+  /** Keys of the links this plan removes. */
+  removed: ReadonlySet<string>;
+  /** Whether a folder lies in the manifest's folder or in a link's target: a source, never written through a folder link. */
+  inSource: (dir: AbsPath) => boolean;
+  /** The targets adopts bring something into (see adopt-order.ts). */
+  arrivals: ReadonlyMap<string, number | undefined>;
+  /** Keys of the folders the plan creates so far. */
+  willCreate: Set<string>;
+  /** The adopt targets planned so far, by key: two adopts cannot move into one place. */
+  adoptedInto: Map<string, Desired>;
+}
+
+function lookups(observed: Observed): Lookups {
+  const { platform } = observed;
+  const key = (p: string): string => pathKey(p, platform);
+  const volumes = observed.volumes ?? [];
+  return {
+    platform,
+    key,
+    entryAt: (p) => observed.entries.get(key(p)) ?? ABSENT,
+    targetAt: (p) => observed.targets.get(key(p)) ?? ABSENT_TARGET,
+    capsAt: (p) => observed.pathCapabilities?.get(key(p)) ?? observed.capabilities,
+    volumeAt: (p) => volumeHolding(p, volumes, platform),
+    sameText: (a, b) => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b),
+  };
+}
+
+export function planContext(desired: readonly Desired[], observed: Observed, opts: PlanOptions): PlanContext {
+  const look = lookups(observed);
+  const { platform, key, entryAt, targetAt } = look;
+  const { links } = opts;
+  if (links.platform !== platform || links.targets.length !== desired.length) {
+    throw new Error(`computePlan: opts.links indexes ${links.targets.length} links on ${links.platform}, not these ${desired.length} on ${platform}`);
+  }
+  const manifestDir = parentOf(opts.manifest.path as AbsPath, platform);
+  const linksAbove = folderLinksAbove(entryAt, platform);
+  const leadsToFolder = (p: AbsPath): boolean => targetAt(p).kind === 'dir';
+  const removed = removedLinks(desired, look, { manifestDir, linksAbove, leadsToFolder });
+  const targets = (): AbsPath[] => desired.flatMap((d) => (d.target === null ? [] : [d.target]));
+  const inSource = sourceTest(targets, { platform, manifestDir });
+  const targetOfEntry = (i: number): AbsPath => targetOf(links, i);
+  const arrivals = adoptArrivals(desired, { entryAt, targetAt, targetOf: targetOfEntry, key });
+  return { ...look, desired, observed, opts, targetOf: targetOfEntry, manifestDir, linksAbove, leadsToFolder, removed, inSource, arrivals, willCreate: new Set(), adoptedInto: new Map() };
+}
+
+/** Whether absent entry `d` removes the link `e` at its path: it names no target, or the link leads there. */
+export function removes(look: Lookups, d: Desired, e: Entry): boolean {
+  const { platform, key } = look;
+  if (!isLink(e)) return false;
+  if (d.prune !== undefined) return e.kind === d.prune.type && look.sameText(e.linkText, d.prune.linkText);
+  return d.target === null || key(resolveLinkText(d.path, e.linkText, platform)) === key(d.target);
+}
+
+/**
+ * The links this plan removes, by key: a folder may be made in their place (never one reached
+ * through a folder link: nothing is removed through one).
+ */
+function removedLinks(desired: readonly Desired[], look: Lookups, ctx: Pick<PlanContext, 'manifestDir' | 'linksAbove' | 'leadsToFolder'>): Set<string> {
+  const { platform, key } = look;
+  const removed = new Set<string>();
+  for (const d of desired) {
+    if (d.state !== 'absent' || !removes(look, d, look.entryAt(d.path))) continue;
+    const above = ctx.linksAbove(parentOf(d.path, platform));
+    if (countingLink(above, { platform, manifestDir: ctx.manifestDir, target: d.target, leadsToFolder: ctx.leadsToFolder }) === undefined) removed.add(key(d.path));
+  }
+  return removed;
+}
+
+/** The link this plan removes that `p` would be reached through, if any. */
+export function removedOnTheWay(ctx: PlanContext, p: AbsPath): AbsPath | undefined {
+  if (ctx.removed.size === 0) return undefined;
+  for (let a = p; ; a = parentOf(a, ctx.platform)) {
+    if (ctx.removed.has(ctx.key(a))) return a;
+    if (parentOf(a, ctx.platform) === a) return undefined;
+  }
+}
+
+/** What is at `p` once the links this plan removes are gone: nothing, below one of them. */
+function entryAfterRemovals(ctx: PlanContext, p: AbsPath): Entry {
+  return ctx.removed.size > 0 && removedOnTheWay(ctx, parentOf(p, ctx.platform)) !== undefined ? ABSENT : ctx.entryAt(p);
+}
+
+export type MissingParents = { ok: true; dirs: AbsPath[]; dev?: number } | { ok: false; problem: string };
+
+/** Missing folders above `p`, outermost first, or why none can be made (through the folders adopts bring, if asked). */
+export function missingParents(ctx: PlanContext, p: AbsPath, throughArrivals = false): MissingParents {
+  const { platform, key } = ctx;
+  const dirs: AbsPath[] = [];
+  for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
+    if (ctx.willCreate.has(key(a))) return { ok: true, dirs };
+    if (throughArrivals && ctx.arrivals.has(key(a))) {
+      const dev = ctx.arrivals.get(key(a));
+      return dev === undefined ? { ok: true, dirs } : { ok: true, dirs, dev };
+    }
+    const e = entryAfterRemovals(ctx, a);
+    if (e.kind === 'dir') return { ok: true, dirs, dev: e.dev };
+    if (e.kind === 'absent') {
+      dirs.unshift(a);
+      if (parentOf(a, platform) === a) return { ok: false, problem: `the volume ${a} does not exist` };
+      continue;
+    }
+    if (isLink(e)) {
+      if (ctx.removed.has(key(a))) {
+        dirs.unshift(a);
+        return { ok: true, dirs };
+      }
+      const t = ctx.targetAt(a);
+      if (t.kind === 'dir') return { ok: true, dirs, dev: t.dev };
+      return { ok: false, problem: `its folder ${a} is ${describeEntry(e)}, which leads to ${t.kind === 'absent' ? 'nothing' : 'a file'}` };
+    }
+    return { ok: false, problem: `its folder ${a} is ${describeEntry(e)}, so no folder can be made there` };
+  }
+}
+
+/** The nearest folder above `p` that is a link (and stays one), up to the first real folder. */
+export function linkedFolder(ctx: PlanContext, p: AbsPath): FolderLink | undefined {
+  for (let a = parentOf(p, ctx.platform); ; a = parentOf(a, ctx.platform)) {
+    const e = ctx.entryAt(a);
+    if (isLink(e)) return ctx.removed.has(ctx.key(a)) ? undefined : { path: a, linkText: e.linkText };
+    if (e.kind !== 'absent' || parentOf(a, ctx.platform) === a) return undefined;
+  }
+}
