@@ -8,7 +8,6 @@ export { computePlan, type PlanOptions, type MadeLink } from './plan/planner.js'
 export { summarize, hasChanges } from './core/summary.js';
 /** The index of a list of links that observe and computePlan take (a loaded manifest carries one). */
 export { linkIndex, withEntries, type LinkIndex } from './core/link-index.js';
-export { describeEntry } from './core/entries.js';
 export { renderPlan } from './views/render.js';
 export { annotateDiffs } from './views/diff.js';
 /** The folders a plan writes in, recorded so apply writes only into those very folders. */

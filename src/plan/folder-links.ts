@@ -60,8 +60,7 @@ export interface CountingOptions {
 export function countingLink(links: readonly FolderLink[], opts: CountingOptions): FolderLink | undefined {
   const { platform, manifestDir, target, removed, leadsToFolder } = opts;
   let found: FolderLink | undefined;
-  for (let i = 0; i < links.length; i++) {
-    const l = links[i] as FolderLink;
+  for (const l of links) {
     if (removed?.(l.path) === true) return undefined;
     if (found !== undefined) continue;
     if (target !== null && isSameOrInside(target, l.path, platform)) continue;

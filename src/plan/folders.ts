@@ -14,8 +14,7 @@ import type { Action, FolderIdentity, Plan } from '../core/types.js';
 /** The folders the plan's writes happen in, the nearest existing one for those it makes. */
 export function writtenFolders(actions: readonly Action[]): AbsPath[] {
   const made = new Set<string>();
-  for (let i = 0; i < actions.length; i++) {
-    const a = actions[i] as Action;
+  for (const a of actions) {
     if (a.parents !== undefined) for (const p of a.parents) made.add(p);
     if (a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
   }
@@ -25,9 +24,7 @@ export function writtenFolders(actions: readonly Action[]): AbsPath[] {
     while (made.has(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
     out.add(dir);
   };
-  // (an indexed loop: run over thousands of actions)
-  for (let i = 0; i < actions.length; i++) {
-    const a = actions[i] as Action;
+  for (const a of actions) {
     if (a.kind === 'noop' || a.kind === 'conflict') continue;
     add(a.path);
     if (a.backupPath !== undefined) add(a.backupPath);
