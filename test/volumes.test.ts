@@ -13,7 +13,7 @@ import { koffiIsLoaded } from '../src/drivers/ntfs3g/libc.js';
 import { parseMountInfo, type Ntfs3gMountOptions } from '../src/drivers/ntfs3g/mounts.js';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { VolumeRouter } from '../src/drivers/router.js';
-import { createDriver, createDriverFor, driverFor } from '../src/drivers/select.js';
+import { createDriver, createDriverFor, driverFor, volumeFacts } from '../src/drivers/select.js';
 import { DriverError, ManifestError, UsageError, type ManifestProblem } from '../src/core/errors.js';
 import { validatePlan } from '../src/generated/validators.js';
 import type { AbsPath } from '../src/core/paths.js';
@@ -385,7 +385,7 @@ function setUpManifest(yaml: (root: string) => string, extra: Partial<LoadOption
     alias: { link: 'vol' },
   });
   fs.writeFileSync(path.join(root, 'layout.yaml'), yaml(root));
-  const opts: LoadOptions = { driver: new PosixDriver(), env: {}, platform: 'linux', hostname: 'box', home: `${root}/home`, ntfs3gMounts: mountTable(root), ...extra };
+  const opts: LoadOptions = { driver: new PosixDriver(), env: {}, platform: 'linux', hostname: 'box', home: `${root}/home`, volumeFacts: volumeFacts({ mounts: mountTable(root) }), ...extra };
   return { root, load: () => loadManifest(path.join(root, 'layout.yaml'), opts) };
 }
 
@@ -536,20 +536,20 @@ describe('volumes: in the manifest', () => {
     const { root, load } = setUpManifest(yaml, { platform: 'darwin' });
     expect(lines(problemsOf(load))).toEqual([`3:14 volumes[0].mount: ${root}/vol: linkplan writes NTFS volumes through ntfs-3g on Linux only`]);
     const listed = [{ mount: P('C:\\mnt\\d'), windows: 'D:\\', index: 0 }];
-    expect(checkVolumes([desired('C:\\mnt\\d\\x', null, { state: 'absent' })], listed, { platform: 'win32', mounts: [], probe: () => true })).toEqual([]);
+    expect(checkVolumes([desired('C:\\mnt\\d\\x', null, { state: 'absent' })], listed, { platform: 'win32', facts: volumeFacts({ mounts: { mounts: [], probe: () => true } }) })).toEqual([]);
   });
 
   it('looks at no link when nothing can be an ntfs-3g mount, and never loads koffi for it', () => {
     let probed = 0;
     const { load } = setUpManifest((r) => ['version: 1', 'links:', `  - { path: ${r}/home/x, target: ${r}/home/rc.txt }`, ''].join('\n'), {
-      ntfs3gMounts: { mounts: parseMountInfo('22 1 8:1 / / rw - ext4 /dev/sda1 rw'), probe: () => ++probed > 0 },
+      volumeFacts: volumeFacts({ mounts: { mounts: parseMountInfo('22 1 8:1 / / rw - ext4 /dev/sda1 rw'), probe: () => ++probed > 0 } }),
     });
     expect(load().desired).toHaveLength(1);
     expect(probed).toBe(0);
     // and with this machine's own mount table
     const root = tempDir();
     fs.writeFileSync(path.join(root, 'layout.yaml'), ['version: 1', 'links:', `  - { path: ${root}/x, target: ${root}/layout.yaml }`, ''].join('\n'));
-    expect(loadManifest(path.join(root, 'layout.yaml'), { driver: new PosixDriver(), env: {}, platform: 'linux' }).volumes).toEqual([]);
+    expect(loadManifest(path.join(root, 'layout.yaml'), { driver: new PosixDriver(), env: {}, platform: 'linux', volumeFacts: volumeFacts() }).volumes).toEqual([]);
     expect(koffiIsLoaded()).toBe(false);
   });
 });
