@@ -136,6 +136,11 @@ function listVolumes(raw: RawManifest, ctx: ExpandContext, at: { dir: AbsPath; p
   return listed;
 }
 
+/**
+ * The manifest at `file` as `Desired` entries: read, parsed (or taken from the cache), validated,
+ * its variables resolved, its volumes listed, its entries expanded, the layout and the volumes
+ * checked; a ManifestError lists every problem found, in file order.
+ */
 export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const platform = opts.platform ?? currentPlatform();
   const machine: Machine = { platform, hostname: opts.hostname ?? os.hostname(), env: opts.env ?? process.env };
