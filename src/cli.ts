@@ -25,7 +25,7 @@ import { backupsCommand } from './commands/backups.js';
 import { describeStep, stepsFor } from './apply/steps.js';
 import type { Driver } from './drivers/driver.js';
 import { DryRunDriver, ReadOnlyDriver } from './drivers/decorators.js';
-import { createDriver, driverFor } from './drivers/select.js';
+import { createDriver, driverFor, volumeFacts } from './drivers/select.js';
 import { ApplyError, ConflictError, errnoCode, LinkplanError, NotConfirmedError, UsageError } from './core/errors.js';
 import { currentPlatform, displayPath, pathDisplay } from './core/paths.js';
 import { printable, printableLines } from './core/printable.js';
@@ -79,7 +79,7 @@ async function planFromManifest(
   stateDir: string,
   opts: { owned: () => ReadonlyMap<string, OwnedLink>; prune: boolean },
 ): Promise<Prepared> {
-  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars, cache: fileManifestCache(stateDir) });
+  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars, volumeFacts: volumeFacts(), cache: fileManifestCache(stateDir) });
   const real = await driverFor(loaded);
   const driver = new ReadOnlyDriver(real);
   const platform = currentPlatform();
@@ -113,7 +113,7 @@ function writePlanFile(file: string, json: string): void {
 }
 
 function cmdValidate(file: string, opts: { var: Record<string, string> }, io: Io): number {
-  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars: opts.var });
+  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(createDriver()), vars: opts.var, volumeFacts: volumeFacts() });
   const n = loaded.desired.length;
   io.out(`${printable(file)}: valid (${n} link${n === 1 ? '' : 's'}${loaded.skipped > 0 ? `, ${loaded.skipped} skipped by their when condition` : ''})\n`);
   return 0;

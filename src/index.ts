@@ -2,7 +2,15 @@
  * linkplan's library API: load a manifest, observe the disk, compute and render a plan, apply
  * it through a driver; and the NTFS reparse-point codec, for other tools.
  */
-export { loadManifest, type LoadOptions, type LoadedManifest } from './manifest/load.js';
+import { loadManifest as loadManifestWith, type LoadOptions, type LoadedManifest } from './manifest/load.js';
+import { volumeFacts } from './drivers/select.js';
+export type { LoadOptions, LoadedManifest };
+export type { VolumeFacts } from './core/volume-facts.js';
+
+/** Loads a manifest; its `volumes:` and the links on ntfs-3g mounts are checked against this machine's mount table unless `opts.volumeFacts` is given. */
+export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
+  return loadManifestWith(file, { volumeFacts: volumeFacts(), ...opts });
+}
 export { observe, type ObserveOptions } from './plan/observe.js';
 export { computePlan, type PlanOptions, type MadeLink } from './plan/planner.js';
 export { summarize, hasChanges } from './core/summary.js';
@@ -24,7 +32,7 @@ export type { Driver, DirEntry } from './drivers/driver.js';
 export * from './core/types.js';
 export * from './core/errors.js';
 export { toAbs, currentPlatform, type AbsPath, type Platform } from './core/paths.js';
-export { createDriver, createDriverFor, driverFor, type CreateDriverOptions } from './drivers/select.js';
+export { createDriver, createDriverFor, driverFor, volumeFacts, type CreateDriverOptions } from './drivers/select.js';
 export { VolumeRouter, type RoutedVolume, type VolumeRouterOptions } from './drivers/router.js';
 /** The REPARSE_DATA_BUFFER codec: decode, encode, tag names and constants. */
 export * as reparse from './drivers/ntfs/reparse.js';

@@ -13,16 +13,18 @@ import { koffiIsLoaded } from '../src/drivers/ntfs3g/libc.js';
 import { parseMountInfo, type Ntfs3gMountOptions } from '../src/drivers/ntfs3g/mounts.js';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { VolumeRouter } from '../src/drivers/router.js';
-import { createDriver, createDriverFor, driverFor } from '../src/drivers/select.js';
+import { createDriver, createDriverFor, driverFor, volumeFacts } from '../src/drivers/select.js';
 import { DriverError, ManifestError, UsageError, type ManifestProblem } from '../src/core/errors.js';
 import { validatePlan } from '../src/generated/validators.js';
 import type { AbsPath } from '../src/core/paths.js';
 import { loadManifest, type LoadOptions } from '../src/manifest/load.js';
+import { loadManifest as loadLibraryManifest } from '../src/index.js';
 import { observe } from '../src/plan/observe.js';
 import { checkVolumes } from '../src/manifest/volumes.js';
 import { computePlan, type MadeLink } from '../src/plan/planner.js';
 import { windowsPathOn } from '../src/core/volumes.js';
 import { linkIndex } from '../src/core/link-index.js';
+import type { VolumeFacts } from '../src/core/volume-facts.js';
 import type { Action, Capabilities, Desired, Entry, LinkSpec, Observed, Plan, TargetInfo, Volume } from '../src/core/types.js';
 import { tempDir, writeTree } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
@@ -386,7 +388,7 @@ function setUpManifest(yaml: (root: string) => string, extra: Partial<LoadOption
     alias: { link: 'vol' },
   });
   fs.writeFileSync(path.join(root, 'layout.yaml'), yaml(root));
-  const opts: LoadOptions = { driver: new PosixDriver(), env: {}, platform: 'linux', hostname: 'box', home: `${root}/home`, ntfs3gMounts: mountTable(root), ...extra };
+  const opts: LoadOptions = { driver: new PosixDriver(), env: {}, platform: 'linux', hostname: 'box', home: `${root}/home`, volumeFacts: volumeFacts({ mounts: mountTable(root) }), ...extra };
   return { root, load: () => loadManifest(path.join(root, 'layout.yaml'), opts) };
 }
 
@@ -537,20 +539,62 @@ describe('volumes: in the manifest', () => {
     const { root, load } = setUpManifest(yaml, { platform: 'darwin' });
     expect(lines(problemsOf(load))).toEqual([`3:14 volumes[0].mount: ${root}/vol: linkplan writes NTFS volumes through ntfs-3g on Linux only`]);
     const listed = [{ mount: P('C:\\mnt\\d'), windows: 'D:\\', index: 0 }];
-    expect(checkVolumes([desired('C:\\mnt\\d\\x', null, { state: 'absent' })], listed, { platform: 'win32', mounts: [], probe: () => true })).toEqual([]);
+    expect(checkVolumes([desired('C:\\mnt\\d\\x', null, { state: 'absent' })], listed, { platform: 'win32', facts: volumeFacts({ mounts: { mounts: [], probe: () => true } }) })).toEqual([]);
   });
 
   it('looks at no link when nothing can be an ntfs-3g mount, and never loads koffi for it', () => {
     let probed = 0;
     const { load } = setUpManifest((r) => ['version: 1', 'links:', `  - { path: ${r}/home/x, target: ${r}/home/rc.txt }`, ''].join('\n'), {
-      ntfs3gMounts: { mounts: parseMountInfo('22 1 8:1 / / rw - ext4 /dev/sda1 rw'), probe: () => ++probed > 0 },
+      volumeFacts: volumeFacts({ mounts: { mounts: parseMountInfo('22 1 8:1 / / rw - ext4 /dev/sda1 rw'), probe: () => ++probed > 0 } }),
     });
     expect(load().desired).toHaveLength(1);
     expect(probed).toBe(0);
     // and with this machine's own mount table
     const root = tempDir();
     fs.writeFileSync(path.join(root, 'layout.yaml'), ['version: 1', 'links:', `  - { path: ${root}/x, target: ${root}/layout.yaml }`, ''].join('\n'));
-    expect(loadManifest(path.join(root, 'layout.yaml'), { driver: new PosixDriver(), env: {}, platform: 'linux' }).volumes).toEqual([]);
+    expect(loadManifest(path.join(root, 'layout.yaml'), { driver: new PosixDriver(), env: {}, platform: 'linux', volumeFacts: volumeFacts() }).volumes).toEqual([]);
     expect(koffiIsLoaded()).toBe(false);
+  });
+
+  it('asks the mount facts the caller gives once per load, and only on Linux', () => {
+    const asked: string[] = [];
+    /** This root's mount table, counting each time the loader asks for it. */
+    const countedFacts = (root: string): (() => VolumeFacts) => () => {
+      asked.push(root);
+      return volumeFacts({ mounts: mountTable(root) })();
+    };
+    const yaml = (r: string): string => ['version: 1', 'volumes:', `  - { mount: ${r}/vol, windows: "D:" }`, 'links:', `  - { path: ${r}/vol/jdk, target: ${r}/vol/tools/jdk-21 }`, ''].join('\n');
+    const linux = setUpManifest(yaml);
+    expect(loadManifest(path.join(linux.root, 'layout.yaml'), { driver: new PosixDriver(), env: {}, platform: 'linux', volumeFacts: countedFacts(linux.root) }).volumes).toEqual([
+      { mount: `${linux.root}/vol`, windows: 'D:\\' },
+    ]);
+    expect(asked).toEqual([linux.root]);
+    const { root } = setUpManifest(yaml);
+    const load = (): unknown => loadManifest(path.join(root, 'layout.yaml'), { driver: new PosixDriver(), env: {}, platform: 'darwin', volumeFacts: countedFacts(root) });
+    expect(lines(problemsOf(load))).toEqual([`3:14 volumes[0].mount: ${root}/vol: linkplan writes NTFS volumes through ntfs-3g on Linux only`]);
+    const listed = [{ mount: P('C:\\mnt\\d'), windows: 'D:\\', index: 0 }];
+    expect(checkVolumes([desired('C:\\mnt\\d\\x', null, { state: 'absent' })], listed, { platform: 'win32', facts: countedFacts('C:') })).toEqual([]);
+    expect(asked).toEqual([linux.root]);
+  });
+
+  it('without mount facts, finds no ntfs-3g volume: a listed one is refused, no link is looked at', () => {
+    const { root } = setUpManifest(() => '');
+    const file = path.join(root, 'layout.yaml');
+    const base = { driver: new PosixDriver(), env: {}, platform: 'linux' } as const;
+    fs.writeFileSync(file, ['version: 1', 'links:', `  - { path: ${root}/vol/jdk, target: ${root}/vol/tools/jdk-21 }`, ''].join('\n'));
+    expect(loadManifest(file, base).desired).toHaveLength(1);
+    fs.writeFileSync(file, ['version: 1', 'volumes:', `  - { mount: ${root}/vol, windows: "D:" }`, 'links: []', ''].join('\n'));
+    expect(lines(problemsOf(() => loadManifest(file, base)))).toEqual([
+      `3:14 volumes[0].mount: ${root}/vol: is not an NTFS volume mounted with ntfs-3g (no mount table here: linkplan finds ntfs-3g volumes on Linux only)`,
+    ]);
+  });
+
+  it("the library's loadManifest checks volumes against this machine's mount table", () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, 'vol'));
+    const file = path.join(root, 'layout.yaml');
+    fs.writeFileSync(file, ['version: 1', 'volumes:', `  - { mount: ${root}/vol, windows: "D:" }`, 'links: []', ''].join('\n'));
+    const [problem] = problemsOf(() => loadLibraryManifest(file, { driver: new PosixDriver(), env: {}, platform: 'linux' }));
+    expect(problem?.message).toMatch(new RegExp(`^${root}/vol: is not where an NTFS volume is mounted with ntfs-3g \\(it is on the \\S+ filesystem mounted at `));
   });
 });

@@ -8,10 +8,12 @@
 import { UsageError } from '../core/errors.js';
 import { currentPlatform, type Platform } from '../core/paths.js';
 import type { Volume } from '../core/types.js';
+import type { VolumeFacts } from '../core/volume-facts.js';
 import type { Driver } from './driver.js';
 import type { XattrCalls } from './ntfs3g/libc.js';
 import { ntfs3gMountProblem, readMountInfo, type Ntfs3gMountOptions } from './ntfs3g/mounts.js';
-import { normalizeWindowsRoot } from './ntfs3g/windows-paths.js';
+import { ntfs3gVolumeFacts } from './ntfs3g/volume-facts.js';
+import { normalizeWindowsRoot } from '../core/windows-root.js';
 import { PosixDriver } from './posix.js';
 import { VolumeRouter } from './router.js';
 
@@ -72,6 +74,15 @@ export async function createDriverFor(opts: CreateDriverOptions = {}): Promise<D
       }),
     })),
   });
+}
+
+/**
+ * What the manifest loader asks about this machine's ntfs-3g mounts (LoadOptions.volumeFacts):
+ * made when asked, from the mount table read then (or the one given), so a load that never asks
+ * (off Linux) reads none.
+ */
+export function volumeFacts(opts: Pick<CreateDriverOptions, 'mounts'> = {}): () => VolumeFacts {
+  return () => ntfs3gVolumeFacts(opts.mounts);
 }
 
 /**

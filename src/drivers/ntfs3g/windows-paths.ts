@@ -7,10 +7,10 @@
  */
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { normalizeWindowsRoot } from '../../core/windows-root.js';
 
-const GUID = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
-const VOLUME_ROOT = new RegExp(`^\\\\\\\\[?.]\\\\(Volume\\{${GUID}\\})\\\\?$`, 'i');
-const DRIVE_ROOT = /^(?:\\\\[?.]\\)?([A-Za-z]):[\\/]?$/;
+export { normalizeWindowsRoot };
+
 /** Characters NTFS names may hold but Windows paths may not (`\` separates components). */
 const WINDOWS_FORBIDDEN = /[<>:"|?*\\]/;
 /** Control characters U+0000..U+001F, also refused by Windows in names. */
@@ -21,15 +21,6 @@ export interface WindowsPathsOptions {
   mountPoint: string;
   /** How Windows names the volume's root: `D:\` (or `D:`) or `\\?\Volume{GUID}\`. */
   windowsRoot: string;
-}
-
-/** Normalises a Windows volume root to `D:\` or `\\?\Volume{GUID}\`; undefined if it is neither. */
-export function normalizeWindowsRoot(root: string): string | undefined {
-  const drive = DRIVE_ROOT.exec(root);
-  if (drive?.[1] !== undefined) return `${drive[1].toUpperCase()}:\\`;
-  const volume = VOLUME_ROOT.exec(root.replaceAll('/', '\\'));
-  if (volume?.[1] !== undefined) return `\\\\?\\Volume${volume[1].slice(6)}\\`;
-  return undefined;
 }
 
 /** The first of `components` that Windows cannot use as a name (`a:b`, `x\\y`, `trailing.`), if any. */
