@@ -5,13 +5,14 @@
 // fresh apply must then succeed; `recover --forward` must give the exact tree a clean apply
 // gives. Recovery is killed midway too and run again; plan and apply refuse while a journal is
 // there; a journal killed before its header was written recovers as "nothing ran".
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/state/state-dir.js';
 import { readJournal } from '../src/state/wal.js';
-import { runCliAsync, type AsyncCliRun } from './helpers/cli.js';
+import { BIN, REPO, runCliAsync, type AsyncCliRun } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 
 type Run = AsyncCliRun;
@@ -501,5 +502,44 @@ describe('while an interrupted apply\'s journal is there', () => {
     const r = await recoverOk(c);
     expect(r.stdout).toMatch(/undid 7 steps/);
     expect(snap(c.root)).toEqual(ref.pre);
+  });
+});
+
+describe('the shipped command', () => {
+  /** Runs bin/linkplan.js itself (never the test entry), with `env` added. */
+  function shipped(args: string[], c: Case, env: Record<string, string>): { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
+    const all: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: c.state, ...env };
+    delete all['FORCE_COLOR'];
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: c.root, env: all, encoding: 'utf8', timeout: 30_000 });
+    return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it('ignores the crash and pause points: with LINKPLAN_CRASH_AT and LINKPLAN_PAUSE_AT set, apply and recover complete normally', async () => {
+    const ref = await reference(SMALL);
+    const crashed = await crashedApply(ref, 'after:4');
+    const gate = path.join(tempDir('linkplan-gate-'), 'go');
+    fs.writeFileSync(gate, '');
+    const points = { LINKPLAN_CRASH_AT: 'after:1', LINKPLAN_PAUSE_AT: `1:${gate}` };
+    const recovered = shipped(['recover', 'layout.yaml'], crashed, points);
+    expect(recovered.signal, recovered.stderr).toBe(null);
+    expect(recovered.stdout).toMatch(/^Rolled back the interrupted apply: undid 4 steps/);
+    expect(recovered.code).toBe(0);
+    expect(snap(crashed.root)).toEqual(ref.pre);
+    const applied = shipped(['apply', 'layout.yaml', '--yes'], crashed, points);
+    expect(applied.signal, applied.stderr).toBe(null);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toMatch(/^Applied: /m);
+    expect(applied.code).toBe(0);
+    expect(snap(crashed.root)).toEqual(ref.post);
+    expect(fs.existsSync(path.join(manifestState(crashed.state), 'journal.jsonl'))).toBe(false);
+    expect(fs.existsSync(`${gate}.paused`), 'the apply was never held').toBe(false);
+  });
+
+  // (`backups restore` and `backups prune` compose the crash point themselves, so only the pause
+  // point is sure to be absent from the bundle)
+  it('holds none of the test entry\'s pause code, and its loader never names the test entry', () => {
+    const bundle = fs.readFileSync(path.join(REPO, 'dist', 'cli.cjs'), 'utf8');
+    for (const s of ['LINKPLAN_PAUSE_AT', 'PausingDriver']) expect(bundle, s).not.toContain(s);
+    expect(fs.readFileSync(BIN, 'utf8')).not.toContain('test-entry');
   });
 });
