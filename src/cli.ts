@@ -19,8 +19,6 @@ import * as recover from './commands/recover.js';
 import * as validate from './commands/validate.js';
 import { fdOutput, type Output } from './views/output.js';
 
-export type { Io } from './commands/context.js';
-
 function wantsColor(out: Output, env: CommandDeps['env']): boolean {
   const noColor = env['NO_COLOR'];
   return out.isTTY && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb';

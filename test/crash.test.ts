@@ -1,8 +1,9 @@
 // Proves "all or nothing" against real crashes: a 50-action apply (creates, some in new folders,
 // retargets, removals, backups and adopts) runs as a real child process (the built CLI) and is
-// SIGKILLed at every write in turn, before it and after it (LINKPLAN_CRASH_AT). After each kill,
-// `linkplan recover` must give back the exact tree from before the apply, byte for byte, and a
-// fresh apply must then succeed; `recover --forward` must give the exact tree a clean apply
+// SIGKILLed at every write in turn, before it and after it (LINKPLAN_CRASH_AT, which only the
+// test entry dist/test-entry.cjs reads: the shipped command ignores it, as the last tests check).
+// After each kill, `linkplan recover` must give back the exact tree from before the apply, byte for
+// byte, and a fresh apply must then succeed; `recover --forward` must give the exact tree a clean apply
 // gives. Recovery is killed midway too and run again; plan and apply refuse while a journal is
 // there; a journal killed before its header was written recovers as "nothing ran".
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/state/state-dir.js';
 import { readJournal } from '../src/state/wal.js';
-import { BIN, REPO, runCliAsync, type AsyncCliRun } from './helpers/cli.js';
+import { BIN, childEnv, REPO, runCliAsync, type AsyncCliRun } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 
 type Run = AsyncCliRun;
@@ -31,7 +32,8 @@ async function pool<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> 
   return out;
 }
 
-const PARALLEL = Math.max(2, Math.min(4, os.availableParallelism()));
+// twice the cores, at most 4: a recovery spends much of its time waiting on fsync, not running
+const PARALLEL = Math.max(2, Math.min(4, 2 * os.availableParallelism()));
 
 // 50 actions: 21 creates (8 new folders, one where a removed link was), 10 retargets, 8
 // removals, 8 backups (one next to an earlier backup) and 3 adopts (one into new folders)
@@ -275,7 +277,9 @@ describe('an apply of 50 actions killed at every write', () => {
     expect(ref.post).not.toEqual(ref.pre);
   });
 
-  it('recover rolls back to the exact tree from before, after a kill right after each write; apply then succeeds', async () => {
+  // (the tree after each rollback is checked byte for byte; a fresh apply then runs on a spread:
+  // what it starts from differs between kill points only in the journal the rollback finished)
+  it('recover rolls back to the exact tree from before, after a kill right after each write; apply then succeeds (checked on every fourth)', async () => {
     const ref = await bigRef();
     await pool(
       range(ref.writes).map((n) => async () => {
@@ -283,7 +287,7 @@ describe('an apply of 50 actions killed at every write', () => {
         const r = await recoverOk(c);
         expect(r.stdout, c.ctx).toMatch(/^Rolled back the interrupted apply: undid \d+ steps?; the disk is as it was before it$/m);
         expect(snap(c.root), c.ctx).toEqual(ref.pre);
-        await applyOk(c, ref);
+        if (n % 4 === 2 || n === ref.writes) await applyOk(c, ref);
       }),
       PARALLEL,
     );
@@ -508,9 +512,7 @@ describe('while an interrupted apply\'s journal is there', () => {
 describe('the shipped command', () => {
   /** Runs bin/linkplan.js itself (never the test entry), with `env` added. */
   function shipped(args: string[], c: Case, env: Record<string, string>): { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
-    const all: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: c.state, ...env };
-    delete all['FORCE_COLOR'];
-    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: c.root, env: all, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: c.root, env: childEnv({ LINKPLAN_STATE_DIR: c.state, ...env }), encoding: 'utf8', timeout: 30_000 });
     return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   }
 

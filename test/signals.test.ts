@@ -22,7 +22,7 @@ import { loadManifest } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Plan } from '../src/core/types.js';
-import { entryFor, runCli } from './helpers/cli.js';
+import { childEnv, entryFor, runCli } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree } from './helpers/tree.js';
 
 interface Finished {
@@ -46,8 +46,7 @@ const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** Starts linkplan, on a 100-column pseudo-terminal with `tty`, else with pipes. */
 function start(args: readonly string[], opts: { cwd: string; state: string; tty?: boolean; pauseAt?: string }): Running {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', TERM: 'xterm', LINKPLAN_STATE_DIR: opts.state, LINKPLAN_PAUSE_AT: opts.pauseAt };
-  delete env['FORCE_COLOR'];
+  const env = childEnv({ TERM: 'xterm', LINKPLAN_STATE_DIR: opts.state, LINKPLAN_PAUSE_AT: opts.pauseAt });
   if (opts.pauseAt === undefined) delete env['LINKPLAN_PAUSE_AT'];
   const entry = entryFor(env);
   const command = `stty cols 100; echo PID=$$; exec ${[process.execPath, entry, ...args].map(quote).join(' ')}`;

@@ -30,9 +30,20 @@ export interface CliResult {
 // in the real state folder of the machine
 export const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-state-'));
 
+/**
+ * The environment of a child run: this process's, with `env` added. NODE_EXTRA_CA_CERTS is left
+ * out: Node 20 reads and parses that file at every start (about 50 ms of CPU where it names the
+ * system's bundle), and linkplan opens no TLS connection; the suites start a thousand children.
+ */
+export function childEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const all: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env };
+  delete all['FORCE_COLOR'];
+  delete all['NODE_EXTRA_CA_CERTS'];
+  return all;
+}
+
 export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeout?: number } = {}): CliResult {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: STATE_DIR, ...opts.env };
-  delete env['FORCE_COLOR'];
+  const env = childEnv({ LINKPLAN_STATE_DIR: STATE_DIR, ...opts.env });
   const r = spawnSync(process.execPath, [entryFor(env), ...args], {
     cwd: opts.cwd ?? REPO,
     env: env,
@@ -57,8 +68,7 @@ export interface AsyncCliRun {
  * crash point (LINKPLAN_CRASH_AT) that kills it at that driver write.
  */
 export function runCliAsync(args: readonly string[], opts: { cwd: string; state: string; crashAt?: string }): Promise<AsyncCliRun> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LINKPLAN_STATE_DIR: opts.state, LINKPLAN_CRASH_AT: opts.crashAt };
-  delete env['FORCE_COLOR'];
+  const env = childEnv({ LINKPLAN_STATE_DIR: opts.state, LINKPLAN_CRASH_AT: opts.crashAt });
   if (opts.crashAt === undefined) delete env['LINKPLAN_CRASH_AT'];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entryFor(env), ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
