@@ -126,10 +126,13 @@ await esbuild.build({
   banner: { js: "import { createRequire as __linkplanCreateRequire } from 'node:module'; const require = __linkplanCreateRequire(import.meta.url);" },
 });
 // the command: one CommonJS file, which V8 can cache whole (an ES module it cannot, on Node 20);
-// import() becomes require() (listr2, diff and koffi ship CommonJS), still only where it runs
+// import() becomes require() (listr2, diff and koffi ship CommonJS), still only where it runs.
+// Beside it, the test entry (dist/test-entry.cjs): the same command with the crash and pause points
+// the tests kill and hold it at; a bundle of its own, so the shipped one holds none of that code,
+// and left out of the package (package.json "files")
 await esbuild.build({
   ...common,
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { cli: 'src/main.ts', 'test-entry': 'src/testing/entry.ts' },
   outdir: fresh,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',

@@ -4,7 +4,8 @@
 // done is rolled back, it says so (exit 130); a second Ctrl-C stops at once, leaves the journal and
 // prints the exact `linkplan recover` command, which then rolls the apply back. The apply is held
 // still at a chosen write by the pause hook (LINKPLAN_PAUSE_AT), so the signals land mid-apply
-// every time (before its 12th write: the 12 steps made by then are the ones rolled back).
+// every time (before its 12th write: the 12 steps made by then are the ones rolled back); a run
+// with a pause point is the test entry's (dist/test-entry.cjs), as the shipped command has none.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,7 @@ import { loadManifest } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Plan } from '../src/core/types.js';
-import { BIN, runCli } from './helpers/cli.js';
+import { childEnv, entryFor, runCli } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree } from './helpers/tree.js';
 
 interface Finished {
@@ -45,14 +46,14 @@ const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** Starts linkplan, on a 100-column pseudo-terminal with `tty`, else with pipes. */
 function start(args: readonly string[], opts: { cwd: string; state: string; tty?: boolean; pauseAt?: string }): Running {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', TERM: 'xterm', LINKPLAN_STATE_DIR: opts.state, LINKPLAN_PAUSE_AT: opts.pauseAt };
-  delete env['FORCE_COLOR'];
+  const env = childEnv({ TERM: 'xterm', LINKPLAN_STATE_DIR: opts.state, LINKPLAN_PAUSE_AT: opts.pauseAt });
   if (opts.pauseAt === undefined) delete env['LINKPLAN_PAUSE_AT'];
-  const command = `stty cols 100; echo PID=$$; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
+  const entry = entryFor(env);
+  const command = `stty cols 100; echo PID=$$; exec ${[process.execPath, entry, ...args].map(quote).join(' ')}`;
   const child =
     opts.tty === true
       ? spawn('script', ['-qfec', command, '/dev/null'], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      : spawn(process.execPath, [entry, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));

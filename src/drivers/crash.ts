@@ -1,7 +1,8 @@
 /**
  * A decorator that kills its own process with SIGKILL at a chosen write call, before or after
  * the call runs: a real crash at an exact point of an apply, for the crash-recovery tests.
- * The CLI composes it only when LINKPLAN_CRASH_AT is set (`before:N` or `after:N`).
+ * The test entry (src/testing/entry.ts) composes it around the driver an apply or a recover
+ * writes through when its LINKPLAN_CRASH_AT is set (`before:N` or `after:N`).
  */
 import { NthWriteDecorator } from './decorators.js';
 import type { Driver } from './driver.js';

@@ -2,7 +2,8 @@
  * A decorator that holds its process still at a chosen write call, before the call runs, until a
  * gate file appears: a moment in the middle of an apply that a test can reach every time, to send
  * signals at (they are handled once the apply goes on). On reaching the write it makes
- * `GATE.paused`; it goes on when `GATE` exists (or after a minute). The CLI composes it only when
+ * `GATE.paused`; it goes on when `GATE` exists (or after a minute). The test entry
+ * (src/testing/entry.ts) composes it around the driver an apply writes through when its
  * LINKPLAN_PAUSE_AT is set (`N:GATE`, N the 1-based write call), as it does the crash hook.
  */
 import fs from 'node:fs';

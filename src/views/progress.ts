@@ -1,0 +1,79 @@
+/**
+ * The progress view of an apply: on a terminal wide enough, a listr2 task whose title counts the
+ * changes and whose output names the one running (listr2 is loaded only then); otherwise, and for
+ * a dry run, one plain line per action, written in blocks. Returns the applier's hooks and a
+ * `run` that runs the apply inside the view.
+ */
+import os from 'node:os';
+import type { ApplyHooks } from '../apply/applier.js';
+import type { Plan } from '../core/types.js';
+import { actionRenderer, colorsFor } from './render.js';
+
+/** Where the view writes, and whether it may draw. */
+export interface ProgressIo {
+  out: (s: string) => void;
+  color: boolean;
+  interactive: boolean;
+}
+
+export interface ProgressView {
+  hooks: ApplyHooks;
+  run: (job: (hooks: ApplyHooks) => Promise<void>) => Promise<void>;
+}
+
+/** One line per action, written in blocks: thousands of links need not cost a write each. */
+function plainLines(io: ProgressIo, show: { base: string; home: string; color: boolean }): ProgressView {
+  const render = actionRenderer(show, colorsFor(io.color));
+  let block = '';
+  const flush = (): void => {
+    if (block !== '') io.out(block);
+    block = '';
+  };
+  const hooks: ApplyHooks = {
+    onAction: (a) => {
+      block += render.line(a) + '\n';
+      if (block.length >= 32768) flush();
+    },
+  };
+  return { hooks, run: (job) => job(hooks).finally(flush) };
+}
+
+export async function progressHooks(io: ProgressIo, plan: Plan, opts: { base: string; dryRun: boolean }): Promise<ProgressView> {
+  const show = { base: opts.base, home: os.homedir(), color: io.color };
+  // listr2 draws to the terminal's width: a terminal that reports none (some pseudo-terminals
+  // do) would get one character per line, so it gets the plain lines instead
+  const width = io.interactive ? (process.stdout.columns ?? 0) : 0;
+  if (!io.interactive || opts.dryRun || width < 20) return plainLines(io, show);
+  const { Listr } = await import('listr2');
+  const plain = actionRenderer({ ...show, color: false });
+  const total = plan.actions.filter((a) => a.kind !== 'noop').length;
+  return {
+    hooks: {},
+    run: async (job) => {
+      await new Listr(
+        [
+          {
+            title: `Applying ${total} change${total === 1 ? '' : 's'}`,
+            task: async (_ctx, task) => {
+              let last = 0;
+              await job({
+                onAction: async (a, done, n) => {
+                  task.output = plain.line(a).trim();
+                  task.title = `Applying changes (${done}/${n})`;
+                  const now = Date.now();
+                  if (now - last > 40) {
+                    last = now;
+                    await new Promise((r) => setImmediate(r));
+                  }
+                },
+              });
+              task.title = `Applied ${total} change${total === 1 ? '' : 's'}`;
+            },
+          },
+        ],
+        // (signals are linkplan's own to handle: listr2's would end the process midway, exit 127)
+        { exitOnError: true, registerSignalListeners: false, rendererOptions: { collapseErrors: false } },
+      ).run();
+    },
+  };
+}

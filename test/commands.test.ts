@@ -1,0 +1,58 @@
+// The commands run in-process, as the CLI runs them: with an Io that collects what they print and
+// the deps the CLI composes (the shipped ones, or with a driver wrapped to fail), so a test can
+// reach a command without a child process.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as apply from '../src/commands/apply.js';
+import { shippedDeps, type CommandDeps, type Io, type WritingCommand } from '../src/commands/context.js';
+import * as plan from '../src/commands/plan.js';
+import * as validate from '../src/commands/validate.js';
+import { ApplyError } from '../src/core/errors.js';
+import { FaultyDriver } from '../src/drivers/decorators.js';
+import { snapshot, tempDir, writeTree } from './helpers/tree.js';
+
+function io(): Io & { printed: () => string } {
+  let out = '';
+  return { out: (s) => (out += s), err: (s) => (out += s), color: false, errColor: false, interactive: false, printed: () => out };
+}
+
+function project(): { file: string; stateDir: string; dir: string } {
+  const dir = tempDir();
+  const links = [...Array(6).keys()].map((i) => `  - { path: out/d${i % 2}/l${i}, target: t/f }`);
+  writeTree(dir, { 'layout.yaml': `version: 1\nlinks:\n${links.join('\n')}\n`, t: { f: 'f' } });
+  return { dir, file: path.join(dir, 'layout.yaml'), stateDir: tempDir('linkplan-state-') };
+}
+
+describe('the commands, run in-process', () => {
+  it('validate and plan print what the CLI prints and return its exit code', async () => {
+    const p = project();
+    const v = io();
+    expect(validate.run({ file: p.file, var: {} }, v, shippedDeps())).toBe(0);
+    expect(v.printed()).toBe(`${p.file}: valid (6 links)\n`);
+    const out = io();
+    expect(await plan.run({ file: p.file, var: {}, json: true, detailedExitcode: true, stateDir: p.stateDir }, out, shippedDeps())).toBe(2);
+    expect((JSON.parse(out.printed()) as { summary: { create: number } }).summary.create).toBe(6);
+  });
+
+  it('apply writes through the driver wrapDriver gives it, and rolls back when that driver fails', async () => {
+    const p = project();
+    const before = snapshot(p.dir);
+    const wrapped: WritingCommand[] = [];
+    const deps: CommandDeps = {
+      ...shippedDeps(),
+      wrapDriver: (real, use) => {
+        wrapped.push(use.command);
+        return new FaultyDriver(real, { failAt: 4 });
+      },
+    };
+    const err = await apply.run({ file: p.file, var: {}, yes: true, stateDir: p.stateDir }, io(), deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    expect(wrapped).toEqual(['apply']);
+    expect(snapshot(p.dir)).toEqual(before);
+    const out = io();
+    expect(await apply.run({ file: p.file, var: {}, yes: true, stateDir: p.stateDir }, out, shippedDeps())).toBe(0);
+    expect(out.printed()).toMatch(/^Applied: 6 to create/m);
+    expect(fs.readlinkSync(path.join(p.dir, 'out/d1/l5'))).toBe(path.join(p.dir, 't/f'));
+  });
+});
