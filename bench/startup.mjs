@@ -23,10 +23,10 @@ import { summarize } from './lib/stats.mjs';
 
 const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 /** The tricks `scripts/build.mjs --without` knows, and noble-hashes (below). */
-const TRICKS = ['yaml-debug-switches-off', 'commander-child-process-lazy', 'picocolors-no-stdout-probe', 'noble-without-randomness', 'shared-builtins', 'code-cache', 'noble-hashes'];
+const TRICKS = ['commander-child-process-lazy', 'picocolors-no-stdout-probe', 'shared-builtins', 'code-cache', 'noble-hashes'];
 /**
  * Without noble-hashes, the copy's src/core/hash.ts takes every digest with node:crypto (loaded at
- * start, as the state folder's name is a digest) and the build has no @noble/hashes to patch.
+ * start, as the state folder's name is a digest).
  */
 const NODE_CRYPTO_HASH = `import { createHash } from 'node:crypto';
 export function sha256OfShort(text: string): string {
@@ -73,7 +73,7 @@ function build(name, off) {
   fs.symlinkSync(fs.realpathSync(path.join(repo, 'node_modules')), path.join(dir, 'node_modules'));
   if (off.includes('noble-hashes')) {
     fs.writeFileSync(path.join(dir, 'src', 'core', 'hash.ts'), NODE_CRYPTO_HASH);
-    off = [...off.filter((t) => t !== 'noble-hashes'), 'noble-without-randomness'];
+    off = off.filter((t) => t !== 'noble-hashes');
   }
   const r = spawnSync(process.execPath, ['scripts/build.mjs', `--without=${off.join(',')}`], { cwd: dir, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build ${name} failed: ${r.stderr}`);
@@ -83,7 +83,7 @@ function build(name, off) {
 const builds = [{ name: 'as built', bin: build('all', []) }];
 for (const t of without) builds.push({ name: `without ${t}`, bin: build(t, [t]) });
 log(`built ${builds.length} variants in ${work}`);
-const env = { ...process.env, LINKPLAN_STATE_DIR: path.join(work, 'state'), NO_COLOR: '1' };
+const env = { ...process.env, LINKPLAN_STATE_DIR: path.join(work, 'state') };
 
 /** The layout of a case, its home made once by the first build (a glob apply); returns the manifest. */
 function prepare(c) {

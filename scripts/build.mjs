@@ -54,21 +54,6 @@ const dist = path.join(root, 'dist');
 const fresh = path.join(root, `dist.new-${process.pid}`);
 fs.rmSync(fresh, { recursive: true, force: true });
 /**
- * The yaml package reads process.env.LOG_TOKENS and LOG_STREAM (its own debug switches) once per
- * token; a read of process.env is a call into Node, and a manifest of thousands of links has
- * hundreds of thousands of tokens. The bundle leaves the switches off.
- */
-const yamlDebugSwitchesOff = {
-  name: 'yaml-debug-switches-off',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]yaml[\\/].*[\\/](parser|composer)\.js$/ }, async (args) => {
-      const text = await fs.promises.readFile(args.path, 'utf8');
-      const out = text.replace(/\b[\w$]*process\.env\.LOG_(TOKENS|STREAM)\b/g, 'false');
-      return { contents: out, loader: 'js' };
-    });
-  },
-};
-/**
  * commander requires node:child_process at load, for subcommands that are separate executables
  * (linkplan has none); loading it compiles net, dgram and more of Node's own modules at every
  * start. The bundle loads it when commander first spawns, which is never.
@@ -101,19 +86,7 @@ const picocolorsNoStdoutProbe = {
     });
   },
 };
-/**
- * @noble/hashes reads its randomness source at load: on Node, node:crypto itself, which costs
- * about 3 ms of every start. linkplan only hashes (src/core/hash.ts) and never asks it for random
- * bytes, so the bundle gives it none; its randomBytes would throw.
- */
-const nobleWithoutRandomness = {
-  name: 'noble-without-randomness',
-  setup(b) {
-    b.onResolve({ filter: /^@noble\/hashes\/crypto$/ }, () => ({ path: 'noble-crypto', namespace: 'linkplan-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'linkplan-stub' }, () => ({ contents: 'export const crypto = undefined;', loader: 'js' }));
-  },
-};
-const startupPlugins = [yamlDebugSwitchesOff, commanderChildProcessLazy, picocolorsNoStdoutProbe, nobleWithoutRandomness];
+const startupPlugins = [commanderChildProcessLazy, picocolorsNoStdoutProbe];
 const tricks = [...startupPlugins.map((p) => p.name), 'shared-builtins', 'code-cache'];
 for (const n of without) if (!tricks.includes(n)) throw new Error(`--without: no trick named ${n} (there are ${tricks.join(', ')})`);
 const common = {
