@@ -4,15 +4,22 @@
 // diff, koffi) stay outside the bundles and load on demand. Last, it runs the command once on the
 // bundled example to make V8's code cache for it (dist/cli.cjs.cache), which bin/linkplan.js
 // hands to V8 so a start compiles almost nothing.
+//
+// Each start-up trick below is kept because bench/startup.mjs measured its gain (bench/README.md,
+// "Start-up tricks"); `node scripts/build.mjs --without NAME,...` builds without the named ones
+// (plugin names, shared-builtins, code-cache), which is how that script measures them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import * as esbuild from 'esbuild';
 
+const { values: opts } = parseArgs({ options: { without: { type: 'string', default: '' } } });
+const without = new Set(opts.without.split(',').filter((n) => n !== ''));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const gen = path.join(root, 'src', 'generated');
 fs.mkdirSync(gen, { recursive: true });
@@ -47,21 +54,6 @@ const dist = path.join(root, 'dist');
 const fresh = path.join(root, `dist.new-${process.pid}`);
 fs.rmSync(fresh, { recursive: true, force: true });
 /**
- * The yaml package reads process.env.LOG_TOKENS and LOG_STREAM (its own debug switches) once per
- * token; a read of process.env is a call into Node, and a manifest of thousands of links has
- * hundreds of thousands of tokens. The bundle leaves the switches off.
- */
-const yamlDebugSwitchesOff = {
-  name: 'yaml-debug-switches-off',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]yaml[\\/].*[\\/](parser|composer)\.js$/ }, async (args) => {
-      const text = await fs.promises.readFile(args.path, 'utf8');
-      const out = text.replace(/\b[\w$]*process\.env\.LOG_(TOKENS|STREAM)\b/g, 'false');
-      return { contents: out, loader: 'js' };
-    });
-  },
-};
-/**
  * commander requires node:child_process at load, for subcommands that are separate executables
  * (linkplan has none); loading it compiles net, dgram and more of Node's own modules at every
  * start. The bundle loads it when commander first spawns, which is never.
@@ -94,20 +86,11 @@ const picocolorsNoStdoutProbe = {
     });
   },
 };
-/**
- * @noble/hashes reads its randomness source at load: on Node, node:crypto itself, which costs
- * about 3 ms of every start. linkplan only hashes (src/core/hash.ts) and never asks it for random
- * bytes, so the bundle gives it none; its randomBytes would throw.
- */
-const nobleWithoutRandomness = {
-  name: 'noble-without-randomness',
-  setup(b) {
-    b.onResolve({ filter: /^@noble\/hashes\/crypto$/ }, () => ({ path: 'noble-crypto', namespace: 'linkplan-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'linkplan-stub' }, () => ({ contents: 'export const crypto = undefined;', loader: 'js' }));
-  },
-};
+const startupPlugins = [commanderChildProcessLazy, picocolorsNoStdoutProbe];
+const tricks = [...startupPlugins.map((p) => p.name), 'shared-builtins', 'code-cache'];
+for (const n of without) if (!tricks.includes(n)) throw new Error(`--without: no trick named ${n} (there are ${tricks.join(', ')})`);
 const common = {
-  plugins: [yamlDebugSwitchesOff, commanderChildProcessLazy, picocolorsNoStdoutProbe, nobleWithoutRandomness],
+  plugins: startupPlugins.filter((p) => !without.has(p.name)),
   absWorkingDir: root,
   bundle: true,
   platform: 'node',
@@ -151,7 +134,7 @@ await esbuild.build({
  * namespace (`__toESM(require("node:fs"), 1)` copies all of node:fs's hundred properties), 38 of
  * them at every start. One shared copy per module does the same.
  */
-{
+if (!without.has('shared-builtins')) {
   const cli = path.join(fresh, 'cli.cjs');
   const text = fs.readFileSync(cli, 'utf8');
   const shared = text.replace(/__toESM\(require\(("node:[a-z_/]+")\),\s*1\)/g, '__linkplanBuiltin($1)');
@@ -171,22 +154,25 @@ fs.rmSync(old, { recursive: true, force: true });
 // temporary name and renamed in, so it never meets a bundle it was not made from (V8 checks a
 // cache against its source's length only).
 const cacheFile = path.join(dist, 'cli.cjs.cache');
-const cacheNew = `${cacheFile}.new-${process.pid}`;
-const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-build-'));
-try {
-  const demo = path.join(warm, 'demo');
-  fs.cpSync(path.join(root, 'examples', 'demo'), demo, { recursive: true, verbatimSymlinks: true });
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'linkplan.js'), 'apply', '--yes', path.join(demo, 'layout.yaml')], {
-    env: { ...process.env, LINKPLAN_DIST: dist, LINKPLAN_CODE_CACHE_OUT: cacheNew, LINKPLAN_STATE_DIR: path.join(warm, 'state'), NO_COLOR: '1' },
-    encoding: 'utf8',
-  });
-  // (an apply that fails still makes the cache: only a missing cache matters)
-  if (fs.existsSync(cacheNew)) fs.renameSync(cacheNew, cacheFile);
-  else {
-    // no cache only costs start-up time; say so and go on
-    process.stderr.write(`build: no code cache made (exit ${String(r.status)}): ${r.stderr.trim().split('\n')[0] ?? ''}\n`);
-  }
-} finally {
-  fs.rmSync(warm, { recursive: true, force: true });
-}
+if (!without.has('code-cache')) makeCodeCache(cacheFile);
 
+function makeCodeCache(file) {
+  const cacheNew = `${file}.new-${process.pid}`;
+  const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-build-'));
+  try {
+    const demo = path.join(warm, 'demo');
+    fs.cpSync(path.join(root, 'examples', 'demo'), demo, { recursive: true, verbatimSymlinks: true });
+    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'linkplan.js'), 'apply', '--yes', path.join(demo, 'layout.yaml')], {
+      env: { ...process.env, LINKPLAN_DIST: dist, LINKPLAN_CODE_CACHE_OUT: cacheNew, LINKPLAN_STATE_DIR: path.join(warm, 'state'), NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
+    // (an apply that fails still makes the cache: only a missing cache matters)
+    if (fs.existsSync(cacheNew)) fs.renameSync(cacheNew, file);
+    else {
+      // no cache only costs start-up time; say so and go on
+      process.stderr.write(`build: no code cache made (exit ${String(r.status)}): ${r.stderr.trim().split('\n')[0] ?? ''}\n`);
+    }
+  } finally {
+    fs.rmSync(warm, { recursive: true, force: true });
+  }
+}
