@@ -12,7 +12,7 @@ import { applyPlan } from '../src/apply/applier.js';
 import { Records } from '../src/state/records.js';
 import { manifestStateDir } from '../src/state/state-dir.js';
 import { StateFolderError } from '../src/state/files.js';
-import { FileJournal } from '../src/state/wal.js';
+import { FileJournal } from '../src/state/journal/writer.js';
 import { DriverDecorator } from '../src/drivers/decorators.js';
 import type { WriteCall } from '../src/drivers/driver.js';
 import { PosixDriver } from '../src/drivers/posix.js';

@@ -3,7 +3,8 @@
  * `restore ID` puts one back (removing the link that took its place), journaled (restore.ts);
  * `prune --older-than AGE` deletes old backups, the only time linkplan deletes data, and only
  * when asked: only a backup that is still the file or folder its record names (its identity),
- * never following a link inside it nor crossing into another filesystem (backup-delete.ts).
+ * never following a link inside it nor crossing into another filesystem, journaled and through
+ * the driver (backup-delete.ts); a prune killed midway is finished by `linkplan recover`.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { driverFor } from '../drivers/select.js';
 import type { Driver } from '../drivers/driver.js';
 import { NotConfirmedError, UsageError } from '../core/errors.js';
 import { displayPath } from '../core/paths.js';
-import { deleteBackup, deletedText } from '../apply/backup-delete.js';
+import { deletedText, PruneError, runPrune, type Pruned } from '../apply/backup-delete.js';
 import { confirm } from '../views/prompt.js';
 import { Records, type BackupRecord } from '../state/records.js';
 import { restoreSteps, runRestore } from '../apply/restore.js';
@@ -88,7 +89,7 @@ async function restore(file: string, id: string, opts: StateOptions, io: Backups
     // the last apply goes into records.json before this restore's journal takes its place; the
     // restore itself is in the records once its journal is committed
     records.settle();
-    runRestore(stateDir, steps, { manifest: manifestPath, backup: b, driver });
+    await runRestore(stateDir, steps, { manifest: manifestPath, backup: b, driver });
     io.out(`Restored backup ${b.id}: ${b.movedTo} is back at ${b.path}${replacesLink ? ' (the link that was there is removed)' : ''}\n`);
     return 0;
   });
@@ -116,36 +117,65 @@ async function prune(file: string, opts: StateOptions & { olderThan: string; yes
       if (!io.interactive) throw new NotConfirmedError('deleting backups needs confirmation, and there is no terminal to ask', { hint: 'run again with --yes' });
       if (!(await confirm(q))) throw new NotConfirmedError('nothing was deleted');
     }
+    // the last apply goes into records.json before this prune's journal takes its place
+    records.settle();
     const driver = await writeDriver(records);
-    let pruned = 0;
-    let deleted = 0;
-    for (const b of old) {
-      const st = state.get(b.id);
-      if (st === 'other' || st === 'unknown') {
-        io.out(
-          st === 'other'
-            ? `Left backup ${b.id}: ${b.movedTo} is not that backup any more (something else has its name now); it and the record stay\n`
-            : `Left backup ${b.id}: ${b.movedTo} cannot be told to be that backup (an earlier linkplan did not record which file it was); delete it by hand if it is, and the next prune drops the record\n`,
-        );
-        continue;
-      }
-      // adopted content is the link's live target now: only the record goes
-      if (b.kind === 'backup' && st === 'here') {
-        const d = deleteBackup(b.movedTo, driver);
-        if (d.left.length > 0) {
-          io.out(`Deleted part of backup ${b.id} (${deletedText(d)}); left, with its record:\n${d.left.map((l) => `  ${l}\n`).join('')}`);
-          continue;
-        }
-        io.out(`Deleted backup ${b.id}: ${b.movedTo} (${deletedText(d)})\n`);
-        deleted++;
-      }
-      records.forgetBackup(b.id);
-      pruned++;
+    const doomed = old.filter((b) => b.kind === 'backup' && state.get(b.id) === 'here');
+    let stopped: PruneError | undefined;
+    let results: Pruned[] = [];
+    try {
+      if (doomed.length > 0) results = runPrune(stateDir, doomed, { manifest: manifestPath, driver });
+    } catch (e) {
+      if (!(e instanceof PruneError)) throw e;
+      stopped = e;
+      results = e.done;
     }
+    const { pruned, deleted } = reportPruned(old, { state, results: new Map(results.map((r) => [r.backup.id, r])), records }, io);
     records.settle();
     io.out(`Pruned ${pruned} backup record${pruned === 1 ? '' : 's'}; deleted ${deleted} backup${deleted === 1 ? '' : 's'}\n`);
+    if (stopped !== undefined) throw stopped;
     return 0;
   });
+}
+
+/** Says what became of each old backup, and drops the records of those that are gone. */
+function reportPruned(
+  old: readonly BackupRecord[],
+  ctx: { state: ReadonlyMap<number, string>; results: ReadonlyMap<number, Pruned>; records: Records },
+  io: BackupsIo,
+): { pruned: number; deleted: number } {
+  let pruned = 0;
+  let deleted = 0;
+  for (const b of old) {
+    const st = ctx.state.get(b.id);
+    if (st === 'other' || st === 'unknown') {
+      io.out(
+        st === 'other'
+          ? `Left backup ${b.id}: ${b.movedTo} is not that backup any more (something else has its name now); it and the record stay\n`
+          : `Left backup ${b.id}: ${b.movedTo} cannot be told to be that backup (an earlier linkplan did not record which file it was); delete it by hand if it is, and the next prune drops the record\n`,
+      );
+      continue;
+    }
+    // adopted content is the link's live target now: only the record goes
+    if (b.kind === 'backup' && st === 'here') {
+      const r = ctx.results.get(b.id);
+      // (not reached: the prune stopped before it)
+      if (r === undefined) continue;
+      if (r.skipped !== undefined) {
+        io.out(`Left backup ${b.id}: ${b.movedTo}: ${r.skipped}; it and the record stay\n`);
+        continue;
+      }
+      if (r.removed.left.length > 0) {
+        io.out(`Deleted part of backup ${b.id} (${deletedText(r.removed)}); left, with its record:\n${r.removed.left.map((l) => `  ${l}\n`).join('')}`);
+        continue;
+      }
+      io.out(`Deleted backup ${b.id}: ${b.movedTo} (${deletedText(r.removed)})\n`);
+      deleted++;
+    }
+    ctx.records.forgetBackup(b.id);
+    pruned++;
+  }
+  return { pruned, deleted };
 }
 
 export function backupsCommand(

@@ -22,7 +22,8 @@ import { PRUNE_WHERE } from '../core/types.js';
 import type { RecordedAction } from './journal.js';
 import { ensureDir } from './state-dir.js';
 import { replaceFile, stateError } from './files.js';
-import { journalPath, readFinishedApply, type FinishedApply } from './wal.js';
+import { journalPath } from './journal/format.js';
+import { readFinishedApply, type FinishedApply } from './journal/reader.js';
 
 export interface OwnedLink extends LinkSpec {
   at: string;
@@ -161,7 +162,10 @@ export class Records {
   private takeIn(last: FinishedApply | undefined): void {
     if (last === undefined || last.id === this.data.journal) return;
     this.recordApplied(last.actions, new Date(last.at));
-    if (last.restore !== undefined) {
+    // (a prune writes what it deleted into records.json itself, once its journal is closed)
+    if (last.prune !== undefined) {
+      // nothing more: the volumes are the last apply's
+    } else if (last.restore !== undefined) {
       this.forgetBackup(last.restore.backup);
       this.forgetOwned(last.restore.path);
     } else this.setVolumes(last.volumes);

@@ -12,7 +12,8 @@ import { acquireLock, liveLockHolder } from './lock.js';
 import { Records } from './records.js';
 import { ensureDir, manifestKey, manifestStateDir } from './state-dir.js';
 import { onStateFile, syncDir } from './files.js';
-import { closedJournal, JournalError, journalPath, readJournal } from './wal.js';
+import { JournalError, journalPath } from './journal/format.js';
+import { closedJournal, readJournal } from './journal/reader.js';
 import type { JournalOutcome } from './journal.js';
 
 export interface StateOptions {
