@@ -268,28 +268,23 @@ links:
     expect(snapshot(p.d)).toEqual(after);
   });
 
-  it('reads the version 1 records an earlier linkplan wrote (every link text given) and prunes by them', () => {
+  it('refuses the version 1 records an earlier linkplan wrote, saying what to do, and changes nothing', () => {
     const p = project('version: 1\nlinks:\n  - { path: keep, target: t/f1 }\n', { t: { f1: '1', f2: '2' }, n: {} });
     const abs = path.join(p.d, 't/f2');
-    for (const [name, text] of [['old', abs], ['rel', '../t/f2']] as const) fs.symlinkSync(text, path.join(p.d, 'n', name));
+    fs.symlinkSync(abs, path.join(p.d, 'n/old'));
     fs.mkdirSync(p.stateDir(), { recursive: true });
-    const made = (linkText: string): Record<string, string> => ({ type: 'symlink', target: abs, linkText, at: '2026-01-01T00:00:00.000Z' });
-    const v1 = { version: 1, manifest: path.join(p.d, 'layout.yaml'), owned: { [path.join(p.d, 'n/old')]: made(abs), [path.join(p.d, 'n/rel')]: made('../t/f2') }, backups: [] };
-    fs.writeFileSync(path.join(p.stateDir(), 'records.json'), JSON.stringify(v1));
+    const v1 = { version: 1, manifest: path.join(p.d, 'layout.yaml'), owned: { [path.join(p.d, 'n/old')]: { type: 'symlink', target: abs, linkText: abs, at: '2026-01-01T00:00:00.000Z' } }, backups: [] };
+    const file = path.join(p.stateDir(), 'records.json');
+    fs.writeFileSync(file, JSON.stringify(v1));
+    const before = snapshot(p.d);
     const r = p.run(['apply', 'layout.yaml', '--prune', '--yes']);
-    expectOk(r);
-    expect(r.stdout).toMatch(/^Applied: 1 to create, 0 to retarget, 2 to remove, 0 unchanged$/m);
-    expect(fs.readdirSync(path.join(p.d, 'n'))).toEqual([]);
-    // the version 1 file is left as it was (nothing was missing from it); the apply is its journal
-    expect(JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8'))).toEqual(v1);
-    expect([...Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).owned().keys()]).toEqual([path.join(p.d, 'keep')]);
-    // written back as version 3 once it must take an apply in
-    fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: keep, target: t/f2 }\n');
-    expectOk(p.run(['apply', 'layout.yaml', '--yes']));
-    const now = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { version: number; owned: Record<string, unknown> };
-    expect(now.version).toBe(3);
-    expect(Object.keys(now.owned)).toEqual([path.join(p.d, 'keep')]);
-    expect(Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).owned().get(path.join(p.d, 'keep'))?.target).toBe(abs);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `linkplan: ${file}: records format 1 is from an earlier linkplan; this one reads format 3 only\n` +
+        '  hint: list its backups with `linkplan backups list MANIFEST` of the linkplan that wrote it, then move the state folder aside to start new records (linkplan then forgets the links and backups listed there; the disk keeps them)\n',
+    );
+    expect(snapshot(p.d)).toEqual(before);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(v1);
   });
 
   it('state: absent removes a link linkplan did not make, but never a real file or folder', () => {
@@ -421,10 +416,11 @@ describe('the state folder and the journal', () => {
     const recordsFile = path.join(p.stateDir(), 'records.json');
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: a, target: t/f1 }\n  - { path: b, target: t/f2 }\n');
     for (const [text, why] of [
-      ['{"version": 4, "owned": {}, "backups": []}\n', 'records version 4 is not one this linkplan reads (1 or 2 or 3)'],
+      ['{"version": 4, "owned": {}, "backups": []}\n', 'records format 4 is newer than this linkplan reads (3)'],
+      ['{"version": 2, "owned": {}, "backups": []}\n', 'records format 2 is from an earlier linkplan; this one reads format 3 only'],
       ['{"version": 3, "owned": {}, "backups": [], "journal": 7}\n', "linkplan's records are damaged (the journal they name is not an id)"],
       ['{"version": 1, "owned": {', "linkplan's records are damaged (not JSON)"],
-      ['{"version": 2, "owned": {"/x": {"type": "symlink"}}, "backups": []}\n', "linkplan's records are damaged (the link recorded at /x is not one linkplan writes)"],
+      ['{"version": 3, "owned": {"/x": {"type": "symlink"}}, "backups": []}\n', "linkplan's records are damaged (the link recorded at /x is not one linkplan writes)"],
     ] as const) {
       fs.writeFileSync(recordsFile, text);
       const r = p.run(['apply', 'layout.yaml']);

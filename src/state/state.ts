@@ -58,6 +58,8 @@ export function refuseIfUnfinished(stateDir: string, manifestArg: string, opts: 
     const rec = readJournal(file);
     if (rec?.header !== undefined) started = ` (started ${rec.header.started} by pid ${rec.header.pid} on ${rec.header.host})`;
     if (rec?.header?.restore !== undefined) what = `a restore of backup ${rec.header.restore.backup}`;
+    const pruned = rec?.header?.prune?.backups;
+    if (pruned !== undefined) what = `a prune of backup${pruned.length === 1 ? '' : 's'} ${pruned.length === 1 ? String(pruned[0]) : `${pruned.slice(0, -1).join(', ')} and ${String(pruned.at(-1))}`}`;
   } catch {
     // a damaged journal is still an unfinished apply
   }
