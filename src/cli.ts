@@ -110,7 +110,7 @@ function program(io: Io, deps: CommandDeps, setCode: (c: number) => void): Comma
     .action(async (file: string, opts: Omit<recover.RecoverOptions, 'file'>) => setCode(await recover.run({ ...opts, file }, io, deps)));
   // (backups prints paths as they are recorded: escaped, line by line; it prints no colours)
   const escapedIo: Io = { ...io, out: (s) => io.out(printableLines(s)), err: (s) => io.err(printableLines(s)) };
-  backupsCommand(p, { io: escapedIo, stateDirOption, lockTimeoutOption, setCode });
+  backupsCommand(p, { io: escapedIo, deps, stateDirOption, lockTimeoutOption, setCode });
   return p;
 }
 

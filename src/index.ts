@@ -22,10 +22,10 @@ export { annotateDiffs } from './views/diff.js';
 export { recordFolders } from './plan/folders.js';
 export { applyPlan, preflight } from './apply/applier.js';
 /** The write-ahead journal: on disk (what `linkplan apply` writes and `recover` reads), or in memory. */
-export { FileJournal, journalPath, readJournal, JournalError, type JournalMeta, type JournalRecord } from './state/wal.js';
+export { FileJournal, type JournalMeta } from './state/journal/writer.js';
+export { readJournal, type JournalRecord } from './state/journal/reader.js';
+export { journalPath, JournalError, JOURNAL_VERSION } from './state/journal/format.js';
 export { MemoryJournal, type Journal, type JournalOutcome } from './state/journal.js';
-/** An action in the short form the journal header keeps (what `linkplan apply` writes there). */
-export type { AppliedAction } from './state/journal.js';
 export { PosixDriver } from './drivers/posix.js';
 export { DryRunDriver, FaultyDriver, ReadOnlyDriver, DriverDecorator } from './drivers/decorators.js';
 export type { Driver, DirEntry } from './drivers/driver.js';

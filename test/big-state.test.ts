@@ -8,8 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Records } from '../src/state/records.js';
-import { FileJournal, journalAction, readJournal } from '../src/state/wal.js';
-import { stepsFor } from '../src/apply/steps.js';
+import { FileJournal } from '../src/state/journal/writer.js';
+import { readJournal } from '../src/state/journal/reader.js';
+import { journalAction } from '../src/state/journal/format.js';
+import { addSteps, type Step } from '../src/apply/steps.js';
 import type { AbsPath } from '../src/core/paths.js';
 import type { Action } from '../src/core/types.js';
 import { tempDir } from './helpers/tree.js';
@@ -45,20 +47,30 @@ describe('state files of thousands of links', () => {
     const state = path.join(root, 'state');
     const actions = creates(root);
     const j = FileJournal.create(state, { manifest: path.join(root, 'layout.yaml'), actions });
-    const steps = actions.flatMap(stepsFor);
-    j.start(steps);
+    const steps: Step[] = [];
+    const ends = new Int32Array(actions.length);
+    actions.forEach((a, i) => {
+      addSteps(a, steps);
+      ends[i] = steps.length;
+    });
+    j.start(steps, { ends });
     j.close('committed');
     const text = fs.readFileSync(path.join(state, 'journal.last.jsonl'), 'utf8');
     const first = text.slice(0, text.indexOf('\n'));
     expect(first.length).toBeGreaterThan(4 * 64 * 1024);
     const header = JSON.parse(first) as Record<string, unknown>;
-    expect(Object.keys(header)).toEqual(['format', 'version', 'pid', 'host', 'started', 'manifest', 'actions']);
+    expect(Object.keys(header)).toEqual(['format', 'version', 'pid', 'host', 'started', 'manifest', 'actions', 'steps']);
     expect(header['host']).toBe(os.hostname());
     // byte for byte what one JSON.stringify of the whole header gives
     expect(first).toBe(JSON.stringify({ ...header, actions: actions.map(journalAction) }));
     const back = readJournal(path.join(state, 'journal.last.jsonl'));
     expect(back?.header?.steps).toEqual(steps);
-    expect(back?.header?.actions.map((a) => [a.kind, a.path, a.link, a.parents])).toEqual(actions.map((a) => [a.kind, a.path, a.link, a.parents]));
+    // each step in short beside its action: its path and link are the action's
+    const groups = header['steps'] as unknown[][];
+    expect(groups).toHaveLength(N);
+    expect(groups[0]).toEqual([['mkdir', path.dirname(actions[0]?.path ?? '')], ['link', '', 0]]);
+    expect(groups[500]).toEqual([['link', '', 0]]);
+    expect(back?.header?.actions.map((a) => [a.kind, a.path, a.link?.target, a.link?.linkText ?? a.link?.target])).toEqual(actions.map((a) => [a.kind, a.path, a.link?.target, a.link?.linkText]));
     expect(back?.closed).toBe('committed');
   });
 

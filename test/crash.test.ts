@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/state/state-dir.js';
-import { readJournal } from '../src/state/wal.js';
+import { readJournal } from '../src/state/journal/reader.js';
 import { BIN, childEnv, REPO, runCliAsync, type AsyncCliRun } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 
@@ -207,7 +207,7 @@ async function reference(manifest: string): Promise<Reference> {
   const lines = fs.readFileSync(path.join(dir, 'journal.last.jsonl'), 'utf8').trimEnd().split('\n');
   const header = JSON.parse(lines[0] ?? '') as { format: string; version: number; actions: unknown[] };
   expect(header.format).toBe('linkplan-journal');
-  expect(header.version).toBe(3);
+  expect(header.version).toBe(4);
   const steps = readJournal(path.join(dir, 'journal.last.jsonl'))?.header?.steps ?? [];
   expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({ close: 'committed' });
   expect((await cli(['apply', 'layout.yaml'], { cwd: root, state })).stdout).toMatch(/^No changes/);
@@ -537,11 +537,9 @@ describe('the shipped command', () => {
     expect(fs.existsSync(`${gate}.paused`), 'the apply was never held').toBe(false);
   });
 
-  // (`backups restore` and `backups prune` compose the crash point themselves, so only the pause
-  // point is sure to be absent from the bundle)
-  it('holds none of the test entry\'s pause code, and its loader never names the test entry', () => {
+  it('holds none of the test entry\'s crash or pause code, and its loader never names the test entry', () => {
     const bundle = fs.readFileSync(path.join(REPO, 'dist', 'cli.cjs'), 'utf8');
-    for (const s of ['LINKPLAN_PAUSE_AT', 'PausingDriver']) expect(bundle, s).not.toContain(s);
+    for (const s of ['LINKPLAN_PAUSE_AT', 'PausingDriver', 'LINKPLAN_CRASH_AT', 'CrashingDriver']) expect(bundle, s).not.toContain(s);
     expect(fs.readFileSync(BIN, 'utf8')).not.toContain('test-entry');
   });
 });

@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/applier.js';
 import { manifestStateDir } from '../src/state/state-dir.js';
 import { Records } from '../src/state/records.js';
-import { DAMAGED_JOURNAL_HINT, FileJournal, readJournal, retouchedSteps } from '../src/state/wal.js';
+import { DAMAGED_JOURNAL_HINT } from '../src/state/journal/format.js';
+import { FileJournal, retouchedSteps } from '../src/state/journal/writer.js';
+import { readJournal } from '../src/state/journal/reader.js';
 import type { Step } from '../src/apply/steps.js';
 import { DriverDecorator, FaultyDriver } from '../src/drivers/decorators.js';
 import type { WriteCall } from '../src/drivers/driver.js';
@@ -266,28 +268,23 @@ links:
     expect(snapshot(p.d)).toEqual(after);
   });
 
-  it('reads the version 1 records an earlier linkplan wrote (every link text given) and prunes by them', () => {
+  it('refuses the version 1 records an earlier linkplan wrote, saying what to do, and changes nothing', () => {
     const p = project('version: 1\nlinks:\n  - { path: keep, target: t/f1 }\n', { t: { f1: '1', f2: '2' }, n: {} });
     const abs = path.join(p.d, 't/f2');
-    for (const [name, text] of [['old', abs], ['rel', '../t/f2']] as const) fs.symlinkSync(text, path.join(p.d, 'n', name));
+    fs.symlinkSync(abs, path.join(p.d, 'n/old'));
     fs.mkdirSync(p.stateDir(), { recursive: true });
-    const made = (linkText: string): Record<string, string> => ({ type: 'symlink', target: abs, linkText, at: '2026-01-01T00:00:00.000Z' });
-    const v1 = { version: 1, manifest: path.join(p.d, 'layout.yaml'), owned: { [path.join(p.d, 'n/old')]: made(abs), [path.join(p.d, 'n/rel')]: made('../t/f2') }, backups: [] };
-    fs.writeFileSync(path.join(p.stateDir(), 'records.json'), JSON.stringify(v1));
+    const v1 = { version: 1, manifest: path.join(p.d, 'layout.yaml'), owned: { [path.join(p.d, 'n/old')]: { type: 'symlink', target: abs, linkText: abs, at: '2026-01-01T00:00:00.000Z' } }, backups: [] };
+    const file = path.join(p.stateDir(), 'records.json');
+    fs.writeFileSync(file, JSON.stringify(v1));
+    const before = snapshot(p.d);
     const r = p.run(['apply', 'layout.yaml', '--prune', '--yes']);
-    expectOk(r);
-    expect(r.stdout).toMatch(/^Applied: 1 to create, 0 to retarget, 2 to remove, 0 unchanged$/m);
-    expect(fs.readdirSync(path.join(p.d, 'n'))).toEqual([]);
-    // the version 1 file is left as it was (nothing was missing from it); the apply is its journal
-    expect(JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8'))).toEqual(v1);
-    expect([...Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).owned().keys()]).toEqual([path.join(p.d, 'keep')]);
-    // written back as version 3 once it must take an apply in
-    fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: keep, target: t/f2 }\n');
-    expectOk(p.run(['apply', 'layout.yaml', '--yes']));
-    const now = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { version: number; owned: Record<string, unknown> };
-    expect(now.version).toBe(3);
-    expect(Object.keys(now.owned)).toEqual([path.join(p.d, 'keep')]);
-    expect(Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).owned().get(path.join(p.d, 'keep'))?.target).toBe(abs);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `linkplan: ${file}: records format 1 is from an earlier linkplan; this one reads format 3 only\n` +
+        '  hint: list its backups with `linkplan backups list MANIFEST` of the linkplan that wrote it, then move the state folder aside to start new records (linkplan then forgets the links and backups listed there; the disk keeps them)\n',
+    );
+    expect(snapshot(p.d)).toEqual(before);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(v1);
   });
 
   it('state: absent removes a link linkplan did not make, but never a real file or folder', () => {
@@ -419,10 +416,11 @@ describe('the state folder and the journal', () => {
     const recordsFile = path.join(p.stateDir(), 'records.json');
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: a, target: t/f1 }\n  - { path: b, target: t/f2 }\n');
     for (const [text, why] of [
-      ['{"version": 4, "owned": {}, "backups": []}\n', 'records version 4 is not one this linkplan reads (1 or 2 or 3)'],
+      ['{"version": 4, "owned": {}, "backups": []}\n', 'records format 4 is newer than this linkplan reads (3)'],
+      ['{"version": 2, "owned": {}, "backups": []}\n', 'records format 2 is from an earlier linkplan; this one reads format 3 only'],
       ['{"version": 3, "owned": {}, "backups": [], "journal": 7}\n', "linkplan's records are damaged (the journal they name is not an id)"],
       ['{"version": 1, "owned": {', "linkplan's records are damaged (not JSON)"],
-      ['{"version": 2, "owned": {"/x": {"type": "symlink"}}, "backups": []}\n', "linkplan's records are damaged (the link recorded at /x is not one linkplan writes)"],
+      ['{"version": 3, "owned": {"/x": {"type": "symlink"}}, "backups": []}\n', "linkplan's records are damaged (the link recorded at /x is not one linkplan writes)"],
     ] as const) {
       fs.writeFileSync(recordsFile, text);
       const r = p.run(['apply', 'layout.yaml']);
@@ -485,7 +483,7 @@ describe('the state folder and the journal', () => {
     const p = project(M, { t: { f: 'f' } });
     expectOk(p.run(['apply', 'layout.yaml']));
     // an apply that records.json was not brought up to date for (a library's, say), killed before its first step
-    const header = { format: 'linkplan-journal', version: 3, pid: 1, host: 'h', started: '2026-01-01T00:00:00.000Z', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'c'), link: { type: 'symlink', target: path.join(p.d, 't/f') } }] };
+    const header = { format: 'linkplan-journal', version: 4, pid: 1, host: 'h', started: '2026-01-01T00:00:00.000Z', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'c'), link: { type: 'symlink', target: path.join(p.d, 't/f') } }], steps: [[['link', '', 0]]] };
     fs.writeFileSync(path.join(p.stateDir(), 'journal.jsonl'), `${JSON.stringify(header)}\n{"begin":[0]}\n`);
     const r = p.run(['recover', 'layout.yaml']);
     expectOk(r);
@@ -503,7 +501,7 @@ describe('the state folder and the journal', () => {
       [good.replace(/\{"close":[^\n]*\n$/, '{"close":"committed","at":\n'), 'its last line is not a journal record'],
       [good.replace(/,"id":"[^"]*"/, ',"id":5'), 'its close record has no id and time'],
       ['{"format":"linkplan-journal"\n' + good.slice(good.indexOf('\n') + 1), 'its first line is not a journal header'],
-      ['{"format":"linkplan-journal","version":99}\n' + good.slice(good.indexOf('\n') + 1), 'its first line is not a journal header this linkplan reads'],
+      ['{"format":"linkplan-journal","version":"4"}\n' + good.slice(good.indexOf('\n') + 1), 'its format version "4" is not a version'],
     ] as const) {
       fs.writeFileSync(last, text);
       const r = p.run(['apply', 'layout.yaml']);
@@ -513,6 +511,13 @@ describe('the state folder and the journal', () => {
       expect(fs.existsSync(path.join(p.d, 'c')), why).toBe(false);
       expect(fs.readFileSync(last, 'utf8'), why).toBe(text);
     }
+    // a later format is refused as such, naming the file and what to do
+    const later = '{"format":"linkplan-journal","version":99}\n' + good.slice(good.indexOf('\n') + 1);
+    fs.writeFileSync(last, later);
+    const newer = p.run(['apply', 'layout.yaml']);
+    expect(newer.code).toBe(1);
+    expect(newer.stderr).toBe(`linkplan: ${last}: last journal format 99 is newer than this linkplan reads (4)\n  hint: use the linkplan that wrote it, or a later one\n`);
+    expect(fs.readFileSync(last, 'utf8')).toBe(later);
     // an interrupted apply is recovered all the same
     fs.writeFileSync(last, good);
     const killed = runCli(['apply', 'layout.yaml'], { cwd: p.d, env: { LINKPLAN_STATE_DIR: p.state, LINKPLAN_CRASH_AT: 'after:1' } });
@@ -561,15 +566,16 @@ describe('the state folder and the journal', () => {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(lines.at(-1)).toBe('');
     const [header, ...rest] = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(header).toMatchObject({ format: 'linkplan-journal', version: 3, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
+    expect(header).toMatchObject({ format: 'linkplan-journal', version: 4, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
     expect(header?.['started']).toMatch(/^\d{4}-\d\d-\d\dT/);
     const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
-    // the actions, in short (a link's text is its target, nothing was there); the steps follow from them
+    // the actions, in short (a link's text is its target, nothing was there), for the records
     expect(header?.['actions']).toEqual([
       { kind: 'create', path: path.join(p.d, 'a'), link: { type: 'symlink', target: link.target } },
-      { kind: 'create', path: path.join(p.d, 'n/b'), link: { type: 'symlink', target: link.target }, parents: [path.join(p.d, 'n')] },
+      { kind: 'create', path: path.join(p.d, 'n/b'), link: { type: 'symlink', target: link.target } },
     ]);
-    expect(header).not.toHaveProperty('steps');
+    // the steps themselves, beside their actions, in short ("" and 0: the action's path and link)
+    expect(header?.['steps']).toEqual([[['link', '', 0]], [['mkdir', path.join(p.d, 'n')], ['link', '', 0]]]);
     expect(readJournal(file)?.header?.steps).toEqual([
       { op: 'link', path: path.join(p.d, 'a'), link },
       { op: 'mkdir', path: path.join(p.d, 'n') },
@@ -589,7 +595,8 @@ describe('the state folder and the journal', () => {
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), M.replace('{ path: a, target: t/f }', '{ path: a, target: t/f, relative: true }'));
     expectOk(p.run(['apply', 'layout.yaml']));
     const second = fs.readFileSync(file, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(second[0]?.['actions']).toEqual([{ kind: 'retarget', path: path.join(p.d, 'a'), link: { ...link, linkText: 't/f' }, before: { kind: 'symlink', linkText: link.target } }]);
+    expect(second[0]?.['actions']).toEqual([{ kind: 'retarget', path: path.join(p.d, 'a'), link: { ...link, linkText: 't/f' }, before: { kind: 'symlink' } }]);
+    expect(second[0]?.['steps']).toEqual([[['replace-link', '', 0, ['symlink', path.join(p.d, 'a'), link.target]]]]);
     expect(readJournal(file)?.header?.steps).toEqual([{ op: 'replace-link', path: path.join(p.d, 'a'), link: { ...link, linkText: 't/f' }, previous: { type: 'symlink', target: path.join(p.d, 'a'), linkText: link.target } }]);
     expect(second.slice(1, -1)).toEqual([{ begin: [0] }, { done: 0 }]);
   });
@@ -612,34 +619,39 @@ describe('the state folder and the journal', () => {
     return { p, dir, file, link };
   }
 
-  it('recovers the version 2 journal an earlier linkplan left (actions in full, a done record a step)', () => {
-    const { p, dir, file, link } = killedEarlierApply(2, [{ begin: [0, 2], range: true }, { done: 0 }, { done: 1 }], (d, link) => ({
-      actions: [
-        { kind: 'create', path: path.join(d, 'a'), before: { kind: 'absent' }, source: { where: 'links[0]' }, link },
-        { kind: 'create', path: path.join(d, 'n/b'), before: { kind: 'absent' }, source: { where: 'links[1]' }, link, parents: [path.join(d, 'n')] },
-      ],
-    }));
-    expect([...(readJournal(file)?.done ?? [])]).toEqual([0, 1]);
-    const r = p.run(['recover', 'layout.yaml', '--forward']);
-    expectOk(r);
-    expect(r.stdout).toBe(`Finished the interrupted apply: ran the 1 step it had left\n  create symlink ${path.join(p.d, 'n/b')} -> ${link.linkText ?? ''}\n`);
-    expect(fs.readlinkSync(path.join(p.d, 'n/b'))).toBe(link.linkText);
-    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'records.json']);
-    // the records take in what the finished apply made, as the apply would have
-    expect([...Records.load(dir, path.join(p.d, 'layout.yaml')).owned().keys()].sort()).toEqual([path.join(p.d, 'a'), path.join(p.d, 'n/b')]);
-    expectOk(p.run(['plan', 'layout.yaml']));
-    expect(p.run(['apply', 'layout.yaml']).stdout).toContain('No changes');
+  it('refuses the journal an earlier linkplan left (formats 1 to 3), naming the file and what to do, and touches nothing', () => {
+    for (const version of [1, 2, 3]) {
+      const { p, file } = killedEarlierApply(version, [{ begin: [0, 2], range: true }, { done: 0 }], (d, link) => ({
+        actions: [
+          { kind: 'create', path: path.join(d, 'a'), link, before: { kind: 'absent' } },
+          { kind: 'create', path: path.join(d, 'n/b'), link, before: { kind: 'absent' }, parents: [path.join(d, 'n')] },
+        ],
+      }));
+      const text = fs.readFileSync(file, 'utf8');
+      const before = snapshot(p.d);
+      for (const args of [['recover', 'layout.yaml'], ['recover', 'layout.yaml', '--forward']]) {
+        const r = p.run(args);
+        expect(r.code, String(version)).toBe(1);
+        expect(r.stderr, String(version)).toBe(
+          `linkplan: ${file}: journal format ${version} is from an earlier linkplan; this one reads format 4 only\n` +
+            '  hint: run `linkplan recover MANIFEST` with the linkplan that wrote it (or add --forward to finish it), then use this one; without that linkplan, put right by hand the paths the journal lists (it is JSON lines) and move the file aside\n',
+        );
+      }
+      expect(fs.readFileSync(file, 'utf8')).toBe(text);
+      expect(snapshot(p.d)).toEqual(before);
+    }
   });
 
   it('a journal killed mid-write is recovered and ends in whole lines: a whole last record gets its newline, a torn one is cut off', () => {
     const actions = (d: string, link: Record<string, string>): object => ({
       actions: [
         { kind: 'create', path: path.join(d, 'a'), link: { type: link.type, target: link.target } },
-        { kind: 'create', path: path.join(d, 'n/b'), link: { type: link.type, target: link.target }, parents: [path.join(d, 'n')] },
+        { kind: 'create', path: path.join(d, 'n/b'), link: { type: link.type, target: link.target } },
       ],
+      steps: [[['link', '', 0]], [['mkdir', path.join(d, 'n')], ['link', '', 0]]],
     });
     for (const tail of ['whole', 'torn'] as const) {
-      const { p, dir, file } = killedEarlierApply(3, [{ begin: [0, 2], range: true }, { done: [0, 1], range: true }], actions);
+      const { p, dir, file } = killedEarlierApply(4, [{ begin: [0, 2], range: true }, { done: [0, 1], range: true }], actions);
       const text = fs.readFileSync(file, 'utf8');
       // killed between a record and its newline, or in the middle of the record
       fs.writeFileSync(file, tail === 'whole' ? text.slice(0, -1) : text.slice(0, -10));
@@ -655,39 +667,19 @@ describe('the state folder and the journal', () => {
     }
   });
 
-  it('recovers the version 1 journal an earlier linkplan left (it listed the steps themselves)', () => {
-    const { p, dir, link } = killedEarlierApply(1, [{ begin: [0, 2], range: true }, { done: 0 }], (d, link) => ({
-      actions: [
-        { kind: 'create', path: path.join(d, 'a'), link, before: { kind: 'absent' }, source: { where: 'links[0]' } },
-        { kind: 'create', path: path.join(d, 'n/b'), link, before: { kind: 'absent' }, source: { where: 'links[1]' } },
-      ],
-      steps: [
-        { op: 'link', path: path.join(d, 'a'), link },
-        { op: 'mkdir', path: path.join(d, 'n') },
-        { op: 'link', path: path.join(d, 'n/b'), link },
-      ],
-    }));
-    const r = p.run(['recover', 'layout.yaml']);
-    expectOk(r);
-    expect(r.stdout).toBe(`Rolled back the interrupted apply: undid 2 steps; the disk is as it was before it\n  create folder ${path.join(p.d, 'n')}\n  create symlink ${path.join(p.d, 'a')} -> ${link.linkText ?? ''}\n`);
-    expect(fs.existsSync(path.join(p.d, 'a'))).toBe(false);
-    expect(fs.existsSync(path.join(p.d, 'n'))).toBe(false);
-    expect(fs.readdirSync(dir).sort()).toEqual(['journal.last.jsonl', 'records.json']);
-  });
-
-  it('refuses a journal whose actions are damaged, naming the file, and touches nothing', () => {
+  it('refuses a journal whose steps are damaged, naming the file, and touches nothing', () => {
     const p = project(M, { t: { f: 'f' } });
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'journal.jsonl');
-    // a create without the link it makes: its steps cannot be worked out
-    const header = { format: 'linkplan-journal', version: 3, pid: 1, host: 'h', started: 'x', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'a') }] };
+    // a link step that names its action's link, beside an action without one
+    const header = { format: 'linkplan-journal', version: 4, pid: 1, host: 'h', started: 'x', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'a') }], steps: [[['link', '', 0]]] };
     const text = JSON.stringify(header) + '\n' + JSON.stringify({ begin: [0] }) + '\n';
     fs.writeFileSync(file, text);
     const before = snapshot(p.d);
     const r = p.run(['recover', 'layout.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`linkplan: ${file}:1: the journal's actions are damaged (${path.join(p.d, 'a')}: a create action without the fields it needs)\n  hint: the journal is damaged; inspect it by hand\n`);
+    expect(r.stderr).toBe(`linkplan: ${file}:1: the journal's header is damaged (step 1: a link step has no link)\n  hint: the journal is damaged; inspect it by hand\n`);
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
     expect(snapshot(p.d)).toEqual(before);
   });
@@ -697,7 +689,7 @@ describe('the state folder and the journal', () => {
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'journal.jsonl');
-    const text = JSON.stringify({ format: 'linkplan-journal', version: 4, pid: 1, host: 'h', started: 'x', actions: [] }) + '\n';
+    const text = JSON.stringify({ format: 'linkplan-journal', version: 5, pid: 1, host: 'h', started: 'x', actions: [], steps: [] }) + '\n';
     fs.writeFileSync(file, text);
     const before = snapshot(p.d);
     const plan = p.run(['plan', 'layout.yaml']);
@@ -705,9 +697,9 @@ describe('the state folder and the journal', () => {
     expect(plan.stderr).toContain(`an apply was interrupted and left its journal ${file}`);
     const r = p.run(['recover', 'layout.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`linkplan: ${file}: journal version 4 is not one this linkplan reads (1, 2 or 3)\n  hint: recover with the linkplan version that wrote it\n`);
+    expect(r.stderr).toBe(`linkplan: ${file}: journal format 5 is newer than this linkplan reads (4)\n  hint: use the linkplan that wrote it, or a later one\n`);
     const fwd = p.run(['recover', 'layout.yaml', '--forward']);
-    expect(fwd.stderr).toContain('journal version 4 is not one this linkplan reads (1, 2 or 3)');
+    expect(fwd.stderr).toContain('journal format 5 is newer than this linkplan reads (4)');
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
     expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
     expect(snapshot(p.d)).toEqual(before);
@@ -742,5 +734,31 @@ describe('the steps whose done record is written at once', () => {
     );
     // a backup: the move from the path, then the link at it
     expect([...retouchedSteps([{ op: 'move', from: '/a' as AbsPath, to: '/a.bak' as AbsPath }, { op: 'link', path: '/a' as AbsPath, link }])]).toEqual([0]);
+  });
+});
+
+describe('the journal lists the steps themselves', () => {
+  it('recovery undoes the steps the journal lists, even where its actions would make other steps now', () => {
+    const p = project('version: 1\nlinks:\n  - { path: a, target: t/f }\n', { t: { f: 'f' }, data: { keep: 'mine' } });
+    const before = snapshot(p.d);
+    const a = path.join(p.d, 'a') as AbsPath;
+    const link = { type: 'symlink' as const, target: path.join(p.d, 't/f') as AbsPath, linkText: path.join(p.d, 't/f') };
+    // an action whose steps, as the linkplan that wrote the journal made them, include a move that
+    // this linkplan would not make from it (a step kind added since, say)
+    const steps: Step[] = [
+      { op: 'move', from: path.join(p.d, 'data') as AbsPath, to: path.join(p.d, 'moved') as AbsPath },
+      { op: 'link', path: a, link },
+    ];
+    const j = FileJournal.create(p.stateDir(), { manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: a, link, before: { kind: 'absent' } }] });
+    j.start(steps);
+    j.begin([0, 1]);
+    fs.renameSync(path.join(p.d, 'data'), path.join(p.d, 'moved'));
+    j.done(0);
+    fs.symlinkSync(link.linkText, a);
+    // killed here: no done record for the link, no close
+    const r = p.run(['recover', 'layout.yaml']);
+    expectOk(r);
+    expect(r.stdout).toContain('undid 2 steps');
+    expect(snapshot(p.d)).toEqual(before);
   });
 });

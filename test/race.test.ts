@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/state/state-dir.js';
-import { journalPath } from '../src/state/wal.js';
+import { journalPath } from '../src/state/journal/format.js';
 import { applyPlan } from '../src/apply/applier.js';
 import { ReadOnlyDriver } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';

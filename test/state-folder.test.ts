@@ -12,8 +12,8 @@ import { applyPlan } from '../src/apply/applier.js';
 import { Records } from '../src/state/records.js';
 import { manifestStateDir } from '../src/state/state-dir.js';
 import { StateFolderError } from '../src/state/files.js';
-import { FileJournal } from '../src/state/wal.js';
-import { DriverDecorator } from '../src/drivers/decorators.js';
+import { FileJournal } from '../src/state/journal/writer.js';
+import { DriverDecorator, FaultyDriver, ReadOnlyDriver } from '../src/drivers/decorators.js';
 import type { WriteCall } from '../src/drivers/driver.js';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { ApplyError } from '../src/core/errors.js';
@@ -517,6 +517,49 @@ describe('backups prune', () => {
     // backup 3 is that file: it restores
     expectOk(p.run(['backups', 'restore', 'layout.yaml', '3']));
     expect(fs.readFileSync(h('rc'), 'utf8')).toBe('second rc');
+  });
+
+  it('killed midway, is named by the next command and finished by recover (a deletion is never undone); the records then drop what is gone', () => {
+    const p = project(MB, { t: { rc: 'managed', cfg: 'c' }, home: { rc: 'first rc', cfg: { a: 'a', sub: { b: 'b' } } } });
+    const h = (s: string): string => path.join(p.d, 'home', s);
+    expectOk(p.run(['apply', 'layout.yaml', '--yes']));
+    ageAll(p, [1, 2]);
+    // killed after the first backup is deleted, before the second
+    const killed = p.run(['backups', 'prune', 'layout.yaml', '--older-than', '1h', '--yes'], { LINKPLAN_CRASH_AT: 'after:1' });
+    expect(killed.code, killed.stderr).toBeNull();
+    expect(fs.existsSync(h('rc.linkplan-backup'))).toBe(false);
+    expect(fs.existsSync(h('cfg.linkplan-backup'))).toBe(true);
+    expectClear(p.run(['plan', 'layout.yaml']), 'a prune of backups 1 and 2 was interrupted and left its journal', 'hint: run `linkplan recover layout.yaml`');
+    // without --forward as with it: what a prune began to delete is deleted
+    const r = p.run(['recover', 'layout.yaml']);
+    expectOk(r);
+    expect(r.stdout).toBe(`Finished the interrupted apply: ran the 1 step it had left\n  delete backup ${h('cfg.linkplan-backup')}\n`);
+    expect(fs.existsSync(h('cfg.linkplan-backup'))).toBe(false);
+    expect(fs.readFileSync(path.join(p.d, 't/cfg'), 'utf8')).toBe('c');
+    expect(p.run(['backups', 'list', 'layout.yaml']).stdout).toMatch(/ {4}1 .*\(gone\)\n +2 .*\(gone\)\n/);
+    const again = p.run(['backups', 'prune', 'layout.yaml', '--older-than', '1h', '--yes']);
+    expectOk(again);
+    expect(again.stdout).toBe('Pruned 2 backup records; deleted 0 backups\n');
+  });
+
+  it('deletes through the driver, never following a link inside a backup: what links lead to stays, and a read-only or failing driver deletes nothing', () => {
+    const posix = new PosixDriver();
+    const base = tempDir();
+    writeTree(base, { outside: { keep: 'keep me', dir: { deep: 'deep' } }, backup: { a: 'a', sub: { b: 'b' } } });
+    const b = (s: string): AbsPath => path.join(base, 'backup', s) as AbsPath;
+    fs.symlinkSync(path.join(base, 'outside'), b('sub/out'));
+    fs.symlinkSync(path.join(base, 'outside/keep'), b('keep-link'));
+    fs.symlinkSync('../outside/dir', b('rel'));
+    fs.linkSync(path.join(base, 'outside/keep'), b('hard'));
+    const outside = snapshot(path.join(base, 'outside'));
+    const whole = snapshot(path.join(base, 'backup'));
+    for (const driver of [new ReadOnlyDriver(posix), new FaultyDriver(posix, { failAt: 1 })]) {
+      expect(() => driver.removeTree(b(''))).toThrow(/removeTree|injected/);
+      expect(snapshot(path.join(base, 'backup')), driver.constructor.name).toEqual(whole);
+    }
+    expect(posix.removeTree(path.join(base, 'backup') as AbsPath)).toEqual({ files: 3, folders: 2, links: 3, left: [] });
+    expect(fs.existsSync(path.join(base, 'backup'))).toBe(false);
+    expect(snapshot(path.join(base, 'outside'))).toEqual({ ...outside, keep: { ...(outside['keep'] as object), nlink: 1 } });
   });
 
   it.skipIf(!ROOT)('deletes a backup folder without following a link inside it or crossing into another filesystem, and reports what it removed', () => {

@@ -174,7 +174,6 @@ async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): P
   const all: Step[] = [];
   const ends = new Int32Array(todo.length);
   const stop = opts.interrupt;
-  const poll = stop === undefined ? undefined : new SignalPoll();
   try {
     preflight(plan, driver, { recheck: opts.recheck !== false });
     // each folder the plan writes in must be the one it saw: opened and checked once, kept open
@@ -183,63 +182,108 @@ async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): P
       addSteps(todo[i] as Action, all);
       ends[i] = all.length;
     }
-    if (poll !== undefined) {
-      // a signal that came while the plan was made or the journal claimed: nothing ran yet
-      await poll.yield();
-      if (stop?.first !== undefined) throw new InterruptedError(stop.first, `apply interrupted (${stop.first}) before its first step; nothing was changed`);
-    }
-    journal.start(all);
   } catch (e) {
     // nothing ran, whatever the error: the journal (claimed by the caller) must not be left for
     // `recover` to find, nor block the next apply
     refuse(journal);
     throw e;
   }
+  await runSteps(all, driver, {
+    journal,
+    ends,
+    ...(stop === undefined ? {} : { interrupt: stop }),
+    what: 'apply',
+    where: (i) => (todo[i] as Action).path,
+    before: (i) => {
+      const a = todo[i] as Action;
+      // a create needs no second look: making a link or a folder never replaces what is there
+      // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
+      if (a.kind === 'create') return;
+      // a hard link's target is read again right before the unlink, whatever preflight did
+      const drifted = entryDrift(a, driver) ?? hardLinkDrift(a, driver);
+      if (drifted !== undefined) throw new StalePlanError([drifted]);
+    },
+    ...(opts.hooks?.onAction === undefined ? {} : { after: (i: number) => opts.hooks?.onAction?.(todo[i] as Action, i + 1, todo.length) }),
+  });
+  return { actions: todo.length, steps: all.length };
+}
+
+export interface StepRunOptions {
+  /** Claimed by the caller; started, run and closed here (closed as refused if nothing ran). */
+  journal: Journal;
+  /** One past the last step of each unit of work (a plan's action); without them, all the steps are one unit. */
+  ends?: Int32Array;
+  /** Signals, read between units (see `ApplyOptions.interrupt`). */
+  interrupt?: Interrupt;
+  /** What runs, as its messages name it: `apply`, `restore`. */
+  what: string;
+  /** Where unit i is, as the message of a failure there names it. */
+  where: (i: number) => string;
+  /** Before unit i's steps run: a last check that throws to stop (and roll back). */
+  before?: (i: number) => void;
+  /** After unit i's steps ran; awaited only when it returns a promise. */
+  after?: (i: number) => void | Promise<void>;
+}
+
+/**
+ * Runs `all` through the driver under the journal: starts it (every step listed), records the
+ * intent to run them all, runs them unit by unit, and closes it as committed; if anything fails
+ * midway (or a signal asks), undoes the steps that ran, in reverse, and throws the ApplyError
+ * that says so. Apply and `backups restore` both run their steps here.
+ */
+export async function runSteps(all: readonly Step[], driver: Driver, opts: StepRunOptions): Promise<void> {
+  const { journal } = opts;
+  const ends = opts.ends ?? Int32Array.of(all.length);
+  const stop = opts.interrupt;
+  const poll = stop === undefined ? undefined : new SignalPoll();
+  try {
+    if (poll !== undefined) {
+      // a signal that came while the plan was made or the journal claimed: nothing ran yet
+      await poll.yield();
+      if (stop?.first !== undefined) throw new InterruptedError(stop.first, `${opts.what} interrupted (${stop.first}) before its first step; nothing was changed`);
+    }
+    journal.start(all, { ends });
+  } catch (e) {
+    refuse(journal);
+    throw e;
+  }
   // the steps run in order: the first `ran` are done (and are undone in reverse on a failure)
   let ran = 0;
-  let current: Action | undefined;
+  let unit: number | undefined;
   try {
     // the intent to run every step, made durable once: whether a begun step ran, recovery reads
     // from the disk (each step's effect and its starting state exclude each other)
     const seqs: number[] = [];
     for (let k = 0; k < all.length; k++) seqs.push(k);
     journal.begin(seqs);
-    for (let i = 0; i < todo.length; i++) {
-      const a = todo[i] as Action;
-      const end = ends[i] as number;
-      current = a;
+    for (let i = 0; i < ends.length; i++) {
+      unit = i;
       if (poll !== undefined) {
         if (poll.due()) await poll.yield();
-        stopIfAsked(stop);
+        stopIfAsked(stop, opts.what);
       }
-      // a create needs no second look: making a link or a folder never replaces what is there
-      // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
-      if (a.kind !== 'create') {
-        // a hard link's target is read again right before the unlink, whatever preflight did
-        const drifted = entryDrift(a, driver) ?? hardLinkDrift(a, driver);
-        if (drifted !== undefined) throw new StalePlanError([drifted]);
-      }
+      opts.before?.(i);
+      const end = ends[i] as number;
       // (a step counts as ran once it has, even if its done record then cannot be written)
       while (ran < end) {
         runStep(all[ran] as Step, driver);
         journal.done(ran++);
       }
       // awaited only when it waits for something: thousands of awaits of nothing add up
-      const shown = opts.hooks?.onAction?.(a, i + 1, todo.length);
+      const shown = opts.after?.(i);
       if (shown !== undefined) await shown;
     }
   } catch (e) {
     // a second Ctrl-C: no rollback, the journal stays for `recover`
     if (e instanceof StoppedAtOnceError) throw e;
-    throw await rollBack(e, { all, ran, journal, driver, current, ...(poll === undefined ? {} : { poll, stop }) });
+    throw await rollBack(e, { all, ran, journal, driver, what: opts.what, where: unit === undefined ? 'the start' : opts.where(unit), ...(poll === undefined ? {} : { poll, stop }) });
   }
   journal.close('committed');
-  return { actions: todo.length, steps: all.length };
 }
 
-function stopIfAsked(stop: Interrupt | undefined): void {
-  if (stop?.now === true) throw new StoppedAtOnceError('SIGINT', 'apply stopped at once (a second SIGINT)');
-  if (stop?.first !== undefined) throw new InterruptedError(stop.first, `apply interrupted (${stop.first})`);
+function stopIfAsked(stop: Interrupt | undefined, what: string): void {
+  if (stop?.now === true) throw new StoppedAtOnceError('SIGINT', `${what} stopped at once (a second SIGINT)`);
+  if (stop?.first !== undefined) throw new InterruptedError(stop.first, `${what} interrupted (${stop.first})`);
 }
 
 /**
@@ -248,14 +292,14 @@ function stopIfAsked(stop: Interrupt | undefined): void {
  */
 async function rollBack(
   e: unknown,
-  ctx: { all: readonly Step[]; ran: number; journal: Journal; driver: Driver; current: Action | undefined; poll?: SignalPoll; stop?: Interrupt | undefined },
+  ctx: { all: readonly Step[]; ran: number; journal: Journal; driver: Driver; what: string; where: string; poll?: SignalPoll; stop?: Interrupt | undefined },
 ): Promise<ApplyError> {
   const { all, ran, journal, driver, poll } = ctx;
   const failures: string[] = [];
   for (let seq = ran - 1; seq >= 0; seq--) {
     if (poll !== undefined) {
       if (poll.due()) await poll.yield();
-      if (ctx.stop?.now === true) throw new StoppedAtOnceError('SIGINT', `apply stopped at once (a second SIGINT) while rolling back, ${seq + 1} step${seq === 0 ? '' : 's'} still to undo`);
+      if (ctx.stop?.now === true) throw new StoppedAtOnceError('SIGINT', `${ctx.what} stopped at once (a second SIGINT) while rolling back, ${seq + 1} step${seq === 0 ? '' : 's'} still to undo`);
     }
     const step = all[seq] as Step;
     try {
@@ -278,10 +322,10 @@ async function rollBack(
   const undone = ran - failures.length;
   const state =
     failures.length === 0
-      ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the apply`
+      ? `rolled back ${undone} step${undone === 1 ? '' : 's'}; the disk is as it was before the ${ctx.what}`
       : `rolled back ${undone} of ${ran} steps; these could not be undone:\n  ${failures.join('\n  ')}`;
   const message =
-    (e instanceof InterruptedError ? `${e.message}: ${state}` : `apply failed at ${ctx.current?.path ?? 'the start'}: ${e instanceof Error ? e.message : String(e)}\n${state}`) + unclosed;
+    (e instanceof InterruptedError ? `${e.message}: ${state}` : `${ctx.what} failed at ${ctx.where}: ${e instanceof Error ? e.message : String(e)}\n${state}`) + unclosed;
   return new ApplyError(message, {
     rolledBack: undone,
     rollbackFailures: failures,
@@ -290,9 +334,9 @@ async function rollBack(
       failures.length > 0
         ? 'put the paths above right by hand, then run plan to see where things stand'
         : e instanceof InterruptedError
-          ? 'run apply again to make the changes'
+          ? `run ${ctx.what} again to make the changes`
           : e instanceof LinkplanError && e.hint !== undefined
             ? e.hint
-            : 'fix the cause and run apply again',
+            : `fix the cause and run ${ctx.what} again`,
   });
 }

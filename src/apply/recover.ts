@@ -5,7 +5,9 @@
  * every step whose effect is present, newest first, leaving the disk as before the apply (but for
  * a folder the apply made that something has been put into since: that stays, and is reported).
  * Forward runs every step whose effect is missing, oldest first, when its starting state still
- * holds, leaving the disk as the apply would have.
+ * holds, leaving the disk as the apply would have. A `backups prune` killed midway is always
+ * finished, whichever way is asked: a backup it began to delete cannot be put back, so each one
+ * still there (and still that backup) is deleted, and what cannot go is reported.
  */
 import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
@@ -14,7 +16,9 @@ import { DriverError, errnoCode, LinkplanError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
 import type { Entry, FolderIdentity, LinkSpec } from '../core/types.js';
 import { describeStep, runStep, undoStep, type Step } from './steps.js';
-import { FileJournal, readJournal, type JournalRecord } from '../state/wal.js';
+import { fileIdentity } from '../state/files.js';
+import { FileJournal } from '../state/journal/writer.js';
+import { readJournal, type JournalRecord } from '../state/journal/reader.js';
 
 export class RecoverError extends LinkplanError {}
 
@@ -38,6 +42,7 @@ export function effectPresent(s: Step, driver: Driver): boolean {
     case 'replace-link':
       return isLinkLike(driver.observe(s.path), s.link, driver);
     case 'unlink':
+    case 'remove-tree':
       return driver.observe(s.path).kind === 'absent';
   }
 }
@@ -53,6 +58,8 @@ export function startStateHolds(s: Step, driver: Driver): boolean {
     case 'replace-link':
     case 'unlink':
       return isLinkLike(driver.observe(s.path), s.previous, driver);
+    case 'remove-tree':
+      return fileIdentity(s.path) === s.identity;
   }
 }
 
@@ -129,6 +136,8 @@ function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: 
     journal.close('recovered');
     return { direction: opts.forward ? 'forward' : 'backward', changed: [], journal: rec };
   }
+  // a deletion cannot be undone: a prune's journal is always finished
+  if (rec.header.prune !== undefined) return finishPrune(rec, journal, driver);
   const folders: unknown = rec.header.folders;
   driver.expectFolders(Array.isArray(folders) ? folders.filter(isFolderIdentity) : []);
   const steps = rec.header.steps;
@@ -176,4 +185,23 @@ function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: 
   }
   journal.close('completed-forward');
   return { direction: 'forward', changed, journal: rec };
+}
+
+/** Finishes a prune: deletes each backup it lists that is still there and still that backup. */
+function finishPrune(rec: JournalRecord, journal: FileJournal, driver: Driver): RecoverResult {
+  const changed: string[] = [];
+  const left: string[] = [];
+  for (const [seq, s] of (rec.header?.steps ?? []).entries()) {
+    if (s.op !== 'remove-tree' || rec.done.has(seq) || effectPresent(s, driver)) continue;
+    if (!startStateHolds(s, driver)) {
+      left.push(`left ${s.path}: it is not that backup any more (something else has its name now)`);
+      continue;
+    }
+    const d = driver.removeTree(s.path);
+    journal.done(seq);
+    changed.push(describeStep(s));
+    for (const l of d.left) left.push(`left ${l}`);
+  }
+  journal.close('completed-forward');
+  return { direction: 'forward', changed, left, journal: rec };
 }

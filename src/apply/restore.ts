@@ -3,8 +3,8 @@
  * aside under a free name, the backup moves back, and the link is removed. Its journal lists
  * these steps and names the backup; a kill at any point leaves it for `linkplan recover` (back
  * to before the restore, or --forward to finish it), and once it is committed the records forget
- * the backup and the link (records.ts takes that from its journal). A failure midway undoes the
- * steps that ran, in reverse.
+ * the backup and the link (records.ts takes that from its journal). The steps run through the
+ * applier's step runner, so a failure midway undoes the steps that ran, in reverse, as an apply's.
  */
 import type { Driver } from '../drivers/driver.js';
 import { LinkplanError } from '../core/errors.js';
@@ -12,8 +12,9 @@ import type { AbsPath } from '../core/paths.js';
 import type { LinkSpec } from '../core/types.js';
 import type { BackupRecord, OwnedLink } from '../state/records.js';
 import { fileIdentity } from '../state/files.js';
-import { describeStep, runStep, undoStep, type Step } from './steps.js';
-import { FileJournal } from '../state/wal.js';
+import type { Step } from './steps.js';
+import { runSteps } from './applier.js';
+import { FileJournal } from '../state/journal/writer.js';
 
 export class RestoreError extends LinkplanError {}
 
@@ -59,34 +60,15 @@ export function restoreSteps(b: BackupRecord, driver: Driver, opts: { owned: Own
   return { steps, replacesLink: true };
 }
 
-/** Runs the restore's steps under its journal (made in `stateDir`); undoes them in reverse if one fails. */
-export function runRestore(stateDir: string, steps: readonly Step[], ctx: { manifest: string; backup: BackupRecord; driver: Driver }): void {
-  const journal = FileJournal.create(stateDir, { manifest: ctx.manifest, actions: [], restore: { note: { backup: ctx.backup.id, path: ctx.backup.path }, steps } });
-  journal.start(steps);
-  let ran = 0;
+/**
+ * Runs the restore's steps under its journal (made in `stateDir`), through the applier's step
+ * runner: a failure midway undoes the steps that ran, in reverse, and says so.
+ */
+export async function runRestore(stateDir: string, steps: readonly Step[], ctx: { manifest: string; backup: BackupRecord; driver: Driver }): Promise<void> {
+  const journal = FileJournal.create(stateDir, { manifest: ctx.manifest, actions: [], restore: { backup: ctx.backup.id, path: ctx.backup.path } });
   try {
-    journal.begin(steps.map((_, i) => i));
-    while (ran < steps.length) {
-      runStep(steps[ran] as Step, ctx.driver);
-      journal.done(ran++);
-    }
-  } catch (e) {
-    const failures: string[] = [];
-    for (let seq = ran - 1; seq >= 0; seq--) {
-      try {
-        journal.undoing(seq);
-        undoStep(steps[seq] as Step, ctx.driver);
-        journal.undone(seq);
-      } catch (u) {
-        failures.push(`could not undo "${describeStep(steps[seq] as Step)}": ${u instanceof Error ? u.message : String(u)}`);
-      }
-    }
-    journal.close(failures.length > 0 ? 'rollback-failed' : 'rolled-back');
-    const why = e instanceof Error ? e.message : String(e);
-    throw new RestoreError(
-      `restore of backup ${ctx.backup.id} failed: ${why}\n` + (failures.length === 0 ? 'it was undone; the disk is as it was before' : `these steps could not be undone:\n  ${failures.join('\n  ')}`),
-      { hint: failures.length === 0 ? 'fix the cause and run the restore again' : 'put the paths above right by hand', cause: e },
-    );
+    await runSteps(steps, ctx.driver, { journal, what: `restore of backup ${ctx.backup.id}`, where: () => ctx.backup.path });
+  } finally {
+    ctx.driver.releaseFolders();
   }
-  journal.close('committed');
 }

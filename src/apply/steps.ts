@@ -3,9 +3,12 @@
  * (undo: remove it while empty), move something (undo: move it back), make a link (undo: remove
  * it), replace a link (undo: put the old one back), remove a link (undo: make it again). An
  * action of the plan expands into a few steps; a failed apply undoes its done steps in reverse.
- * Steps are plain values, so the step log can be written down and read back.
+ * One step has no inverse: deleting a backup for `backups prune` (`remove-tree`), which is only
+ * ever finished, never undone. Steps are plain values: the journal lists them as they ran.
  */
 import type { Driver } from '../drivers/driver.js';
+import { DriverError } from '../core/errors.js';
+import { fileIdentity } from '../state/files.js';
 import { resolveLinkText, type AbsPath } from '../core/paths.js';
 import type { Action, Entry, LinkSpec } from '../core/types.js';
 
@@ -14,11 +17,13 @@ export type Step =
   | { op: 'move'; from: AbsPath; to: AbsPath }
   | { op: 'link'; path: AbsPath; link: LinkSpec }
   | { op: 'replace-link'; path: AbsPath; link: LinkSpec; previous: LinkSpec }
-  | { op: 'unlink'; path: AbsPath; previous: LinkSpec };
+  | { op: 'unlink'; path: AbsPath; previous: LinkSpec }
+  /** Deletes the backup at `path` (a file, a link or a tree, never following a link), while it is still `identity`. */
+  | { op: 'remove-tree'; path: AbsPath; identity: string };
 
 /**
- * What an action's steps follow from: a plan's `Action`, or the short form the journal keeps of
- * it (`AppliedAction`), from which recovery works the same steps out again.
+ * What an action's steps follow from: a plan's `Action` (the journal lists the steps themselves,
+ * so recovery never works them out again).
  */
 export interface StepSource {
   kind: Action['kind'];
@@ -91,7 +96,17 @@ export function runStep(s: Step, driver: Driver): void {
       return driver.replaceLink(s.path, s.link);
     case 'unlink':
       return driver.removeLink(s.path);
+    case 'remove-tree':
+      removeTreeStep(s, driver);
+      return;
   }
+}
+
+/** Deletes a backup while it is still the one recorded; what stays (a mount point, say) is an error naming it. */
+function removeTreeStep(s: Extract<Step, { op: 'remove-tree' }>, driver: Driver): void {
+  if (fileIdentity(s.path) !== s.identity) throw new DriverError(s.path, 'is not that backup any more (something else has its name now); it is left alone');
+  const left = driver.removeTree(s.path).left;
+  if (left.length > 0) throw new DriverError(s.path, `deleted in part; left:\n  ${left.join('\n  ')}`);
 }
 
 export function undoStep(s: Step, driver: Driver): void {
@@ -106,6 +121,8 @@ export function undoStep(s: Step, driver: Driver): void {
       return driver.replaceLink(s.path, s.previous);
     case 'unlink':
       return driver.createLink(s.path, s.previous);
+    case 'remove-tree':
+      throw new DriverError(s.path, 'a deleted backup cannot be put back');
   }
 }
 
@@ -121,5 +138,7 @@ export function describeStep(s: Step, show: (p: string) => string = (p) => p): s
       return `retarget ${show(s.path)} -> ${s.link.linkText}`;
     case 'unlink':
       return `remove link ${show(s.path)}`;
+    case 'remove-tree':
+      return `delete backup ${show(s.path)}`;
   }
 }

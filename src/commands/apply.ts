@@ -21,7 +21,7 @@ import { leftAloneLines } from '../plan/prune.js';
 import { Records } from '../state/records.js';
 import { manifestKey } from '../state/state-dir.js';
 import { commandLine, refuseIfUnfinished, settleState, stateDirFor, withLock, type StateOptions } from '../state/state.js';
-import { FileJournal } from '../state/wal.js';
+import { FileJournal } from '../state/journal/writer.js';
 import { progressHooks } from '../views/progress.js';
 import { confirm } from '../views/prompt.js';
 import { renderPlan, summaryLine } from '../views/render.js';

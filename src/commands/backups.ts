@@ -3,17 +3,17 @@
  * `restore ID` puts one back (removing the link that took its place), journaled (restore.ts);
  * `prune --older-than AGE` deletes old backups, the only time linkplan deletes data, and only
  * when asked: only a backup that is still the file or folder its record names (its identity),
- * never following a link inside it nor crossing into another filesystem (backup-delete.ts).
+ * never following a link inside it nor crossing into another filesystem, journaled and through
+ * the driver (backup-delete.ts); a prune killed midway is finished by `linkplan recover`.
  */
 import os from 'node:os';
 import path from 'node:path';
 import type { Command, Option } from 'commander';
-import { CrashingDriver, parseCrashPoint } from '../drivers/crash.js';
-import { driverFor } from '../drivers/select.js';
+import type { CommandDeps } from './context.js';
 import type { Driver } from '../drivers/driver.js';
 import { NotConfirmedError, UsageError } from '../core/errors.js';
 import { displayPath } from '../core/paths.js';
-import { deleteBackup, deletedText } from '../apply/backup-delete.js';
+import { deletedText, PruneError, runPrune, type Pruned } from '../apply/backup-delete.js';
 import { confirm } from '../views/prompt.js';
 import { Records, type BackupRecord } from '../state/records.js';
 import { restoreSteps, runRestore } from '../apply/restore.js';
@@ -68,14 +68,13 @@ function findBackup(records: Records, id: string, file: string, opts: StateOptio
   return b;
 }
 
-/** The driver a backups command writes through: the last apply's volumes, and the crash hook the tests use. */
-async function writeDriver(records: Records): Promise<Driver> {
-  const real = await driverFor({ volumes: records.volumes() });
-  const crash = parseCrashPoint(process.env['LINKPLAN_CRASH_AT']);
-  return crash === undefined ? real : new CrashingDriver(real, crash);
+/** The driver a backups command writes through: the last apply's volumes, wrapped as the deps say (the test entry's crash points). */
+async function writeDriver(records: Records, deps: CommandDeps): Promise<Driver> {
+  return deps.wrapDriver(await deps.driverFor({ volumes: records.volumes() }), { command: 'backups' });
 }
 
-async function restore(file: string, id: string, opts: StateOptions, io: BackupsIo): Promise<number> {
+async function restore(file: string, id: string, opts: StateOptions, run: { io: BackupsIo; deps: CommandDeps }): Promise<number> {
+  const { io } = run;
   const manifestPath = manifestKey(file);
   const stateDir = stateDirFor(file, opts);
   return withLock(stateDir, { ...opts, command: `linkplan backups restore ${file} ${id}` }, async () => {
@@ -83,18 +82,19 @@ async function restore(file: string, id: string, opts: StateOptions, io: Backups
     const records = Records.load(stateDir, manifestPath);
     const b = findBackup(records, id, file, opts);
     // through the drivers of the NTFS volumes the last apply wrote on, as apply did
-    const driver = await writeDriver(records);
+    const driver = await writeDriver(records, run.deps);
     const { steps, replacesLink } = restoreSteps(b, driver, { owned: records.owned().get(b.path), pruneCommand: commandLine(['backups', 'prune'], file, opts) });
     // the last apply goes into records.json before this restore's journal takes its place; the
     // restore itself is in the records once its journal is committed
     records.settle();
-    runRestore(stateDir, steps, { manifest: manifestPath, backup: b, driver });
+    await runRestore(stateDir, steps, { manifest: manifestPath, backup: b, driver });
     io.out(`Restored backup ${b.id}: ${b.movedTo} is back at ${b.path}${replacesLink ? ' (the link that was there is removed)' : ''}\n`);
     return 0;
   });
 }
 
-async function prune(file: string, opts: StateOptions & { olderThan: string; yes?: boolean }, io: BackupsIo): Promise<number> {
+async function prune(file: string, opts: StateOptions & { olderThan: string; yes?: boolean }, run: { io: BackupsIo; deps: CommandDeps }): Promise<number> {
+  const { io } = run;
   const manifestPath = manifestKey(file);
   const stateDir = stateDirFor(file, opts);
   const age = parseAge(opts.olderThan);
@@ -116,41 +116,70 @@ async function prune(file: string, opts: StateOptions & { olderThan: string; yes
       if (!io.interactive) throw new NotConfirmedError('deleting backups needs confirmation, and there is no terminal to ask', { hint: 'run again with --yes' });
       if (!(await confirm(q))) throw new NotConfirmedError('nothing was deleted');
     }
-    const driver = await writeDriver(records);
-    let pruned = 0;
-    let deleted = 0;
-    for (const b of old) {
-      const st = state.get(b.id);
-      if (st === 'other' || st === 'unknown') {
-        io.out(
-          st === 'other'
-            ? `Left backup ${b.id}: ${b.movedTo} is not that backup any more (something else has its name now); it and the record stay\n`
-            : `Left backup ${b.id}: ${b.movedTo} cannot be told to be that backup (an earlier linkplan did not record which file it was); delete it by hand if it is, and the next prune drops the record\n`,
-        );
-        continue;
-      }
-      // adopted content is the link's live target now: only the record goes
-      if (b.kind === 'backup' && st === 'here') {
-        const d = deleteBackup(b.movedTo, driver);
-        if (d.left.length > 0) {
-          io.out(`Deleted part of backup ${b.id} (${deletedText(d)}); left, with its record:\n${d.left.map((l) => `  ${l}\n`).join('')}`);
-          continue;
-        }
-        io.out(`Deleted backup ${b.id}: ${b.movedTo} (${deletedText(d)})\n`);
-        deleted++;
-      }
-      records.forgetBackup(b.id);
-      pruned++;
+    // the last apply goes into records.json before this prune's journal takes its place
+    records.settle();
+    const driver = await writeDriver(records, run.deps);
+    const doomed = old.filter((b) => b.kind === 'backup' && state.get(b.id) === 'here');
+    let stopped: PruneError | undefined;
+    let results: Pruned[] = [];
+    try {
+      if (doomed.length > 0) results = runPrune(stateDir, doomed, { manifest: manifestPath, driver });
+    } catch (e) {
+      if (!(e instanceof PruneError)) throw e;
+      stopped = e;
+      results = e.done;
     }
+    const { pruned, deleted } = reportPruned(old, { state, results: new Map(results.map((r) => [r.backup.id, r])), records }, io);
     records.settle();
     io.out(`Pruned ${pruned} backup record${pruned === 1 ? '' : 's'}; deleted ${deleted} backup${deleted === 1 ? '' : 's'}\n`);
+    if (stopped !== undefined) throw stopped;
     return 0;
   });
 }
 
+/** Says what became of each old backup, and drops the records of those that are gone. */
+function reportPruned(
+  old: readonly BackupRecord[],
+  ctx: { state: ReadonlyMap<number, string>; results: ReadonlyMap<number, Pruned>; records: Records },
+  io: BackupsIo,
+): { pruned: number; deleted: number } {
+  let pruned = 0;
+  let deleted = 0;
+  for (const b of old) {
+    const st = ctx.state.get(b.id);
+    if (st === 'other' || st === 'unknown') {
+      io.out(
+        st === 'other'
+          ? `Left backup ${b.id}: ${b.movedTo} is not that backup any more (something else has its name now); it and the record stay\n`
+          : `Left backup ${b.id}: ${b.movedTo} cannot be told to be that backup (an earlier linkplan did not record which file it was); delete it by hand if it is, and the next prune drops the record\n`,
+      );
+      continue;
+    }
+    // adopted content is the link's live target now: only the record goes
+    if (b.kind === 'backup' && st === 'here') {
+      const r = ctx.results.get(b.id);
+      // (not reached: the prune stopped before it)
+      if (r === undefined) continue;
+      if (r.skipped !== undefined) {
+        io.out(`Left backup ${b.id}: ${b.movedTo}: ${r.skipped}; it and the record stay\n`);
+        continue;
+      }
+      if (r.removed.left.length > 0) {
+        io.out(`Deleted part of backup ${b.id} (${deletedText(r.removed)}); left, with its record:\n${r.removed.left.map((l) => `  ${l}\n`).join('')}`);
+        continue;
+      }
+      io.out(`Deleted backup ${b.id}: ${b.movedTo} (${deletedText(r.removed)})\n`);
+      deleted++;
+    }
+    ctx.records.forgetBackup(b.id);
+    pruned++;
+  }
+  return { pruned, deleted };
+}
+
 export function backupsCommand(
   program: Command,
-  ctx: { io: BackupsIo; stateDirOption: () => Option; lockTimeoutOption: () => Option; setCode: (c: number) => void },
+  ctx: { io: BackupsIo; deps: CommandDeps; stateDirOption: () => Option; lockTimeoutOption: () => Option; setCode: (c: number) => void },
 ): void {
   const backups = program.command('backups').description('list, restore or prune what backup and adopt moved aside');
   backups
@@ -169,7 +198,7 @@ export function backupsCommand(
     .addOption(ctx.stateDirOption())
     .addOption(ctx.lockTimeoutOption())
     .action(async (file: string, id: string, opts: StateOptions) => {
-      ctx.setCode(await restore(file, id, opts, ctx.io));
+      ctx.setCode(await restore(file, id, opts, ctx));
     });
   backups
     .command('prune')
@@ -180,6 +209,6 @@ export function backupsCommand(
     .addOption(ctx.stateDirOption())
     .addOption(ctx.lockTimeoutOption())
     .action(async (file: string, opts: StateOptions & { olderThan: string; yes?: boolean }) => {
-      ctx.setCode(await prune(file, opts, ctx.io));
+      ctx.setCode(await prune(file, opts, ctx));
     });
 }

@@ -20,7 +20,7 @@ export interface Io {
 }
 
 /** The commands that write through a driver `wrapDriver` is given. */
-export type WritingCommand = 'apply' | 'recover';
+export type WritingCommand = 'apply' | 'recover' | 'backups';
 
 export interface CommandDeps {
   /** The driver for this machine with no NTFS volume (manifests are read through it). */

@@ -11,7 +11,8 @@ import { printable, printableLines } from '../core/printable.js';
 import { Records } from '../state/records.js';
 import { manifestKey } from '../state/state-dir.js';
 import { commandLine, finishClosedJournal, stateDirFor, withLock, type StateOptions } from '../state/state.js';
-import { journalPath, readJournal } from '../state/wal.js';
+import { readJournal } from '../state/journal/reader.js';
+import { journalPath } from '../state/journal/format.js';
 import { readSavedPlan } from '../views/saved-plan.js';
 import type { CommandDeps, Io } from './context.js';
 

@@ -7,7 +7,7 @@
 import { DriverError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../core/types.js';
-import type { DirEntry, Driver, WriteCall } from './driver.js';
+import type { DirEntry, Driver, TreeRemoval, WriteCall } from './driver.js';
 
 /** Passes every call to the wrapped driver; subclasses override what they change. */
 export class DriverDecorator implements Driver {
@@ -43,7 +43,7 @@ export class DriverDecorator implements Driver {
   releaseFolders(): void {
     this.inner.releaseFolders();
   }
-  /** Every write goes through here, so a subclass can intercept all six in one place. */
+  /** Every write goes through here, so a subclass can intercept all seven in one place. */
   protected write(call: WriteCall, p: AbsPath, run: () => void): void {
     void call;
     void p;
@@ -66,6 +66,14 @@ export class DriverDecorator implements Driver {
   }
   rmdir(p: AbsPath): void {
     this.write('rmdir', p, () => this.inner.rmdir(p));
+  }
+  /** (a write the decorator stops, as any other, removes nothing) */
+  removeTree(p: AbsPath): TreeRemoval {
+    let out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
+    this.write('removeTree', p, () => {
+      out = this.inner.removeTree(p);
+    });
+    return out;
   }
 }
 

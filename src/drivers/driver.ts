@@ -13,7 +13,15 @@ export interface DirEntry {
   kind: 'file' | 'dir' | 'link' | 'other';
 }
 
-/** The calls that change the disk: each one is a step the applier can undo. */
+/** What `removeTree` removed, and what it left in place and why (nothing: the tree is gone whole). */
+export interface TreeRemoval {
+  files: number;
+  folders: number;
+  links: number;
+  left: string[];
+}
+
+/** The calls that change the disk: each one but `removeTree` is a step the applier can undo. */
 export interface DriverWrites {
   /** Makes a link at `path`, which must be absent. */
   createLink(path: AbsPath, link: LinkSpec): void;
@@ -27,6 +35,13 @@ export interface DriverWrites {
   mkdir(path: AbsPath): void;
   /** Removes one empty folder. */
   rmdir(path: AbsPath): void;
+  /**
+   * Deletes what is at `path` (a file, a link, or a folder and all it holds), for `backups prune`
+   * only: never following a link (a link inside is removed as a link), never crossing into another
+   * filesystem mounted inside (left, with all it holds), through handles on the folders so a
+   * folder swapped for a link midway cannot lead it elsewhere. What cannot go is left and listed.
+   */
+  removeTree(path: AbsPath): TreeRemoval;
 }
 
 export interface Driver extends DriverWrites {
@@ -62,5 +77,5 @@ export interface Driver extends DriverWrites {
   releaseFolders(): void;
 }
 
-export const WRITE_CALLS = ['createLink', 'replaceLink', 'removeLink', 'move', 'mkdir', 'rmdir'] as const;
+export const WRITE_CALLS = ['createLink', 'replaceLink', 'removeLink', 'move', 'mkdir', 'rmdir', 'removeTree'] as const;
 export type WriteCall = (typeof WRITE_CALLS)[number];

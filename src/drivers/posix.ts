@@ -5,7 +5,8 @@
  * and hard links there; retargets a link atomically by making the new link under a temporary name
  * and exchanging the two (a file that came out is put back and the retarget refused); removes a
  * link with unlinkat after a no-follow check, which never touches the target; and moves with
- * renameat2(RENAME_NOREPLACE), which never overwrites.
+ * renameat2(RENAME_NOREPLACE), which never overwrites. Deleting a backup (`removeTree`) walks it
+ * through handles too, each folder opened without following a link, each entry unlinked by name.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,8 +14,8 @@ import { DriverError, errnoCode } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo } from '../core/types.js';
 import { FolderHandles, folderIdAt } from './folder-handles.js';
-import { linkAt, lstatAt, mkdirAt, renameAt, symlinkAt, unlinkAt, type AtStat } from './posix-at.js';
-import type { DirEntry, Driver } from './driver.js';
+import { linkAt, lstatAt, mkdirAt, openDirAt, renameAt, symlinkAt, unlinkAt, type AtStat } from './posix-at.js';
+import type { DirEntry, Driver, TreeRemoval } from './driver.js';
 
 /** An OS error as a DriverError that names `p` and what was being done (a DriverError as it is). */
 export function driverError(p: string, what: string, e: unknown): DriverError {
@@ -236,6 +237,87 @@ export class PosixDriver implements Driver {
       this.folders.release(fd);
     }
   }
+
+  removeTree(p: AbsPath): TreeRemoval {
+    const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
+    const fd = this.folders.handle(path.dirname(p));
+    try {
+      const name = path.basename(p);
+      const st = lstatAt(fd, name);
+      if (st?.kind === 'dir') removeFolderAt(fd, { name, path: p, dev: undefined }, out);
+      else if (st !== undefined) removeEntryAt(fd, { name, path: p, kind: st.kind }, out);
+    } catch (e) {
+      throw driverError(p, 'cannot delete', e);
+    } finally {
+      this.folders.release(fd);
+    }
+    return out;
+  }
+}
+
+/** The names in the folder `fd` is a handle on (read through the handle where the OS allows it). */
+function namesAt(fd: number, p: string): string[] {
+  try {
+    return fs.readdirSync(`/proc/self/fd/${fd}`);
+  } catch {
+    // (no /proc: the names are read by path, and each is still removed through the handle)
+    return fs.readdirSync(p);
+  }
+}
+
+/** Removes entry `e.name` (not a folder) of the folder `fd` is a handle on: unlinkat never follows a link. */
+function removeEntryAt(fd: number, e: { name: string; path: string; kind: AtStat['kind'] }, out: TreeRemoval): boolean {
+  try {
+    unlinkAt(fd, e.name);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return true;
+    out.left.push(`${e.path}: cannot delete it (${errnoCode(err) ?? String(err)})`);
+    return false;
+  }
+  if (e.kind === 'symlink') out.links++;
+  else out.files++;
+  return true;
+}
+
+/**
+ * Removes folder `f.name` of the folder `parentFd` is a handle on, and all it holds, each entry
+ * through a handle on its own folder opened without following a link; a folder on another device
+ * than `f.dev` (a mount point) is left whole. False when something stays.
+ */
+function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: number | undefined }, out: TreeRemoval): boolean {
+  let fd: number;
+  try {
+    fd = openDirAt(parentFd, f.name, { follow: false });
+  } catch (err) {
+    out.left.push(`${f.path}: cannot open the folder (${errnoCode(err) ?? String(err)})`);
+    return false;
+  }
+  let whole = true;
+  try {
+    const dev = fs.fstatSync(fd).dev;
+    if (f.dev !== undefined && dev !== f.dev) {
+      out.left.push(`${f.path}: another filesystem is mounted there; it is left with all it holds`);
+      return false;
+    }
+    for (const name of namesAt(fd, f.path)) {
+      const child = path.join(f.path, name);
+      const st = lstatAt(fd, name);
+      if (st === undefined) continue;
+      const ok = st.kind === 'dir' ? removeFolderAt(fd, { name, path: child, dev }, out) : removeEntryAt(fd, { name, path: child, kind: st.kind }, out);
+      whole &&= ok;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!whole) return false;
+  try {
+    unlinkAt(parentFd, f.name, { dir: true });
+  } catch (err) {
+    out.left.push(`${f.path}: cannot delete the folder (${errnoCode(err) ?? String(err)})`);
+    return false;
+  }
+  out.folders++;
+  return true;
 }
 
 /** Whether an entry is a link linkplan may remove or replace: a symbolic link, or a file with other names. */

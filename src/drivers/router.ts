@@ -9,7 +9,7 @@
 import { DriverError } from '../core/errors.js';
 import { isSameOrInside, type AbsPath } from '../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../core/types.js';
-import type { DirEntry, Driver } from './driver.js';
+import type { DirEntry, Driver, TreeRemoval } from './driver.js';
 
 /** One listed volume and the driver that writes on it. */
 export interface RoutedVolume {
@@ -109,5 +109,9 @@ export class VolumeRouter implements Driver {
 
   rmdir(p: AbsPath): void {
     this.driverAt(p).rmdir(p);
+  }
+
+  removeTree(p: AbsPath): TreeRemoval {
+    return this.driverAt(p).removeTree(p);
   }
 }

@@ -3,19 +3,22 @@
  * the first step runs, records the intent to run them all (durably, for a journal on disk),
  * after each step its completion, during a rollback the intent to undo each step (durably) and
  * each undo, and at the end the outcome.
- * `MemoryJournal` keeps it in memory; `FileJournal` (wal.ts) is the write-ahead journal on disk
- * that `linkplan recover` reads back after a crash.
+ * `MemoryJournal` keeps it in memory; `FileJournal` (journal/writer.ts) is the write-ahead journal
+ * on disk that `linkplan recover` reads back after a crash (journal/reader.ts).
  */
-import type { Step, StepSource } from '../apply/steps.js';
+import type { Step } from '../apply/steps.js';
 import type { AbsPath } from '../core/paths.js';
-import type { LinkSpec } from '../core/types.js';
+import type { Action, LinkSpec } from '../core/types.js';
 
 /** How an apply ended; `refused`: its checks failed before the first step, nothing ran. */
 export type JournalOutcome = 'committed' | 'rolled-back' | 'rollback-failed' | 'refused' | 'recovered' | 'completed-forward';
 
 export interface Journal {
-  /** The apply's whole list of steps; a step's sequence number is its index here. */
-  start(steps: readonly Step[]): void;
+  /**
+   * The apply's whole list of steps; a step's sequence number is its index here. `ends[i]` is one
+   * past the last step of action i, where the steps are a plan's.
+   */
+  start(steps: readonly Step[], opts?: { ends?: ArrayLike<number> | undefined }): void;
   /** Records the intent to run these steps; durable on return. */
   begin(seqs: readonly number[]): void;
   done(seq: number): void;
@@ -62,26 +65,16 @@ export class MemoryJournal implements Journal {
 }
 
 /**
- * An applied action as the journal gives it back (`readJournal`): what the records take from it
- * (so `recover --forward` can update the records as the apply would have), and what its steps
- * follow from (`stepsFor`: the journal lists actions, not steps). A plan's `Action` is one too.
- */
-export type AppliedAction = StepSource & {
-  /** Where in the manifest it came from (a plan's action has it; the journal does not keep it). */
-  source?: { where: string };
-};
-
-/**
- * What the records take from an applied action: an `AppliedAction`, or a version 3 journal's
- * action as it is written (a link's text left out where it is its target, and `before` where
- * nothing was), taken in as it is read.
+ * What the records take from an applied action: a plan's `Action`, or the journal's short form of
+ * it as it is written (a link's text left out where it is its target, and `before` where nothing
+ * was), taken in as it is read.
  */
 export interface RecordedAction {
-  kind: AppliedAction['kind'];
+  kind: Action['kind'];
   path: AbsPath;
   link?: { type: LinkSpec['type']; target: AbsPath; linkText?: string } | undefined;
   backupPath?: AbsPath | undefined;
-  before?: { kind: AppliedAction['before']['kind'] } | undefined;
+  before?: { kind: Action['before']['kind'] } | undefined;
   source?: { where: string } | undefined;
   /** For a backup or an adopt: the identity of what it moved (`BackupRecord.identity`). */
   identity?: string | undefined;

@@ -22,7 +22,9 @@ import { PRUNE_WHERE } from '../core/types.js';
 import type { RecordedAction } from './journal.js';
 import { ensureDir } from './state-dir.js';
 import { replaceFile, stateError } from './files.js';
-import { journalPath, readFinishedApply, type FinishedApply } from './wal.js';
+import { acceptFormat } from './upgrade.js';
+import { journalPath } from './journal/format.js';
+import { readFinishedApply, type FinishedApply } from './journal/reader.js';
 
 export interface OwnedLink extends LinkSpec {
   at: string;
@@ -47,13 +49,11 @@ export interface BackupRecord {
 }
 
 /**
- * 3: the records are this file and the last finished apply after the journal it names (an
- * earlier linkplan reading only the file would miss that apply's links and backups, so it
- * refuses it); 2: an owned link's text is left out where it is its target (most links); 1 always
- * gave it. Written as 3; all read.
+ * 3: the records are this file and the last finished apply after the journal it names; an owned
+ * link's text is left out where it is its target (most links). Earlier formats are refused
+ * (upgrade.ts).
  */
-const RECORDS_VERSION = 3;
-const READS = [1, 2, 3];
+export const RECORDS_VERSION = 3;
 
 interface RecordsFile {
   version: typeof RECORDS_VERSION;
@@ -72,7 +72,7 @@ const DAMAGED_HINT =
 
 const LINK_TYPES: ReadonlySet<unknown> = new Set(['symlink', 'junction', 'hardlink']);
 
-/** Whether a link read from the records is one linkplan writes (its text may be left out: version 2). */
+/** Whether a link read from the records is one linkplan writes (its text is left out where it is its target). */
 function isOwnedLink(o: unknown): o is Omit<OwnedLink, 'linkText'> & { linkText?: string } {
   if (typeof o !== 'object' || o === null) return false;
   const r = o as Record<string, unknown>;
@@ -161,7 +161,10 @@ export class Records {
   private takeIn(last: FinishedApply | undefined): void {
     if (last === undefined || last.id === this.data.journal) return;
     this.recordApplied(last.actions, new Date(last.at));
-    if (last.restore !== undefined) {
+    // (a prune writes what it deleted into records.json itself, once its journal is closed)
+    if (last.prune !== undefined) {
+      // nothing more: the volumes are the last apply's
+    } else if (last.restore !== undefined) {
       this.forgetBackup(last.restore.backup);
       this.forgetOwned(last.restore.path);
     } else this.setVolumes(last.volumes);
@@ -267,12 +270,8 @@ function readRecordsFile(file: string, manifest: string): RecordsFile | undefine
     throw damaged('not JSON', e);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw damaged('not an object of records');
-  if (typeof parsed.version !== 'number' || !READS.includes(parsed.version)) {
-    // never overwrite records a newer linkplan wrote: they list backups only it can restore
-    throw new LinkplanError(`${file}: records version ${String(parsed.version)} is not one this linkplan reads (${READS.join(' or ')})`, {
-      hint: 'use the linkplan version that wrote them',
-    });
-  }
+  // never overwrite records another linkplan wrote: they list backups only it can restore
+  acceptFormat(file, { what: 'records', found: parsed.version, current: RECORDS_VERSION, damaged });
   const owned = new Map<string, OwnedLink>();
   const read = parsed.owned ?? {};
   if (typeof read !== 'object' || read === null || Array.isArray(read)) throw damaged('the links it made are not an object by path');

@@ -12,7 +12,8 @@ import { acquireLock, liveLockHolder } from './lock.js';
 import { Records } from './records.js';
 import { ensureDir, manifestKey, manifestStateDir } from './state-dir.js';
 import { onStateFile, syncDir } from './files.js';
-import { closedJournal, JournalError, journalPath, readJournal } from './wal.js';
+import { JournalError, journalPath } from './journal/format.js';
+import { closedJournal, readJournal } from './journal/reader.js';
 import type { JournalOutcome } from './journal.js';
 
 export interface StateOptions {
@@ -57,6 +58,8 @@ export function refuseIfUnfinished(stateDir: string, manifestArg: string, opts: 
     const rec = readJournal(file);
     if (rec?.header !== undefined) started = ` (started ${rec.header.started} by pid ${rec.header.pid} on ${rec.header.host})`;
     if (rec?.header?.restore !== undefined) what = `a restore of backup ${rec.header.restore.backup}`;
+    const pruned = rec?.header?.prune?.backups;
+    if (pruned !== undefined) what = `a prune of backup${pruned.length === 1 ? '' : 's'} ${pruned.length === 1 ? String(pruned[0]) : `${pruned.slice(0, -1).join(', ')} and ${String(pruned.at(-1))}`}`;
   } catch {
     // a damaged journal is still an unfinished apply
   }
