@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { isInside, parentOf, type AbsPath } from '../src/core/paths.js';
 import type { MadeLink } from '../src/plan/planner.js';
 import type { ActionKind, ConflictPolicy, Desired, Entry, KnownTarget, Observed, Plan, RequestedType, TargetInfo } from '../src/core/types.js';
-import { desired, P } from './helpers/desired.js';
+import { desired } from './helpers/desired.js';
 import { absent, dir, dirTarget, fifo, file, fileTarget, hardLinkOf, observedOf, otherTarget, symlink } from './helpers/observed.js';
 import { actionAt, MANIFEST, only, planPure } from './helpers/plan.js';
 

@@ -1,8 +1,14 @@
 /**
- * The one way tests call the pure planner (`planPure`), so a change of `computePlan`'s signature
- * is made here once; and the small readers of a plan the tests share (`only`, `actionAt`).
+ * The one way tests call the planner: `planPure` on values, `planOnDisk` for a manifest on a real
+ * tree (loaded, observed through a real driver, then planned by `planPure`), so a change of
+ * `computePlan`'s signature is made here once; and the small readers of a plan the tests share
+ * (`only`, `actionAt`).
  */
 import { expect } from 'vitest';
+import type { Driver } from '../../src/drivers/driver.js';
+import { PosixDriver } from '../../src/drivers/posix.js';
+import { loadManifest, type LoadOptions } from '../../src/manifest/load.js';
+import { observe } from '../../src/plan/observe.js';
 import { computePlan, type MadeLink } from '../../src/plan/planner.js';
 import type { Action, Desired, Observed, Plan } from '../../src/core/types.js';
 
@@ -20,6 +26,23 @@ export interface PurePlanOptions {
 export function planPure(desired: readonly Desired[], observed: Observed, opts: PurePlanOptions = {}): Plan {
   const made = opts.made;
   return computePlan(desired, observed, { manifest: opts.manifest ?? MANIFEST, ...(made === undefined ? {} : { made: () => made }) });
+}
+
+export interface DiskPlanOptions extends Omit<PurePlanOptions, 'manifest'> {
+  /** The driver that reads the manifest and the disk: the POSIX driver by default. */
+  driver?: Driver;
+  /** Settings of the load besides the driver: by default no environment, linux, host `host`, and a home that does not exist. */
+  load?: Omit<LoadOptions, 'driver'>;
+  /** The digest the plan names, instead of the manifest's own. */
+  digest?: string;
+}
+
+/** Loads the manifest `file` for real, observes the disk through the driver and plans: load -> observe -> plan. */
+export function planOnDisk(file: string, opts: DiskPlanOptions = {}): Plan {
+  const driver = opts.driver ?? new PosixDriver();
+  const loaded = loadManifest(file, { env: {}, platform: 'linux', hostname: 'host', home: '/nonexistent-home', ...opts.load, driver });
+  const pure: PurePlanOptions = { manifest: { path: loaded.file, digest: opts.digest ?? loaded.digest }, ...(opts.made === undefined ? {} : { made: opts.made }) };
+  return planPure(loaded.desired, observe(loaded.desired, driver, opts.load?.platform ?? 'linux'), pure);
 }
 
 /** The plan's one action (fails the test when it has another number of them). */
