@@ -790,64 +790,18 @@ describe('a target that is another link of the same manifest (chain)', () => {
     ]);
   });
 
-  it('a junction through a chain sees the folder at its end', () => {
-    const plan = planFor(
-      [
-        { path: 'a', target: 'b', type: 'junction' },
-        { path: 'b', target: 't/dir' },
-      ],
-      world(),
-    );
-    expect(plan.actions.map((a) => a.kind)).toEqual(['create', 'create']);
-  });
-
-  it('a path inside another link of the manifest is followed through it', () => {
-    const plan = planFor(
-      [
-        { path: 'cfg', target: 'stow/a.txt' },
-        { path: 'stow', target: 't/dir' },
-      ],
-      world(),
-    );
-    expect(plan.actions.map((a) => a.kind)).toEqual(['create', 'create']);
-  });
-
-  it('a chain that ends nowhere is a conflict on the first link', () => {
-    const plan = planFor(
-      [
-        { path: 'a', target: 'b' },
-        { path: 'b', target: 't/missing' },
-      ],
-      world(),
-    );
-    expect(plan.actions.map((a) => a.kind)).toEqual(['conflict', 'conflict']);
-    expect(plan.actions[0]?.reason).toBe(`its target ${R}/b does not exist`);
-  });
-
-  it('a hard link to another link of the manifest is a conflict', () => {
-    const plan = planFor(
-      [
-        { path: 'h', type: 'hardlink', target: 'f' },
-        { path: 'f', target: 't/file.txt' },
-      ],
-      world(),
-    );
-    expect(plan.actions.map((a) => a.kind)).toEqual(['conflict', 'create']);
-    expect(plan.actions[0]?.reason).toMatch(/is itself a link of this manifest; a hard link needs a real file/);
-  });
-
-  it('removing a hard link whose target is another link of the manifest compares the real file', () => {
-    const plan = planFor(
-      [
-        { path: 'h', state: 'absent', target: 'f' },
-        { path: 'f', target: 't/file.txt' },
-      ],
-      world({ h: hardLinkOf(FILE_ID) }),
-    );
-    expect(plan.actions.map((a) => [a.kind, path.basename(a.path)])).toEqual([
-      ['remove', 'h'],
-      ['create', 'f'],
-    ]);
+  it.each([
+    ['a junction through a chain sees the folder at its end', [{ path: 'a', target: 'b', type: 'junction' }, { path: 'b', target: 't/dir' }], {}, ['create', 'create'], undefined],
+    ['a path inside another link of the manifest is followed through it', [{ path: 'cfg', target: 'stow/a.txt' }, { path: 'stow', target: 't/dir' }], {}, ['create', 'create'], undefined],
+    ['a chain that ends nowhere is a conflict on the first link', [{ path: 'a', target: 'b' }, { path: 'b', target: 't/missing' }], {}, ['conflict', 'conflict'], `its target ${R}/b does not exist`],
+    ['a hard link to another link of the manifest is a conflict', [{ path: 'h', type: 'hardlink', target: 'f' }, { path: 'f', target: 't/file.txt' }], {}, ['conflict', 'create'], /is itself a link of this manifest; a hard link needs a real file/],
+    // (removals come first: h, then f)
+    ['removing a hard link whose target is another link of the manifest compares the real file', [{ path: 'h', state: 'absent', target: 'f' }, { path: 'f', target: 't/file.txt' }], { h: hardLinkOf(FILE_ID) }, ['remove', 'create'], undefined],
+  ] as const)('%s', (_name, raw, entries, kinds, reason) => {
+    const plan = planFor(raw, world(entries));
+    expect(plan.actions.map((a) => [a.kind, path.basename(a.path)])).toEqual(kinds.map((k, i) => [k, raw[i]?.path]));
+    if (typeof reason === 'string') expect(plan.actions[0]?.reason).toBe(reason);
+    else if (reason !== undefined) expect(plan.actions[0]?.reason).toMatch(reason);
   });
 });
 

@@ -17,6 +17,7 @@ import { loadManifest } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Plan } from '../src/core/types.js';
+import { rejected } from './helpers/errors.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
 const posix = new PosixDriver();
@@ -97,14 +98,8 @@ class RecordingDriver extends DriverDecorator {
   }
 }
 
-async function applyError(run: () => Promise<unknown>): Promise<ApplyError> {
-  try {
-    await run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApplyError);
-    return e as ApplyError;
-  }
-  throw new Error('expected an ApplyError');
+function applyError(run: () => Promise<unknown>): Promise<ApplyError> {
+  return rejected(ApplyError, run);
 }
 
 describe('a plan of 20 actions', () => {
