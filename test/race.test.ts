@@ -21,7 +21,7 @@ import { atCallsLoaded } from '../src/drivers/posix-at.js';
 import { recordFolders } from '../src/plan/folders.js';
 import { loadManifest } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
-import { computePlan } from '../src/plan/planner.js';
+import { planPure } from './helpers/plan.js';
 import type { Plan } from '../src/core/types.js';
 import { REPO, runCli, runCliAsync } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
@@ -259,7 +259,7 @@ describe.runIf(process.platform === 'linux')('the cost of writing through folder
     });
     const ro = new ReadOnlyDriver(new PosixDriver());
     const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: ro });
-    const plan = computePlan(loaded.desired, observe(loaded.desired, ro, 'linux'), { manifest: { path: loaded.file, digest: '' } });
+    const plan = planPure(loaded.desired, observe(loaded.desired, ro, 'linux'), { manifest: { path: loaded.file, digest: '' } });
     recordFolders(plan, ro);
     expect(plan.folders).toEqual([{ path: root, fileId: expect.stringMatching(/^\d+:\d+$/) as string }]);
     expect(atCallsLoaded()).toBe(false);

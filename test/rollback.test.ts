@@ -13,11 +13,9 @@ import type { Driver, WriteCall } from '../src/drivers/driver.js';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { ApplyError, DriverError, StalePlanError } from '../src/core/errors.js';
 import type { AbsPath } from '../src/core/paths.js';
-import { loadManifest } from '../src/manifest/load.js';
-import { observe } from '../src/plan/observe.js';
-import { computePlan } from '../src/plan/planner.js';
 import type { Plan } from '../src/core/types.js';
 import { rejected } from './helpers/errors.js';
+import { planOnDisk } from './helpers/plan.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
 const posix = new PosixDriver();
@@ -85,8 +83,7 @@ function build(root: string): void {
 }
 
 function planOf(root: string, driver: Driver = posix): Plan {
-  const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver, env: {}, platform: 'linux', hostname: 'host', home: '/nonexistent-home' });
-  return computePlan(loaded.desired, observe(loaded.desired, driver, 'linux'), { manifest: { path: loaded.file, digest: loaded.digest } });
+  return planOnDisk(path.join(root, 'layout.yaml'), { driver });
 }
 
 /** Records every write call that reaches it. */
