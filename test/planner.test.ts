@@ -178,6 +178,8 @@ const C = (kind: ActionKind, reason?: RegExp): Cell => (reason === undefined ? {
 const inTheWay = (what: RegExp): Cell => C('conflict', what);
 const neverDeletes = C('conflict', /not a link; linkplan never deletes files or folders/);
 const foreignLink = C('conflict', /^a symbolic link to .*, which linkplan did not make, is in the way$/);
+/** The same cell for each desired kind that wants a link (all but the two absent ones). */
+const everyLink = (cell: Cell): Record<string, Cell> => Object.fromEntries(DESIRED.filter((d) => d.link.state !== 'absent').map((d) => [d.name, cell]));
 
 /** expected[observed][desired] */
 const EXPECTED: Record<string, Record<string, Cell | undefined>> = {
@@ -192,12 +194,7 @@ const EXPECTED: Record<string, Record<string, Cell | undefined>> = {
     'absent with target': C('noop', /already absent/),
   },
   'regular file': {
-    symlink: inTheWay(/^a regular file is in the way$/),
-    'symlink relative': inTheWay(/^a regular file is in the way$/),
-    auto: inTheWay(/^a regular file is in the way$/),
-    'auto to a folder': inTheWay(/^a regular file is in the way$/),
-    junction: inTheWay(/^a regular file is in the way$/),
-    hardlink: inTheWay(/^a regular file is in the way$/),
+    ...everyLink(inTheWay(/^a regular file is in the way$/)),
     absent: C('conflict', /is a regular file, not a link; linkplan never deletes/),
     'absent with target': C('conflict', /is a regular file, not a link; linkplan never deletes/),
   },
@@ -220,22 +217,12 @@ const EXPECTED: Record<string, Record<string, Cell | undefined>> = {
     'absent with target': C('conflict', /is a regular file that is not a hard link of .*\/t\/file\.txt; linkplan never deletes files/),
   },
   'empty folder': {
-    symlink: inTheWay(/^a folder is in the way$/),
-    'symlink relative': inTheWay(/^a folder is in the way$/),
-    auto: inTheWay(/^a folder is in the way$/),
-    'auto to a folder': inTheWay(/^a folder is in the way$/),
-    junction: inTheWay(/^a folder is in the way$/),
-    hardlink: inTheWay(/^a folder is in the way$/),
+    ...everyLink(inTheWay(/^a folder is in the way$/)),
     absent: neverDeletes,
     'absent with target': neverDeletes,
   },
   'non-empty folder': {
-    symlink: inTheWay(/^a folder is in the way$/),
-    'symlink relative': inTheWay(/^a folder is in the way$/),
-    auto: inTheWay(/^a folder is in the way$/),
-    'auto to a folder': inTheWay(/^a folder is in the way$/),
-    junction: inTheWay(/^a folder is in the way$/),
-    hardlink: inTheWay(/^a folder is in the way$/),
+    ...everyLink(inTheWay(/^a folder is in the way$/)),
     absent: neverDeletes,
     'absent with target': neverDeletes,
   },
@@ -250,22 +237,12 @@ const EXPECTED: Record<string, Record<string, Cell | undefined>> = {
     'absent with target': C('remove', /^state: absent; removes a symbolic link to/),
   },
   'symlink to a wrong target': {
-    symlink: foreignLink,
-    'symlink relative': foreignLink,
-    auto: foreignLink,
-    'auto to a folder': foreignLink,
-    junction: foreignLink,
-    hardlink: foreignLink,
+    ...everyLink(foreignLink),
     absent: C('remove', /removes a symbolic link to .*other/),
     'absent with target': C('conflict', /^is a symbolic link to .*\/t\/other\.txt, not to .*\/t\/file\.txt; left alone$/),
   },
   'dangling symlink': {
-    symlink: foreignLink,
-    'symlink relative': foreignLink,
-    auto: foreignLink,
-    'auto to a folder': foreignLink,
-    junction: foreignLink,
-    hardlink: foreignLink,
+    ...everyLink(foreignLink),
     absent: C('remove', /removes a symbolic link to .*\/t\/missing$/),
     'absent with target': C('conflict', /not to .*\/t\/file\.txt; left alone$/),
   },
@@ -300,12 +277,7 @@ const EXPECTED: Record<string, Record<string, Cell | undefined>> = {
     'absent with target': C('remove', /removes a symbolic link to t\/file\.txt$/),
   },
   fifo: {
-    symlink: inTheWay(/^a fifo is in the way$/),
-    'symlink relative': inTheWay(/^a fifo is in the way$/),
-    auto: inTheWay(/^a fifo is in the way$/),
-    'auto to a folder': inTheWay(/^a fifo is in the way$/),
-    junction: inTheWay(/^a fifo is in the way$/),
-    hardlink: inTheWay(/^a fifo is in the way$/),
+    ...everyLink(inTheWay(/^a fifo is in the way$/)),
     absent: C('conflict', /is a fifo, not a link; linkplan never deletes/),
     'absent with target': C('conflict', /is a fifo, not a link; linkplan never deletes/),
   },
