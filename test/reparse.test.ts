@@ -523,19 +523,8 @@ describe('encoders reproduce the fixtures byte for byte', () => {
     ).toEqual(fx('third-party.hex'));
   });
 
-  it.each([
-    'junction-mklink.hex',
-    'junction-empty-print.hex',
-    'volume-mount-point.hex',
-    'symlink-mklink-absolute.hex',
-    'symlink-relative.hex',
-    'symlink-unc.hex',
-    'app-exec-link.hex',
-    'lx-symlink.hex',
-    'wof.hex',
-    'cloud-6.hex',
-    'third-party.hex',
-  ] as const)('encodeReparse(decodeReparse(%s)) gives the fixture back', (name) => {
+  // (all but the two written in another layout than the encoder's, with the names the other way round)
+  it.each(FIXTURES.filter((n) => n !== 'junction-print-first.hex' && n !== 'symlink-substitute-first.hex'))('encodeReparse(decodeReparse(%s)) gives the fixture back', (name) => {
     expect(encodeReparse(decodeReparse(fx(name)))).toEqual(fx(name));
   });
 

@@ -15,6 +15,7 @@ import { ApplyError, DriverError, StalePlanError } from '../src/core/errors.js';
 import type { AbsPath } from '../src/core/paths.js';
 import type { Plan } from '../src/core/types.js';
 import { rejected } from './helpers/errors.js';
+import { EVERY_ACTION_TARGETS } from './helpers/fixtures.js';
 import { planOnDisk } from './helpers/plan.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
@@ -47,20 +48,7 @@ links:
 function spec(root: string): TreeSpec {
   return {
     'layout.yaml': MANIFEST,
-    t: {
-      f1: 'one',
-      f2: 'two',
-      f3: 'three',
-      f4: 'four',
-      f5: 'five',
-      f6: 'six, shared with rm/h',
-      rc: 'managed rc',
-      dir1: { k: 'k' },
-      v1: { VERSION: '1' },
-      v2: { VERSION: '2' },
-      full: { a: 'A', b: 'B', sub: { c: 'C' } },
-      cfgdir: { x: 'x' },
-    },
+    t: { ...EVERY_ACTION_TARGETS, full: { a: 'A', b: 'B', sub: { c: 'C' } } },
     links: { s2h: { link: path.join(root, 't/f1') }, dang: { link: 'nowhere' } },
     cur: { link: path.join(root, 't/v1') },
     cur2: { link: 'old' },
