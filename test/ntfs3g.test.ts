@@ -31,7 +31,7 @@ import type { AbsPath } from '../src/core/paths.js';
 import type { LinkSpec } from '../src/core/types.js';
 import { getfattrHex, JDK_TREE, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
 import { snapshot, writeTree } from './helpers/tree.js';
-import { driverError } from './helpers/errors.js';
+import { driverError, thrown } from './helpers/errors.js';
 
 const skip = skipNtfs3gTests();
 
@@ -210,15 +210,7 @@ describe.skipIf(skip)('Ntfs3gDriver on a real NTFS volume (ntfs-3g)', () => {
   });
 
   it('calls libc without following links and names errno', () => {
-    const xattrError = (fn: () => unknown): XattrError => {
-      try {
-        fn();
-      } catch (e) {
-        expect(e).toBeInstanceOf(XattrError);
-        return e as XattrError;
-      }
-      throw new Error('expected an XattrError');
-    };
+    const xattrError = (fn: () => unknown): XattrError => thrown(XattrError, fn);
     const missing = xattrError(() => lgetxattr(at('nope'), XATTR_NTFS_REPARSE_DATA));
     expect([missing.code, missing.errno, missing.syscall]).toEqual(['ENOENT', 2, 'lgetxattr']);
     expect(missing.message).toBe(`ENOENT: No such file or directory, lgetxattr '${at('nope')}'`);

@@ -12,7 +12,7 @@ import { PosixDriver } from '../src/drivers/posix.js';
 import { DriverError } from '../src/core/errors.js';
 import type { AbsPath } from '../src/core/paths.js';
 import type { LinkSpec } from '../src/core/types.js';
-import { driverError } from './helpers/errors.js';
+import { driverError, thrown } from './helpers/errors.js';
 import { snapshot, tempDir, writeTree } from './helpers/tree.js';
 
 /** What the tests inject into the calls the driver makes (the real calls run otherwise). */
@@ -87,15 +87,7 @@ describe.runIf(process.platform === 'linux')('calls relative to a folder handle'
     const d = tempDir();
     writeTree(d, { dir: { full: { x: '1' }, file: 'mine', link: { link: 'file' } }, to: { link: 'dir' } });
     const before = snapshot(d);
-    const err = (fn: () => unknown): at.SysCallError => {
-      try {
-        fn();
-      } catch (e) {
-        expect(e).toBeInstanceOf(at.SysCallError);
-        return e as at.SysCallError;
-      }
-      throw new Error('did not throw');
-    };
+    const err = (fn: () => unknown): at.SysCallError => thrown(at.SysCallError, fn);
     // a link as the last component of a folder opened without following it
     expect(err(() => at.openDirAt(at.AT_FDCWD, P(d, 'to'), { follow: false })).code).toMatch(/^(ELOOP|ENOTDIR)$/);
     const fd = at.openDirAt(at.AT_FDCWD, P(d, 'dir'), { follow: false });

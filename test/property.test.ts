@@ -15,8 +15,8 @@ import { FaultyDriver } from '../src/drivers/decorators.js';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { ApplyError, LinkplanError } from '../src/core/errors.js';
 import { loadManifest } from '../src/manifest/load.js';
-import { observe } from '../src/plan/observe.js';
-import { computePlan, type MadeLink } from '../src/plan/planner.js';
+import type { MadeLink } from '../src/plan/planner.js';
+import { observeOn, planPure } from './helpers/plan.js';
 import type { Action, Plan } from '../src/core/types.js';
 import { runCliAsync } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
@@ -100,7 +100,7 @@ function planFor(root: string, entries: readonly Entry[], made: ReadonlyMap<stri
     if (e instanceof LinkplanError) return undefined;
     throw e;
   }
-  return computePlan(loaded.desired, observe(loaded.desired, posix, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: 'sha256:0' }, made: () => made });
+  return planPure(loaded.desired, observeOn(loaded.desired, posix, 'linux'), { manifest: { path: loaded.file, digest: 'sha256:0' }, made });
 }
 
 /**

@@ -20,8 +20,7 @@ import { PosixDriver } from '../src/drivers/posix.js';
 import { atCallsLoaded } from '../src/drivers/posix-at.js';
 import { recordFolders } from '../src/plan/folders.js';
 import { loadManifest } from '../src/manifest/load.js';
-import { observe } from '../src/plan/observe.js';
-import { computePlan } from '../src/plan/planner.js';
+import { observeOn, planPure } from './helpers/plan.js';
 import type { Plan } from '../src/core/types.js';
 import { REPO, runCli, runCliAsync } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
@@ -259,7 +258,7 @@ describe.runIf(process.platform === 'linux')('the cost of writing through folder
     });
     const ro = new ReadOnlyDriver(new PosixDriver());
     const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: ro });
-    const plan = computePlan(loaded.desired, observe(loaded.desired, ro, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: '' } });
+    const plan = planPure(loaded.desired, observeOn(loaded.desired, ro, 'linux'), { manifest: { path: loaded.file, digest: '' } });
     recordFolders(plan, ro);
     expect(plan.folders).toEqual([{ path: root, fileId: expect.stringMatching(/^\d+:\d+$/) as string }]);
     expect(atCallsLoaded()).toBe(false);

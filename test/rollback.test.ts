@@ -13,10 +13,10 @@ import type { Driver, WriteCall } from '../src/drivers/driver.js';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { ApplyError, DriverError, StalePlanError } from '../src/core/errors.js';
 import type { AbsPath } from '../src/core/paths.js';
-import { loadManifest } from '../src/manifest/load.js';
-import { observe } from '../src/plan/observe.js';
-import { computePlan } from '../src/plan/planner.js';
 import type { Plan } from '../src/core/types.js';
+import { rejected } from './helpers/errors.js';
+import { EVERY_ACTION_TARGETS } from './helpers/fixtures.js';
+import { planOnDisk } from './helpers/plan.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 
 const posix = new PosixDriver();
@@ -48,20 +48,7 @@ links:
 function spec(root: string): TreeSpec {
   return {
     'layout.yaml': MANIFEST,
-    t: {
-      f1: 'one',
-      f2: 'two',
-      f3: 'three',
-      f4: 'four',
-      f5: 'five',
-      f6: 'six, shared with rm/h',
-      rc: 'managed rc',
-      dir1: { k: 'k' },
-      v1: { VERSION: '1' },
-      v2: { VERSION: '2' },
-      full: { a: 'A', b: 'B', sub: { c: 'C' } },
-      cfgdir: { x: 'x' },
-    },
+    t: { ...EVERY_ACTION_TARGETS, full: { a: 'A', b: 'B', sub: { c: 'C' } } },
     links: { s2h: { link: path.join(root, 't/f1') }, dang: { link: 'nowhere' } },
     cur: { link: path.join(root, 't/v1') },
     cur2: { link: 'old' },
@@ -84,8 +71,7 @@ function build(root: string): void {
 }
 
 function planOf(root: string, driver: Driver = posix): Plan {
-  const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver, env: {}, platform: 'linux', hostname: 'host', home: '/nonexistent-home' });
-  return computePlan(loaded.desired, observe(loaded.desired, driver, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: loaded.digest } });
+  return planOnDisk(path.join(root, 'layout.yaml'), { driver });
 }
 
 /** Records every write call that reaches it. */
@@ -97,14 +83,8 @@ class RecordingDriver extends DriverDecorator {
   }
 }
 
-async function applyError(run: () => Promise<unknown>): Promise<ApplyError> {
-  try {
-    await run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApplyError);
-    return e as ApplyError;
-  }
-  throw new Error('expected an ApplyError');
+function applyError(run: () => Promise<unknown>): Promise<ApplyError> {
+  return rejected(ApplyError, run);
 }
 
 describe('a plan of 20 actions', () => {

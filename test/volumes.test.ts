@@ -14,22 +14,23 @@ import { parseMountInfo, type Ntfs3gMountOptions } from '../src/drivers/ntfs3g/m
 import { PosixDriver } from '../src/drivers/posix.js';
 import { VolumeRouter } from '../src/drivers/router.js';
 import { createDriver, createDriverFor, driverFor, volumeFacts } from '../src/drivers/select.js';
-import { DriverError, ManifestError, UsageError, type ManifestProblem } from '../src/core/errors.js';
+import { ManifestError, UsageError, type ManifestProblem } from '../src/core/errors.js';
 import { validatePlan } from '../src/generated/validators.js';
 import type { AbsPath } from '../src/core/paths.js';
 import { loadManifest, type LoadOptions } from '../src/manifest/load.js';
 import { loadManifest as loadLibraryManifest } from '../src/index.js';
 import { observe } from '../src/plan/observe.js';
 import { checkVolumes } from '../src/manifest/volumes.js';
-import { computePlan, type MadeLink } from '../src/plan/planner.js';
+import type { MadeLink } from '../src/plan/planner.js';
 import { windowsPathOn } from '../src/core/volumes.js';
 import { linkIndex } from '../src/core/link-index.js';
 import type { VolumeFacts } from '../src/core/volume-facts.js';
 import type { Action, Capabilities, Desired, Entry, LinkSpec, Observed, Plan, TargetInfo, Volume } from '../src/core/types.js';
+import { driverError, rejected } from './helpers/errors.js';
+import { only, planPure } from './helpers/plan.js';
 import { tempDir, writeTree } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
 
-const MANIFEST = { path: '/nowhere/layout.yaml', digest: 'sha256:' + '0'.repeat(64) };
 
 const NTFS: Capabilities = { symlinks: true, junctions: true, hardlinks: true };
 const POSIX: Capabilities = { symlinks: true, junctions: false, hardlinks: true };
@@ -66,11 +67,8 @@ function planOne(d: Desired, targets: Record<string, TargetInfo>, extra: Paramet
   // every link already at the path is one linkplan made (its records hold it)
   const made = new Map<string, MadeLink>();
   for (const [p, e] of Object.entries(extra.entries ?? {})) if (e.kind === 'symlink' || e.kind === 'junction') made.set(p, { type: e.kind, linkText: e.linkText });
-  const plan = computePlan([d], world(targets, [d.path], extra), { manifest: MANIFEST, made: () => made, links: linkIndex([d], 'linux') });
-  expect(plan.actions).toHaveLength(1);
-  const a = plan.actions[0];
-  if (a === undefined) throw new Error('no action');
-  return { plan, a };
+  const plan = planPure([d], world(targets, [d.path], extra), { made });
+  return { plan, a: only(plan) };
 }
 
 describe('the planner chooses link types from the capabilities of each link path', () => {
@@ -94,12 +92,14 @@ describe('the planner chooses link types from the capabilities of each link path
   });
 
   it('keeps the POSIX choices for links elsewhere, in the same plan', () => {
-    const ds = [
-      desired('/mnt/d/jdk', '/mnt/d/tools/jdk-21', { type: 'junction' }),
-      desired('/home/u/jdk', '/mnt/d/tools/jdk-21', { type: 'junction', source: { where: 'links[1]' } }),
-      desired('/home/u/auto', '/mnt/d/tools/jdk-21', { source: { where: 'links[2]' } }),
-    ];
-    const plan = computePlan(ds, world({ '/mnt/d/tools/jdk-21': DIR }, ['/mnt/d/jdk', '/home/u/jdk', '/home/u/auto']), { manifest: MANIFEST, links: linkIndex(ds, 'linux') });
+    const plan = planPure(
+      [
+        desired('/mnt/d/jdk', '/mnt/d/tools/jdk-21', { type: 'junction' }),
+        desired('/home/u/jdk', '/mnt/d/tools/jdk-21', { type: 'junction', source: { where: 'links[1]' } }),
+        desired('/home/u/auto', '/mnt/d/tools/jdk-21', { source: { where: 'links[2]' } }),
+      ],
+      world({ '/mnt/d/tools/jdk-21': DIR }, ['/mnt/d/jdk', '/home/u/jdk', '/home/u/auto']),
+    );
     expect(plan.actions.map((a) => [a.path, a.kind, a.link?.type, a.reason, a.notes])).toEqual([
       ['/mnt/d/jdk', 'create', 'junction', 'junction requested on the NTFS volume D:\\ at /mnt/d', ['written for Windows as D:\\tools\\jdk-21']],
       [
@@ -115,11 +115,10 @@ describe('the planner chooses link types from the capabilities of each link path
 
   it('falls back to the default capabilities where none are recorded for a path', () => {
     const o: Observed = { ...world({ '/mnt/d/t': DIR }, []), capabilities: NTFS };
-    const ds = [desired('/mnt/d/l', '/mnt/d/t')];
-    const plan = computePlan(ds, o, { manifest: MANIFEST, links: linkIndex(ds, 'linux') });
+    const plan = planPure([desired('/mnt/d/l', '/mnt/d/t')], o);
     expect(plan.actions[0]?.link?.type).toBe('junction');
     const plain: Observed = { ...world({ '/mnt/d/t': DIR }, []) };
-    expect(computePlan(ds, plain, { manifest: MANIFEST, links: linkIndex(ds, 'linux') }).actions[0]?.link?.type).toBe('symlink');
+    expect(planPure([desired('/mnt/d/l', '/mnt/d/t')], plain).actions[0]?.link?.type).toBe('symlink');
   });
 
   it('writes links to another listed volume with that volume’s Windows name', () => {
@@ -171,8 +170,7 @@ describe('the planner chooses link types from the capabilities of each link path
     expect(plan.volumes).toEqual([D, E]);
     expect(Object.keys(plan)).toEqual(['formatVersion', 'manifest', 'platform', 'volumes', 'actions', 'summary']);
     expect(validatePlan(JSON.parse(JSON.stringify(plan)))).toBe(true);
-    const ds = [desired('/home/u/l', '/home/u/t')];
-    const none = computePlan(ds, { ...world({ '/home/u/t': DIR }, ['/home/u/l']), volumes: [] }, { manifest: MANIFEST, links: linkIndex(ds, 'linux') });
+    const none = planPure([desired('/home/u/l', '/home/u/t')], { ...world({ '/home/u/t': DIR }, ['/home/u/l']), volumes: [] });
     expect('volumes' in none).toBe(false);
     expect(validatePlan({ ...plan, volumes: [{ mount: '/mnt/d' }] })).toBe(false);
   });
@@ -181,7 +179,7 @@ describe('the planner chooses link types from the capabilities of each link path
     const ds = [desired('/mnt/d/jdk', '/mnt/d/jdk-21'), desired('/home/u/x', '/mnt/d/jdk-21', { source: { where: 'links[1]' } })];
     const o = world({ '/mnt/d/jdk-21': DIR }, ['/mnt/d/jdk', '/home/u/x']);
     const before = JSON.stringify([ds, [...o.entries], [...(o.pathCapabilities ?? [])], o.volumes]);
-    expect(computePlan(ds, o, { manifest: MANIFEST, links: linkIndex(ds, 'linux') })).toEqual(computePlan(ds, o, { manifest: MANIFEST, links: linkIndex(ds, 'linux') }));
+    expect(planPure(ds, o)).toEqual(planPure(ds, o));
     expect(JSON.stringify([ds, [...o.entries], [...(o.pathCapabilities ?? [])], o.volumes])).toBe(before);
   });
 });
@@ -260,15 +258,9 @@ describe('VolumeRouter', () => {
     const at = (r: string): AbsPath => P(path.join(root, r));
     router.move(at('vol/f.txt'), at('vol/g.txt'));
     expect(fs.readFileSync(at('vol/g.txt'), 'utf8')).toBe('vol');
-    let err: unknown;
-    try {
-      router.move(at('home/f.txt'), at('vol/h.txt'));
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(DriverError);
-    expect((err as DriverError).code).toBe('EXDEV');
-    expect((err as DriverError).message).toBe(`${at('home/f.txt')}: cannot move to ${at('vol/h.txt')}: the two are on different volumes`);
+    const err = driverError(() => router.move(at('home/f.txt'), at('vol/h.txt')));
+    expect(err.code).toBe('EXDEV');
+    expect(err.message).toBe(`${at('home/f.txt')}: cannot move to ${at('vol/h.txt')}: the two are on different volumes`);
     expect(fs.existsSync(at('home/f.txt'))).toBe(true);
   });
 
@@ -284,13 +276,13 @@ describe('VolumeRouter', () => {
       [at('home/jdk'), POSIX],
     ]);
     expect(o.volumes).toEqual(router.volumes());
-    const plan = computePlan(ds, o, { manifest: MANIFEST, links: linkIndex(ds, 'linux') });
+    const plan = planPure(ds, o);
     expect(plan.actions.map((a) => a.link?.type)).toEqual(['junction', 'symlink']);
     expect(plan.volumes).toEqual(router.volumes());
     // a driver without volumes gives none, and the plan records none
     const plain = observe(ds, new ReadOnlyDriver(new PosixDriver()), { platform: 'linux', links: linkIndex(ds, 'linux') });
     expect(plain.volumes).toBeUndefined();
-    expect(computePlan(ds, plain, { manifest: MANIFEST, links: linkIndex(ds, 'linux') }).actions.map((a) => a.link?.type)).toEqual(['symlink', 'symlink']);
+    expect(planPure(ds, plain).actions.map((a) => a.link?.type)).toEqual(['symlink', 'symlink']);
   });
 
   it('passes capabilities(path) and volumes() through every decorator', () => {
@@ -356,15 +348,7 @@ describe('createDriverFor', () => {
     const root = tempDir();
     writeTree(root, { vol: { sub: {} }, home: {}, sshfs: {}, fuse: {} });
     const mounts = mountTable(root);
-    const refusal = async (mount: string): Promise<UsageError> => {
-      try {
-        await createDriverFor({ volumes: [{ mount, windows: 'D:' }], mounts, platform: 'linux' });
-      } catch (e) {
-        expect(e).toBeInstanceOf(UsageError);
-        return e as UsageError;
-      }
-      throw new Error(`expected ${mount} to be refused`);
-    };
+    const refusal = (mount: string): Promise<UsageError> => rejected(UsageError, () => createDriverFor({ volumes: [{ mount, windows: 'D:' }], mounts, platform: 'linux' }));
     expect((await refusal(`${root}/home`)).message).toBe(`${root}/home: is not where an NTFS volume is mounted with ntfs-3g (it is on the ext4 filesystem mounted at /)`);
     expect((await refusal(`${root}/vol/sub`)).message).toBe(`${root}/vol/sub: is a folder on the NTFS volume mounted at ${root}/vol; list the mount point itself`);
     expect((await refusal(`${root}/sshfs`)).message).toMatch(/is not where an NTFS volume is mounted with ntfs-3g \(it is on the fuse.sshfs filesystem/);

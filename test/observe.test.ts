@@ -1,0 +1,279 @@
+// observe through the real POSIX driver, on real temporary folders: what it reads of each kind of
+// thing a link path can hold (a fifo, hard links and their file identity, links), the free backup
+// names it finds, what it never reads (below a folder found absent), the listing of a folder after
+// LIST_AFTER absent names (and a property: the listing plans as reading every name does); and a
+// few manifests run load -> observe -> plan on a real tree, as the command runs them. The
+// planner's own rules are tested on hand-built values in planner.test.ts.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DriverDecorator } from '../src/drivers/decorators.js';
+import { PosixDriver } from '../src/drivers/posix.js';
+import { parentOf, type AbsPath } from '../src/core/paths.js';
+import { LIST_AFTER } from '../src/plan/observe.js';
+import type { MadeLink } from '../src/plan/planner.js';
+import type { Entry, Plan } from '../src/core/types.js';
+import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
+import { desired } from './helpers/desired.js';
+import { observeOn, only, planOnDisk, planPure } from './helpers/plan.js';
+
+/** One manifest entry, as written in YAML (JSON is YAML). */
+type RawLink = Record<string, unknown> & { path: string };
+
+/** The starting tree: targets in <root>/t. */
+const BASE: TreeSpec = {
+  t: { 'file.txt': 'the target\n', 'other.txt': 'another file\n', dir: { 'a.txt': 'a\n' }, 'other-dir': {} },
+};
+
+/** A fresh temporary folder holding `tree` (the base tree of targets by default). */
+function treeWith(tree: TreeSpec = BASE): string {
+  const root = tempDir();
+  writeTree(root, tree);
+  return root;
+}
+
+/** Writes `links` as layout.yaml in `root`, then loads it, observes the disk and plans. */
+function planFor(root: string, links: RawLink[], made?: ReadonlyMap<string, MadeLink>): Plan {
+  const file = path.join(root, 'layout.yaml');
+  fs.writeFileSync(file, JSON.stringify({ version: 1, links }, null, 2) + '\n');
+  return planOnDisk(file, { load: { home: '/home/nobody', hostname: 'test' }, ...(made === undefined ? {} : { made }) });
+}
+
+function mkfifo(p: string): void {
+  execFileSync('mkfifo', [p]);
+}
+
+/** The entry observe reads at <root>/l for a link to t/file.txt, and the target it reads. */
+function observedAtL(root: string): { entry: Entry | undefined; target: unknown } {
+  const links = [desired(`${root}/l`, `${root}/t/file.txt`)];
+  const o = observeOn(links, new PosixDriver(), 'linux');
+  return { entry: o.entries.get(`${root}/l`), target: o.targets.get(`${root}/t/file.txt`) };
+}
+
+describe('what observe reads at a link path (the kinds the planner matrix is built of)', () => {
+  it('a fifo is a special entry, read without opening it (which would block)', () => {
+    const root = treeWith();
+    mkfifo(`${root}/l`);
+    expect(observedAtL(root).entry).toEqual({ kind: 'special', what: 'fifo' });
+  });
+
+  it('a hard link of the target is a file with two names and the id of the target, which is read followed', () => {
+    const root = treeWith({ ...BASE, l: { hardlink: 't/file.txt' } });
+    const st = fs.statSync(`${root}/t/file.txt`);
+    const fileId = `${st.dev}:${st.ino}`;
+    const { entry, target } = observedAtL(root);
+    expect(entry).toEqual({ kind: 'file', size: 11, nlink: 2, fileId, dev: st.dev });
+    expect(target).toEqual({ kind: 'file', fileId, dev: st.dev });
+  });
+
+  it('a hard link of another file has two names and another id', () => {
+    const root = treeWith({ ...BASE, l: { hardlink: 't/other.txt' } });
+    const other = fs.statSync(`${root}/t/other.txt`);
+    const { entry, target } = observedAtL(root);
+    expect(entry).toEqual({ kind: 'file', size: 13, nlink: 2, fileId: `${other.dev}:${other.ino}`, dev: other.dev });
+    expect(target).toMatchObject({ kind: 'file' });
+    expect(target).not.toMatchObject({ fileId: `${other.dev}:${other.ino}` });
+  });
+
+  it.each([
+    ['a regular file', (r: string) => fs.writeFileSync(`${r}/l`, 'mine\n'), { kind: 'file', nlink: 1 }],
+    ['an empty folder', (r: string) => fs.mkdirSync(`${r}/l`), { kind: 'dir' }],
+    ['a non-empty folder', (r: string) => writeTree(`${r}/l`, { 'keep.txt': 'keep\n' }), { kind: 'dir' }],
+    ['a symlink, its text as written', (r: string) => fs.symlinkSync('t/file.txt', `${r}/l`), { kind: 'symlink', linkText: 't/file.txt' }],
+    ['a dangling symlink', (r: string) => fs.symlinkSync(`${r}/t/missing`, `${r}/l`), { kind: 'symlink' }],
+  ] as const)('%s', (_name, make, entry) => {
+    const root = treeWith();
+    make(root);
+    expect(observedAtL(root).entry).toMatchObject(entry);
+  });
+
+  it('a target that is a fifo is read as neither a file nor a folder', () => {
+    const root = treeWith();
+    mkfifo(`${root}/t/pipe`);
+    const o = observeOn([desired(`${root}/l`, `${root}/t/pipe`)], new PosixDriver(), 'linux');
+    expect(o.targets.get(`${root}/t/pipe`)).toMatchObject({ kind: 'other' });
+  });
+});
+
+describe('observe finds the first free backup name', () => {
+  it.each([
+    [[], 'l.linkplan-backup'],
+    [['l.linkplan-backup'], 'l.linkplan-backup-2'],
+    [['l.linkplan-backup', 'l.linkplan-backup-2'], 'l.linkplan-backup-3'],
+    [['l.linkplan-backup-2'], 'l.linkplan-backup'],
+  ] as const)('backup name with %j taken -> %s', (taken, name) => {
+    const root = treeWith({ ...BASE, l: 'mine\n' });
+    for (const t of taken) fs.writeFileSync(path.join(root, t), 'an earlier backup\n');
+    const a = only(planFor(root, [{ path: 'l', target: 't/file.txt', onConflict: 'backup' }]));
+    expect(a.kind).toBe('backup-and-link');
+    expect(a.backupPath).toBe(path.join(root, name));
+  });
+
+  it('a dangling symlink or a folder under the backup name also takes it', () => {
+    const root = treeWith({ ...BASE, l: 'mine\n', 'l.linkplan-backup': {} });
+    fs.symlinkSync(`${root}/nowhere`, `${root}/l.linkplan-backup-2`);
+    const a = only(planFor(root, [{ path: 'l', target: 't/file.txt', onConflict: 'backup' }]));
+    expect(a.backupPath).toBe(`${root}/l.linkplan-backup-3`);
+  });
+});
+
+/** A POSIX driver that records the paths it is asked to observe and the folders it lists. */
+function counting(): { driver: PosixDriver; read: string[]; listed: string[] } {
+  const read: string[] = [];
+  const listed: string[] = [];
+  class Counting extends DriverDecorator {
+    override observe(p: AbsPath): Entry {
+      read.push(p);
+      return super.observe(p);
+    }
+    override listDir(p: AbsPath): { name: string; kind: 'file' | 'dir' | 'link' | 'other' }[] {
+      listed.push(p);
+      return super.listDir(p);
+    }
+  }
+  return { driver: new Counting(new PosixDriver()) as unknown as PosixDriver, read, listed };
+}
+
+describe('what observe does not read', () => {
+  it('nothing is read below a folder found absent, and the folders are still all listed', () => {
+    const root = treeWith();
+    const links = ['new/a/x', 'new/a/y', 'new/b/x', 'new/c/d/x', 'l'].map((p) => desired(`${root}/${p}`, `${root}/t/file.txt`));
+    const c = counting();
+    const plan = planPure(links, observeOn(links, c.driver, 'linux'));
+    // the first link's folders are read up to one that exists, and every folder above that one
+    // (for folder links on the way); below new, found absent, nothing is: new/b, new/c, new/c/d
+    // and the links in them cannot exist
+    const above: string[] = [];
+    for (let a = path.dirname(root); ; a = path.dirname(a)) {
+      above.push(a);
+      if (a === '/') break;
+    }
+    expect(c.read.sort()).toEqual([...above, root, `${root}/l`, `${root}/new`, `${root}/new/a`].sort());
+    expect(plan.actions.map((a) => [a.kind, a.parents])).toEqual([
+      ['create', [`${root}/new`, `${root}/new/a`]],
+      ['create', undefined],
+      ['create', [`${root}/new/b`]],
+      ['create', [`${root}/new/c`, `${root}/new/c/d`]],
+      ['create', undefined],
+    ]);
+  });
+});
+
+describe('a folder where many names are absent is listed once', () => {
+  it('after LIST_AFTER absent names: the rest are answered by the listing, and what is there is still read and found', () => {
+    const N = LIST_AFTER * 3;
+    const root = treeWith({ ...BASE, home: { 'in-the-way': 'mine', '.dot': {}, 'Case': 'x' } });
+    const names = Array.from({ length: N }, (_, i) => `f${i}`);
+    // what is there comes late, after the listing: it is read all the same
+    const all = [...names, 'in-the-way', 'case', 'x~1', 'x:s', 'ends.'];
+    const links = all.map((n) => desired(`${root}/home/${n}`, `${root}/t/file.txt`));
+    const c = counting();
+    const plan = planPure(links, observeOn(links, c.driver, 'linux'));
+    expect(c.listed).toEqual([`${root}/home`]);
+    const inHome = c.read.filter((p) => parentOf(p as AbsPath, 'linux') === `${root}/home`);
+    // LIST_AFTER read before the listing; after it, the names the listing holds (but for case) and the ones it cannot answer for
+    expect(inHome).toEqual([...names.slice(0, LIST_AFTER), 'in-the-way', 'case', 'x~1', 'x:s', 'ends.'].map((n) => `${root}/home/${n}`));
+    const kinds = Object.fromEntries(plan.actions.map((a) => [path.basename(a.path), a.kind]));
+    expect(kinds['in-the-way']).toBe('conflict');
+    expect(names.every((n) => kinds[n] === 'create')).toBe(true);
+    expect([kinds['case'], kinds['x~1'], kinds['x:s'], kinds['ends.']]).toEqual(['create', 'create', 'create', 'create']);
+  });
+
+  it('is not used where the folder holds a name that is not ASCII, and not made for fewer absent names', () => {
+    const root = treeWith({ ...BASE, home: { 'café': 'x' } });
+    const links = Array.from({ length: LIST_AFTER * 2 }, (_, i) => desired(`${root}/home/f${i}`, `${root}/t/file.txt`));
+    const c = counting();
+    observeOn(links, c.driver, 'linux');
+    expect(c.listed).toEqual([`${root}/home`]);
+    expect(c.read.filter((p) => p.startsWith(`${root}/home/`))).toHaveLength(LIST_AFTER * 2);
+    const few = Array.from({ length: LIST_AFTER - 1 }, (_, i) => desired(`${root}/home/g${i}`, `${root}/t/file.txt`));
+    const d = counting();
+    observeOn(few, d.driver, 'linux');
+    expect(d.listed).toEqual([]);
+  });
+
+  it('plans the same as reading every name, over random folders (property)', () => {
+    const root = tempDir();
+    fs.mkdirSync(`${root}/t`);
+    fs.writeFileSync(`${root}/t/file.txt`, 'f');
+    let round = 0;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.constantFrom('a', 'b', 'A', 'B', 'c.d', 'x~1', 'é', 'e', 'f', 'g'), { maxLength: 6 }),
+        fc.integer({ min: LIST_AFTER - 2, max: LIST_AFTER + 3 }),
+        fc.uniqueArray(fc.constantFrom('a', 'b', 'A', 'c.d', 'x~1', 'é', 'e', 'z'), { maxLength: 8 }),
+        (present, absent, asked) => {
+          const home = `${root}/h${round++}`;
+          fs.mkdirSync(home);
+          for (const n of present) fs.writeFileSync(`${home}/${n}`, n);
+          const paths = [...Array.from({ length: absent }, (_, i) => `n${i}`), ...asked];
+          const links = paths.map((n) => desired(`${home}/${n}`, `${root}/t/file.txt`));
+          const listing = planPure(links, observeOn(links, new PosixDriver(), 'linux'));
+          // every name read on its own: a fresh list of links per entry (nothing in one folder is asked twice)
+          const each = links.map((l) => planPure([l], observeOn([l], new PosixDriver(), 'linux')).actions[0]?.kind);
+          expect(listing.actions.map((a) => a.kind)).toEqual(each);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('load -> observe -> plan on a real tree', () => {
+  it('gives deep-equal plans for a real tree observed twice', () => {
+    const root = treeWith({ ...BASE, l: 'mine\n', m: { link: 't/other.txt' } });
+    const links = [
+      { path: 'l', target: 't/file.txt', onConflict: 'backup' },
+      { path: 'm', target: 't/file.txt', relative: true, onConflict: 'backup' },
+      { path: 'n/o', target: 't/dir' },
+    ];
+    const a = planFor(root, links);
+    const b = planFor(root, links);
+    expect(b).toEqual(a);
+    expect(a.actions.map((x) => x.kind)).toEqual(['backup-and-link', 'retarget', 'create']);
+  });
+
+  it('a hard link of the file a symlinked target leads to is already in place', () => {
+    const root = treeWith({ ...BASE, alias: { link: 't/file.txt' }, h: { hardlink: 't/file.txt' } });
+    const a = only(planFor(root, [{ path: 'h', type: 'hardlink', target: 'alias' }]));
+    expect(a.kind).toBe('noop');
+    expect(a.reason).toBe(`already a hard link of ${root}/alias`);
+  });
+
+  it('a fifo in the way is a conflict, and the plan is made without blocking on it', () => {
+    const root = treeWith();
+    mkfifo(`${root}/l`);
+    const a = only(planFor(root, [{ path: 'l', target: 't/file.txt' }]));
+    expect(a.kind).toBe('conflict');
+    expect(a.reason).toBe('a fifo is in the way');
+  });
+
+  it('retargets a wrong link linkplan made, and leaves one it did not make as a conflict', () => {
+    const root = treeWith({ ...BASE, mine: { link: 't/other.txt' }, theirs: { link: 't/other.txt' } });
+    const made = new Map([[`${root}/mine`, { type: 'symlink' as const, linkText: 't/other.txt' }]]);
+    const plan = planFor(
+      root,
+      [
+        { path: 'mine', target: 't/file.txt' },
+        { path: 'theirs', target: 't/file.txt' },
+      ],
+      made,
+    );
+    expect(plan.actions.map((a) => [a.kind, a.reason])).toEqual([
+      ['retarget', `points to t/other.txt; should point to ${root}/t/file.txt`],
+      ['conflict', `a symbolic link to t/other.txt, which linkplan did not make, is in the way`],
+    ]);
+  });
+
+  it('is a conflict when a relative text, read from the real folder a linked folder leads to, misses the target', () => {
+    const root = treeWith({ ...BASE, data: { home: {} } });
+    fs.symlinkSync(`${root}/data/home`, `${root}/home`);
+    const away = tempDir();
+    fs.writeFileSync(`${away}/layout.yaml`, JSON.stringify({ version: 1, links: [{ path: `${root}/home/sub/l`, target: `${root}/t/file.txt`, relative: true }] }));
+    const a = only(planOnDisk(`${away}/layout.yaml`));
+    expect(a.kind).toBe('conflict');
+    expect(a.reason).toMatch(/the folder .*\/home is a link to .*\/data\/home, and the text is read from there$/);
+  });
+});
