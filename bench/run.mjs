@@ -625,15 +625,21 @@ async function runSize(n) {
             continue;
           }
           c = { cmd: stowPath, args: ['-d', trees.rtDir, '-t', home, '--no-folding', '-D', 'old', '-S', 'new'], show: 'stow -d R -t HOME --no-folding -D old -S new  (HOME made by: stow base old)' };
-        } else {
+        } else if (tool === 'floor') {
           makeLinks(retargetLinks(layout, trees, home, 'old'));
-          if (tool === 'floor') {
-            const f = writeFile(path.join(dir, 'm', `floor-r${i}.json`), JSON.stringify(after));
-            c = { cmd: NODE, args: [FLOOR, 'list', f, 'apply'], show: 'node bench/floor.mjs list LINKS.json apply' };
-          } else {
-            const m = writeFile(path.join(dir, 'm', `${tool}-r${i}.yaml`), explicitManifest(after));
-            c = { cmd: NODE, args: [lp.bin, 'apply', m], show: 'linkplan apply M.yaml  (N entries; 10% now point into r/new)' };
+          const f = writeFile(path.join(dir, 'm', `floor-r${i}.json`), JSON.stringify(after));
+          c = { cmd: NODE, args: [FLOOR, 'list', f, 'apply'], show: 'node bench/floor.mjs list LINKS.json apply' };
+        } else {
+          // the "before" links are linkplan's own (its records hold them), as after a real apply:
+          // links someone else made are not retargeted without onConflict: backup
+          const m = writeFile(path.join(dir, 'm', `${tool}-r${i}.yaml`), explicitManifest(retargetLinks(layout, trees, home, 'old')));
+          const s = timed(NODE, [lp.bin, 'apply', m, '--yes'], dir);
+          if (s.rc !== 0) {
+            row.error = `set-up (linkplan apply of the "before" manifest) failed: ${tail(s.stderr, 400)}`;
+            continue;
           }
+          writeFile(m, explicitManifest(after));
+          c = { cmd: NODE, args: [lp.bin, 'apply', m], show: 'linkplan apply M.yaml  (N entries; 10% now point into r/new; HOME made by linkplan apply of the same file holding the "before" links)' };
         }
         row.command = c.show;
         const res = timed(c.cmd, c.args, dir);
@@ -901,7 +907,7 @@ md.push(
   `- Layouts: N files over N/10 folders (up to 3 deep, some dot-named) of a generated dotfiles repository \`s/pkg\`, small contents, seed ${opt.seed}; for the retarget job the same files split into \`r/base\` (90%), \`r/old\` and \`r/new\` (the 10% that move, chosen by the seeded PRNG).`,
   `- apply from scratch: a fresh empty home folder per run, made before the timer starts; folders below it are made by the tool.`,
   `- nothing changed: the home the tool's own last create made; one untimed warm-up run, then the timed runs; afterwards the links are checked and their inodes compared (to see whether a "no-op" rewrote links).`,
-  `- retarget 10%: a fresh home per run holding the "before" state (linkplan and floor: absolute links made in-process; Stow: \`stow base old\`), untimed; then timed: the tool switches the 10% to \`r/new\`. Stow cannot retarget part of a package, so its 10% live in packages of their own and the timed command is \`stow -D old -S new\` (one process, Stow's deferred operation: it plans the unstow and the stow together, then removes 10% of the links and makes the new ones; not atomic, each link is missing for a moment). linkplan and the floor replace each link in place (symlink under a temporary name, rename over).`,
+  `- retarget 10%: a fresh home per run holding the "before" state (linkplan: made by \`linkplan apply\` of the same manifest file holding the "before" links, so its records hold them, as after a real apply; floor: absolute links made in-process; Stow: \`stow base old\`), untimed; then timed: the tool switches the 10% to \`r/new\`. Stow cannot retarget part of a package, so its 10% live in packages of their own and the timed command is \`stow -D old -S new\` (one process, Stow's deferred operation: it plans the unstow and the stow together, then removes 10% of the links and makes the new ones; not atomic, each link is missing for a moment). linkplan and the floor replace each link in place (symlink under a temporary name, rename over).`,
   ...(journalJob
     ? [
         `- apply from scratch, journal vs none: \`bench/lib-apply.mjs\` runs linkplan's library in a child process — \`loadManifest\` → \`observe\` → \`computePlan\` → \`applyPlan\` on the glob manifest, as \`linkplan apply\` does — once with a \`FileJournal\` in a fresh state folder (claimed before the timed call, as the CLI does) and once with no journal (\`applyPlan\` then keeps its step log in memory); a fresh empty home per run, the two alternating. Timed: the \`applyPlan\` call alone (\`process.hrtime\` inside the child) and the whole process (wall clock outside). No progress output, lock or records file in either. Afterwards (untimed) the home is checked like create's, and the journal must be \`journal.last.jsonl\` with a header listing every action (the steps follow from them), every step recorded done (one record a step, or in ranges) and a committed close record. The header lists the actions ${journalHeaderForm()}.`,
