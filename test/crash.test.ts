@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { manifestStateDir } from '../src/state/state-dir.js';
 import { readJournal } from '../src/state/journal/reader.js';
 import { BIN, childEnv, REPO, runCliAsync, type AsyncCliRun } from './helpers/cli.js';
+import { EVERY_ACTION_TARGETS } from './helpers/fixtures.js';
 import { snapshot, tempDir, writeTree, type SnapshotEntry, type TreeSpec } from './helpers/tree.js';
 
 type Run = AsyncCliRun;
@@ -115,22 +116,7 @@ function spec(root: string, manifest: string): TreeSpec {
   const abs = (p: string): { link: string } => ({ link: path.join(root, p) });
   return {
     'layout.yaml': manifest,
-    t: {
-      f1: 'one',
-      f2: 'two',
-      f3: 'three',
-      f4: 'four',
-      f5: 'five',
-      f6: 'six, shared with rm/h',
-      f7: 'seven',
-      f8: 'eight',
-      rc: 'managed rc',
-      dir1: { k: 'k' },
-      v1: { VERSION: '1' },
-      v2: { VERSION: '2' },
-      full: { a: 'A', sub: { b: 'B' } },
-      cfgdir: { x: 'x' },
-    },
+    t: { ...EVERY_ACTION_TARGETS, f7: 'seven', f8: 'eight', full: { a: 'A', sub: { b: 'B' } } },
     links: { s2h: abs('t/f1') },
     cur1: abs('t/v1'),
     cur2: abs('t/v1'),
