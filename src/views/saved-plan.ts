@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import { errnoCode, LinkplanError, UsageError } from '../core/errors.js';
-import { validatePlan } from '../generated/validators.js';
+import { validatePlan, type SchemaError } from '../generated/validators.js';
 import { sha256OfText } from '../core/hash.js';
 import { asAbs, currentPlatform, displayPath, isInside, isWindowsAbsolute, parentOf, shellWord, type AbsPath, type Platform } from '../core/paths.js';
 import { describeEntry } from '../core/entries.js';
@@ -146,9 +146,13 @@ const kindsWith = (field: string): string => {
   return kinds.length <= 1 ? (kinds[0] ?? '') : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1] ?? ''}`;
 };
 
-/** Whether a schema error is one of the per-kind rules of an action, which `shapeProblems` says better. */
-function isShapeError(e: { keyword: string; schemaPath?: string }): boolean {
-  return e.keyword === 'if' || (e.schemaPath?.includes('/definitions/action/allOf/') === true && (e.keyword === 'required' || e.keyword === 'false schema'));
+/**
+ * Whether a schema error is one of the per-kind rules (an action's field its kind needs, or one it
+ * cannot have: the only `false` schemas), which `shapeProblems` says better; or the `if` of a rule.
+ */
+function isShapeError(e: SchemaError): boolean {
+  if (e.keyword === 'if' || e.keyword === 'false schema') return true;
+  return e.keyword === 'required' && /^\/actions\/\d+$/.test(e.instancePath) && KIND_FIELDS.has(String(e.params['missingProperty']));
 }
 
 /** The fields an action of its kind needs and lacks, and those it has and its kind does not. */
@@ -200,8 +204,13 @@ export function planProblems(plan: Plan): PlanProblem[] {
     ] as const) {
       if (text?.includes('\0') === true) out.push({ where: w, message: 'contains a NUL character' });
     }
-    // how the paths relate is worth checking only once each is normal, and the action whole
-    if (normal && shape.length === 0) out.push(...actionProblems(a, where, platform));
+    // how the paths relate is worth checking only once each is normal; what the action starts
+    // from, whatever else it carries (its kind and what was there are all that tells); the rest
+    // once it has the fields of its kind
+    if (!normal) continue;
+    const start = startProblem(a, where);
+    if (start !== undefined) out.push(start);
+    if (shape.length === 0) out.push(...actionProblems(a, where, platform));
   }
   return out;
 }
@@ -265,17 +274,20 @@ function startNeeds(a: Action): string | undefined {
   }
 }
 
+/** The problem with what the action starts from (`before`), if there is one. */
+function startProblem(a: Action, where: string): PlanProblem | undefined {
+  const needs = startNeeds(a);
+  if (needs === undefined) return undefined;
+  const hardLink = a.kind === 'remove' && a.before.kind === 'file';
+  return {
+    where,
+    message: hardLink ? 'a remove of a hard link needs the file it shares (removeTarget)' : `a ${a.kind} needs ${needs} (before), and this one found ${describeEntry(a.before)}`,
+  };
+}
+
 /** How one action (its fields those of its kind, its paths each normal) fails to hold together, if it does. */
 function actionProblems(a: Action, where: string, platform: Platform): PlanProblem[] {
   const out: PlanProblem[] = [];
-  const needs = startNeeds(a);
-  if (needs !== undefined) {
-    const hardLink = a.kind === 'remove' && a.before.kind === 'file';
-    out.push({
-      where,
-      message: hardLink ? 'a remove of a hard link needs the file it shares (removeTarget)' : `a ${a.kind} needs ${needs} (before), and this one found ${describeEntry(a.before)}`,
-    });
-  }
   if (makesLink(a)) {
     const link = a.link;
     out.push(...linkProblems(a, where, platform));
