@@ -17,6 +17,8 @@ export { summarize, hasChanges } from './core/summary.js';
 /** The index of a list of links that observe and computePlan take (a loaded manifest carries one). */
 export { linkIndex, withEntries, type LinkIndex } from './core/link-index.js';
 export { renderPlan } from './views/render.js';
+/** A plan as `plan --json` writes it: each action's fields in one stable order. */
+export { planJson } from './views/plan-json.js';
 export { annotateDiffs } from './views/diff.js';
 /** The folders a plan writes in, recorded so apply writes only into those very folders. */
 export { recordFolders } from './plan/folders.js';

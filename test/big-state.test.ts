@@ -13,14 +13,14 @@ import { readJournal } from '../src/state/journal/reader.js';
 import { journalAction } from '../src/state/journal/format.js';
 import { addSteps, type Step } from '../src/apply/steps.js';
 import type { AbsPath } from '../src/core/paths.js';
-import type { Action } from '../src/core/types.js';
+import type { CreateAction } from '../src/core/types.js';
 import { tempDir } from './helpers/tree.js';
 
 const N = 3000;
 
 /** N creates, some with folders to make, some relative, some with names JSON must escape. */
-function creates(root: string): Action[] {
-  const out: Action[] = [];
+function creates(root: string): CreateAction[] {
+  const out: CreateAction[] = [];
   for (let i = 0; i < N; i++) {
     const name = i % 97 === 0 ? `quote "${i}" back\\slash ünï` : `file-${i}.conf`;
     const p = path.join(root, 'home', `d${i % 300}`, name) as AbsPath;
@@ -70,7 +70,7 @@ describe('state files of thousands of links', () => {
     expect(groups).toHaveLength(N);
     expect(groups[0]).toEqual([['mkdir', path.dirname(actions[0]?.path ?? '')], ['link', '', 0]]);
     expect(groups[500]).toEqual([['link', '', 0]]);
-    expect(back?.header?.actions.map((a) => [a.kind, a.path, a.link?.target, a.link?.linkText ?? a.link?.target])).toEqual(actions.map((a) => [a.kind, a.path, a.link?.target, a.link?.linkText]));
+    expect(back?.header?.actions.map((a) => [a.kind, a.path, a.link?.target, a.link?.linkText ?? a.link?.target])).toEqual(actions.map((a) => [a.kind, a.path, a.link.target, a.link.linkText]));
     expect(back?.closed).toBe('committed');
   });
 

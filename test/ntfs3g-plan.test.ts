@@ -15,6 +15,7 @@ import { FILE_ATTRIBUTE_DIRECTORY } from '../src/drivers/ntfs3g/driver.js';
 import { lsetxattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA } from '../src/drivers/ntfs3g/libc.js';
 import { validatePlan } from '../src/generated/validators.js';
 import type { Plan } from '../src/core/types.js';
+import { linkOf } from './helpers/plan.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { getfattrHex, JDK_TREE, mountFreshVolume, skipNtfs3gTests, type NtfsVolume } from './helpers/ntfs.js';
 import { snapshot, writeTree } from './helpers/tree.js';
@@ -94,7 +95,7 @@ describe.skipIf(skip)('a manifest with volumes: on a real NTFS volume, through t
   it('plans junctions as junctions, and says what Windows will read', () => {
     const plan = planJson();
     expect(validatePlan(plan), JSON.stringify(validatePlan.errors)).toBe(true);
-    expect(plan.actions.map((a) => [path.relative(vol.mountPoint, a.path), a.kind, a.link?.type, a.link?.linkText])).toEqual([
+    expect(plan.actions.map((a) => [path.relative(vol.mountPoint, a.path), a.kind, linkOf(a)?.type, linkOf(a)?.linkText])).toEqual([
       ['links/jdk', 'create', 'junction', at('tools/jdk-21')],
       ['links/java-home', 'create', 'junction', at('tools/jdk-17')],
       ['links/dirsym', 'create', 'symlink', at('tools/jdk-17')],
@@ -305,7 +306,7 @@ describe.skipIf(skip)('two NTFS volumes, one manifest', () => {
   it('links a folder moved to another volume with a junction that names it the Windows way, and reads it back', () => {
     const volumeRoot = '\\\\?\\Volume{6B29FC40-CA47-1067-B31D-00DD010662DA}\\';
     const plan = JSON.parse(cli('plan', '--json', manifest()).stdout) as Plan;
-    expect(plan.actions.map((a) => [a.kind, a.link?.type, a.notes])).toEqual([
+    expect(plan.actions.map((a) => [a.kind, linkOf(a)?.type, a.notes])).toEqual([
       ['create', 'junction', [`written for Windows as ${volumeRoot}App`]],
       ['create', 'symlink', [`written for Windows as ${volumeRoot}data.bin`]],
     ]);

@@ -13,7 +13,7 @@ import type { MadeLink } from '../src/plan/planner.js';
 import type { ActionKind, ConflictPolicy, Desired, Entry, Observed, Plan, RequestedType, TargetInfo } from '../src/core/types.js';
 import { desired } from './helpers/desired.js';
 import { absent, dir, dirTarget, fifo, file, fileTarget, hardLinkOf, observedOf, otherTarget, symlink } from './helpers/observed.js';
-import { actionAt, MANIFEST, only, planPure } from './helpers/plan.js';
+import { actionAt, MANIFEST, ofKind, only, planPure } from './helpers/plan.js';
 
 /** The folder every world of this file lives in (on no disk). */
 const R = '/w';
@@ -327,18 +327,18 @@ describe('planner matrix: observed kind x desired kind (refuse)', () => {
         const text = row.desired.rightText;
         expect(a.link).toEqual({ type: isHard ? 'hardlink' : 'symlink', target, linkText: isHard ? target : text });
         expect(a.after).toEqual(isHard ? { kind: 'hardlink', target } : { kind: 'symlink', linkText: text });
-        expect(a.parents).toBeUndefined();
+        expect(a).not.toHaveProperty('parents');
         if (row.desired.name === 'junction') expect(a.notes).toEqual(['junctions exist only on NTFS; on linux a directory symbolic link stands in for it']);
         else expect(a.notes).toEqual([]);
         break;
       }
       case 'noop':
         expect(a.after).toEqual(a.before);
-        expect(a.link).toBeUndefined();
+        expect(a).not.toHaveProperty('link');
         break;
       case 'remove':
         expect(a.after).toEqual({ kind: 'absent' });
-        expect(a.link).toBeUndefined();
+        expect(a).not.toHaveProperty('link');
         if (a.before.kind === 'file') expect(a.removeTarget).toBe(target);
         else expect(a.removeTarget).toBeUndefined();
         break;
@@ -369,8 +369,7 @@ describe('onConflict: backup moves anything in the way aside', () => {
   it.each(IN_THE_WAY.map((o) => [o.name, o] as const))('%s -> backup-and-link', (_name, o) => {
     const d = DESIRED[0];
     if (d === undefined) throw new Error('no desired kinds');
-    const a = only(planFor([{ path: 'l', target: 't/file.txt', onConflict: 'backup' }], rowWorld(o, d, { backups: ['l'] })));
-    expect(a.kind).toBe('backup-and-link');
+    const a = ofKind(only(planFor([{ path: 'l', target: 't/file.txt', onConflict: 'backup' }], rowWorld(o, d, { backups: ['l'] }))), 'backup-and-link');
     expect(a.before.kind).toBe(o.before);
     expect(a.backupPath).toBe(`${R}/l.linkplan-backup`);
     expect(a.link).toEqual({ type: 'symlink', target: `${R}/t/file.txt`, linkText: `${R}/t/file.txt` });
@@ -379,9 +378,8 @@ describe('onConflict: backup moves anything in the way aside', () => {
   });
 
   it('a hard link of the target is not in the way of a hard link entry, even with backup', () => {
-    const a = only(planFor([{ path: 'l', type: 'hardlink', target: 't/file.txt', onConflict: 'backup' }], world({ l: hardLinkOf(FILE_ID) }, { backups: ['l'] })));
-    expect(a.kind).toBe('noop');
-    expect(a.backupPath).toBeUndefined();
+    const a = ofKind(only(planFor([{ path: 'l', type: 'hardlink', target: 't/file.txt', onConflict: 'backup' }], world({ l: hardLinkOf(FILE_ID) }, { backups: ['l'] }))), 'noop');
+    expect(a).not.toHaveProperty('backupPath');
   });
 
   it("backup does not touch a link that is already right, and retargets a wrong one linkplan made", () => {
@@ -394,19 +392,17 @@ describe('onConflict: backup moves anything in the way aside', () => {
       { made: { wrong: `${R}/t/other.txt` } },
     );
     expect(plan.actions.map((a) => a.kind)).toEqual(['noop', 'retarget']);
-    expect(plan.actions.every((a) => a.backupPath === undefined)).toBe(true);
+    expect(plan.actions.every((a) => !('backupPath' in a))).toBe(true);
   });
 
   it('backup replaces a wrong link someone else made in one retarget, keeping a copy under the backup name', () => {
-    const a = only(planFor([{ path: 'wrong', target: 't/file.txt', onConflict: 'backup' }], world({ wrong: symlink(`${R}/t/other.txt`) }, { backups: ['wrong'] })));
-    expect(a.kind).toBe('retarget');
+    const a = ofKind(only(planFor([{ path: 'wrong', target: 't/file.txt', onConflict: 'backup' }], world({ wrong: symlink(`${R}/t/other.txt`) }, { backups: ['wrong'] }))), 'retarget');
     expect(a.backupPath).toBe(`${R}/wrong.linkplan-backup`);
     expect(a.reason).toBe(`is a symbolic link to ${R}/t/other.txt, which linkplan did not make, and is replaced; a copy of it is kept at ${R}/wrong.linkplan-backup`);
   });
 
   it('moves what is in the way to the backup name observe found free', () => {
-    const a = only(planFor([{ path: 'l', target: 't/file.txt', onConflict: 'backup' }], world({ l: file() }, { backups: { l: 'l.linkplan-backup-3' } })));
-    expect(a.kind).toBe('backup-and-link');
+    const a = ofKind(only(planFor([{ path: 'l', target: 't/file.txt', onConflict: 'backup' }], world({ l: file() }, { backups: { l: 'l.linkplan-backup-3' } }))), 'backup-and-link');
     expect(a.backupPath).toBe(`${R}/l.linkplan-backup-3`);
   });
 
@@ -418,7 +414,7 @@ describe('onConflict: backup moves anything in the way aside', () => {
       ],
       world({ l: file(), m: dir() }, { backups: ['l', 'm'] }),
     );
-    expect(plan.actions.map((a) => [a.kind, a.backupPath])).toEqual([
+    expect(plan.actions.map((a) => [a.kind, 'backupPath' in a ? a.backupPath : undefined])).toEqual([
       ['backup-and-link', `${R}/l.linkplan-backup`],
       ['backup-and-link', `${R}/m.linkplan-backup`],
     ]);
@@ -433,13 +429,12 @@ describe('onConflict: adopt moves what is in the way into a target that does not
     ['empty folder', dir(), 'dir', 'new-dir'],
     ['non-empty folder', dir(), 'dir', 'new-dir'],
   ] as const)('%s, target missing -> adopt', (_name, entry, kind, name) => {
-    const a = only(planFor([{ path: 'l', target: `t/${name}`, onConflict: 'adopt' }], world({ l: entry })));
-    expect(a.kind).toBe('adopt');
+    const a = ofKind(only(planFor([{ path: 'l', target: `t/${name}`, onConflict: 'adopt' }], world({ l: entry }))), 'adopt');
     expect(a.before.kind).toBe(kind);
     expect(a.link).toEqual({ type: 'symlink', target: `${R}/t/${name}`, linkText: `${R}/t/${name}` });
     expect(a.after).toEqual({ kind: 'symlink', linkText: `${R}/t/${name}` });
     expect(a.targetParents).toBeUndefined();
-    expect(a.backupPath).toBeUndefined();
+    expect(a).not.toHaveProperty('backupPath');
     expect(a.reason).toMatch(/is in the way; it is moved to the target .*\/t\/new.*, then linked$/);
   });
 
@@ -448,42 +443,36 @@ describe('onConflict: adopt moves what is in the way into a target that does not
     ['non-empty folder', dir(), 't/dir'],
     ['fifo', fifo(), 't/file.txt'],
   ] as const)('%s, target exists -> conflict', (_name, entry, target) => {
-    const a = only(planFor([{ path: 'l', target, onConflict: 'adopt' }], world({ l: entry })));
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(planFor([{ path: 'l', target, onConflict: 'adopt' }], world({ l: entry }))), 'conflict');
     expect(a.reason).toMatch(/is in the way, and it cannot be adopted because the target .* exists already$/);
     expect(a.hint).toMatch(/onConflict: backup/);
   });
 
   it('adopt creates the missing folders of the target, outermost first', () => {
-    const a = only(planFor([{ path: 'l', target: 'store/deep/l', onConflict: 'adopt' }], world({ l: dir() })));
-    expect(a.kind).toBe('adopt');
+    const a = ofKind(only(planFor([{ path: 'l', target: 'store/deep/l', onConflict: 'adopt' }], world({ l: dir() }))), 'adopt');
     expect(a.targetParents).toEqual([`${R}/store`, `${R}/store/deep`]);
-    expect(a.parents).toBeUndefined();
+    expect(a).not.toHaveProperty('parents');
   });
 
   it('adopt with a hard link entry adopts the file and hard-links it back', () => {
-    const a = only(planFor([{ path: 'l', type: 'hardlink', target: 't/adopted.txt', onConflict: 'adopt' }], world({ l: file() })));
-    expect(a.kind).toBe('adopt');
+    const a = ofKind(only(planFor([{ path: 'l', type: 'hardlink', target: 't/adopted.txt', onConflict: 'adopt' }], world({ l: file() }))), 'adopt');
     expect(a.link).toEqual({ type: 'hardlink', target: `${R}/t/adopted.txt`, linkText: `${R}/t/adopted.txt` });
     expect(a.after).toEqual({ kind: 'hardlink', target: `${R}/t/adopted.txt` });
   });
 
   it('adopting a folder into a hard link entry is a conflict (a hard link needs a file)', () => {
-    const a = only(planFor([{ path: 'l', type: 'hardlink', target: 't/adopted', onConflict: 'adopt' }], world({ l: dir() })));
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(planFor([{ path: 'l', type: 'hardlink', target: 't/adopted', onConflict: 'adopt' }], world({ l: dir() }))), 'conflict');
     expect(a.reason).toMatch(/a hard link can only point to a file, and the target is a folder/);
   });
 
   it('a fifo cannot be adopted: the conflict names the fifo, not the target', () => {
-    const a = only(planFor([{ path: 'l', target: 't/new', onConflict: 'adopt' }], world({ l: fifo() })));
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(planFor([{ path: 'l', target: 't/new', onConflict: 'adopt' }], world({ l: fifo() }))), 'conflict');
     expect(a.reason).toMatch(/^a fifo is in the way, and only a file or a folder can be adopted$/);
     expect(a.hint).toMatch(/onConflict: backup/);
   });
 
   it('adopt when the target path holds a dangling symlink is a conflict (the move would find it in the way)', () => {
-    const a = only(planFor([{ path: 'l', target: 't/new.txt', onConflict: 'adopt' }], world({ l: file(), 't/new.txt': symlink(`${R}/nowhere`) })));
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(planFor([{ path: 'l', target: 't/new.txt', onConflict: 'adopt' }], world({ l: file(), 't/new.txt': symlink(`${R}/nowhere`) }))), 'conflict');
     expect(a.reason).toMatch(/cannot adopt into .*\/t\/new\.txt: it is a symbolic link to .*\/nowhere/);
   });
 
@@ -516,8 +505,7 @@ describe('target states', () => {
     ['hardlink to a folder', { type: 'hardlink', target: 't/dir' }, /^a hard link can only point to a file, and the target is a folder$/, /use type: symlink/],
     ['symlink to a fifo', { type: 'symlink', target: 't/pipe' }, /^its target .*\/t\/pipe is neither a file nor a folder$/, /point the link at a file or a folder/],
   ] as const)('%s -> conflict', (_name, link, reason, hint) => {
-    const a = only(planFor([{ path: 'l', ...link }], withPipe()));
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(planFor([{ path: 'l', ...link }], withPipe())), 'conflict');
     expect(a.before).toEqual({ kind: 'absent' });
     expect(a.after).toEqual({ kind: 'absent' });
     expect(a.reason).toMatch(reason);
@@ -529,26 +517,23 @@ describe('target states', () => {
     ['auto', {}, 'symlink'],
     ['junction', { type: 'junction' }, 'symlink'],
   ] as const)('%s to a folder -> a %s', (_name, extra, type) => {
-    const a = only(planFor([{ path: 'l', target: 't/dir', ...extra }], world()));
-    expect(a.kind).toBe('create');
-    expect(a.link?.type).toBe(type);
+    const a = ofKind(only(planFor([{ path: 'l', target: 't/dir', ...extra }], world())), 'create');
+    expect(a.link.type).toBe(type);
   });
 
   it('a target reached through a symlinked folder counts as existing', () => {
-    const a = only(planFor([{ path: 'l', type: 'hardlink', target: 'via/file.txt' }], world({ via: symlink(`${R}/t`) }, { targets: { via: dirTarget(), 'via/file.txt': fileTarget(FILE_ID) } })));
-    expect(a.kind).toBe('create');
+    const a = ofKind(only(planFor([{ path: 'l', type: 'hardlink', target: 'via/file.txt' }], world({ via: symlink(`${R}/t`) }, { targets: { via: dirTarget(), 'via/file.txt': fileTarget(FILE_ID) } }))), 'create');
     expect(a.link).toEqual({ type: 'hardlink', target: `${R}/via/file.txt`, linkText: `${R}/via/file.txt` });
   });
 
   it('a relative link to a folder above the link is written with ..', () => {
-    const a = only(planFor([{ path: 'home/sub/l', target: 't/dir', relative: true }], world({ home: dir(), 'home/sub': dir() })));
-    expect(a.kind).toBe('create');
-    expect(a.link?.linkText).toBe('../../t/dir');
+    const a = ofKind(only(planFor([{ path: 'home/sub/l', target: 't/dir', relative: true }], world({ home: dir(), 'home/sub': dir() }))), 'create');
+    expect(a.link.linkText).toBe('../../t/dir');
     expect(a.after).toEqual({ kind: 'symlink', linkText: '../../t/dir' });
   });
 
   it('a relative hard link entry ignores relative (a hard link has no text)', () => {
-    const a = only(planFor([{ path: 'l', type: 'hardlink', relative: true, target: 't/file.txt' }], world()));
+    const a = ofKind(only(planFor([{ path: 'l', type: 'hardlink', relative: true, target: 't/file.txt' }], world())), 'create');
     expect(a.link).toEqual({ type: 'hardlink', target: `${R}/t/file.txt`, linkText: `${R}/t/file.txt` });
   });
 
@@ -558,8 +543,7 @@ describe('target states', () => {
       { bare: true, targets: { 'tools/app-1.0': dirTarget(), 'tools/app-2.0': dirTarget(), 'tools/app': dirTarget() } },
     );
     // (the manifest's `tools/app-${v}` with v = 2.0, as the loader expands it)
-    const a = only(planFor([{ path: 'tools/app', target: 'tools/app-2.0', type: 'junction' }], tools, { made: { 'tools/app': `${R}/tools/app-1.0` } }));
-    expect(a.kind).toBe('retarget');
+    const a = ofKind(only(planFor([{ path: 'tools/app', target: 'tools/app-2.0', type: 'junction' }], tools, { made: { 'tools/app': `${R}/tools/app-1.0` } })), 'retarget');
     expect(a.before).toEqual({ kind: 'symlink', linkText: `${R}/tools/app-1.0` });
     expect(a.link).toEqual({ type: 'symlink', target: `${R}/tools/app-2.0`, linkText: `${R}/tools/app-2.0` });
     expect(a.reason).toBe(`points to ${R}/tools/app-1.0; should point to ${R}/tools/app-2.0`);
@@ -572,22 +556,19 @@ describe('target states', () => {
 
 describe('parent folders', () => {
   it('missing parents are listed outermost first', () => {
-    const a = only(planFor([{ path: 'a/b/c/l', target: 't/file.txt' }], world()));
-    expect(a.kind).toBe('create');
+    const a = ofKind(only(planFor([{ path: 'a/b/c/l', target: 't/file.txt' }], world())), 'create');
     expect(a.parents).toEqual([`${R}/a`, `${R}/a/b`, `${R}/a/b/c`]);
   });
 
   it('createParents: false makes a missing parent a conflict naming the outermost folder', () => {
-    const a = only(planFor([{ path: 'a/b/l', target: 't/file.txt', createParents: false }], world()));
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(planFor([{ path: 'a/b/l', target: 't/file.txt', createParents: false }], world())), 'conflict');
     expect(a.reason).toBe(`its folder ${R}/a does not exist, and createParents is off`);
     expect(a.hint).toMatch(/createParents: true/);
-    expect(a.parents).toBeUndefined();
+    expect(a).not.toHaveProperty('parents');
   });
 
   it('createParents: false is fine when the folder exists', () => {
-    const a = only(planFor([{ path: 'a/l', target: 't/file.txt', createParents: false }], world({ a: dir() })));
-    expect(a.kind).toBe('create');
+    const a = ofKind(only(planFor([{ path: 'a/l', target: 't/file.txt', createParents: false }], world({ a: dir() }))), 'create');
     expect(a.parents).toBeUndefined();
   });
 
@@ -597,14 +578,12 @@ describe('parent folders', () => {
     ['a symlink to a file', world({ a: symlink(`${R}/t/file.txt`) }, { targets: { a: fileTarget(FILE_ID) } }), /^its folder .*\/a is a symbolic link to .*, which leads to a file$/],
     ['a dangling symlink', world({ a: symlink(`${R}/nowhere`) }), /^its folder .*\/a is a symbolic link to .*nowhere, which leads to nothing$/],
   ] as const)('a parent that is %s -> conflict', (_name, observed, reason) => {
-    const a = only(planFor([{ path: 'a/b/l', target: 't/file.txt' }], observed));
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(planFor([{ path: 'a/b/l', target: 't/file.txt' }], observed)), 'conflict');
     expect(a.reason).toMatch(reason);
   });
 
   it('a parent that is a symlink to a folder outside the sources is used as it is', () => {
-    const a = only(planFor([{ path: 'a/sub/l', target: 't/file.txt' }], world({ real: dir(), a: symlink(`${R}/real`) }, { targets: { a: dirTarget() } }), { away: true }));
-    expect(a.kind).toBe('create');
+    const a = ofKind(only(planFor([{ path: 'a/sub/l', target: 't/file.txt' }], world({ real: dir(), a: symlink(`${R}/real`) }, { targets: { a: dirTarget() } }), { away: true })), 'create');
     expect(a.parents).toEqual([`${R}/a/sub`]);
   });
 
@@ -617,7 +596,7 @@ describe('parent folders', () => {
       ],
       world(),
     );
-    expect(plan.actions.map((a) => [a.kind, a.path, a.parents])).toEqual([
+    expect(plan.actions.map((a) => [a.kind, a.path, 'parents' in a ? a.parents : undefined])).toEqual([
       ['create', `${R}/n/m/one`, [`${R}/n`, `${R}/n/m`]],
       ['create', `${R}/n/m/two`, undefined],
       ['create', `${R}/n/three`, undefined],
@@ -632,7 +611,7 @@ describe('parent folders', () => {
       ],
       world(),
     );
-    expect(plan.actions.map((a) => [a.kind, a.parents])).toEqual([
+    expect(plan.actions.map((a) => [a.kind, 'parents' in a ? a.parents : undefined])).toEqual([
       ['conflict', undefined],
       ['create', [`${R}/n`]],
     ]);
@@ -646,7 +625,7 @@ describe('parent folders', () => {
       ],
       world({ old: symlink(`${R}/t/dir`) }, { targets: { old: dirTarget() } }),
     );
-    expect(plan.actions.map((a) => [a.kind, a.path, a.parents])).toEqual([
+    expect(plan.actions.map((a) => [a.kind, a.path, 'parents' in a ? a.parents : undefined])).toEqual([
       ['remove', `${R}/old`, undefined],
       ['create', `${R}/old/l`, [`${R}/old`]],
     ]);
@@ -689,8 +668,7 @@ describe('parent folders', () => {
     const old = actionAt(plan, `${R}/old`);
     expect(old.kind).toBe('conflict');
     // the link stays, so the new link goes through it into t/dir, which exists: no folder to make
-    const inner = actionAt(plan, `${R}/old/l`);
-    expect(inner.kind).toBe('create');
+    const inner = ofKind(actionAt(plan, `${R}/old/l`), 'create');
     expect(inner.parents).toBeUndefined();
   });
 });
@@ -756,7 +734,7 @@ describe('a target that is another link of the same manifest (chain)', () => {
       ],
       world(),
     );
-    expect(plan.actions.map((a) => [a.kind, a.link])).toEqual([
+    expect(plan.actions.map((a) => [a.kind, 'link' in a ? a.link : undefined])).toEqual([
       ['create', { type: 'symlink', target: `${R}/latest`, linkText: `${R}/latest` }],
       ['create', { type: 'symlink', target: `${R}/t/dir`, linkText: `${R}/t/dir` }],
     ]);
@@ -829,11 +807,11 @@ describe('computePlan is pure', () => {
       ['create', '/linkplan-nowhere/home/.config/app'],
       ['conflict', '/linkplan-nowhere/home/h'],
     ]);
-    const vimrc = actionAt(plan, '/linkplan-nowhere/home/.vimrc');
-    expect(vimrc.link?.linkText).toBe('../dots/vimrc');
+    const vimrc = ofKind(actionAt(plan, '/linkplan-nowhere/home/.vimrc'), 'retarget');
+    expect(vimrc.link.linkText).toBe('../dots/vimrc');
     expect(vimrc.reason).toBe('link text is /linkplan-nowhere/dots/vimrc; should be ../dots/vimrc (same place, relative form)');
-    expect(actionAt(plan, '/linkplan-nowhere/home/.gitconfig').backupPath).toBe('/linkplan-nowhere/home/.gitconfig.linkplan-backup');
-    expect(actionAt(plan, '/linkplan-nowhere/home/.config/app').parents).toEqual(['/linkplan-nowhere/home/.config']);
+    expect(ofKind(actionAt(plan, '/linkplan-nowhere/home/.gitconfig'), 'backup-and-link').backupPath).toBe('/linkplan-nowhere/home/.gitconfig.linkplan-backup');
+    expect(ofKind(actionAt(plan, '/linkplan-nowhere/home/.config/app'), 'create').parents).toEqual(['/linkplan-nowhere/home/.config']);
     // the hard link's target is on another volume (dev 2) than its folder (dev 1)
     expect(actionAt(plan, '/linkplan-nowhere/home/h').reason).toBe(
       'hard links cannot cross volumes, and /linkplan-nowhere/dots/big is on another volume',
@@ -853,8 +831,7 @@ describe('computePlan is pure', () => {
 
   it('an entry the observation knows nothing about is planned as absent, with its folders to make', () => {
     const plan = planPure([desired('/linkplan-nowhere/x/y', '/linkplan-nowhere/t')], observedOf({ '/': dir() }, { targets: { '/linkplan-nowhere/t': dirTarget() } }));
-    const a = only(plan);
-    expect(a.kind).toBe('create');
+    const a = ofKind(only(plan), 'create');
     expect(a.parents).toEqual(['/linkplan-nowhere', '/linkplan-nowhere/x']);
   });
 
@@ -863,8 +840,7 @@ describe('computePlan is pure', () => {
       [desired('/w/l', '/w/t', { onConflict: 'backup' })],
       observedOf({ '/w/l': { kind: 'reparse', tag: 0x9000001a, tagName: 'cloud' }, '/w': dir() }, { targets: { '/w/t': dirTarget() } }),
     );
-    const a = only(plan);
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(plan), 'conflict');
     expect(a.reason).toBe('is a cloud reparse point (tag 0x9000001A), which linkplan does not touch');
   });
 
@@ -892,11 +868,10 @@ describe('computePlan is pure', () => {
         },
       ),
     );
-    const a = only(plan);
-    expect(a.kind).toBe('create');
-    expect(a.link?.type).toBe(type);
+    const a = ofKind(only(plan), 'create');
+    expect(a.link.type).toBe(type);
     expect(a.reason).toMatch(why);
-    expect(a.link?.linkText).toBe(type === 'symlink' && relative ? 't' : 'C:\\w\\t');
+    expect(a.link.linkText).toBe(type === 'symlink' && relative ? 't' : 'C:\\w\\t');
   });
 
   it('type: symlink where symlinks are unavailable is a conflict with a hint', () => {
@@ -907,8 +882,7 @@ describe('computePlan is pure', () => {
         { targets: { '/w/t': fileTarget('1:1') }, capabilities: { symlinks: false, junctions: false, hardlinks: true, symlinkNote: 'Developer Mode is off' } },
       ),
     );
-    const a = only(plan);
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(plan), 'conflict');
     expect(a.reason).toBe('cannot create symbolic links here: Developer Mode is off');
     expect(a.hint).toMatch(/Developer Mode/);
   });
@@ -927,14 +901,12 @@ describe('hard links and symbolic links at the target', () => {
   const withAlias = (entries: Record<string, Entry> = {}): Observed => world({ alias: symlink('t/file.txt'), ...entries }, { targets: { alias: fileTarget(FILE_ID) } });
 
   it('a hard link to a name that is a symlink is planned to that name (the driver links the file it leads to)', () => {
-    const a = only(planFor([{ path: 'h', type: 'hardlink', target: 'alias' }], withAlias()));
-    expect(a.kind).toBe('create');
+    const a = ofKind(only(planFor([{ path: 'h', type: 'hardlink', target: 'alias' }], withAlias())), 'create');
     expect(a.link).toEqual({ type: 'hardlink', target: `${R}/alias`, linkText: `${R}/alias` });
   });
 
   it('a hard link of the file a symlinked target leads to is already in place', () => {
-    const a = only(planFor([{ path: 'h', type: 'hardlink', target: 'alias' }], withAlias({ h: hardLinkOf(FILE_ID), 't/file.txt': hardLinkOf(FILE_ID) })));
-    expect(a.kind).toBe('noop');
+    const a = ofKind(only(planFor([{ path: 'h', type: 'hardlink', target: 'alias' }], withAlias({ h: hardLinkOf(FILE_ID), 't/file.txt': hardLinkOf(FILE_ID) }))), 'noop');
     expect(a.reason).toBe(`already a hard link of ${R}/alias`);
   });
 
@@ -952,8 +924,7 @@ describe('relative links below a folder that is itself a link (one outside the s
     world({ data: dir(), 'data/home': dir(), 'home-real': dir(), home: symlink(text), ...inside }, { targets: { home: dirTarget() } });
 
   it('is a conflict when the relative text, read from the real folder, misses the target', () => {
-    const a = only(planAway([{ path: 'home/sub/l', target: 't/file.txt', relative: true }], linkedHome(`${R}/data/home`)));
-    expect(a.kind).toBe('conflict');
+    const a = ofKind(only(planAway([{ path: 'home/sub/l', target: 't/file.txt', relative: true }], linkedHome(`${R}/data/home`))), 'conflict');
     expect(a.reason).toBe(
       `relative text ../../t/file.txt would not reach ${R}/t/file.txt: the folder ${R}/home is a link to ${R}/data/home, and the text is read from there`,
     );
@@ -967,9 +938,8 @@ describe('relative links below a folder that is itself a link (one outside the s
   });
 
   it('is fine when the real folder sits where the text still reaches the target', () => {
-    const a = only(planAway([{ path: 'home/l', target: 't/file.txt', relative: true }], linkedHome('home-real')));
-    expect(a.kind).toBe('create');
-    expect(a.link?.linkText).toBe('../t/file.txt');
+    const a = ofKind(only(planAway([{ path: 'home/l', target: 't/file.txt', relative: true }], linkedHome('home-real'))), 'create');
+    expect(a.link.linkText).toBe('../t/file.txt');
   });
 
   it('an absolute link below a linked folder is fine', () => {

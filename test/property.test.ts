@@ -126,9 +126,10 @@ function allowedRoots(root: string, actions: readonly Action[]): string[] {
   for (const a of actions) {
     if (a.kind === 'noop' || a.kind === 'conflict') continue;
     out.push(rel(a.path));
-    if (a.backupPath !== undefined) out.push(rel(a.backupPath));
-    if (a.kind === 'adopt' && a.link !== undefined) out.push(rel(a.link.target));
-    for (const p of [...(a.parents ?? []), ...(a.targetParents ?? [])]) out.push(rel(p));
+    if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) out.push(rel(a.backupPath));
+    if (a.kind === 'adopt') out.push(rel(a.link.target));
+    const folders = a.kind === 'create' ? a.parents : a.kind === 'adopt' ? a.targetParents : undefined;
+    for (const p of folders ?? []) out.push(rel(p));
   }
   return out;
 }

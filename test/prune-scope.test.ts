@@ -30,6 +30,24 @@ describe('--prune', () => {
     expect(snapshot(h1)).toEqual(first);
   });
 
+  it('says in a saved plan what it left alone, and apply of that plan reports it and forgets the link', () => {
+    const { d, h1, h2 } = setUp();
+    const cwd = path.join(d, 'repo');
+    expect(runCli(['apply', 'layout.yaml'], { cwd, env: { HOME: h1 } }).code).toBe(0);
+    const first = snapshot(h1);
+    const planned = runCli(['plan', 'layout.yaml', '--prune', '--out', 'p.json'], { cwd, env: { HOME: h2 } });
+    expect(planned.code, planned.stderr).toBe(0);
+    const saved = JSON.parse(fs.readFileSync(path.join(cwd, 'p.json'), 'utf8')) as { actions: { kind: string; path: string; prune?: string }[] };
+    const pruned = saved.actions.filter((a) => a.prune !== undefined).map((a) => [a.kind, a.path, a.prune]);
+    expect(pruned).toEqual([path.join(h1, '.a'), path.join(h1, '.b'), path.join(h1, '.config/one')].map((p) => ['noop', p, 'outside']));
+    const r = runCli(['apply', 'p.json', '--yes'], { cwd, env: { HOME: h2 } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Left alone (not pruned): ${path.join(h1, '.a')}: it lies outside the folders this manifest manages now`);
+    // the records own them no more: a later --prune does not name them
+    expect(runCli(['plan', 'layout.yaml', '--prune'], { cwd, env: { HOME: h2 } }).stdout).not.toContain('Left alone');
+    expect(snapshot(h1)).toEqual(first);
+  });
+
   it('prunes a dropped link, and one an earlier --var made, in folders the manifest still manages', () => {
     const { d, h1 } = setUp();
     const cwd = path.join(d, 'repo');

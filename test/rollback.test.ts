@@ -370,7 +370,7 @@ describe('a link removed and a folder made in its place', () => {
     };
     make();
     const plan = planOf(root);
-    expect(plan.actions.map((a) => [a.kind, path.relative(root, a.path), (a.parents ?? []).map((p) => path.relative(root, p))])).toEqual([
+    expect(plan.actions.map((a) => [a.kind, path.relative(root, a.path), (('parents' in a ? a.parents : undefined) ?? []).map((p) => path.relative(root, p))])).toEqual([
       ['remove', 'old', []],
       ['create', 'old/new', ['old']],
     ]);

@@ -110,7 +110,7 @@ describe('a saved plan is checked before anything runs', () => {
     const r = refused(s, (p) => {
       (p.actions[1] as { path: string }).path = 'a';
       (p.actions[3] as { parents: string[] }).parents = [path.join(s.dir, 'deep'), `${s.dir}/deep/../deep/er`];
-      const link = p.actions[2]?.link as { target: string };
+      const link = (p.actions[2] as { link: { target: string } }).link;
       link.target = `${s.dir}/t/./v1`;
       (p.actions[0] as { path: string }).path = `${s.dir}/ol\u0000d`;
     });
@@ -168,6 +168,22 @@ describe('a saved plan is checked before anything runs', () => {
     });
     expect(r2.stderr).toContain(`plan.json: actions[1].after: a create of a symlink leaves a symlink to ${path.join(s.dir, 't/f')}, not a symlink to /elsewhere`);
     expect(r2.stderr).toContain('plan.json: actions[0].after: a remove leaves nothing, not a symlink to x');
+  });
+
+  it('refuses an action with a field its kind does not have, or without one its kind needs', () => {
+    const s = setup();
+    const r = refused(s, (p) => {
+      const f = path.join(s.dir, 't/f');
+      (p.actions[0] as { link?: unknown }).link = { type: 'symlink', target: f, linkText: f };
+      (p.actions[1] as { hint?: string }).hint = 'make it';
+      delete (p.actions[2] as { backupPath?: string }).backupPath;
+      (p.actions[3] as { prune?: string }).prune = 'gone';
+    });
+    expect(r.stderr).toContain('plan.json: not a valid linkplan plan (4 problems)');
+    expect(r.stderr).toContain('plan.json: actions[0].link: a remove has no link (only a create, retarget, backup-and-link, adopt or conflict has one)');
+    expect(r.stderr).toContain('plan.json: actions[1].hint: a create has no hint (only a conflict has one)');
+    expect(r.stderr).toContain('plan.json: actions[2]: a backup-and-link needs the name it moves what is in the way to (backupPath)');
+    expect(r.stderr).toContain('plan.json: actions[3].prune: a create has no prune (only a noop has one)');
   });
 
   it('refuses a plan whose manifest changed since it was made, and applies one whose manifest is gone', () => {

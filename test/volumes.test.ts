@@ -27,7 +27,7 @@ import { linkIndex } from '../src/core/link-index.js';
 import type { VolumeFacts } from '../src/core/volume-facts.js';
 import type { Action, Capabilities, Desired, Entry, LinkSpec, Observed, Plan, TargetInfo, Volume } from '../src/core/types.js';
 import { driverError, rejected } from './helpers/errors.js';
-import { only, planPure } from './helpers/plan.js';
+import { linkOf, ofKind, only, planPure } from './helpers/plan.js';
 import { tempDir, writeTree } from './helpers/tree.js';
 import { desired, P } from './helpers/desired.js';
 
@@ -83,8 +83,7 @@ describe('the planner chooses link types from the capabilities of each link path
     ['symlink requested, relative', { type: 'symlink', relative: true }, FILE, 'symlink', 'tools/jdk-21', /^symlink requested/, []],
     ['hardlink requested', { type: 'hardlink' }, FILE, 'hardlink', '/mnt/d/tools/jdk-21', /^hardlink requested on the NTFS volume/, []],
   ] as const)('%s', (_name, extra, target, type, linkText, reason, notes) => {
-    const { a } = planOne(desired('/mnt/d/jdk', '/mnt/d/tools/jdk-21', extra), { '/mnt/d/tools/jdk-21': target });
-    expect(a.kind).toBe('create');
+    const a = ofKind(planOne(desired('/mnt/d/jdk', '/mnt/d/tools/jdk-21', extra), { '/mnt/d/tools/jdk-21': target }).a, 'create');
     expect(a.link).toEqual({ type, target: '/mnt/d/tools/jdk-21', linkText });
     expect(a.after).toEqual(type === 'hardlink' ? { kind: 'hardlink', target: '/mnt/d/tools/jdk-21' } : { kind: type, linkText });
     expect(a.reason).toMatch(reason);
@@ -100,7 +99,7 @@ describe('the planner chooses link types from the capabilities of each link path
       ],
       world({ '/mnt/d/tools/jdk-21': DIR }, ['/mnt/d/jdk', '/home/u/jdk', '/home/u/auto']),
     );
-    expect(plan.actions.map((a) => [a.path, a.kind, a.link?.type, a.reason, a.notes])).toEqual([
+    expect(plan.actions.map((a) => [a.path, a.kind, linkOf(a)?.type, a.reason, a.notes])).toEqual([
       ['/mnt/d/jdk', 'create', 'junction', 'junction requested on the NTFS volume D:\\ at /mnt/d', ['written for Windows as D:\\tools\\jdk-21']],
       [
         '/home/u/jdk',
@@ -116,21 +115,20 @@ describe('the planner chooses link types from the capabilities of each link path
   it('falls back to the default capabilities where none are recorded for a path', () => {
     const o: Observed = { ...world({ '/mnt/d/t': DIR }, []), capabilities: NTFS };
     const plan = planPure([desired('/mnt/d/l', '/mnt/d/t')], o);
-    expect(plan.actions[0]?.link?.type).toBe('junction');
+    expect(plan.actions.map(linkOf)[0]?.type).toBe('junction');
     const plain: Observed = { ...world({ '/mnt/d/t': DIR }, []) };
-    expect(planPure([desired('/mnt/d/l', '/mnt/d/t')], plain).actions[0]?.link?.type).toBe('symlink');
+    expect(planPure([desired('/mnt/d/l', '/mnt/d/t')], plain).actions.map(linkOf)[0]?.type).toBe('symlink');
   });
 
   it('writes links to another listed volume with that volume’s Windows name', () => {
     const { a } = planOne(desired('/mnt/d/app', '/mnt/e/Program Files/App'), { '/mnt/e/Program Files/App': { kind: 'dir', dev: 41 } });
-    expect([a.kind, a.link?.type]).toEqual(['create', 'junction']);
+    expect([a.kind, linkOf(a)?.type]).toEqual(['create', 'junction']);
     expect(a.notes).toEqual([`written for Windows as ${E.windows}Program Files\\App`]);
     expect(windowsPathOn(E, '/mnt/e')).toBe(E.windows);
   });
 
   it('refuses a link on the volume that Windows could not follow, before anything is written', () => {
-    const off = planOne(desired('/mnt/d/cfg', '/home/u/config', { type: 'junction' }), { '/home/u/config': { kind: 'dir', dev: 8 } }).a;
-    expect(off.kind).toBe('conflict');
+    const off = ofKind(planOne(desired('/mnt/d/cfg', '/home/u/config', { type: 'junction' }), { '/home/u/config': { kind: 'dir', dev: 8 } }).a, 'conflict');
     expect(off.reason).toBe('its target /home/u/config is on no NTFS volume listed under volumes:, so Windows could not follow a junction on D:\\ to it');
     expect(off.hint).toMatch(/listed under volumes:/);
     expect(off.link?.type).toBe('junction');
@@ -138,8 +136,7 @@ describe('the planner chooses link types from the capabilities of each link path
     const file = planOne(desired('/mnt/d/rc', '/home/u/.bashrc'), { '/home/u/.bashrc': { kind: 'file', fileId: '8:3', dev: 8 } }).a;
     expect([file.kind, file.reason]).toEqual(['conflict', 'its target /home/u/.bashrc is on no NTFS volume listed under volumes:, so Windows could not follow a symlink on D:\\ to it']);
 
-    const rel = planOne(desired('/mnt/d/x', '/mnt/e/x', { type: 'symlink', relative: true }), { '/mnt/e/x': { kind: 'file', fileId: '41:1', dev: 41 } }).a;
-    expect(rel.kind).toBe('conflict');
+    const rel = ofKind(planOne(desired('/mnt/d/x', '/mnt/e/x', { type: 'symlink', relative: true }), { '/mnt/e/x': { kind: 'file', fileId: '41:1', dev: 41 } }).a, 'conflict');
     expect(rel.reason).toMatch(/^relative text cannot lead from the NTFS volume D:\\ to \\\\\?\\Volume\{.*\}\\: Windows reads it within the link's own volume$/);
     expect(rel.hint).toBe('use relative: false');
   });
@@ -157,7 +154,7 @@ describe('the planner chooses link types from the capabilities of each link path
     const right = planOne(desired('/mnt/d/jdk', '/mnt/d/jdk-21'), { '/mnt/d/jdk-21': DIR }, { entries: { '/mnt/d/jdk': { kind: 'junction', linkText: '/mnt/d/jdk-21' } } }).a;
     expect([right.kind, right.reason]).toEqual(['noop', 'already a junction to /mnt/d/jdk-21']);
     const wrong = planOne(desired('/mnt/d/jdk', '/mnt/d/jdk-17'), { '/mnt/d/jdk-17': DIR }, { entries: { '/mnt/d/jdk': { kind: 'junction', linkText: '/mnt/d/jdk-21' } } }).a;
-    expect([wrong.kind, wrong.reason, wrong.link?.type]).toEqual(['retarget', 'points to /mnt/d/jdk-21; should point to /mnt/d/jdk-17', 'junction']);
+    expect([wrong.kind, wrong.reason, linkOf(wrong)?.type]).toEqual(['retarget', 'points to /mnt/d/jdk-21; should point to /mnt/d/jdk-17', 'junction']);
     // a directory symlink where a junction belongs is replaced by one
     const kind = planOne(desired('/mnt/d/jdk', '/mnt/d/jdk-21'), { '/mnt/d/jdk-21': DIR }, { entries: { '/mnt/d/jdk': { kind: 'symlink', linkText: '/mnt/d/jdk-21' } } }).a;
     expect([kind.kind, kind.reason]).toEqual(['retarget', 'is a symbolic link to /mnt/d/jdk-21; should be a junction to /mnt/d/jdk-21']);
@@ -277,12 +274,12 @@ describe('VolumeRouter', () => {
     ]);
     expect(o.volumes).toEqual(router.volumes());
     const plan = planPure(ds, o);
-    expect(plan.actions.map((a) => a.link?.type)).toEqual(['junction', 'symlink']);
+    expect(plan.actions.map((a) => linkOf(a)?.type)).toEqual(['junction', 'symlink']);
     expect(plan.volumes).toEqual(router.volumes());
     // a driver without volumes gives none, and the plan records none
     const plain = observe(ds, new ReadOnlyDriver(new PosixDriver()), { platform: 'linux', links: linkIndex(ds, 'linux') });
     expect(plain.volumes).toBeUndefined();
-    expect(planPure(ds, plain).actions.map((a) => a.link?.type)).toEqual(['symlink', 'symlink']);
+    expect(planPure(ds, plain).actions.map((a) => linkOf(a)?.type)).toEqual(['symlink', 'symlink']);
   });
 
   it('passes capabilities(path) and volumes() through every decorator', () => {

@@ -10,7 +10,7 @@ import type { Driver } from '../drivers/driver.js';
 import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../core/errors.js';
 import { parentOf, pathKey, type AbsPath } from '../core/paths.js';
 import { describeEntry } from '../core/entries.js';
-import type { Action, Entry, Plan, TargetInfo } from '../core/types.js';
+import { makesLink, type Action, type Entry, type Plan, type TargetInfo } from '../core/types.js';
 import { InterruptedError, SignalPoll, StoppedAtOnceError, type Interrupt } from './interrupt.js';
 import { MemoryJournal, type Journal } from '../state/journal.js';
 import { addSteps, describeStep, runStep, undoStep, type Step } from './steps.js';
@@ -50,7 +50,7 @@ function entryDrift(a: Action, driver: Driver): Drift | undefined {
  * target used to be, and undoing would link the wrong file.
  */
 function hardLinkDrift(a: Action, driver: Driver): Drift | undefined {
-  if (a.removeTarget === undefined || a.before.kind !== 'file') return undefined;
+  if (a.kind !== 'remove' || a.removeTarget === undefined || a.before.kind !== 'file') return undefined;
   const t = driver.observeTarget(a.removeTarget);
   if (t.kind === 'file' && t.fileId === a.before.fileId) return undefined;
   return { path: a.removeTarget, expected: `a file shared with ${a.path}`, found: t.kind === 'file' ? 'another file' : describeTarget(t) };
@@ -105,18 +105,18 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
     const a = changing[i] as Action;
     const moved = a.before.kind === 'absent' && belowRemoval(a.path) ? undefined : entryDrift(a, driver);
     if (moved !== undefined) drift.push(moved);
-    a.parents?.forEach(folderToMake);
-    a.targetParents?.forEach(folderToMake);
-    if (a.backupPath !== undefined) mustBeAbsent(a.backupPath, 'the backup name');
-    const shared = hardLinkDrift(a, driver);
-    if (shared !== undefined) drift.push(shared);
-    if (a.link !== undefined) {
-      if (a.kind === 'adopt') {
-        if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, 'the adopt target');
-      } else if (!madeByPlan(a.link.target)) {
-        const t = driver.observeTarget(a.link.target);
-        if (t.kind === 'absent') drift.push({ path: a.link.target, expected: 'the link target', found: describeTarget(t) });
-      }
+    if (a.kind === 'create') a.parents?.forEach(folderToMake);
+    else if (a.kind === 'adopt') a.targetParents?.forEach(folderToMake);
+    else if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) mustBeAbsent(a.backupPath, 'the backup name');
+    else if (a.kind === 'remove') {
+      const shared = hardLinkDrift(a, driver);
+      if (shared !== undefined) drift.push(shared);
+    }
+    if (a.kind === 'adopt') {
+      if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, 'the adopt target');
+    } else if (makesLink(a) && !madeByPlan(a.link.target)) {
+      const t = driver.observeTarget(a.link.target);
+      if (t.kind === 'absent') drift.push({ path: a.link.target, expected: 'the link target', found: describeTarget(t) });
     }
   }
   if (drift.length > 0) throw new StalePlanError(drift);

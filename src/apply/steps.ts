@@ -10,7 +10,7 @@ import type { Driver } from '../drivers/driver.js';
 import { DriverError } from '../core/errors.js';
 import { fileIdentity } from '../state/files.js';
 import { resolveLinkText, type AbsPath } from '../core/paths.js';
-import type { Action, Entry, LinkSpec } from '../core/types.js';
+import type { Action, LinkSpec } from '../core/types.js';
 
 export type Step =
   | { op: 'mkdir'; path: AbsPath }
@@ -21,38 +21,22 @@ export type Step =
   /** Deletes the backup at `path` (a file, a link or a tree, never following a link), while it is still `identity`. */
   | { op: 'remove-tree'; path: AbsPath; identity: string };
 
-/**
- * What an action's steps follow from: a plan's `Action` (the journal lists the steps themselves,
- * so recovery never works them out again).
- */
-export interface StepSource {
-  kind: Action['kind'];
-  path: AbsPath;
-  link?: LinkSpec | undefined;
-  parents?: AbsPath[] | undefined;
-  targetParents?: AbsPath[] | undefined;
-  backupPath?: AbsPath | undefined;
-  removeTarget?: AbsPath | undefined;
-  before: { kind: Entry['kind']; linkText?: string };
-}
-
 /** The link an observed entry is, as a spec that can make it again. */
-function previousLink(a: StepSource): LinkSpec {
+function previousLink(a: Action): LinkSpec {
   const b = a.before;
-  if ((b.kind === 'symlink' || b.kind === 'junction') && b.linkText !== undefined) return { type: b.kind, target: a.path, linkText: b.linkText };
-  if (b.kind === 'file' && a.removeTarget !== undefined) return { type: 'hardlink', target: a.removeTarget, linkText: a.removeTarget };
+  if (b.kind === 'symlink' || b.kind === 'junction') return { type: b.kind, target: a.path, linkText: b.linkText };
+  if (b.kind === 'file' && a.kind === 'remove' && a.removeTarget !== undefined) return { type: 'hardlink', target: a.removeTarget, linkText: a.removeTarget };
   throw new Error(`${a.path}: ${b.kind} is not a link`);
 }
 
-export function stepsFor(a: StepSource): Step[] {
+export function stepsFor(a: Action): Step[] {
   const out: Step[] = [];
   addSteps(a, out);
   return out;
 }
 
 /** Appends the action's steps to `out` (an apply numbers the steps of thousands of actions in one list). */
-export function addSteps(a: StepSource, out: Step[]): void {
-  const link = a.link;
+export function addSteps(a: Action, out: Step[]): void {
   switch (a.kind) {
     case 'noop':
     case 'conflict':
@@ -61,27 +45,24 @@ export function addSteps(a: StepSource, out: Step[]): void {
       out.push({ op: 'unlink', path: a.path, previous: previousLink(a) });
       return;
     case 'create':
-      if (link === undefined) break;
       if (a.parents !== undefined) for (let i = 0; i < a.parents.length; i++) out.push({ op: 'mkdir', path: a.parents[i] as AbsPath });
-      out.push({ op: 'link', path: a.path, link });
+      out.push({ op: 'link', path: a.path, link: a.link });
       return;
-    case 'retarget':
-      if (link === undefined) break;
+    case 'retarget': {
+      const previous = previousLink(a);
       // a link someone else made is copied to the backup name first (its text kept, restorable)
-      if (a.backupPath !== undefined) out.push({ op: 'link', path: a.backupPath, link: { ...previousLink(a), target: resolveLinkText(a.path, a.before.linkText ?? '') } });
-      out.push({ op: 'replace-link', path: a.path, link, previous: previousLink(a) });
+      if (a.backupPath !== undefined) out.push({ op: 'link', path: a.backupPath, link: { ...previous, target: resolveLinkText(a.path, previous.linkText) } });
+      out.push({ op: 'replace-link', path: a.path, link: a.link, previous });
       return;
+    }
     case 'backup-and-link':
-      if (link === undefined || a.backupPath === undefined) break;
-      out.push({ op: 'move', from: a.path, to: a.backupPath }, { op: 'link', path: a.path, link });
+      out.push({ op: 'move', from: a.path, to: a.backupPath }, { op: 'link', path: a.path, link: a.link });
       return;
     case 'adopt':
-      if (link === undefined) break;
       for (const p of a.targetParents ?? []) out.push({ op: 'mkdir', path: p });
-      out.push({ op: 'move', from: a.path, to: link.target }, { op: 'link', path: a.path, link });
+      out.push({ op: 'move', from: a.path, to: a.link.target }, { op: 'link', path: a.path, link: a.link });
       return;
   }
-  throw new Error(`${a.path}: a ${a.kind} action without the fields it needs`);
 }
 
 export function runStep(s: Step, driver: Driver): void {

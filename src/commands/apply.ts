@@ -13,17 +13,17 @@ import { describeStep, stepsFor } from '../apply/steps.js';
 import { NotConfirmedError, UsageError } from '../core/errors.js';
 import { displayPath, pathDisplay } from '../core/paths.js';
 import { printable } from '../core/printable.js';
-import { PRUNE_WHERE, type Plan } from '../core/types.js';
+import type { Plan } from '../core/types.js';
 import { DryRunDriver } from '../drivers/decorators.js';
 import type { Driver } from '../drivers/driver.js';
 import { hasChanges } from '../core/summary.js';
-import { leftAloneLines } from '../plan/prune.js';
 import { Records } from '../state/records.js';
 import { manifestKey } from '../state/state-dir.js';
 import { commandLine, refuseIfUnfinished, settleState, stateDirFor, withLock, type StateOptions } from '../state/state.js';
 import { FileJournal } from '../state/journal/writer.js';
 import { progressHooks } from '../views/progress.js';
 import { confirm } from '../views/prompt.js';
+import { leftAloneLines } from '../views/left-alone.js';
 import { renderPlan, summaryLine } from '../views/render.js';
 import { readSavedPlan, refuseIfManifestChanged } from '../views/saved-plan.js';
 import type { CommandDeps, Io } from './context.js';
@@ -120,7 +120,7 @@ function noChanges(plan: Plan, ctx: { opts: ApplyOptions; io: Io; base: string; 
   const n = plan.summary.unchanged;
   for (const l of leftAloneLines(plan.actions, pathDisplay({ base: ctx.base, home: os.homedir() }))) io.out(`${printable(l)}\n`);
   io.out(`No changes: the disk already matches ${printable(displayPath(plan.manifest.path, { base: process.cwd() }))} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
-  if (ctx.opts.dryRun !== true && plan.actions.some((a) => a.source.where === PRUNE_WHERE)) {
+  if (ctx.opts.dryRun !== true && plan.actions.some((a) => a.kind === 'noop' && a.prune !== undefined)) {
     ctx.records().recordApplied(plan.actions);
     ctx.records().settle();
   }
@@ -181,7 +181,7 @@ async function runApply(
   // read before the first change; what they lack goes into records.json before this apply's
   // journal takes the last one's place: the last apply, and the links --prune found changed
   // (which no journal lists: they are not linkplan's any more, whatever this apply does)
-  ctx.records.recordApplied(plan.actions.filter((a) => a.kind === 'noop' && a.source.where === PRUNE_WHERE));
+  ctx.records.recordApplied(plan.actions.filter((a) => a.kind === 'noop' && a.prune !== undefined));
   ctx.records.settle();
   const driver = ctx.deps.wrapDriver(real, { command: 'apply' });
   const progress = await progressHooks(io, plan, { base: ctx.base, dryRun: false });

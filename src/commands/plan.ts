@@ -9,10 +9,11 @@ import { errnoCode, UsageError } from '../core/errors.js';
 import { pathDisplay } from '../core/paths.js';
 import { printable } from '../core/printable.js';
 import { hasChanges } from '../core/summary.js';
-import { leftAloneLines } from '../plan/prune.js';
 import { Records, type OwnedLink } from '../state/records.js';
 import { manifestKey } from '../state/state-dir.js';
 import { refuseIfUnfinished, stateDirFor, type StateOptions } from '../state/state.js';
+import { leftAloneLines } from '../views/left-alone.js';
+import { planJson } from '../views/plan-json.js';
 import { renderPlan } from '../views/render.js';
 import type { CommandDeps, Io } from './context.js';
 import { planFromManifest } from './shared.js';
@@ -45,7 +46,7 @@ export async function run(opts: PlanOptions, io: Io, deps: CommandDeps): Promise
   let records: Records | undefined;
   const owned = (): ReadonlyMap<string, OwnedLink> => (records ??= Records.load(stateDir, manifestKey(file))).owned();
   const { plan, base } = await planFromManifest(file, { vars: opts.var, stateDir, owned, prune: opts.prune === true, deps });
-  const json = opts.out !== undefined || opts.json === true ? JSON.stringify(plan, null, 2) + '\n' : '';
+  const json = opts.out !== undefined || opts.json === true ? planJson(plan) : '';
   if (opts.out !== undefined) writePlanFile(opts.out, json);
   if (opts.json === true) io.out(json);
   else {

@@ -10,9 +10,6 @@ export type LinkType = 'symlink' | 'junction' | 'hardlink';
 export type RequestedType = LinkType | 'auto';
 export type ConflictPolicy = 'refuse' | 'backup' | 'adopt';
 
-/** The `where` of entries that come from the records (`--prune`), not from the manifest. */
-export const PRUNE_WHERE = 'prune';
-
 /** Where a desired entry came from in the manifest, for messages. */
 export interface Source {
   /** YAML path of the entry, like `links[3]`. */
@@ -126,10 +123,8 @@ export type ContentDiff =
 /** What an action leaves at its path: an entry, or a hard link of a target's file. */
 export type Outcome = Entry | { kind: 'hardlink'; target: AbsPath };
 
-export type ActionKind = 'create' | 'retarget' | 'remove' | 'backup-and-link' | 'adopt' | 'noop' | 'conflict';
-
-export interface Action {
-  kind: ActionKind;
+/** The fields every action has, whatever its kind. */
+interface ActionFields {
   path: AbsPath;
   source: Source;
   /** One line: why this action. */
@@ -138,20 +133,83 @@ export interface Action {
   notes: string[];
   before: Entry;
   after: Outcome;
-  /** The link to make (create, retarget, backup-and-link, adopt). */
-  link?: LinkSpec;
-  /** Folders to create first, outermost first. */
+}
+
+/** Nothing at the path: the link is made, after the folders it needs (outermost first). */
+export interface CreateAction extends ActionFields {
+  kind: 'create';
+  link: LinkSpec;
   parents?: AbsPath[];
-  /** backup-and-link: where what is in the way is moved. */
+}
+
+/** A link at the path is replaced; one someone else made is first copied to `backupPath`. */
+export interface RetargetAction extends ActionFields {
+  kind: 'retarget';
+  link: LinkSpec;
   backupPath?: AbsPath;
-  /** adopt: what is in the way moves to the link's target; these folders are created first. */
-  targetParents?: AbsPath[];
-  /** remove of a hard link: the name whose file the link must share. */
+}
+
+/** A link goes; for a hard link, `removeTarget` names the file it must share. */
+export interface RemoveAction extends ActionFields {
+  kind: 'remove';
   removeTarget?: AbsPath;
-  /** conflict: what to do about it. */
-  hint?: string;
+}
+
+/** What is in the way moves aside to `backupPath`, then the link is made. */
+export interface BackupAction extends ActionFields {
+  kind: 'backup-and-link';
+  link: LinkSpec;
+  backupPath: AbsPath;
   diff?: ContentDiff;
 }
+
+/** What is in the way moves to the link's target (its folders made first), then is linked. */
+export interface AdoptAction extends ActionFields {
+  kind: 'adopt';
+  link: LinkSpec;
+  targetParents?: AbsPath[];
+}
+
+/**
+ * What `--prune` found at a link linkplan made that the manifest no longer declares, where it
+ * leaves the path as it is: the link is gone already, it is no longer the link linkplan made (or
+ * is reached through a folder link), or it lies outside the folders the manifest manages now.
+ * Either way linkplan no longer owns it.
+ */
+export type PruneOutcome = 'gone' | 'left-alone' | 'outside';
+
+/** Nothing changes at the path. */
+export interface NoopAction extends ActionFields {
+  kind: 'noop';
+  /** Set for an entry of `--prune` (from the records, not the manifest). */
+  prune?: PruneOutcome;
+}
+
+/** Nothing changes at the path, and the manifest is not met: `hint` says what to do. */
+export interface ConflictAction extends ActionFields {
+  kind: 'conflict';
+  /** The link that could not be made, where the planner had chosen it. */
+  link?: LinkSpec;
+  hint: string;
+  diff?: ContentDiff;
+}
+
+export type Action = CreateAction | RetargetAction | RemoveAction | BackupAction | AdoptAction | NoopAction | ConflictAction;
+
+export type ActionKind = Action['kind'];
+
+/** An action that makes a link. */
+export type LinkAction = CreateAction | RetargetAction | BackupAction | AdoptAction;
+
+const LINK_KINDS: ReadonlySet<ActionKind> = new Set<ActionKind>(['create', 'retarget', 'backup-and-link', 'adopt']);
+
+/** Whether the action makes a link (and so carries it). */
+export function makesLink(a: Action): a is LinkAction {
+  return LINK_KINDS.has(a.kind);
+}
+
+/** The start of the reason of a `--prune` entry left alone; what follows says why. */
+export const LEFT_ALONE_REASON = 'prune: left alone; ';
 
 export interface PlanSummary {
   create: number;

@@ -9,7 +9,7 @@
  * nothing: everything on both sides goes through it alike), and where the path really leads.
  */
 import { isSameOrInside, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
-import type { Desired, Entry } from '../core/types.js';
+import { LEFT_ALONE_REASON, type Desired, type Entry } from '../core/types.js';
 
 /** A folder that is a link, with the text it holds. */
 export interface FolderLink {
@@ -126,7 +126,7 @@ export interface VerdictContext {
 export function throughFolderLink(d: Desired, before: Entry, via: FolderLink, ctx: VerdictContext): FolderLinkVerdict | undefined {
   const { platform } = ctx;
   const shown = `the folder ${via.path} is a link to ${via.linkText}`;
-  if (d.prune !== undefined) return { kind: 'noop', reason: `prune: left alone; it is reached through a folder link (${shown})` };
+  if (d.prune !== undefined) return { kind: 'noop', reason: `${LEFT_ALONE_REASON}it is reached through a folder link (${shown})` };
   if (before.kind === 'absent' && d.state === 'absent') return { kind: 'noop', reason: 'already absent' };
   if (d.state === 'present' && d.target !== null) {
     const real = pathKey(throughLink(d.path, via, platform), platform);

@@ -15,8 +15,8 @@ import type { Action, FolderIdentity, Plan } from '../core/types.js';
 export function writtenFolders(actions: readonly Action[]): AbsPath[] {
   const made = new Set<string>();
   for (const a of actions) {
-    if (a.parents !== undefined) for (const p of a.parents) made.add(p);
-    if (a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
+    if (a.kind === 'create' && a.parents !== undefined) for (const p of a.parents) made.add(p);
+    if (a.kind === 'adopt' && a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
   }
   const out = new Set<string>();
   const add = (p: string): void => {
@@ -27,8 +27,8 @@ export function writtenFolders(actions: readonly Action[]): AbsPath[] {
   for (const a of actions) {
     if (a.kind === 'noop' || a.kind === 'conflict') continue;
     add(a.path);
-    if (a.backupPath !== undefined) add(a.backupPath);
-    if (a.kind === 'adopt' && a.link !== undefined) add(a.link.target);
+    if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) add(a.backupPath);
+    if (a.kind === 'adopt') add(a.link.target);
   }
   return [...out].sort() as AbsPath[];
 }

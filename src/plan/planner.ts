@@ -8,16 +8,16 @@
  * relative text that a linked folder would misdirect, paths reached through a folder link
  * (folder-links.ts), links someone else made, which only onConflict: backup may replace), lists
  * the folders to create, and orders the actions: removals first, then the rest in manifest order
- * (adopts that depend on each other ordered among themselves, adopt-order.ts). Each action's
- * fields come in one stable order for the JSON (actions.ts). What it knows while planning is
- * made once, in plan-context.ts; each entry is then planned by the stages below, by case.
+ * (adopts that depend on each other ordered among themselves, adopt-order.ts). Each action is a
+ * plain value of its kind (actions.ts); the JSON view orders its fields. What it knows while
+ * planning is made once, in plan-context.ts; each entry is then planned by the stages below, by case.
  */
 import { isInside, parentOf, relativeLinkText, resolveLinkText, type AbsPath } from '../core/paths.js';
 import { ABSENT, describeEntry } from '../core/entries.js';
 import { summarize } from '../core/summary.js';
 import { windowsPathOn } from '../core/volumes.js';
-import { PLAN_FORMAT_VERSION, type Action, type Desired, type Entry, type LinkSpec, type Observed, type Outcome, type Plan, type TargetInfo, type Volume } from '../core/types.js';
-import { baseOf, blockedOf, canonical, conflictOf, noop, type LinkBase } from './actions.js';
+import { LEFT_ALONE_REASON, PLAN_FORMAT_VERSION, type Action, type CreateAction, type Desired, type Entry, type LinkSpec, type Observed, type Outcome, type Plan, type TargetInfo, type Volume } from '../core/types.js';
+import { baseOf, blockedOf, conflictOf, noop, type LinkBase } from './actions.js';
 import { adoptOrder } from './adopt-order.js';
 import { countingLink, throughFolderLink, type FolderLink } from './folder-links.js';
 import { chooseType } from './link-type.js';
@@ -33,7 +33,7 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     const action = planEntry(ctx, order === undefined ? n : (order[n] as number));
     if (action !== undefined) actions.push(action);
   }
-  const ordered = removalsFirst(actions).map(canonical);
+  const ordered = removalsFirst(actions);
   const volumes = observed.volumes ?? [];
   return {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -88,14 +88,15 @@ function throughFolder(ctx: PlanContext, d: Desired, before: Entry, via: FolderL
     what: describeEntry(before),
   });
   if (verdict === undefined) return undefined;
-  return verdict.kind === 'noop' ? noop(baseOf(d, before), verdict.reason) : conflictOf(d, before, verdict.problem, verdict.hint);
+  if (verdict.kind === 'conflict') return conflictOf(d, before, verdict.problem, verdict.hint);
+  return noop(baseOf(d, before), verdict.reason, d.prune === undefined ? undefined : 'left-alone');
 }
 
 /** A link linkplan made earlier and the manifest dropped: removed only while it is still that link. */
 function planPrune(ctx: PlanContext, d: Desired, made: NonNullable<Desired['prune']>, before: Entry): Action {
   const base = baseOf(d, before);
-  if (before.kind === 'absent') return noop(base, 'prune: already gone');
-  if (made.outside === true) return noop(base, 'prune: left alone; it lies outside the folders this manifest manages now (its links are made elsewhere this time)');
+  if (before.kind === 'absent') return noop(base, 'prune: already gone', 'gone');
+  if (made.outside === true) return noop(base, `${LEFT_ALONE_REASON}it lies outside the folders this manifest manages now (its links are made elsewhere this time)`, 'outside');
   if (isLink(before) && before.kind === made.type && ctx.sameText(before.linkText, made.linkText)) {
     return { ...base, kind: 'remove', reason: `prune: linkplan made this ${made.type} and the manifest no longer declares it`, after: ABSENT };
   }
@@ -104,7 +105,7 @@ function planPrune(ctx: PlanContext, d: Desired, made: NonNullable<Desired['prun
       return { ...base, kind: 'remove', reason: 'prune: linkplan made this hard link and the manifest no longer declares it', after: ABSENT, removeTarget: d.target };
     }
   }
-  return noop(base, `prune: left alone; linkplan made a ${made.type} to ${made.linkText} here, and it is now ${describeEntry(before)}`);
+  return noop(base, `${LEFT_ALONE_REASON}linkplan made a ${made.type} to ${made.linkText} here, and it is now ${describeEntry(before)}`, 'left-alone');
 }
 
 /** `state: absent`: the link at the path goes, if it is the one the entry names; nothing else is ever removed. */
@@ -250,10 +251,9 @@ function planCreate(ctx: PlanContext, w: Wanted): Action {
   }
   for (const p of parents.dirs) ctx.willCreate.add(ctx.key(p));
   const { after, notes } = w.base;
-  // in the canonical field order (thousands of these on a first apply)
-  return parents.dirs.length > 0
-    ? { kind: 'create', path: d.path, source: d.source, reason: w.why, before, after, link, parents: parents.dirs, notes }
-    : { kind: 'create', path: d.path, source: d.source, reason: w.why, before, after, link, notes };
+  const create: CreateAction = { kind: 'create', path: d.path, source: d.source, reason: w.why, before, after, link, notes };
+  if (parents.dirs.length > 0) create.parents = parents.dirs;
+  return create;
 }
 
 /** A link at the path: already the one wanted, or retargeted (if it is linkplan's, or leads to the same place). */

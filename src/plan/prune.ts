@@ -2,11 +2,15 @@
  * `--prune`: for every link linkplan created for a manifest (its records) that the manifest no
  * longer declares, an entry asking to remove it, but only while it is still exactly the link
  * linkplan made (home-manager's rule), and only in or below a folder the manifest manages now (one
- * of its links' folders as expanded this time). The planner reports the others left alone.
+ * of its links' folders as expanded this time). Such an entry carries `Desired.prune`; where the
+ * planner leaves its path as it is, the noop says what it found there (`NoopAction.prune`).
  */
 import { parentOf, pathKey, type AbsPath, type Platform } from '../core/paths.js';
-import { PRUNE_WHERE, type Action, type Desired } from '../core/types.js';
+import type { Desired } from '../core/types.js';
 import type { OwnedLink } from '../state/records.js';
+
+/** The source of an entry of `--prune`, as messages and the JSON plan show it. */
+const PRUNE_SOURCE = { where: 'prune' } as const;
 
 export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<string, OwnedLink>, platform: Platform): Desired[] {
   if (owned.size === 0) return []; // (a first apply: no set of the manifest's thousands of paths)
@@ -35,20 +39,8 @@ export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<str
       createParents: false,
       allowCycle: false,
       prune: outside ? { type: link.type, linkText: link.linkText, outside } : { type: link.type, linkText: link.linkText },
-      source: { where: PRUNE_WHERE },
+      source: { ...PRUNE_SOURCE },
     });
   });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-const LEFT_ALONE = 'prune: left alone; ';
-
-/**
- * One line per link that --prune left alone because it is no longer the link linkplan made (the
- * user re-pointed or replaced it), for apply to report: the plan keeps them as unchanged entries.
- */
-export function leftAloneLines(actions: readonly Action[], show: (p: string) => string): string[] {
-  return actions
-    .filter((a) => a.kind === 'noop' && a.source.where === PRUNE_WHERE && a.reason.startsWith(LEFT_ALONE))
-    .map((a) => `Left alone (not pruned): ${show(a.path)}: ${a.reason.slice(LEFT_ALONE.length)}`);
 }

@@ -8,7 +8,7 @@
  */
 import type { Step } from '../apply/steps.js';
 import type { AbsPath } from '../core/paths.js';
-import type { Action, LinkSpec } from '../core/types.js';
+import type { Action, LinkSpec, PruneOutcome } from '../core/types.js';
 
 /** How an apply ended; `refused`: its checks failed before the first step, nothing ran. */
 export type JournalOutcome = 'committed' | 'rolled-back' | 'rollback-failed' | 'refused' | 'recovered' | 'completed-forward';
@@ -75,7 +75,8 @@ export interface RecordedAction {
   link?: { type: LinkSpec['type']; target: AbsPath; linkText?: string } | undefined;
   backupPath?: AbsPath | undefined;
   before?: { kind: Action['before']['kind'] } | undefined;
-  source?: { where: string } | undefined;
+  /** For a noop of `--prune`: what it found (the link is linkplan's no more). */
+  prune?: PruneOutcome | undefined;
   /** For a backup or an adopt: the identity of what it moved (`BackupRecord.identity`). */
   identity?: string | undefined;
 }

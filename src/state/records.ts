@@ -18,7 +18,6 @@ import path from 'node:path';
 import type { AbsPath } from '../core/paths.js';
 import { LinkplanError, errnoCode } from '../core/errors.js';
 import type { LinkSpec, Volume } from '../core/types.js';
-import { PRUNE_WHERE } from '../core/types.js';
 import type { RecordedAction } from './journal.js';
 import { ensureDir } from './state-dir.js';
 import { replaceFile, stateError } from './files.js';
@@ -212,7 +211,7 @@ export class Records {
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i] as RecordedAction;
       // removed, or found no longer to be the link linkplan made: not linkplan's any more
-      if (a.kind === 'remove' || (a.kind === 'noop' && a.source?.where === PRUNE_WHERE)) this.data.owned.delete(a.path);
+      if (a.kind === 'remove' || (a.kind === 'noop' && a.prune !== undefined)) this.data.owned.delete(a.path);
       const l = a.link;
       if (l !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
         this.data.owned.set(a.path, { type: l.type, target: l.target, linkText: l.linkText ?? l.target, at });

@@ -6,7 +6,7 @@
 import type { Driver } from '../drivers/driver.js';
 import path from 'node:path';
 import { displayPath, type AbsPath } from '../core/paths.js';
-import type { ContentDiff, Plan } from '../core/types.js';
+import type { BackupAction, ConflictAction, ContentDiff, Plan } from '../core/types.js';
 
 export const DIFF_MAX_BYTES = 256 * 1024;
 export const DIFF_MAX_LINES = 80;
@@ -22,7 +22,7 @@ export async function annotateDiffs(plan: Plan, driver: Driver): Promise<void> {
   // plan has neither: not a look at each action)
   if (plan.summary.conflict === 0 && plan.summary.backup === 0) return;
   const wanted = plan.actions.filter(
-    (a) => (a.kind === 'conflict' || a.kind === 'backup-and-link') && a.before.kind === 'file' && a.link?.type !== 'hardlink',
+    (a): a is BackupAction | ConflictAction => (a.kind === 'conflict' || a.kind === 'backup-and-link') && a.before.kind === 'file' && a.link?.type !== 'hardlink',
   );
   const pairs: { a: (typeof wanted)[number]; target: AbsPath }[] = [];
   for (const a of wanted) {

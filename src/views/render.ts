@@ -10,7 +10,7 @@ import pc from 'picocolors';
 import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../core/paths.js';
 import { needsEscape, printable } from '../core/printable.js';
 import { describeEntry } from '../core/entries.js';
-import type { Action, ActionKind, ContentDiff, LinkSpec, Plan, PlanSummary } from '../core/types.js';
+import { makesLink, type Action, type ActionKind, type ContentDiff, type LinkAction, type LinkSpec, type Plan, type PlanSummary } from '../core/types.js';
 
 export interface RenderOptions {
   /** Paths below this folder are shown relative to it (the manifest's folder). */
@@ -136,11 +136,12 @@ export function actionRenderer(opts: RenderOptions, c: Colors = colorsFor(opts.c
     lines: (a) => {
       const out = [line(a)];
       for (let i = 0; i < a.notes.length; i++) out.push(`      ${c.dim(`note: ${printable(a.notes[i] ?? '')}`)}`);
-      if (a.kind === 'conflict' && a.hint !== undefined) out.push(`      hint: ${printable(a.hint)}`);
-      if (a.diff !== undefined) {
+      if (a.kind === 'conflict') out.push(`      hint: ${printable(a.hint)}`);
+      const diff = a.kind === 'conflict' || a.kind === 'backup-and-link' ? a.diff : undefined;
+      if (diff !== undefined) {
         // (a diff's paths are escaped here; its content lines, coloured, in renderDiff)
-        const shown = a.diff.kind === 'text' ? show : (p: string): string => printable(show(p));
-        for (const l of renderDiff(a.diff, c, shown)) out.push(`      ${l}`);
+        const shown = diff.kind === 'text' ? show : (p: string): string => printable(show(p));
+        for (const l of renderDiff(diff, c, shown)) out.push(`      ${l}`);
       }
       return out;
     },
@@ -162,22 +163,23 @@ const CREATE_HEAD = `  ${TAG.create} `;
 
 function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
   // (no closures made per action: a progress view renders thousands)
-  const link = a.link;
-  if (a.kind === 'create' && link !== undefined && !c.isColorSupported) {
+  if (a.kind === 'create' && !c.isColorSupported) {
     // the line a first apply prints thousands of, in as few steps as it can be made: this code
     // runs once per link, mostly before the optimiser has got to it (the same text as below)
-    return `${CREATE_HEAD}${show(a.path)} -> ${show(link.target)}  (${kindTextOf(link)}${foldersText(a.parents, show)})`;
+    return `${CREATE_HEAD}${show(a.path)} -> ${show(a.link.target)}  (${kindTextOf(a.link)}${foldersText(a.parents, show)})`;
   }
   const head = `  ${paint(c, a.kind, TAG[a.kind])} ${show(a.path)}`;
+  if (!makesLink(a)) return unlinkedLine(a, head, show, c);
+  const link = a.link;
   // the arrow shows where the link leads; a relative link's own text is named in the brackets
-  const arrow = link === undefined ? '' : ` -> ${show(link.target)}`;
-  const kindText = link === undefined ? '' : kindTextOf(link);
+  const arrow = ` -> ${show(link.target)}`;
+  const kindText = kindTextOf(link);
   switch (a.kind) {
     case 'create':
       return `${head}${arrow}  ${c.dim(`(${kindText}${foldersText(a.parents, show)})`)}`;
     case 'retarget': {
       let was = `was ${describeEntry(a.before)}`;
-      if (link !== undefined && a.before.kind === link.type && 'linkText' in a.before) {
+      if (a.before.kind === link.type && 'linkText' in a.before) {
         const before = resolveLinkText(a.path, a.before.linkText);
         was =
           pathKey(before) === pathKey(link.target)
@@ -187,12 +189,18 @@ function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
       const kept = a.backupPath === undefined ? '' : `, not made by linkplan: a copy kept at ${show(a.backupPath)}`;
       return `${head}${arrow}  ${c.dim(`(${kindText}; ${was}${kept})`)}`;
     }
+    case 'backup-and-link':
+      return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath)})`)}`;
+    case 'adopt':
+      return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link.target)}${foldersText(a.targetParents, show)})`)}`;
+  }
+}
+
+/** The line of an action that makes no link: a remove, a noop or a conflict. */
+function unlinkedLine(a: Exclude<Action, LinkAction>, head: string, show: (p: string) => string, c: Colors): string {
+  switch (a.kind) {
     case 'remove':
       return `${head}  ${c.dim(`(${a.removeTarget !== undefined ? `a hard link of ${show(a.removeTarget)}` : describeEntry(a.before)})`)}`;
-    case 'backup-and-link':
-      return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath ?? '')})`)}`;
-    case 'adopt':
-      return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link?.target ?? '')}${foldersText(a.targetParents, show)})`)}`;
     case 'noop':
       if (a.before.kind === 'symlink' || a.before.kind === 'junction') {
         const t = a.before.linkText;

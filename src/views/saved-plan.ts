@@ -4,20 +4,20 @@
  * order, each listing every problem it finds: the plan's schema (schema/plan.schema.json); that it
  * was made on this platform; that its summary counts its actions; that every path in it is
  * absolute and normal for this platform (no `.` or `..`, no NUL); that each action holds together
- * (what was there before suits its kind, it carries the fields its steps need, it leaves what its
- * link makes, its folders lie above it, its backup name is beside it). `manifestChangedProblem`
+ * (it has the fields of its kind and no others, what was there before suits its kind, it leaves
+ * what its link makes, its folders lie above it, its backup name is beside it). `manifestChangedProblem`
  * checks that the manifest, where it still exists, is the one the plan was made from. Every
  * problem names the plan file and the place in it (`actions[3].path`).
  */
 import fs from 'node:fs';
 import { errnoCode, LinkplanError, UsageError } from '../core/errors.js';
-import { validatePlan } from '../generated/validators.js';
+import { validatePlan, type SchemaError } from '../generated/validators.js';
 import { sha256OfText } from '../core/hash.js';
 import { asAbs, currentPlatform, displayPath, isInside, isWindowsAbsolute, parentOf, shellWord, type AbsPath, type Platform } from '../core/paths.js';
 import { describeEntry } from '../core/entries.js';
 import { summarize } from '../core/summary.js';
 import { describeSchemaErrors, yamlPath } from '../manifest/schema-errors.js';
-import type { Action, Outcome, Plan, PlanSummary } from '../core/types.js';
+import { makesLink, type Action, type ActionKind, type LinkAction, type LinkSpec, type Outcome, type Plan, type PlanSummary } from '../core/types.js';
 
 /** One thing wrong in a saved plan: where (`actions[3].path`) and what. */
 export interface PlanProblem {
@@ -71,10 +71,13 @@ export function readSavedPlan(file: string): Plan | undefined {
   }
   if (typeof data !== 'object' || data === null || !('formatVersion' in data)) return undefined;
   if (!validatePlan(data)) {
-    // (an if/then rule that fails also reports itself; the error inside it says what is missing)
-    const errors = (validatePlan.errors ?? []).filter((e) => e.keyword !== 'if');
-    const problems = describeSchemaErrors(errors, data).map((p) => ({ where: yamlPath(p.segments), message: p.message }));
-    throw new SavedPlanError(file, problems, { manifest: manifestOf(data) });
+    // (an if/then rule that fails also reports itself; the error inside it says what is missing;
+    // an action's fields that its kind does not have are reported with the plan's other problems)
+    const errors = (validatePlan.errors ?? []).filter((e) => !isShapeError(e));
+    if (errors.length > 0) {
+      const problems = describeSchemaErrors(errors, data).map((p) => ({ where: yamlPath(p.segments), message: p.message }));
+      throw new SavedPlanError(file, problems, { manifest: manifestOf(data) });
+    }
   }
   const plan = data as unknown as Plan;
   if (plan.platform !== currentPlatform()) {
@@ -121,6 +124,53 @@ const SUMMARY_KIND: Record<keyof PlanSummary, Action['kind']> = {
   conflict: 'conflict',
 };
 
+/**
+ * The fields each kind of action has besides those every action has: those it needs (and what
+ * each is, for the message), and those it may have. The plan's schema says the same in its
+ * per-kind rules; its errors for them are left to these checks, which say them better.
+ */
+const SHAPES: Record<ActionKind, { needs: Readonly<Record<string, string>>; may: readonly string[] }> = {
+  create: { needs: { link: 'the link it makes' }, may: ['parents'] },
+  retarget: { needs: { link: 'the link it makes' }, may: ['backupPath'] },
+  remove: { needs: {}, may: ['removeTarget'] },
+  'backup-and-link': { needs: { link: 'the link it makes', backupPath: 'the name it moves what is in the way to' }, may: ['diff'] },
+  adopt: { needs: { link: 'the link it makes' }, may: ['targetParents'] },
+  noop: { needs: {}, may: ['prune'] },
+  conflict: { needs: { hint: 'what to do about it' }, may: ['link', 'diff'] },
+};
+const KIND_FIELDS: ReadonlySet<string> = new Set(Object.values(SHAPES).flatMap((s) => [...Object.keys(s.needs), ...s.may]));
+
+/** The kinds of action that have `field`: `create, retarget or adopt`. */
+const kindsWith = (field: string): string => {
+  const kinds = (Object.keys(SHAPES) as ActionKind[]).filter((k) => field in SHAPES[k].needs || SHAPES[k].may.includes(field));
+  return kinds.length <= 1 ? (kinds[0] ?? '') : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1] ?? ''}`;
+};
+
+/**
+ * Whether a schema error is one of the per-kind rules (an action's field its kind needs, or one it
+ * cannot have: the only `false` schemas), which `shapeProblems` says better; or the `if` of a rule.
+ */
+function isShapeError(e: SchemaError): boolean {
+  if (e.keyword === 'if' || e.keyword === 'false schema') return true;
+  return e.keyword === 'required' && /^\/actions\/\d+$/.test(e.instancePath) && KIND_FIELDS.has(String(e.params['missingProperty']));
+}
+
+/** The fields an action of its kind needs and lacks, and those it has and its kind does not. */
+function shapeProblems(a: Record<string, unknown>, where: string): PlanProblem[] {
+  const kind = a['kind'] as ActionKind;
+  const shape = SHAPES[kind];
+  const out: PlanProblem[] = [];
+  for (const [field, what] of Object.entries(shape.needs)) {
+    if (a[field] === undefined) out.push({ where, message: `a ${kind} needs ${what} (${field})` });
+  }
+  for (const field of Object.keys(a)) {
+    if (KIND_FIELDS.has(field) && !(field in shape.needs) && !shape.may.includes(field)) {
+      out.push({ where: `${where}.${field}`, message: `a ${kind} has no ${field} (only a ${kindsWith(field)} has one)` });
+    }
+  }
+  return out;
+}
+
 /** Every problem of a plan that passed its schema: summary, paths, and each action's own sense. */
 export function planProblems(plan: Plan): PlanProblem[] {
   const out: PlanProblem[] = [];
@@ -139,28 +189,45 @@ export function planProblems(plan: Plan): PlanProblem[] {
   okPath('manifest.path', plan.manifest.path);
   plan.volumes?.forEach((v, i) => okPath(`volumes[${i}].mount`, v.mount));
   for (let i = 0; i < plan.actions.length; i++) {
-    const a = plan.actions[i] as Action;
     const where = `actions[${i}]`;
+    // (a file anyone can edit: the fields of its kind are checked before it is read as one)
+    const shape = shapeProblems(plan.actions[i] as unknown as Record<string, unknown>, where);
+    out.push(...shape);
+    const a = plan.actions[i] as Action;
     // each path of the action (all of them checked, every problem reported)
-    const paths: [string, string][] = [
-      [`${where}.path`, a.path],
-      ...(a.link === undefined ? [] : [[`${where}.link.target`, a.link.target] as [string, string]]),
-      ...(a.parents ?? []).map((p, j): [string, string] => [`${where}.parents[${j}]`, p]),
-      ...(a.targetParents ?? []).map((p, j): [string, string] => [`${where}.targetParents[${j}]`, p]),
-      ...(a.backupPath === undefined ? [] : [[`${where}.backupPath`, a.backupPath] as [string, string]]),
-      ...(a.removeTarget === undefined ? [] : [[`${where}.removeTarget`, a.removeTarget] as [string, string]]),
-    ];
     let normal = true;
-    for (const [w, p] of paths) normal = okPath(w, p) && normal;
+    for (const [w, p] of actionPaths(a, where)) normal = okPath(w, p) && normal;
+    const link = linkOf(a);
     for (const [w, text] of [
-      [`${where}.link.linkText`, a.link?.linkText],
+      [`${where}.link.linkText`, link?.linkText],
       [`${where}.before.linkText`, 'linkText' in a.before ? a.before.linkText : undefined],
     ] as const) {
       if (text?.includes('\0') === true) out.push({ where: w, message: 'contains a NUL character' });
     }
-    // how the paths relate is worth checking only once each is normal
-    if (normal) out.push(...actionProblems(a, where, platform));
+    // how the paths relate is worth checking only once each is normal; what the action starts
+    // from, whatever else it carries (its kind and what was there are all that tells); the rest
+    // once it has the fields of its kind
+    if (!normal) continue;
+    const start = startProblem(a, where);
+    if (start !== undefined) out.push(start);
+    if (shape.length === 0) out.push(...actionProblems(a, where, platform));
   }
+  return out;
+}
+
+/** The link an action makes, or the one a conflict could not make. */
+const linkOf = (a: Action): LinkSpec | undefined => (makesLink(a) || a.kind === 'conflict' ? a.link : undefined);
+
+/** Each path of the action, with where it is (`actions[3].backupPath`). */
+function actionPaths(a: Action, where: string): [string, string][] {
+  const out: [string, string][] = [[`${where}.path`, a.path]];
+  const link = linkOf(a);
+  if (link !== undefined) out.push([`${where}.link.target`, link.target]);
+  const dirs = (field: string, ps: readonly string[] | undefined): void => ps?.forEach((p, j) => out.push([`${where}.${field}[${j}]`, p]));
+  if (a.kind === 'create') dirs('parents', a.parents);
+  if (a.kind === 'adopt') dirs('targetParents', a.targetParents);
+  if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) out.push([`${where}.backupPath`, a.backupPath]);
+  if (a.kind === 'remove' && a.removeTarget !== undefined) out.push([`${where}.removeTarget`, a.removeTarget]);
   return out;
 }
 
@@ -187,57 +254,59 @@ function sameOutcome(a: Outcome, b: Outcome): boolean {
   return true;
 }
 
-const MAKES_LINK: ReadonlySet<Action['kind']> = new Set(['create', 'retarget', 'backup-and-link', 'adopt']);
+/** What an action of this kind must start from (`before`), in words, if it may not start from `before`. */
+function startNeeds(a: Action): string | undefined {
+  const b = a.before.kind;
+  switch (a.kind) {
+    case 'create':
+      return b === 'absent' ? undefined : 'nothing at its path';
+    case 'retarget':
+      return b === 'symlink' || b === 'junction' ? undefined : 'a link at its path';
+    case 'remove':
+      return b === 'symlink' || b === 'junction' || (b === 'file' && a.removeTarget !== undefined) ? undefined : 'a link at its path';
+    case 'backup-and-link':
+      return b !== 'absent' ? undefined : 'something in the way at its path';
+    case 'adopt':
+      return b === 'file' || b === 'dir' ? undefined : 'a file or a folder at its path';
+    case 'noop':
+    case 'conflict':
+      return undefined;
+  }
+}
 
-/** Whether an action of this kind may start from what was there (`before`). */
-const STARTS_FROM: Partial<Record<Action['kind'], { ok: (a: Action) => boolean; needs: string }>> = {
-  create: { ok: (a) => a.before.kind === 'absent', needs: 'nothing at its path' },
-  retarget: { ok: (a) => a.before.kind === 'symlink' || a.before.kind === 'junction', needs: 'a link at its path' },
-  remove: { ok: (a) => a.before.kind === 'symlink' || a.before.kind === 'junction' || (a.before.kind === 'file' && a.removeTarget !== undefined), needs: 'a link at its path' },
-  'backup-and-link': { ok: (a) => a.before.kind !== 'absent', needs: 'something in the way at its path' },
-  adopt: { ok: (a) => a.before.kind === 'file' || a.before.kind === 'dir', needs: 'a file or a folder at its path' },
-};
+/** The problem with what the action starts from (`before`), if there is one. */
+function startProblem(a: Action, where: string): PlanProblem | undefined {
+  const needs = startNeeds(a);
+  if (needs === undefined) return undefined;
+  const hardLink = a.kind === 'remove' && a.before.kind === 'file';
+  return {
+    where,
+    message: hardLink ? 'a remove of a hard link needs the file it shares (removeTarget)' : `a ${a.kind} needs ${needs} (before), and this one found ${describeEntry(a.before)}`,
+  };
+}
 
-/** How one action (its paths each normal) fails to hold together, if it does. */
+/** How one action (its fields those of its kind, its paths each normal) fails to hold together, if it does. */
 function actionProblems(a: Action, where: string, platform: Platform): PlanProblem[] {
   const out: PlanProblem[] = [];
-  const starts = STARTS_FROM[a.kind];
-  if (starts !== undefined && !starts.ok(a)) {
-    const hardLink = a.kind === 'remove' && a.before.kind === 'file';
-    out.push({
-      where,
-      message: hardLink
-        ? 'a remove of a hard link needs the file it shares (removeTarget)'
-        : `a ${a.kind} needs ${starts.needs} (before), and this one found ${describeEntry(a.before)}`,
-    });
+  if (makesLink(a)) {
+    const link = a.link;
+    out.push(...linkProblems(a, where, platform));
+    const made: Outcome = link.type === 'hardlink' ? { kind: 'hardlink', target: link.target } : { kind: link.type, linkText: link.linkText };
+    if (!sameOutcome(a.after, made)) out.push({ where: `${where}.after`, message: `a ${a.kind} of a ${link.type} leaves ${describeOutcome(made)}, not ${describeOutcome(a.after)}` });
+  } else if (a.kind === 'remove' && a.after.kind !== 'absent') {
+    out.push({ where: `${where}.after`, message: `a remove leaves nothing, not ${describeOutcome(a.after)}` });
   }
-  const link = a.link;
-  if (MAKES_LINK.has(a.kind)) {
-    if (link === undefined) out.push({ where, message: `a ${a.kind} needs the link it makes (link)` });
-    else {
-      out.push(...linkProblems(a, where, platform));
-      const made: Outcome = link.type === 'hardlink' ? { kind: 'hardlink', target: link.target } : { kind: link.type, linkText: link.linkText };
-      if (!sameOutcome(a.after, made)) out.push({ where: `${where}.after`, message: `a ${a.kind} of a ${link.type} leaves ${describeOutcome(made)}, not ${describeOutcome(a.after)}` });
-    }
-  } else if (a.kind === 'remove') {
-    if (link !== undefined) out.push({ where: `${where}.link`, message: 'a remove makes no link' });
-    if (a.after.kind !== 'absent') out.push({ where: `${where}.after`, message: `a remove leaves nothing, not ${describeOutcome(a.after)}` });
+  if (a.kind === 'backup-and-link' && (a.backupPath === a.path || parentOf(a.backupPath, platform) !== parentOf(a.path, platform))) {
+    out.push({ where: `${where}.backupPath`, message: `must be beside ${a.path}, in the same folder` });
   }
-  if (a.kind === 'backup-and-link') {
-    if (a.backupPath === undefined) out.push({ where, message: 'a backup-and-link needs the name it moves what is in the way to (backupPath)' });
-    else if (a.backupPath === a.path || parentOf(a.backupPath, platform) !== parentOf(a.path, platform)) {
-      out.push({ where: `${where}.backupPath`, message: `must be beside ${a.path}, in the same folder` });
-    }
-  }
-  out.push(...folderProblems(a.parents, a.path, `${where}.parents`, platform));
-  if (link !== undefined) out.push(...folderProblems(a.targetParents, link.target, `${where}.targetParents`, platform));
+  if (a.kind === 'create') out.push(...folderProblems(a.parents, a.path, `${where}.parents`, platform));
+  if (a.kind === 'adopt') out.push(...folderProblems(a.targetParents, a.link.target, `${where}.targetParents`, platform));
   return out;
 }
 
 /** A link's text must say where its target is: a junction's and a hard link's are the target, a symlink's absolute text too. */
-function linkProblems(a: Action, where: string, platform: Platform): PlanProblem[] {
+function linkProblems(a: LinkAction, where: string, platform: Platform): PlanProblem[] {
   const link = a.link;
-  if (link === undefined) return [];
   const absolute = platform === 'win32' ? isWindowsAbsolute(link.linkText) : link.linkText.startsWith('/');
   if ((link.type !== 'symlink' || absolute) && link.linkText !== link.target) {
     return [{ where: `${where}.link.linkText`, message: `a ${link.type} to ${link.target} is written as that path, not ${link.linkText}` }];

@@ -2,7 +2,7 @@
  * The one way tests call the planner: `planPure` on values, `planOnDisk` for a manifest on a real
  * tree (loaded, observed through a real driver, then planned by `planPure`), so a change of
  * `computePlan`'s signature is made here once; and the small readers of a plan the tests share
- * (`only`, `actionAt`).
+ * (`only`, `actionAt`, `ofKind`, `linkOf`).
  */
 import { expect } from 'vitest';
 import type { Driver } from '../../src/drivers/driver.js';
@@ -12,7 +12,7 @@ import { observe } from '../../src/plan/observe.js';
 import { computePlan, type MadeLink } from '../../src/plan/planner.js';
 import { linkIndex } from '../../src/core/link-index.js';
 import type { Platform } from '../../src/core/paths.js';
-import type { Action, Desired, Observed, Plan } from '../../src/core/types.js';
+import type { Action, ActionKind, Desired, LinkSpec, Observed, Plan } from '../../src/core/types.js';
 
 /** A manifest that exists nowhere, for plans whose manifest does not matter. */
 export const MANIFEST = { path: '/nowhere/layout.yaml', digest: 'sha256:' + '0'.repeat(64) };
@@ -66,4 +66,15 @@ export function actionAt(plan: Plan, p: string): Action {
   const a = plan.actions.find((x) => x.path === p);
   if (a === undefined) throw new Error(`no action for ${p}; have ${plan.actions.map((x) => x.path).join(', ')}`);
   return a;
+}
+
+/** `a`, which the test expects to be of `kind` (it fails otherwise), typed as an action of that kind. */
+export function ofKind<K extends ActionKind>(a: Action, kind: K): Extract<Action, { kind: K }> {
+  expect(a.kind).toBe(kind);
+  return a as Extract<Action, { kind: K }>;
+}
+
+/** The link an action of any kind names (the one it makes, or the one a conflict could not make), if any. */
+export function linkOf(a: Action): LinkSpec | undefined {
+  return 'link' in a ? a.link : undefined;
 }
