@@ -100,9 +100,7 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
     seenParents.add(k);
     mustBeAbsent(p, 'a folder to create');
   };
-  // (an indexed loop: run once over thousands of actions, `for...of` costs an iterator step each)
-  for (let i = 0; i < changing.length; i++) {
-    const a = changing[i] as Action;
+  for (const a of changing) {
     const moved = a.before.kind === 'absent' && belowRemoval(a.path) ? undefined : entryDrift(a, driver);
     if (moved !== undefined) drift.push(moved);
     if (a.kind === 'create') a.parents?.forEach(folderToMake);

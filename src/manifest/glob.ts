@@ -29,9 +29,7 @@ export function expandGlob(
 
   const walk = (rel: string, dir: AbsPath, inMatched: boolean): void => {
     const entries = opts.driver.listDir(dir);
-    // (an indexed loop: `for...of` costs an iterator step per entry until the walk is optimised)
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i] as DirEntry;
+    for (const e of entries) {
       if (ALWAYS_SKIPPED.has(e.name)) continue;
       const r = rel === '' ? e.name : `${rel}/${e.name}`;
       if (isExcluded(r) || isExcluded(e.name)) continue;

@@ -101,9 +101,7 @@ function ownedLine(p: string, o: OwnedLink, at: string): string {
 function stringifyRecords(d: RecordsFile): string {
   const lines = (entries: string[]): string => (entries.length === 0 ? '' : `\n    ${entries.join(',\n    ')}\n  `);
   const owned: string[] = [];
-  // (forEach, not for...of: run once over thousands of links, unoptimised, an iterator step and
-  // an entry array each would cost more than the line; the links of one apply share their time,
-  // encoded once)
+  // (the links of one apply share their time, encoded once)
   let at = '';
   let atJson = '""';
   d.owned.forEach((v, k) => {
