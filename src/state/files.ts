@@ -79,6 +79,16 @@ export function onStateFile<T>(file: string, what: string, fn: () => T, opts: { 
   }
 }
 
+/** The text of the state file `file`, or undefined where there is none; another OS error becomes a StateFolderError naming `what`. */
+export function readStateFile(file: string, what: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw stateError(file, what, e);
+  }
+}
+
 /** An error like the one a full filesystem gives, for a write that put down nothing. */
 function shortWrite(): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error('ENOSPC: the write put down no bytes');

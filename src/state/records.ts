@@ -13,14 +13,13 @@
  * actions once, and a crash between an apply's end and its records cannot lose them. The file is
  * written whole to a temporary name, fsynced and renamed.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { AbsPath } from '../core/paths.js';
-import { LinkplanError, errnoCode } from '../core/errors.js';
+import { LinkplanError } from '../core/errors.js';
 import type { LinkSpec, Volume } from '../core/types.js';
 import type { RecordedAction } from './journal.js';
 import { ensureDir } from './state-dir.js';
-import { replaceFile, stateError } from './files.js';
+import { readStateFile, replaceFile } from './files.js';
 import { acceptFormat } from './upgrade.js';
 import { journalPath } from './journal/format.js';
 import { readFinishedApply, type FinishedApply } from './journal/reader.js';
@@ -252,13 +251,8 @@ export class Records {
 
 /** Reads `records.json`; undefined where there is none. */
 function readRecordsFile(file: string, manifest: string): RecordsFile | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return undefined; // no records yet
-    throw stateError(file, "read linkplan's records", e);
-  }
+  const text = readStateFile(file, "read linkplan's records");
+  if (text === undefined) return undefined;
   const damaged = (why: string, cause?: unknown): LinkplanError => new LinkplanError(`${file}: linkplan's records are damaged (${why})`, { hint: DAMAGED_HINT, cause });
   let parsed: Partial<Omit<RecordsFile, 'owned' | 'version'> & { version: unknown; owned: Record<string, unknown> }>;
   try {

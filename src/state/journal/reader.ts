@@ -9,11 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoCode } from '../../core/errors.js';
 import type { Volume } from '../../core/types.js';
 import type { Step } from '../../apply/steps.js';
 import type { JournalOutcome, RecordedAction } from '../journal.js';
-import { stateError } from '../files.js';
+import { readStateFile } from '../files.js';
 import { acceptFormat } from '../upgrade.js';
 import { DAMAGED_JOURNAL_HINT, decodeStep, JournalError, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalHeader, type PruneNote, type RestoreNote } from './format.js';
 
@@ -69,13 +68,8 @@ export function closedJournal(file: string): { outcome: JournalOutcome; id: stri
  * last line may not be whole.
  */
 export function readFinishedApply(file: string, opts: { open?: boolean } = {}): FinishedApply | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return undefined;
-    throw stateError(file, "read the last apply's journal", e);
-  }
+  const text = readStateFile(file, "read the last apply's journal");
+  if (text === undefined) return undefined;
   const damaged = (why: string, cause?: unknown): JournalError =>
     new JournalError(`${file}: the last apply's journal is damaged (${why}); it holds that apply's part of the records`, { hint: DAMAGED_JOURNAL_HINT, cause });
   let close: Record<string, unknown>;
@@ -118,13 +112,8 @@ export interface JournalRecord {
 
 /** Reads a journal back; undefined when there is none. */
 export function readJournal(file: string): JournalRecord | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return undefined;
-    throw stateError(file, 'read the journal', e);
-  }
+  const text = readStateFile(file, 'read the journal');
+  if (text === undefined) return undefined;
   const lines = text.split('\n').filter((l) => l !== '');
   const parsed: unknown[] = [];
   for (const [i, l] of lines.entries()) {
