@@ -61,4 +61,25 @@ describe('--prune', () => {
     expect(fs.existsSync(path.join(h1, '.config/one'))).toBe(false);
     expect(fs.readlinkSync(path.join(h1, '.config/two'))).toBe(path.join(cwd, 'dots/app'));
   });
+
+  it('escapes the control characters of a left-alone path in the lines an apply with changes prints, as plan does', () => {
+    const d = tempDir();
+    const name = 'a\x1b[31mb';
+    writeTree(d, { t: { f1: '1', f2: '2' }, home: {} });
+    const layout = path.join(d, 'layout.yaml');
+    fs.writeFileSync(layout, `version: 1\nlinks:\n  - { path: "home/a\\x1b[31mb", target: t/f1 }\n  - { path: home/c, target: t/f2 }\n`);
+    expect(runCli(['apply', 'layout.yaml', '--yes'], { cwd: d }).code).toBe(0);
+    // the user points the link linkplan made elsewhere; the manifest drops it and adds a link
+    fs.rmSync(path.join(d, 'home', name));
+    fs.symlinkSync(path.join(d, 't', 'f2'), path.join(d, 'home', name));
+    fs.writeFileSync(layout, 'version: 1\nlinks:\n  - { path: home/c, target: t/f2 }\n  - { path: home/d, target: t/f1 }\n');
+    const escaped = 'Left alone (not pruned): home/a\\x1b[31mb: linkplan made a symlink to';
+    const planned = runCli(['plan', 'layout.yaml', '--prune'], { cwd: d });
+    expect(planned.stdout).toContain(escaped);
+    const applied = runCli(['apply', 'layout.yaml', '--prune', '--yes'], { cwd: d });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('Applied: 1 to create');
+    expect(applied.stdout).toContain(escaped);
+    expect(applied.stdout).not.toContain('\x1b');
+  });
 });

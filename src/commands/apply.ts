@@ -118,7 +118,7 @@ async function applyLocked(opts: ApplyOptions, ctx: LockedContext): Promise<numb
 function noChanges(plan: Plan, ctx: { opts: ApplyOptions; io: Io; base: string; records: () => Records }): number {
   const { io } = ctx;
   const n = plan.summary.unchanged;
-  for (const l of leftAloneLines(plan.actions, pathDisplay({ base: ctx.base, home: os.homedir() }))) io.out(`${printable(l)}\n`);
+  for (const l of leftAloneLines(plan.actions, pathDisplay({ base: ctx.base, home: os.homedir() }))) io.out(`${l}\n`);
   io.out(`No changes: the disk already matches ${printable(displayPath(plan.manifest.path, { base: process.cwd() }))} (${n} entr${n === 1 ? 'y' : 'ies'})\n`);
   if (ctx.opts.dryRun !== true && plan.actions.some((a) => a.kind === 'noop' && a.prune !== undefined)) {
     ctx.records().recordApplied(plan.actions);

@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { errnoCode, UsageError } from '../core/errors.js';
 import { pathDisplay } from '../core/paths.js';
-import { printable } from '../core/printable.js';
 import { hasChanges } from '../core/summary.js';
 import { Records, type OwnedLink } from '../state/records.js';
 import { manifestKey } from '../state/state-dir.js';
@@ -52,7 +51,7 @@ export async function run(opts: PlanOptions, io: Io, deps: CommandDeps): Promise
   else {
     io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
     // what --prune would leave alone is news even when unchanged entries are not listed
-    if (opts.verbose !== true) for (const l of leftAloneLines(plan.actions, pathDisplay({ base, home: os.homedir() }))) io.out(`${printable(l)}\n`);
+    if (opts.verbose !== true) for (const l of leftAloneLines(plan.actions, pathDisplay({ base, home: os.homedir() }))) io.out(`${l}\n`);
   }
   if (plan.summary.conflict > 0) {
     io.err(`linkplan: the plan has ${plan.summary.conflict} conflict${plan.summary.conflict === 1 ? '' : 's'}; apply would refuse it\n`);
