@@ -14,7 +14,9 @@ import { PosixDriver } from '../src/drivers/posix.js';
 import { parentOf, type AbsPath } from '../src/core/paths.js';
 import { LIST_AFTER } from '../src/plan/observe.js';
 import type { MadeLink } from '../src/plan/planner.js';
-import type { Entry, Plan } from '../src/core/types.js';
+import type { Capabilities, Desired, Entry, Observed, Plan, TargetInfo, TargetKind } from '../src/core/types.js';
+import type { Driver } from '../src/drivers/driver.js';
+import { ListingMemoDriver } from '../src/drivers/listing-memo.js';
 import { tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
 import { desired } from './helpers/desired.js';
 import { observeOn, ofKind, only, planOnDisk, planPure } from './helpers/plan.js';
@@ -93,7 +95,81 @@ describe('what observe reads at a link path (the kinds the planner matrix is bui
     const root = treeWith();
     mkfifo(`${root}/t/pipe`);
     const o = observeOn([desired(`${root}/l`, `${root}/t/pipe`)], new PosixDriver(), 'linux');
-    expect(o.targets.get(`${root}/t/pipe`)).toMatchObject({ kind: 'other' });
+    expect(o.targetKinds?.get(`${root}/t/pipe`)).toBe('other');
+  });
+});
+
+/** Counts the target questions that reach the driver it wraps. */
+class TargetQuestions extends DriverDecorator {
+  readonly kinds: string[] = [];
+  readonly full: string[] = [];
+  override targetKind(p: AbsPath): TargetKind {
+    this.kinds.push(p);
+    return super.targetKind(p);
+  }
+  override observeTarget(p: AbsPath): TargetInfo {
+    this.full.push(p);
+    return super.observeTarget(p);
+  }
+}
+
+/** A POSIX driver that says junctions can be made (as on an NTFS volume), where `auto` may give a hard link. */
+class WithJunctions extends DriverDecorator {
+  override capabilities(p: AbsPath): Capabilities {
+    return { ...super.capabilities(p), junctions: true };
+  }
+}
+
+describe('what observe reads of a target: its kind, or which file it is as well', () => {
+  const read = (root: string, extra: Partial<Desired>, driver: Driver = new PosixDriver()): Observed =>
+    observeOn([desired(`${root}/l`, `${root}/t/file.txt`, extra)], driver, 'linux');
+  const target = `t/file.txt`;
+
+  it('a symbolic link over nothing, or over another link: its kind alone', () => {
+    const root = treeWith();
+    expect(read(root, {}).targetKinds?.get(`${root}/${target}`)).toBe('file');
+    expect(read(root, {}).targets.has(`${root}/${target}`)).toBe(false);
+    fs.symlinkSync('elsewhere', `${root}/l`);
+    expect(read(root, { type: 'symlink' }).targetKinds?.get(`${root}/${target}`)).toBe('file');
+  });
+
+  it.each([
+    ['a file at the path (it may be a hard link of the target)', {}, (r: string) => fs.writeFileSync(`${r}/l`, 'mine\n'), new PosixDriver()],
+    ['type: hardlink', { type: 'hardlink' }, () => undefined, new PosixDriver()],
+    ['type: auto where junctions exist (a file may get a hard link)', {}, () => undefined, new WithJunctions(new PosixDriver())],
+  ] as const)('%s: which file it is, too', (_name, extra, make, driver) => {
+    const root = treeWith();
+    make(root);
+    const st = fs.statSync(`${root}/${target}`);
+    const o = read(root, extra, driver);
+    expect(o.targets.get(`${root}/${target}`)).toEqual({ kind: 'file', fileId: `${st.dev}:${st.ino}`, dev: st.dev });
+    expect(o.targetKinds?.has(`${root}/${target}`)).toBe(false);
+  });
+
+  it('through a ListingMemo, a target a listing showed as a file or folder costs no question to the driver', () => {
+    const root = treeWith();
+    fs.symlinkSync('file.txt', `${root}/t/link.txt`);
+    const asked = new TargetQuestions(new PosixDriver());
+    const driver = new ListingMemoDriver(asked);
+    driver.listDir(`${root}/t` as AbsPath);
+    const links = ['file.txt', 'dir', 'link.txt', 'missing'].map((n, i) => desired(`${root}/l${i}`, `${root}/t/${n}`));
+    const o = observeOn(links, driver, 'linux');
+    expect(['file.txt', 'dir', 'link.txt', 'missing'].map((n) => o.targetKinds?.get(`${root}/t/${n}`))).toEqual(['file', 'dir', 'file', 'absent']);
+    // a link must be followed, and a name the listing lacks is asked (it may have been made since)
+    expect(asked.kinds).toEqual([`${root}/t/link.txt`, `${root}/t/missing`]);
+    expect(asked.full).toEqual([]);
+  });
+
+  it('a ListingMemo forgets its listings at the first write through it', () => {
+    const root = treeWith();
+    const asked = new TargetQuestions(new PosixDriver());
+    const driver = new ListingMemoDriver(asked);
+    driver.listDir(`${root}/t` as AbsPath);
+    expect(driver.targetKind(`${root}/t/file.txt` as AbsPath)).toBe('file');
+    expect(asked.kinds).toEqual([]);
+    driver.mkdir(`${root}/t/new` as AbsPath);
+    expect(driver.targetKind(`${root}/t/file.txt` as AbsPath)).toBe('file');
+    expect(asked.kinds).toEqual([`${root}/t/file.txt`]);
   });
 });
 

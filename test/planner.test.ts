@@ -916,6 +916,27 @@ describe('hard links and symbolic links at the target', () => {
   });
 });
 
+describe('targets observe read the kind of alone', () => {
+  /** The base world, with t/file.txt and t/dir read by kind only. */
+  const kindsOnly = (entries: Record<string, Entry> = {}): Observed => {
+    const o = world(entries);
+    const k = (p: string): string => at(p);
+    return { ...o, targets: new Map(), targetKinds: new Map([[k('t/file.txt'), 'file'], [k('t/dir'), 'dir'], [k('t/gone'), 'absent']]) };
+  };
+
+  it('plan a symbolic link as a full read would', () => {
+    for (const target of ['t/file.txt', 't/dir', 't/gone']) {
+      const raw = [{ path: 'l', target }];
+      expect(planFor(raw, kindsOnly())).toEqual(planFor(raw, world()));
+    }
+  });
+
+  it('a plan that needs to know which file the target is refuses to guess (observe must read it)', () => {
+    expect(() => planFor([{ path: 'h', type: 'hardlink', target: 't/file.txt' }], kindsOnly())).toThrow(/observe read only what kind of thing .*t\/file\.txt is \(file\), not which file or volume/);
+    expect(() => planFor([{ path: 'h', target: 't/file.txt', state: 'absent' }], kindsOnly({ h: file({ nlink: 2 }) }))).toThrow(/observe read only what kind/);
+  });
+});
+
 describe('relative links below a folder that is itself a link (one outside the sources)', () => {
   /** Plans `raw` from a manifest in a folder of its own, so R holds no source of it. */
   const planAway = (raw: RawLink[], observed: Observed): Plan => planFor(raw, observed, { away: true });

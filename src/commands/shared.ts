@@ -5,6 +5,7 @@
  */
 import { ReadOnlyDriver } from '../drivers/decorators.js';
 import type { Driver } from '../drivers/driver.js';
+import { ListingMemo, ListingMemoDriver } from '../drivers/listing-memo.js';
 import { currentPlatform } from '../core/paths.js';
 import type { Plan } from '../core/types.js';
 import { withEntries } from '../core/link-index.js';
@@ -41,9 +42,11 @@ export interface PlanFromManifestOptions {
  */
 export async function planFromManifest(file: string, opts: PlanFromManifestOptions): Promise<Prepared> {
   const { vars, stateDir, deps } = opts;
-  const loaded = loadManifest(file, { driver: new ReadOnlyDriver(deps.createDriver()), vars, volumeFacts: deps.volumeFacts, cache: fileManifestCache(stateDir) });
+  // the glob's listings tell observe what each listed target is (see ListingMemo)
+  const listings = new ListingMemo();
+  const loaded = loadManifest(file, { driver: new ListingMemoDriver(new ReadOnlyDriver(deps.createDriver()), listings), vars, volumeFacts: deps.volumeFacts, cache: fileManifestCache(stateDir) });
   const real = await deps.driverFor(loaded);
-  const driver = new ReadOnlyDriver(real);
+  const driver = new ListingMemoDriver(new ReadOnlyDriver(real), listings);
   const platform = currentPlatform();
   // the links linkplan made (its records) are read only where needed: for --prune, and when the
   // planner meets a link that leads elsewhere than the manifest says

@@ -66,6 +66,9 @@ export type TargetInfo =
   | { kind: 'dir'; dev: number }
   | { kind: 'other'; dev: number };
 
+/** What a target is, without which file or volume: all a symbolic link's type choice needs. */
+export type TargetKind = TargetInfo['kind'];
+
 /** What can be made at a path: it depends on the volume the path is on. */
 export interface Capabilities {
   symlinks: boolean;
@@ -101,6 +104,12 @@ export interface Observed {
   entries: ReadonlyMap<string, Entry>;
   /** Targets, followed, keyed by `pathKey`. */
   targets: ReadonlyMap<string, TargetInfo>;
+  /**
+   * Targets whose kind alone was read, keyed by `pathKey`: where the plan cannot need to know
+   * which file or volume a target is (a symbolic link over nothing, or over another link). A
+   * target in `targets` is not repeated here.
+   */
+  targetKinds?: ReadonlyMap<string, TargetKind>;
   /** For paths with something in the way: the first backup name that is free. */
   backupSlots: ReadonlyMap<string, AbsPath>;
 }

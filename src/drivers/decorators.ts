@@ -6,7 +6,7 @@
  */
 import { DriverError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../core/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, Volume } from '../core/types.js';
 import type { DirEntry, Driver, TreeRemoval, WriteCall } from './driver.js';
 
 /** Passes every call to the wrapped driver; subclasses override what they change. */
@@ -20,6 +20,9 @@ export class DriverDecorator implements Driver {
   }
   observeTarget(p: AbsPath): TargetInfo {
     return this.inner.observeTarget(p);
+  }
+  targetKind(p: AbsPath): TargetKind {
+    return this.inner.targetKind(p);
   }
   capabilities(p: AbsPath): Capabilities {
     return this.inner.capabilities(p);

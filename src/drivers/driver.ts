@@ -6,7 +6,7 @@
  * decorators wrap a real one.
  */
 import type { AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../core/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, Volume } from '../core/types.js';
 
 export interface DirEntry {
   name: string;
@@ -50,6 +50,8 @@ export interface Driver extends DriverWrites {
   observe(path: AbsPath): Entry;
   /** What `path` leads to, following links. */
   observeTarget(path: AbsPath): TargetInfo;
+  /** What kind of thing `path` leads to, following links: `observeTarget(path).kind`, maybe cheaper. */
+  targetKind(path: AbsPath): TargetKind;
   /** What can be made at `path` (it depends on the volume that holds it). */
   capabilities(path: AbsPath): Capabilities;
   /**

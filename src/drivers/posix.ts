@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo } from '../core/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind } from '../core/types.js';
 import { FolderHandles, folderIdAt } from './folder-handles.js';
 import { linkAt, lstatAt, mkdirAt, openDirAt, renameAt, symlinkAt, unlinkAt, type AtStat } from './posix-at.js';
 import type { DirEntry, Driver, TreeRemoval } from './driver.js';
@@ -105,6 +105,11 @@ export class PosixDriver implements Driver {
         throw e;
       }
     });
+  }
+
+  /** (a listing can answer it: see ListingMemo) */
+  targetKind(p: AbsPath): TargetKind {
+    return this.observeTarget(p).kind;
   }
 
   /** The same everywhere: symbolic links and hard links (the path does not matter to node:fs). */

@@ -8,7 +8,7 @@
  */
 import { DriverError } from '../core/errors.js';
 import { isSameOrInside, type AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, Volume } from '../core/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, Volume } from '../core/types.js';
 import type { DirEntry, Driver, TreeRemoval } from './driver.js';
 
 /** One listed volume and the driver that writes on it. */
@@ -55,6 +55,10 @@ export class VolumeRouter implements Driver {
 
   observeTarget(p: AbsPath): TargetInfo {
     return this.driverAt(p).observeTarget(p);
+  }
+
+  targetKind(p: AbsPath): TargetKind {
+    return this.driverAt(p).targetKind(p);
   }
 
   capabilities(p: AbsPath): Capabilities {

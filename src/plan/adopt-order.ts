@@ -6,11 +6,11 @@
  * runs each adopt before those whose targets lie in what it brings.
  */
 import type { AbsPath } from '../core/paths.js';
-import type { Desired, Entry, TargetInfo } from '../core/types.js';
+import type { Desired, Entry, TargetKind } from '../core/types.js';
 
 export interface AdoptContext {
   entryAt: (p: AbsPath) => Entry;
-  targetAt: (p: AbsPath) => TargetInfo;
+  kindAt: (p: AbsPath) => TargetKind;
   /** Where the target of entry `i` leads (through the manifest's own links). */
   targetOf: (i: number) => AbsPath;
   key: (p: string) => string;
@@ -29,7 +29,7 @@ export function adoptArrivals(desired: readonly Desired[], ctx: AdoptContext): M
     const d = desired[i] as Desired;
     if (!adopts(d)) continue;
     const e = ctx.entryAt(d.path);
-    if ((e.kind === 'file' || e.kind === 'dir') && ctx.targetAt(ctx.targetOf(i)).kind === 'absent') arrivals.set(ctx.key(ctx.targetOf(i)), e.dev);
+    if ((e.kind === 'file' || e.kind === 'dir') && ctx.kindAt(ctx.targetOf(i)) === 'absent') arrivals.set(ctx.key(ctx.targetOf(i)), e.dev);
   }
   return arrivals;
 }

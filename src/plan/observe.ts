@@ -11,7 +11,7 @@ import type { Driver } from '../drivers/driver.js';
 import { asAbs, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
 import { ABSENT } from '../core/entries.js';
 import { targetOf, type LinkIndex } from '../core/link-index.js';
-import type { Capabilities, Desired, Entry, Observed, TargetInfo } from '../core/types.js';
+import type { Capabilities, Desired, Entry, Observed, TargetInfo, TargetKind } from '../core/types.js';
 
 /** `path.linkplan-backup`, then `-2`, `-3`...: a new backup never overwrites an earlier one. */
 export function backupCandidate(p: AbsPath, n: number): AbsPath {
@@ -73,13 +73,14 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
   }
   const reader = new DiskReader(driver, platform);
   desired.forEach((d, i) => reader.readEntry(d, d.target === null ? null : targetOf(links, i)));
-  const { capabilities, volumes, pathCapabilities, entries, targets, backupSlots } = reader;
+  const { capabilities, volumes, pathCapabilities, entries, targets, targetKinds, backupSlots } = reader;
   return {
     platform,
     capabilities,
     ...(volumes.length > 0 ? { pathCapabilities, volumes } : {}),
     entries,
     targets,
+    targetKinds,
     backupSlots,
   };
 }
@@ -88,6 +89,7 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
 class DiskReader {
   readonly entries = new Map<string, Entry>();
   readonly targets = new Map<string, TargetInfo>();
+  readonly targetKinds = new Map<string, TargetKind>();
   readonly backupSlots = new Map<string, AbsPath>();
   readonly pathCapabilities = new Map<string, Capabilities>();
   readonly volumes;
@@ -133,7 +135,7 @@ class DiskReader {
       if (folder.kind !== 'absent') this.entries.set(k, e);
     }
     if (eff !== null) {
-      this.target(eff);
+      this.target(eff, needsIdentity(d, e, caps));
       if (d.onConflict === 'adopt' && isInTheWay(e)) {
         this.entry(eff);
         this.ancestors(parentOf(eff, this.platform));
@@ -164,10 +166,19 @@ class DiskReader {
     return e;
   }
 
-  /** Reads the target at `p` (following links), unless it was read already. */
-  target(p: AbsPath): void {
+  /**
+   * Reads the target at `p` (following links), unless it was read already: which file and volume
+   * it is too, or (`identity` false) only what kind of thing it is.
+   */
+  target(p: AbsPath, identity = true): void {
     const k = this.key(p);
-    if (!this.targets.has(k)) this.targets.set(k, this.driver.observeTarget(p));
+    if (this.targets.has(k)) return;
+    if (identity) {
+      this.targets.set(k, this.driver.observeTarget(p));
+      this.targetKinds.delete(k);
+    } else if (!this.targetKinds.has(k)) {
+      this.targetKinds.set(k, this.driver.targetKind(p));
+    }
   }
 
   /** Observes `p`, unless its folder's listing shows nothing can be there. */
@@ -238,6 +249,16 @@ class DiskReader {
       a = up;
     }
   }
+}
+
+/**
+ * Whether the plan may need to know which file or volume `d`'s target is, not only its kind: to
+ * tell whether a file at the path is a hard link of it, or to make a hard link (asked for, or
+ * what `auto` may give where junctions exist: Windows and NTFS volumes). A symbolic link's plan
+ * needs the kind alone; the planner refuses to read an identity observe did not read.
+ */
+function needsIdentity(d: Desired, e: Entry, caps: Capabilities): boolean {
+  return e.kind === 'file' || d.type === 'hardlink' || (d.type === 'auto' && caps.junctions);
 }
 
 /**

@@ -12,7 +12,7 @@ import { targetOf, type LinkIndex } from '../core/link-index.js';
 import { volumeHolding } from '../core/volumes.js';
 import { adoptArrivals } from './adopt-order.js';
 import { countingLink, folderLinksAbove, sourceTest, type FolderLink } from './folder-links.js';
-import type { Capabilities, Desired, Entry, LinkType, Observed, TargetInfo, Volume } from '../core/types.js';
+import type { Capabilities, Desired, Entry, LinkType, Observed, TargetInfo, TargetKind, Volume } from '../core/types.js';
 
 /** A link linkplan made, as its records keep it. */
 export interface MadeLink {
@@ -42,7 +42,10 @@ export interface Lookups {
   platform: Platform;
   key: (p: string) => string;
   entryAt: (p: AbsPath) => Entry;
+  /** What `p` leads to, with which file and volume it is (observe must have read that). */
   targetAt: (p: AbsPath) => TargetInfo;
+  /** What kind of thing `p` leads to. */
+  kindAt: (p: AbsPath) => TargetKind;
   /** What can be made at `p`: its volume's capabilities. */
   capsAt: (p: AbsPath) => Capabilities;
   /** The NTFS volume written through ntfs-3g that holds `p`, if any. */
@@ -73,6 +76,13 @@ export interface PlanContext extends Lookups {
   adoptedInto: Map<string, Desired>;
 }
 
+/** A target observe did not read in full: absent, unless it read its kind alone (then asking is a bug). */
+function absentTarget(observed: Observed, k: string, p: AbsPath): TargetInfo {
+  const kind = observed.targetKinds?.get(k);
+  if (kind === undefined || kind === 'absent') return ABSENT_TARGET;
+  throw new Error(`computePlan: observe read only what kind of thing ${p} is (${kind}), not which file or volume`);
+}
+
 function lookups(observed: Observed): Lookups {
   const { platform } = observed;
   const key = (p: string): string => pathKey(p, platform);
@@ -81,7 +91,8 @@ function lookups(observed: Observed): Lookups {
     platform,
     key,
     entryAt: (p) => observed.entries.get(key(p)) ?? ABSENT,
-    targetAt: (p) => observed.targets.get(key(p)) ?? ABSENT_TARGET,
+    targetAt: (p) => observed.targets.get(key(p)) ?? absentTarget(observed, key(p), p),
+    kindAt: (p) => observed.targets.get(key(p))?.kind ?? observed.targetKinds?.get(key(p)) ?? 'absent',
     capsAt: (p) => observed.pathCapabilities?.get(key(p)) ?? observed.capabilities,
     volumeAt: (p) => volumeHolding(p, volumes, platform),
     sameText: (a, b) => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b),
@@ -90,19 +101,19 @@ function lookups(observed: Observed): Lookups {
 
 export function planContext(desired: readonly Desired[], observed: Observed, opts: PlanOptions): PlanContext {
   const look = lookups(observed);
-  const { platform, key, entryAt, targetAt } = look;
+  const { platform, key, entryAt, kindAt } = look;
   const { links } = opts;
   if (links.platform !== platform || links.targets.length !== desired.length) {
     throw new Error(`computePlan: opts.links indexes ${links.targets.length} links on ${links.platform}, not these ${desired.length} on ${platform}`);
   }
   const manifestDir = parentOf(opts.manifest.path as AbsPath, platform);
   const linksAbove = folderLinksAbove(entryAt, platform);
-  const leadsToFolder = (p: AbsPath): boolean => targetAt(p).kind === 'dir';
+  const leadsToFolder = (p: AbsPath): boolean => kindAt(p) === 'dir';
   const removed = removedLinks(desired, look, { manifestDir, linksAbove, leadsToFolder });
   const targets = (): AbsPath[] => desired.flatMap((d) => (d.target === null ? [] : [d.target]));
   const inSource = sourceTest(targets, { platform, manifestDir });
   const targetOfEntry = (i: number): AbsPath => targetOf(links, i);
-  const arrivals = adoptArrivals(desired, { entryAt, targetAt, targetOf: targetOfEntry, key });
+  const arrivals = adoptArrivals(desired, { entryAt, kindAt, targetOf: targetOfEntry, key });
   return { ...look, desired, observed, opts, targetOf: targetOfEntry, manifestDir, linksAbove, leadsToFolder, removed, inSource, arrivals, willCreate: new Set(), adoptedInto: new Map() };
 }
 

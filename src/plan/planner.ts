@@ -70,7 +70,7 @@ function planEntry(ctx: PlanContext, i: number): Action | undefined {
     // below a link this plan removes, the path will be in a new, empty folder
     if (ctx.removed.size > 0 && above.some((l) => isRemoved(l.path))) before = ABSENT;
   }
-  if (d.prune !== undefined) return planPrune(ctx, d, d.prune, before);
+  if (d.prune !== undefined) return planPrune(ctx, i, before);
   if (d.state === 'absent') return planAbsent(ctx, d, before, i);
   if (d.target === null) return undefined; // the loader refuses this; nothing to plan
   return planPresent(ctx, d as Targeted, before, i);
@@ -93,7 +93,9 @@ function throughFolder(ctx: PlanContext, d: Desired, before: Entry, via: FolderL
 }
 
 /** A link linkplan made earlier and the manifest dropped: removed only while it is still that link. */
-function planPrune(ctx: PlanContext, d: Desired, made: NonNullable<Desired['prune']>, before: Entry): Action {
+function planPrune(ctx: PlanContext, i: number, before: Entry): Action {
+  const d = ctx.desired[i] as Desired;
+  const made = d.prune as NonNullable<Desired['prune']>;
   const base = baseOf(d, before);
   if (before.kind === 'absent') return noop(base, 'prune: already gone', 'gone');
   if (made.outside === true) return noop(base, `${LEFT_ALONE_REASON}it lies outside the folders this manifest manages now (its links are made elsewhere this time)`, 'outside');
@@ -101,7 +103,7 @@ function planPrune(ctx: PlanContext, d: Desired, made: NonNullable<Desired['prun
     return { ...base, kind: 'remove', reason: `prune: linkplan made this ${made.type} and the manifest no longer declares it`, after: ABSENT };
   }
   if (made.type === 'hardlink' && before.kind === 'file' && before.nlink > 1 && d.target !== null) {
-    if (fileIdOf(ctx.targetAt(d.target)) === before.fileId) {
+    if (fileIdOf(ctx.targetAt(ctx.targetOf(i))) === before.fileId) {
       return { ...base, kind: 'remove', reason: 'prune: linkplan made this hard link and the manifest no longer declares it', after: ABSENT, removeTarget: d.target };
     }
   }
@@ -140,12 +142,12 @@ function planPresent(ctx: PlanContext, d: Targeted, before: Entry, i: number): A
   const effTarget = ctx.targetOf(i);
   const through = removedOnTheWay(ctx, effTarget);
   if (through !== undefined) return conflictOf(d, before, `its target ${d.target} is reached through ${through}, a link this plan removes`, 'point the link at the real folder, or keep the other link');
-  const target = ctx.targetAt(effTarget);
-  const adopting = inTheWay(before) && d.onConflict === 'adopt' && target.kind === 'absent';
+  const kind = ctx.kindAt(effTarget);
+  const adopting = inTheWay(before) && d.onConflict === 'adopt' && kind === 'absent';
   if (adopting && before.kind === 'special') {
     return conflictOf(d, before, `${describeEntry(before)} is in the way, and only a file or a folder can be adopted`, 'use onConflict: backup to move it aside, or remove it yourself');
   }
-  const targetKind = adopting ? (before.kind === 'dir' ? 'dir' : before.kind === 'file' ? 'file' : 'other') : target.kind;
+  const targetKind = adopting ? (before.kind === 'dir' ? 'dir' : before.kind === 'file' ? 'file' : 'other') : kind;
   if (targetKind === 'absent') return conflictOf(d, before, `its target ${d.target} does not exist`, 'create the target first, or fix the path in the manifest');
   if (targetKind === 'other') return conflictOf(d, before, `its target ${d.target} is neither a file nor a folder`, 'point the link at a file or a folder');
   const ntfs = ctx.volumeAt(d.path);
@@ -153,7 +155,7 @@ function planPresent(ctx: PlanContext, d: Targeted, before: Entry, i: number): A
   if (!choice.ok) return conflictOf(d, before, choice.problem, choice.hint);
   const link: LinkSpec = { type: choice.type, target: d.target, linkText: choice.type === 'symlink' && d.relative ? relativeLinkText(d.path, d.target, ctx.platform) : d.target };
   const base: LinkBase = { path: d.path, source: d.source, before, notes: [...choice.notes], link, after: afterOf(link) };
-  return planLink(ctx, { d, before, effTarget, target, adopting, ntfs, why: choice.why, link, base });
+  return planLink(ctx, { d, before, effTarget, adopting, ntfs, why: choice.why, link, base });
 }
 
 const inTheWay = (e: Entry): boolean => e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
@@ -168,8 +170,6 @@ interface Wanted {
   before: Entry;
   /** Where the target leads through the manifest's own links. */
   effTarget: AbsPath;
-  /** What is there. */
-  target: TargetInfo;
   /** What is in the way moves into the (absent) target. */
   adopting: boolean;
   /** The NTFS volume written through ntfs-3g that holds the link, if any. */
@@ -188,7 +188,7 @@ function planLink(ctx: PlanContext, w: Wanted): Action {
   const { d, before } = w;
   if (before.kind === 'absent') return planCreate(ctx, w);
   if (isLink(before)) return planOverLink(ctx, w, before);
-  if (before.kind === 'file' && w.link.type === 'hardlink' && fileIdOf(w.target) === before.fileId) return noop(baseOf(d, before), `already a hard link of ${d.target}`);
+  if (before.kind === 'file' && w.link.type === 'hardlink' && fileIdOf(ctx.targetAt(w.effTarget)) === before.fileId) return noop(baseOf(d, before), `already a hard link of ${d.target}`);
   return planInTheWay(ctx, w);
 }
 
@@ -228,8 +228,9 @@ function relativeTextCheck(ctx: PlanContext, w: Wanted): Action | undefined {
 
 /** A hard link needs its target's file on the same volume as the link's folder, and a real file. */
 function hardLinkCheck(ctx: PlanContext, w: Wanted): Action | undefined {
-  const { d, before, target } = w;
+  const { d, before } = w;
   if (w.link.type !== 'hardlink' || w.adopting) return undefined;
+  const target = ctx.targetAt(w.effTarget);
   const parents = missingParents(ctx, d.path);
   const here = before.kind === 'file' || before.kind === 'dir' ? before.dev : parents.ok ? parents.dev : undefined;
   if (target.kind === 'file' && here !== undefined && here !== target.dev) {

@@ -5,7 +5,7 @@
  * A path left out of `entries` or `targets` is absent, as it is for the planner.
  */
 import { pathKey, type AbsPath, type Platform } from '../../src/core/paths.js';
-import type { Capabilities, Entry, Observed, TargetInfo, Volume } from '../../src/core/types.js';
+import type { Capabilities, Entry, Observed, TargetInfo, TargetKind, Volume } from '../../src/core/types.js';
 
 /** The file id a regular file gets unless told otherwise: shared with no target the tests name. */
 export const OWN_FILE_ID = '1:1000';
@@ -54,6 +54,8 @@ export function otherTarget(dev = 1): TargetInfo {
 
 export interface ObservedParts {
   targets?: Record<string, TargetInfo>;
+  /** Targets whose kind alone observe read. */
+  targetKinds?: Record<string, TargetKind>;
   /** Path with something in the way -> the first free backup name observe found. */
   backupSlots?: Record<string, string>;
   platform?: Platform;
@@ -75,6 +77,7 @@ export function observedOf(entries: Record<string, Entry>, parts: ObservedParts 
     ...(parts.volumes === undefined ? {} : { volumes: parts.volumes }),
     entries: keyed(entries, platform),
     targets: keyed(parts.targets ?? {}, platform),
+    ...(parts.targetKinds === undefined ? {} : { targetKinds: keyed(parts.targetKinds, platform) }),
     backupSlots: keyed(
       Object.fromEntries(Object.entries(parts.backupSlots ?? {}).map(([p, b]) => [p, b as AbsPath])),
       platform,
