@@ -16,6 +16,7 @@ import { backupsCommand } from './commands/backups.js';
 import type { CommandDeps, Io } from './commands/context.js';
 import * as plan from './commands/plan.js';
 import * as recover from './commands/recover.js';
+import * as switchCmd from './commands/switch.js';
 import * as validate from './commands/validate.js';
 import { fdOutput, type Output } from './views/output.js';
 
@@ -101,6 +102,20 @@ function program(io: Io, deps: CommandDeps, setCode: (c: number) => void): Comma
     .addOption(lockTimeoutOption())
     .addOption(varOption())
     .action(async (file: string, opts: Omit<apply.ApplyOptions, 'file'>) => setCode(await apply.run({ ...opts, file }, io, deps)));
+  p.command('switch')
+    .description('switch a tool between its versions (switches: in the manifest), or list them')
+    .argument('<manifest>', 'the layout.yaml file')
+    .argument('<name>', 'the switch, as named under switches:')
+    .argument('[version]', 'the version to switch to (leave out to list them)')
+    .option('--no-save', 'switch the link but leave the manifest as it is (the next apply switches back)')
+    .option('--json', 'list the versions as JSON')
+    .option('-y, --yes', 'do not ask before removing or moving anything')
+    .addOption(stateDirOption())
+    .addOption(lockTimeoutOption())
+    .addOption(varOption())
+    .action(async (file: string, name: string, version: string | undefined, opts: Omit<switchCmd.SwitchOptions, 'file' | 'name' | 'version'>) =>
+      setCode(await switchCmd.run({ ...opts, file, name, ...(version === undefined ? {} : { version }) }, io, deps)),
+    );
   p.command('recover')
     .description('roll back an apply that was interrupted (or finish it with --forward)')
     .argument('<manifest-or-plan>', 'the manifest (or saved plan) the interrupted apply was of')

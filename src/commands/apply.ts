@@ -37,6 +37,10 @@ export type ApplyOptions = StateOptions & {
   verbose?: boolean;
   prune?: boolean;
   var: Record<string, string>;
+  /** The manifest's text, applied instead of the file's (`switch` applies its edit before saving it). */
+  text?: string;
+  /** Apply only the entries at these paths (`switch`). */
+  only?: readonly string[];
 };
 
 export async function run(opts: ApplyOptions, io: Io, deps: CommandDeps): Promise<number> {
@@ -99,7 +103,15 @@ async function applyLocked(opts: ApplyOptions, ctx: LockedContext): Promise<numb
   const prepared: Prepared =
     saved !== undefined
       ? { plan: saved, base: path.dirname(saved.manifest.path), driver: await ctx.deps.driverFor(saved) }
-      : await planFromManifest(opts.file, { vars: opts.var, stateDir, owned: () => records().owned(), prune: opts.prune === true, deps: ctx.deps });
+      : await planFromManifest(opts.file, {
+          vars: opts.var,
+          stateDir,
+          owned: () => records().owned(),
+          prune: opts.prune === true,
+          deps: ctx.deps,
+          ...(opts.text === undefined ? {} : { text: opts.text }),
+          ...(opts.only === undefined ? {} : { only: opts.only }),
+        });
   const { plan, base, driver: real } = prepared;
 
   if (plan.summary.conflict > 0) {

@@ -14,6 +14,7 @@ import { loadManifest } from '../manifest/load.js';
 import { recordFolders } from '../plan/folders.js';
 import { observe } from '../plan/observe.js';
 import { computePlan } from '../plan/planner.js';
+import { onlyAt } from '../plan/only.js';
 import { pruneEntries } from '../plan/prune.js';
 import type { OwnedLink } from '../state/records.js';
 import { annotateDiffs } from '../views/diff.js';
@@ -34,6 +35,10 @@ export interface PlanFromManifestOptions {
   owned: () => ReadonlyMap<string, OwnedLink>;
   prune: boolean;
   deps: CommandDeps;
+  /** The manifest's text, planned instead of the file's (`switch` plans its edit before saving it). */
+  text?: string;
+  /** Plan only the entries at these paths (`switch` retargets its own link and nothing else). */
+  only?: readonly string[];
 }
 
 /**
@@ -44,7 +49,13 @@ export async function planFromManifest(file: string, opts: PlanFromManifestOptio
   const { vars, stateDir, deps } = opts;
   // the glob's listings tell observe what each listed target is (see ListingMemo)
   const listings = new ListingMemo();
-  const loaded = loadManifest(file, { driver: new ListingMemoDriver(new ReadOnlyDriver(deps.createDriver()), listings), vars, volumeFacts: deps.volumeFacts, cache: fileManifestCache(stateDir) });
+  const loaded = loadManifest(file, {
+    driver: new ListingMemoDriver(new ReadOnlyDriver(deps.createDriver()), listings),
+    vars,
+    volumeFacts: deps.volumeFacts,
+    cache: fileManifestCache(stateDir),
+    ...(opts.text === undefined ? {} : { text: opts.text }),
+  });
   const real = await deps.driverFor(loaded);
   const driver = new ListingMemoDriver(new ReadOnlyDriver(real), listings);
   const platform = currentPlatform();
@@ -61,7 +72,8 @@ export async function planFromManifest(file: string, opts: PlanFromManifestOptio
       return loaded.digest;
     },
   };
-  const plan = computePlan(desired, observe(desired, driver, { platform, links }), { manifest, made: opts.owned, links });
+  const whole = computePlan(desired, observe(desired, driver, { platform, links }), { manifest, made: opts.owned, links });
+  const plan = opts.only === undefined ? whole : onlyAt(whole, opts.only);
   await annotateDiffs(plan, driver);
   recordFolders(plan, driver);
   return { plan, base: loaded.dir, driver: real };

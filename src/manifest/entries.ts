@@ -33,7 +33,7 @@ type Where = readonly (string | number)[];
 type MakeEntry = (at: AbsPath, to: AbsPath | null, from: Desired['source']) => Desired;
 
 /** `value` (an entry's path or target) expanded and made absolute; undefined, with the problem reported, when it cannot be. */
-function resolvePath(value: string, where: Where, ec: EntryContext): AbsPath | undefined {
+export function resolvePath(value: string, where: Where, ec: EntryContext): AbsPath | undefined {
   const r = expandPath(value, ec.vars);
   if (!r.ok) {
     ec.problems.at(where, r.problem);
@@ -119,8 +119,9 @@ function expandEntry(link: RawLink, o: RawOptions, i: number, desired: Desired[]
 export function expandEntries(raw: RawManifest, ec: EntryContext): { desired: Desired[]; skipped: number } {
   const desired: Desired[] = [];
   let skipped = 0;
-  for (let i = 0; i < raw.links.length; i++) {
-    const link = raw.links[i] as RawLink;
+  const links = raw.links ?? [];
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i] as RawLink;
     const o: RawOptions = { ...raw.defaults, ...link };
     if (!whenHolds(o.when, ec.machine)) {
       skipped++;

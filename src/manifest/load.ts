@@ -28,6 +28,7 @@ import { pathChecker } from './path-validity.js';
 import { expandPath, resolveVars, VAR_NAME, type ExpandContext } from './vars.js';
 import { checkVolumes, type ListedVolume } from './volumes.js';
 import { expandEntries } from './entries.js';
+import { expandSwitches, type LoadedSwitch } from './switches.js';
 import { inFileOrder, parseText, Problems, toCached, type ManifestCache, type ParsedText } from './parsed.js';
 import type { RawManifest } from './raw.js';
 import type { Machine } from './when.js';
@@ -50,6 +51,8 @@ export interface LoadOptions {
   volumeFacts?: () => VolumeFacts;
   /** Parsed manifests kept between runs: the next load of the same text skips YAML parsing. */
   cache?: ManifestCache;
+  /** The manifest's text, to load instead of the file's (`linkplan switch` plans its edit before saving it). */
+  text?: string;
 }
 
 export interface LoadedManifest {
@@ -64,6 +67,8 @@ export interface LoadedManifest {
   volumes: Volume[];
   /** The index of `desired`, for observe and the planner (made once, for the layout checks). */
   links: LinkIndex;
+  /** The version switches of `switches:` that apply here (each is also one of `desired`). */
+  switches: LoadedSwitch[];
 }
 
 /** The largest manifest read: a generated one of 50,000 links is about 8 MiB. */
@@ -72,6 +77,11 @@ export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /** Stage: the manifest's text, within the size limit (a UsageError or ManifestError says why not). */
 function readManifest(abs: AbsPath, display: string): string {
   return readTextFile(abs, { display, maxBytes: MAX_MANIFEST_BYTES, what: 'the manifest', hint: 'give the path of a layout.yaml file' });
+}
+
+/** The text of the manifest at `file` (as given on the command line), within the size limit. */
+export function readManifestText(file: string, platform: Platform = currentPlatform()): string {
+  return readManifest(toAbs(file, process.cwd(), platform), file);
 }
 
 /** Stage: the parsed data checked against the schema; a ManifestError lists every problem when it is not valid. */
@@ -149,7 +159,7 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const machine: Machine = { platform, hostname: opts.hostname ?? os.hostname(), env: opts.env ?? process.env };
   const abs = toAbs(file, process.cwd(), platform);
   const dir = toAbs(path.dirname(abs), '/', platform);
-  const text = readManifest(abs, file);
+  const text = opts.text ?? readManifest(abs, file);
   const digest = lazyDigest(text);
   const parsed = parseText(text, file, opts.cache?.get(text));
   const raw = validated(parsed, file);
@@ -158,12 +168,15 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const vars = resolveVariables(raw, base, opts.vars ?? {}, problems);
   const listedVolumes = listVolumes(raw, vars, { dir, platform, problems });
   const ec = { machine, vars, dir, driver: opts.driver, checkPath: pathChecker(platform), problems };
-  const { desired, skipped } = expandEntries(raw, ec);
+  const entries = expandEntries(raw, ec);
+  const switched = expandSwitches(raw, { ...ec, placed: parsed.cached === undefined });
+  const desired = switched.desired.length === 0 ? entries.desired : [...entries.desired, ...switched.desired];
+  const skipped = entries.skipped + switched.skipped;
   const links = linkIndex(desired, platform);
   problems.add(checkLayout(desired, links));
   problems.add(checkVolumes(desired, listedVolumes, { platform, ...(opts.volumeFacts === undefined ? {} : { facts: opts.volumeFacts }), place: parsed.place }));
   if (problems.list.length > 0) throw new ManifestError(file, inFileOrder(problems.list));
-  if (opts.cache !== undefined && parsed.cached === undefined) opts.cache.put(text, toCached(parsed, raw.links.length));
+  if (opts.cache !== undefined && parsed.cached === undefined) opts.cache.put(text, toCached(parsed, raw.links?.length ?? 0));
   const volumes = platform === 'win32' ? [] : listedVolumes.map(({ mount, windows }) => ({ mount, windows }));
   return {
     file: abs,
@@ -175,5 +188,6 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     skipped,
     volumes,
     links,
+    switches: switched.switches,
   };
 }

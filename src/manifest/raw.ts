@@ -31,10 +31,23 @@ export interface RawLink extends RawOptions {
   fold?: boolean;
 }
 
+/** A named version switch: a link at `path` to the `current` one of `versions`. */
+export interface RawSwitch {
+  path: string;
+  /** Name -> folder, or a pattern with one `*` in its last part. */
+  versions: string | Record<string, string>;
+  current: string | number;
+  type?: 'auto' | 'junction' | 'symlink';
+  createParents?: boolean;
+  when?: RawWhen;
+}
+
 export interface RawManifest {
   version: 1;
   vars?: Record<string, Scalar>;
   defaults?: RawOptions;
-  links: RawLink[];
+  /** Required unless `switches` is given. */
+  links?: RawLink[];
+  switches?: Record<string, RawSwitch>;
   volumes?: { mount: string; windows: string }[];
 }
