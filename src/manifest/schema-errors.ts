@@ -195,7 +195,8 @@ function describeOne({ e, segments }: Located, data: unknown): SchemaProblem | u
 }
 
 export function describeSchemaErrors(errors: readonly SchemaError[], data: unknown): SchemaProblem[] {
-  const parsed: Located[] = errors.map((e) => ({
+  // (an if/then rule reports its "then" failure itself, then once more as "must match then")
+  const parsed: Located[] = errors.filter((e) => e.keyword !== 'if').map((e) => ({
     e,
     segments: e.instancePath
       .split('/')
