@@ -10,7 +10,7 @@ import { PosixDriver } from '../src/drivers/posix.js';
 import { setCurrent } from '../src/manifest/edit.js';
 import { loadManifest } from '../src/manifest/load.js';
 import type { AbsPath } from '../src/core/paths.js';
-import { runCli } from './helpers/cli.js';
+import { REPO, runCli } from './helpers/cli.js';
 import { tempDir, writeTree } from './helpers/tree.js';
 
 /** A tools folder with four JDKs (and things that are not versions), and a manifest switching them. */
@@ -270,5 +270,22 @@ describe('a switch never leaves the link missing or half-made', () => {
     expect(errors).toEqual([]);
     expect(failed).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toContain('current: 17 # LTS');
+  });
+});
+
+describe('the bundled switch example', () => {
+  it('applies in a copy, lists, switches to 21 (the manifest edited in place), then has nothing to do', () => {
+    const from = path.join(REPO, 'examples', 'switch');
+    const d = path.join(tempDir(), 'switch');
+    fs.cpSync(from, d, { recursive: true, filter: (src) => src !== path.join(from, 'tools', 'jdk') });
+    const text = fs.readFileSync(path.join(d, 'layout.yaml'), 'utf8');
+    expect(runCli(['apply', 'layout.yaml'], { cwd: d }).stdout).toContain('Applied: 1 to create');
+    expect(fs.readFileSync(path.join(d, 'tools/jdk/release'), 'utf8')).toBe('JAVA_VERSION="17"\n');
+    expect(runCli(['switch', 'layout.yaml', 'jdk'], { cwd: d }).stdout).toContain('  * 17  tools/jdk-17  current\n');
+    const sw = runCli(['switch', 'layout.yaml', 'jdk', '21'], { cwd: d });
+    expect(sw.code).toBe(0);
+    expect(fs.readFileSync(path.join(d, 'tools/jdk/release'), 'utf8')).toBe('JAVA_VERSION="21"\n');
+    expect(fs.readFileSync(path.join(d, 'layout.yaml'), 'utf8')).toBe(text.replace('current: 17               # the one in use', 'current: 21               # the one in use'));
+    expect(runCli(['apply', 'layout.yaml'], { cwd: d }).stdout).toBe('No changes: the disk already matches layout.yaml (1 entry)\n');
   });
 });
