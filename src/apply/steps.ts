@@ -11,9 +11,10 @@ import { DriverError } from '../core/errors.js';
 import { fileIdentity } from '../state/files.js';
 import { resolveLinkText, type AbsPath } from '../core/paths.js';
 import type { Action, LinkSpec } from '../core/types.js';
+import { modeText } from '../core/entries.js';
 
 export type Step =
-  | { op: 'mkdir'; path: AbsPath }
+  | { op: 'mkdir'; path: AbsPath; mode?: number }
   | { op: 'move'; from: AbsPath; to: AbsPath }
   | { op: 'link'; path: AbsPath; link: LinkSpec }
   | { op: 'replace-link'; path: AbsPath; link: LinkSpec; previous: LinkSpec }
@@ -58,6 +59,10 @@ export function addSteps(a: Action, out: Step[]): void {
     case 'backup-and-link':
       out.push({ op: 'move', from: a.path, to: a.backupPath }, { op: 'link', path: a.path, link: a.link });
       return;
+    case 'make-folder':
+      for (const p of a.parents ?? []) out.push({ op: 'mkdir', path: p });
+      out.push(a.mode === undefined ? { op: 'mkdir', path: a.path } : { op: 'mkdir', path: a.path, mode: a.mode });
+      return;
     case 'adopt':
       for (const p of a.targetParents ?? []) out.push({ op: 'mkdir', path: p });
       out.push({ op: 'move', from: a.path, to: a.link.target }, { op: 'link', path: a.path, link: a.link });
@@ -68,7 +73,7 @@ export function addSteps(a: Action, out: Step[]): void {
 export function runStep(s: Step, driver: Driver): void {
   switch (s.op) {
     case 'mkdir':
-      return driver.mkdir(s.path);
+      return driver.mkdir(s.path, s.mode);
     case 'move':
       return driver.move(s.from, s.to);
     case 'link':
@@ -110,7 +115,7 @@ export function undoStep(s: Step, driver: Driver): void {
 export function describeStep(s: Step, show: (p: string) => string = (p) => p): string {
   switch (s.op) {
     case 'mkdir':
-      return `create folder ${show(s.path)}`;
+      return `create folder ${show(s.path)}${s.mode === undefined ? '' : ` (mode ${modeText(s.mode)})`}`;
     case 'move':
       return `move ${show(s.from)} to ${show(s.to)}`;
     case 'link':

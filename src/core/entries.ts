@@ -26,3 +26,8 @@ export function describeEntry(e: Entry): string {
       return `a ${e.what.replace('-', ' ')}`;
   }
 }
+
+/** Permission bits as people write them: `0700`. */
+export function modeText(mode: number): string {
+  return `0${mode.toString(8).padStart(3, '0')}`;
+}

@@ -7,7 +7,7 @@ import type { Action, Plan, PlanSummary } from './types.js';
 export function summarize(actions: readonly Action[]): PlanSummary {
   const s: PlanSummary = { create: 0, retarget: 0, remove: 0, backup: 0, adopt: 0, unchanged: 0, conflict: 0 };
   for (const a of actions) {
-    if (a.kind === 'create') s.create++;
+    if (a.kind === 'create' || a.kind === 'make-folder') s.create++;
     else if (a.kind === 'retarget') s.retarget++;
     else if (a.kind === 'remove') s.remove++;
     else if (a.kind === 'backup-and-link') s.backup++;

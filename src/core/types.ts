@@ -32,6 +32,11 @@ export interface Desired {
   /** The manifest allows a link inside its own target (a deliberate recursion). */
   allowCycle: boolean;
   /**
+   * Set on a folder entry (`directories:`): a real folder is wanted at the path, no link (target
+   * null); made with `mode` (permission bits) where linkplan makes it.
+   */
+  folder?: { mode?: number };
+  /**
    * Set on entries made by `--prune` for a link linkplan created earlier that the manifest no
    * longer declares: the link it made then. Removed only while it is still exactly that link.
    */
@@ -179,6 +184,14 @@ export interface AdoptAction extends ActionFields {
   targetParents?: AbsPath[];
 }
 
+/** Nothing at the path: a folder is made there (`directories:`), after the folders it needs (outermost first). */
+export interface MakeFolderAction extends ActionFields {
+  kind: 'make-folder';
+  parents?: AbsPath[];
+  /** The folder's permission bits, set exactly (the umask does not apply). */
+  mode?: number;
+}
+
 /**
  * What `--prune` found at a link linkplan made that the manifest no longer declares, where it
  * leaves the path as it is: the link is gone already, it is no longer the link linkplan made (or
@@ -203,7 +216,7 @@ export interface ConflictAction extends ActionFields {
   diff?: ContentDiff;
 }
 
-export type Action = CreateAction | RetargetAction | RemoveAction | BackupAction | AdoptAction | NoopAction | ConflictAction;
+export type Action = CreateAction | RetargetAction | RemoveAction | BackupAction | AdoptAction | MakeFolderAction | NoopAction | ConflictAction;
 
 export type ActionKind = Action['kind'];
 

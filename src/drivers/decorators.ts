@@ -64,8 +64,8 @@ export class DriverDecorator implements Driver {
   move(from: AbsPath, to: AbsPath): void {
     this.write('move', from, () => this.inner.move(from, to));
   }
-  mkdir(p: AbsPath): void {
-    this.write('mkdir', p, () => this.inner.mkdir(p));
+  mkdir(p: AbsPath, mode?: number): void {
+    this.write('mkdir', p, () => this.inner.mkdir(p, mode));
   }
   rmdir(p: AbsPath): void {
     this.write('rmdir', p, () => this.inner.rmdir(p));

@@ -31,8 +31,8 @@ export interface DriverWrites {
   removeLink(path: AbsPath): void;
   /** Moves a file or tree; refuses to overwrite anything at `to`. */
   move(from: AbsPath, to: AbsPath): void;
-  /** Makes one folder (its parent exists). */
-  mkdir(path: AbsPath): void;
+  /** Makes one folder (its parent exists), with exactly `mode` where given (else 0777 less the umask). */
+  mkdir(path: AbsPath, mode?: number): void;
   /** Removes one empty folder. */
   rmdir(path: AbsPath): void;
   /**

@@ -178,10 +178,22 @@ export function unlinkAt(dirFd: number, name: string, opts: { dir: boolean } = {
   if (c.unlinkat(dirFd, name, opts.dir ? C.AT_REMOVEDIR : 0) !== 0) fail(c, 'unlinkat', name);
 }
 
-/** Makes folder `name` in folder `dirFd` (mode 0777 less the umask, as mkdir(1)). */
-export function mkdirAt(dirFd: number, name: string): void {
+/**
+ * Makes folder `name` in folder `dirFd`: with mode 0777 less the umask, as mkdir(1), or with
+ * exactly `mode` (the umask cleared for the one call, so the folder never has other bits).
+ */
+export function mkdirAt(dirFd: number, name: string, mode?: number): void {
   const c = bind();
-  if (c.mkdirat(dirFd, name, 0o777) !== 0) fail(c, 'mkdirat', name);
+  if (mode === undefined) {
+    if (c.mkdirat(dirFd, name, 0o777) !== 0) fail(c, 'mkdirat', name);
+    return;
+  }
+  const umask = process.umask(0);
+  try {
+    if (c.mkdirat(dirFd, name, mode) !== 0) fail(c, 'mkdirat', name);
+  } finally {
+    process.umask(umask);
+  }
 }
 
 /** The link text of symbolic link `name` in folder `dirFd`; EINVAL if it is no symbolic link. */

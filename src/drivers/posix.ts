@@ -219,10 +219,10 @@ export class PosixDriver implements Driver {
     }
   }
 
-  mkdir(p: AbsPath): void {
+  mkdir(p: AbsPath, mode?: number): void {
     const fd = this.folders.handle(path.dirname(p));
     try {
-      mkdirAt(fd, path.basename(p));
+      mkdirAt(fd, path.basename(p), mode);
       this.folders.made(p, fd);
     } catch (e) {
       throw driverError(p, 'cannot create folder', e);

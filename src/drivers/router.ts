@@ -107,8 +107,8 @@ export class VolumeRouter implements Driver {
     d.move(from, to);
   }
 
-  mkdir(p: AbsPath): void {
-    this.driverAt(p).mkdir(p);
+  mkdir(p: AbsPath, mode?: number): void {
+    this.driverAt(p).mkdir(p, mode);
   }
 
   rmdir(p: AbsPath): void {

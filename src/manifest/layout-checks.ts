@@ -55,7 +55,7 @@ export function checkLayout(desired: readonly Desired[], links: LinkIndex): Mani
       const up = parentOf(p, platform);
       if (up === p) break; // the root: no link can be there
       const outer = byKey.get(k);
-      if (outer !== undefined && outer.state === 'present' && outer.target !== outer.path) {
+      if (outer !== undefined && outer.state === 'present' && outer.folder === undefined && outer.target !== outer.path) {
         problems.push(problem(d, `${d.path}: lies inside ${outer.path}, which ${describe(outer)} makes a link; linkplan does not make links through another link`));
         seen = undefined;
         break;

@@ -29,6 +29,7 @@ import { expandPath, resolveVars, VAR_NAME, type ExpandContext } from './vars.js
 import { checkVolumes, type ListedVolume } from './volumes.js';
 import { expandEntries } from './entries.js';
 import { expandSwitches, type LoadedSwitch } from './switches.js';
+import { expandDirectories } from './directories.js';
 import { inFileOrder, parseText, Problems, toCached, type ManifestCache, type ParsedText } from './parsed.js';
 import type { RawManifest } from './raw.js';
 import type { Machine } from './when.js';
@@ -168,10 +169,12 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const vars = resolveVariables(raw, base, opts.vars ?? {}, problems);
   const listedVolumes = listVolumes(raw, vars, { dir, platform, problems });
   const ec = { machine, vars, dir, driver: opts.driver, checkPath: pathChecker(platform), problems };
+  // the folders first: a link inside one is made after it, in it
+  const folders = expandDirectories(raw, { ...ec, placed: parsed.cached === undefined });
   const entries = expandEntries(raw, ec);
   const switched = expandSwitches(raw, { ...ec, placed: parsed.cached === undefined });
-  const desired = switched.desired.length === 0 ? entries.desired : [...entries.desired, ...switched.desired];
-  const skipped = entries.skipped + switched.skipped;
+  const desired = folders.desired.length === 0 && switched.desired.length === 0 ? entries.desired : [...folders.desired, ...entries.desired, ...switched.desired];
+  const skipped = folders.skipped + entries.skipped + switched.skipped;
   const links = linkIndex(desired, platform);
   problems.add(checkLayout(desired, links));
   problems.add(checkVolumes(desired, listedVolumes, { platform, ...(opts.volumeFacts === undefined ? {} : { facts: opts.volumeFacts }), place: parsed.place }));

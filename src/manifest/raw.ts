@@ -42,6 +42,9 @@ export interface RawSwitch {
   when?: RawWhen;
 }
 
+/** A folder the setup needs: its path, or the path with a mode and options. */
+export type RawDirectory = string | { path: string; mode?: string | number; createParents?: boolean; when?: RawWhen };
+
 export interface RawManifest {
   version: 1;
   vars?: Record<string, Scalar>;
@@ -49,5 +52,6 @@ export interface RawManifest {
   /** Required unless `switches` is given. */
   links?: RawLink[];
   switches?: Record<string, RawSwitch>;
+  directories?: RawDirectory[];
   volumes?: { mount: string; windows: string }[];
 }

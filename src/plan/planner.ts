@@ -12,6 +12,7 @@
  * plain value of its kind (actions.ts); the JSON view orders its fields. What it knows while
  * planning is made once, in plan-context.ts; each entry is then planned by the stages below, by case.
  */
+import { planFolder } from './folder-entries.js';
 import { isInside, parentOf, relativeLinkText, resolveLinkText, type AbsPath } from '../core/paths.js';
 import { ABSENT, describeEntry } from '../core/entries.js';
 import { summarize } from '../core/summary.js';
@@ -62,6 +63,7 @@ function planEntry(ctx: PlanContext, i: number): Action | undefined {
   const d = ctx.desired[i] as Desired;
   let before = ctx.entryAt(d.path);
   const above = ctx.linksAbove(parentOf(d.path, ctx.platform));
+  if (d.folder !== undefined) return planFolder(ctx, d, before, above);
   if (above.length > 0) {
     const isRemoved = (p: AbsPath): boolean => ctx.removed.has(ctx.key(p));
     const via = countingLink(above, { platform: ctx.platform, manifestDir: ctx.manifestDir, target: d.target, removed: isRemoved, leadsToFolder: ctx.leadsToFolder });

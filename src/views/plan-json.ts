@@ -18,6 +18,7 @@ const FIELD_ORDER: Record<ActionField, true> = {
   after: true,
   link: true,
   parents: true,
+  mode: true,
   targetParents: true,
   backupPath: true,
   removeTarget: true,

@@ -9,7 +9,7 @@
 import pc from 'picocolors';
 import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../core/paths.js';
 import { needsEscape, printable } from '../core/printable.js';
-import { describeEntry } from '../core/entries.js';
+import { describeEntry, modeText } from '../core/entries.js';
 import { makesLink, type Action, type ActionKind, type ContentDiff, type LinkAction, type LinkSpec, type Plan, type PlanSummary } from '../core/types.js';
 
 export interface RenderOptions {
@@ -27,6 +27,7 @@ const SYMBOL: Record<ActionKind, string> = {
   remove: '-',
   'backup-and-link': '*',
   adopt: '<',
+  'make-folder': '+',
   noop: '=',
   conflict: '!',
 };
@@ -36,6 +37,7 @@ const LABEL: Record<ActionKind, string> = {
   remove: 'remove',
   'backup-and-link': 'backup',
   adopt: 'adopt',
+  'make-folder': 'folder',
   noop: 'ok',
   conflict: 'conflict',
 };
@@ -53,6 +55,7 @@ export function colorsFor(color: boolean): Colors {
 function paint(c: Colors, kind: ActionKind, s: string): string {
   switch (kind) {
     case 'create':
+    case 'make-folder':
       return c.green(s);
     case 'retarget':
       return c.yellow(s);
@@ -209,6 +212,10 @@ function unlinkedLine(a: Exclude<Action, LinkAction>, head: string, show: (p: st
       return `${head}  ${c.dim(`(${a.reason})`)}`;
     case 'conflict':
       return `${head}: ${a.reason}`;
+    case 'make-folder': {
+      const facts = [...(a.mode === undefined ? [] : [`mode ${modeText(a.mode)}`]), ...(a.parents === undefined ? [] : [`new folder${a.parents.length === 1 ? '' : 's'} ${a.parents.map(show).join(', ')}`])];
+      return facts.length === 0 ? head : `${head}  ${c.dim(`(${facts.join('; ')})`)}`;
+    }
   }
 }
 

@@ -135,6 +135,7 @@ const SHAPES: Record<ActionKind, { needs: Readonly<Record<string, string>>; may:
   remove: { needs: {}, may: ['removeTarget'] },
   'backup-and-link': { needs: { link: 'the link it makes', backupPath: 'the name it moves what is in the way to' }, may: ['diff'] },
   adopt: { needs: { link: 'the link it makes' }, may: ['targetParents'] },
+  'make-folder': { needs: {}, may: ['parents', 'mode'] },
   noop: { needs: {}, may: ['prune'] },
   conflict: { needs: { hint: 'what to do about it' }, may: ['link', 'diff'] },
 };
@@ -224,7 +225,7 @@ function actionPaths(a: Action, where: string): [string, string][] {
   const link = linkOf(a);
   if (link !== undefined) out.push([`${where}.link.target`, link.target]);
   const dirs = (field: string, ps: readonly string[] | undefined): void => ps?.forEach((p, j) => out.push([`${where}.${field}[${j}]`, p]));
-  if (a.kind === 'create') dirs('parents', a.parents);
+  if (a.kind === 'create' || a.kind === 'make-folder') dirs('parents', a.parents);
   if (a.kind === 'adopt') dirs('targetParents', a.targetParents);
   if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) out.push([`${where}.backupPath`, a.backupPath]);
   if (a.kind === 'remove' && a.removeTarget !== undefined) out.push([`${where}.removeTarget`, a.removeTarget]);
@@ -259,6 +260,7 @@ function startNeeds(a: Action): string | undefined {
   const b = a.before.kind;
   switch (a.kind) {
     case 'create':
+    case 'make-folder':
       return b === 'absent' ? undefined : 'nothing at its path';
     case 'retarget':
       return b === 'symlink' || b === 'junction' ? undefined : 'a link at its path';
@@ -295,11 +297,13 @@ function actionProblems(a: Action, where: string, platform: Platform): PlanProbl
     if (!sameOutcome(a.after, made)) out.push({ where: `${where}.after`, message: `a ${a.kind} of a ${link.type} leaves ${describeOutcome(made)}, not ${describeOutcome(a.after)}` });
   } else if (a.kind === 'remove' && a.after.kind !== 'absent') {
     out.push({ where: `${where}.after`, message: `a remove leaves nothing, not ${describeOutcome(a.after)}` });
+  } else if (a.kind === 'make-folder' && a.after.kind !== 'dir') {
+    out.push({ where: `${where}.after`, message: `a make-folder leaves a folder, not ${describeOutcome(a.after)}` });
   }
   if (a.kind === 'backup-and-link' && (a.backupPath === a.path || parentOf(a.backupPath, platform) !== parentOf(a.path, platform))) {
     out.push({ where: `${where}.backupPath`, message: `must be beside ${a.path}, in the same folder` });
   }
-  if (a.kind === 'create') out.push(...folderProblems(a.parents, a.path, `${where}.parents`, platform));
+  if (a.kind === 'create' || a.kind === 'make-folder') out.push(...folderProblems(a.parents, a.path, `${where}.parents`, platform));
   if (a.kind === 'adopt') out.push(...folderProblems(a.targetParents, a.link.target, `${where}.targetParents`, platform));
   return out;
 }

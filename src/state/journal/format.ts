@@ -10,7 +10,7 @@
  * actions, list one group of their own). Each step is an array: its op, then its paths and
  * links; within an action's group a path written `""` is the action's path, and a link written
  * `0` is the action's link, so the common steps cost a few bytes each:
- * `["mkdir",P]`, `["move",FROM,TO]`, `["link",P,L]`, `["replace-link",P,L,PREVIOUS]`,
+ * `["mkdir",P]` (or `["mkdir",P,MODE]`), `["move",FROM,TO]`, `["link",P,L]`, `["replace-link",P,L,PREVIOUS]`,
  * `["unlink",P,PREVIOUS]`, `["remove-tree",P,IDENTITY]`; a link is `[type,target]` (its text is
  * its target) or `[type,target,text]`.
  */
@@ -100,7 +100,7 @@ export function encodeStep(s: Step, action: JournalSource | undefined): unknown[
   const own = action?.link;
   switch (s.op) {
     case 'mkdir':
-      return ['mkdir', at(s.path)];
+      return s.mode === undefined ? ['mkdir', at(s.path)] : ['mkdir', at(s.path), s.mode];
     case 'move':
       return ['move', at(s.from), at(s.to)];
     case 'link':
@@ -134,8 +134,12 @@ export function decodeStep(code: unknown, action: RecordedAction | undefined): S
     return { type: l[0] as LinkSpec['type'], target: l[1] as AbsPath, linkText: (l[2] as string | undefined) ?? l[1] };
   };
   switch (code[0]) {
-    case 'mkdir':
-      return { op: 'mkdir', path: pathAt(1) };
+    case 'mkdir': {
+      const mode: unknown = code[2];
+      if (mode === undefined) return { op: 'mkdir', path: pathAt(1) };
+      if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new Error('a mkdir step has a mode that is not one');
+      return { op: 'mkdir', path: pathAt(1), mode };
+    }
     case 'move':
       return { op: 'move', from: pathAt(1), to: pathAt(2) };
     case 'link':
