@@ -3,9 +3,10 @@
  * linkplan's benchmark (`npm run bench`): times whole processes of linkplan, GNU Stow
  * (--no-folding), a plain node:fs floor (bench/floor.mjs) and Node's bare start on the same
  * generated layouts of N links, for four jobs: apply from scratch, plan and apply when nothing
- * changed, and retargeting 10% of the links; and a fifth, linkplan alone: apply from scratch
+ * changed, and retargeting 10% of the links; and two of linkplan alone: apply from scratch
  * through the library with the write-ahead journal on disk and without (bench/lib-apply.mjs), the
- * journal's overhead. Every create and retarget is checked afterwards
+ * journal's overhead; and `linkplan switch` of one version switch in a manifest of N links, next
+ * to Node's bare start. Every create, retarget and switch is checked afterwards
  * (untimed) so a tool that silently did nothing cannot look fast. Writes
  * bench/results/<out>.json (raw runs, medians, machine facts), <out>.md (tables and ratios) and
  * <out>.svg (a chart). Nothing here is a test and nothing asserts a time.
@@ -24,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderChart } from './lib/chart.mjs';
 import { profileMarkdown, summarizeProfile } from './lib/cpuprofile.mjs';
-import { createLinks, explicitManifest, globManifest, makeLayout, retargetLinks, writeTrees } from './lib/layout.mjs';
+import { createLinks, explicitManifest, globManifest, makeLayout, retargetLinks, switchManifest, writeTrees, writeVersions } from './lib/layout.mjs';
 import { machineFacts, machineLine } from './lib/machine.mjs';
 import { fmtN, fmtRate, fmtS, summarize } from './lib/stats.mjs';
 import { inodes, sameInodes, verifyHome } from './lib/verify.mjs';
@@ -39,9 +40,12 @@ const HELP = `usage: npm run bench -- [options]
   --large-runs K      timed runs per row at N >= 50,000 (default 3)
   --tools LIST        linkplan (both manifests), linkplan-glob, linkplan-explicit, stow, floor, node
                       (default all)
-  --jobs LIST         create, plan, apply, retarget, journal (default all); journal: apply from
-                      scratch through the library, write-ahead journal on disk vs none (needs the
-                      linkplan or linkplan-glob tool)
+  --jobs LIST         create, plan, apply, retarget, journal, switch (default all); journal: apply
+                      from scratch through the library, write-ahead journal on disk vs none (needs
+                      the linkplan or linkplan-glob tool); switch: \`linkplan switch\` of a manifest
+                      of N explicit links plus one switch, each run to the other of two versions
+                      (needs the linkplan or linkplan-explicit tool; times node -e 0 as well, which
+                      its ratio divides by, even without the node tool)
   --workdir DIR       where layouts and homes are made (default bench/work); each run makes a
                       fresh folder r-<id> in it and removes it at the end (see --keep)
   --out NAME          results go to bench/results/NAME.{json,md,svg} (default latest)
@@ -71,7 +75,7 @@ const { values: opt } = parseArgs({
     runs: { type: 'string', default: '5' },
     'large-runs': { type: 'string', default: '3' },
     tools: { type: 'string', default: 'linkplan,stow,floor,node' },
-    jobs: { type: 'string', default: 'create,plan,apply,retarget,journal' },
+    jobs: { type: 'string', default: 'create,plan,apply,retarget,journal,switch' },
     workdir: { type: 'string', default: path.join(benchDir, 'work') },
     out: { type: 'string', default: 'latest' },
     seed: { type: 'string', default: '1' },
@@ -106,7 +110,7 @@ const RUNS = Number(opt.runs);
 const LARGE_RUNS = Math.min(Number(opt['large-runs']), RUNS);
 const runsFor = (n) => (n >= 50000 ? LARGE_RUNS : RUNS);
 const JOBS = list(opt.jobs);
-for (const j of JOBS) if (!['create', 'plan', 'apply', 'retarget', 'journal'].includes(j)) throw new Error(`--jobs: unknown job ${j}`);
+for (const j of JOBS) if (!['create', 'plan', 'apply', 'retarget', 'journal', 'switch'].includes(j)) throw new Error(`--jobs: unknown job ${j}`);
 const toolArgs = list(opt.tools);
 const TOOLS = [];
 for (const t of toolArgs) {
@@ -128,6 +132,7 @@ const LABEL = {
   node: 'node -e 0',
   'lib-journal': 'linkplan library, journal on disk (FileJournal)',
   'lib-nojournal': 'linkplan library, no journal (in memory)',
+  'linkplan-switch': 'linkplan switch (explicit N-link manifest and one switch)',
 };
 const SHORT = {
   linkplan: 'linkplan glob',
@@ -137,6 +142,7 @@ const SHORT = {
   node: 'node -e 0',
   'lib-journal': 'with journal',
   'lib-nojournal': 'without journal',
+  'linkplan-switch': 'linkplan switch',
 };
 const JOB_TITLE = {
   create: 'apply from scratch',
@@ -144,6 +150,7 @@ const JOB_TITLE = {
   apply: 'apply, nothing changed',
   retarget: 'retarget 10% of the links',
   journal: 'apply from scratch, journal vs none',
+  switch: 'switch one version',
 };
 /** Which tools have a row in which job. */
 const JOB_TOOLS = {
@@ -152,10 +159,15 @@ const JOB_TOOLS = {
   apply: ['linkplan', 'linkplan-explicit', 'stow', 'floor'],
   retarget: ['linkplan-explicit', 'stow', 'floor'],
   journal: [],
+  switch: [],
 };
 /** The journal job runs linkplan's library (glob manifest) twice per run: journal on disk, and none. */
 const JOURNAL_ROWS = ['lib-journal', 'lib-nojournal'];
 const journalJob = JOBS.includes('journal') && TOOLS.includes('linkplan');
+/** The switch job runs `linkplan switch` on an explicit manifest: a row of its own, divided by node -e 0. */
+const SWITCH_ROW = 'linkplan-switch';
+const switchJob = JOBS.includes('switch') && TOOLS.includes('linkplan-explicit');
+const nodeBaseline = TOOLS.includes('node') || switchJob;
 
 const log = (s) => process.stdout.write(`${s}\n`);
 const notes = [];
@@ -164,6 +176,7 @@ const note = (s) => {
   log(`note: ${s}`);
 };
 if (JOBS.includes('journal') && !journalJob) note('the journal job needs the linkplan (or linkplan-glob) tool: skipped');
+if (JOBS.includes('switch') && !switchJob) note('the switch job needs the linkplan (or linkplan-explicit) tool: skipped');
 
 // ---------------------------------------------------------------------------------------------
 // Set-up: the run folder, the tools, the machine.
@@ -510,6 +523,88 @@ function recordRun(row, i, res, problem, phase) {
   log(`  ${JOB_TITLE[row.job].padEnd(26)} ${SHORT[row.tool].padEnd(18)} run ${i + 1}: ${res.s.toFixed(3)} s${phaseText}${problem === null ? '' : `  FAILED: ${problem}`}`);
 }
 
+/** The switch job's switch: its name, and the versions it alternates between (at least two). */
+const SWITCH = { name: 'tool', versions: ['v1', 'v2'] };
+
+/**
+ * Untimed set-up of the switch job: the version folders (opt/tool-v1, opt/tool-v2, found by the
+ * pattern opt/tool-*), a manifest of the create job's N links, listed, and the switch tool at
+ * opt/tool (outside the home, so the home holds the N links alone) set to the first version;
+ * applied once and checked. Returns what the runs and checks need, or { problem }.
+ */
+function switchSetup(ctx, home) {
+  const { dir, layout, trees } = ctx;
+  const optDir = path.join(dir, 'opt');
+  const folders = writeVersions(optDir, SWITCH.name, SWITCH.versions);
+  const links = createLinks(layout, trees, home);
+  const sw = { name: SWITCH.name, path: path.join(optDir, SWITCH.name), versions: path.join(optDir, `${SWITCH.name}-*`) };
+  const manifestFor = (current) => switchManifest(links, { ...sw, current });
+  const m = writeFile(path.join(dir, 'm', 'switch.yaml'), manifestFor(SWITCH.versions[0]));
+  const set = { m, link: sw.path, folders, links, manifestFor };
+  const s = timed(NODE, [lp.bin, 'apply', m, '--yes'], dir);
+  if (s.rc !== 0) return { problem: `set-up (linkplan apply) failed: exit code ${s.rc}: ${tail(s.stderr, 400)}` };
+  const v = verifyHome(home, links);
+  if (!v.ok) return { problem: `set-up (linkplan apply) made a wrong home: ${v.examples.join('; ')}` };
+  const problem = switchedTo(set, SWITCH.versions[0]);
+  return problem === null ? set : { problem: `set-up (linkplan apply): ${problem}` };
+}
+
+/** Whether the switch's link leads to the version's folder and the manifest is the one made with that current. */
+function switchedTo(set, version) {
+  let text;
+  try {
+    text = fs.readlinkSync(set.link);
+  } catch (e) {
+    return `${set.link} is not a link (${e.code ?? e.message})`;
+  }
+  if (path.resolve(path.dirname(set.link), text) !== set.folders[version]) return `${set.link} leads to ${text}, not to ${set.folders[version]}`;
+  // switch edits current in place and keeps every other byte: the whole text must be the one generated
+  if (fs.readFileSync(set.m, 'utf8') !== set.manifestFor(version)) return `the manifest is not the one with current: ${version}`;
+  return null;
+}
+
+/** Untimed check of one `linkplan switch` run: exit 0, the manifest said saved, link and manifest at the version. */
+function switchProblem(set, version, res) {
+  if (res.rc !== 0) return `exit code ${res.rc}${res.signal ? ` (${res.signal})` : ''}${res.error ? ` ${res.error}` : ''}`;
+  if (!res.stdout.includes(`: ${SWITCH.name} is now ${version}.`)) return `switch did not say it saved the manifest: ${tail(res.stdout, 200)}`;
+  return switchedTo(set, version);
+}
+
+/**
+ * The switch job at N: set-up (untimed), one untimed warm-up switch to the second version, then
+ * timed runs of `linkplan switch M.yaml tool VERSION`, each to the other version, so every run
+ * retargets; each checked. Afterwards the home's N links must be as the set-up made them, inodes
+ * and all: a switch retargets its own link only.
+ */
+async function switchGroup(ctx, runs, home) {
+  const row = rowFor(ctx.n, 'switch', SWITCH_ROW);
+  row.settle = await settle(`N=${ctx.n} switch`);
+  row.command = `linkplan switch M.yaml ${SWITCH.name} VERSION  (M: N links, listed, and one switch of ${SWITCH.versions.length} versions found by a pattern; each run to the other version)`;
+  const fail = (problem) => {
+    row.error = problem;
+    log(`  ${JOB_TITLE.switch} ${SHORT[SWITCH_ROW]} FAILED: ${problem}`);
+  };
+  const set = switchSetup(ctx, home);
+  if (set.problem !== undefined) return fail(set.problem);
+  const run = (version) => timed(NODE, [lp.bin, 'switch', set.m, SWITCH.name, version], ctx.dir);
+  const w = run(SWITCH.versions[1]);
+  const wp = switchProblem(set, SWITCH.versions[1], w);
+  if (wp !== null) return fail(`warm-up run: ${wp}; stderr: ${tail(w.stderr.trim(), 400)}`);
+  const before = inodes(home);
+  for (let i = 0; i < runs && row.error === null; i++) {
+    // the warm-up left the second version: run i goes to version i mod k, never the one in place
+    const version = SWITCH.versions[i % SWITCH.versions.length];
+    const res = run(version);
+    recordRun(row, i, res, switchProblem(set, version, res));
+  }
+  const v = verifyHome(home, set.links);
+  const untouched = sameInodes(before, inodes(home));
+  row.verify = { links: v.links, expected: v.expected, ok: v.ok, linksUntouched: untouched, versions: SWITCH.versions.length };
+  if (row.error !== null) return;
+  if (!v.ok) fail(`the home's links are wrong after the switches: ${v.examples.join('; ')}`);
+  else if (!untouched) fail(`the switches rewrote links of the home besides their own`);
+}
+
 const rotate = (arr, k) => (arr.length === 0 ? arr : [...arr.slice(k % arr.length), ...arr.slice(0, k % arr.length)]);
 
 async function runSize(n) {
@@ -687,6 +782,8 @@ async function runSize(n) {
       }
     }
   }
+  // -- 6. switch one version of a switch in a manifest of N links, each run to the other version
+  if (switchJob) await switchGroup(ctx, runs, freshHome('switch'));
   info.homes = homeCount;
   info.seconds = (Date.now() - t0) / 1000;
   return { info, ctx, homes };
@@ -748,7 +845,7 @@ timed(NODE, ['-e', '0'], runDir);
 timed(NODE, [lp.bin, '--version'], runDir);
 if (stowPath !== undefined) timed(stowPath, ['--version'], runDir);
 await settle('start');
-if (TOOLS.includes('node')) nodeStart();
+if (nodeBaseline) nodeStart();
 
 const profileN = opt.profile ? (sizes.includes(10000) ? 10000 : [...sizes].reverse().find((n) => n <= 10000) ?? sizes[0]) : undefined;
 for (const n of sizes) {
@@ -756,7 +853,7 @@ for (const n of sizes) {
   layouts.push(info);
   if (n === profileN && TOOLS.includes('linkplan')) profiles = profileRuns(ctx, homes);
 }
-if (TOOLS.includes('node')) nodeStart();
+if (nodeBaseline) nodeStart();
 machine.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 // ---------------------------------------------------------------------------------------------
@@ -764,7 +861,8 @@ machine.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 for (const r of [...rows, nodeRow]) {
   r.stats = summarize(r.samples);
-  r.linksPerSecond = r.n > 0 && r.samples.length > 0 ? r.n / r.stats.median : null;
+  // a switch retargets one link, whatever N is: no links per second for it
+  r.linksPerSecond = r.n > 0 && r.job !== 'switch' && r.samples.length > 0 ? r.n / r.stats.median : null;
   if (r.phaseSamples !== undefined) r.phaseStats = summarize(r.phaseSamples);
 }
 const get = (n, job, tool) => rows.find((r) => r.n === n && r.job === job && r.tool === tool && r.samples.length > 0);
@@ -776,19 +874,15 @@ function ratio(name, a, b, why) {
 }
 const keyN = sizes.includes(10000) ? 10000 : sizes[sizes.length - 1];
 const smallN = sizes[0];
+/** A row's median ÷ Node's bare start, if both were measured. */
+function overStart(name, a) {
+  if (a === undefined || nodeMed === undefined) return null;
+  return { name, value: a.stats.median / nodeMed, a: a.stats.median, b: nodeMed };
+}
 const ratios = [
-  nodeMed === undefined
-    ? null
-    : (() => {
-        const p = get(smallN, 'plan', 'linkplan');
-        return p === undefined ? null : { name: `plan of a ${fmtN(smallN)}-link manifest (glob) ÷ node -e 0`, value: p.stats.median / nodeMed, a: p.stats.median, b: nodeMed };
-      })(),
-  nodeMed === undefined
-    ? null
-    : (() => {
-        const p = get(smallN, 'plan', 'linkplan-explicit');
-        return p === undefined ? null : { name: `plan of a ${fmtN(smallN)}-link manifest (explicit) ÷ node -e 0`, value: p.stats.median / nodeMed, a: p.stats.median, b: nodeMed };
-      })(),
+  overStart(`plan of a ${fmtN(smallN)}-link manifest (glob) ÷ node -e 0`, get(smallN, 'plan', 'linkplan')),
+  overStart(`plan of a ${fmtN(smallN)}-link manifest (explicit) ÷ node -e 0`, get(smallN, 'plan', 'linkplan-explicit')),
+  overStart(`switch of a ${fmtN(smallN)}-link manifest ÷ node -e 0`, get(smallN, 'switch', SWITCH_ROW)),
   ratio(`no-change plan, N=${fmtN(keyN)}: linkplan ÷ node:fs floor (check)`, get(keyN, 'plan', 'linkplan'), get(keyN, 'plan', 'floor')),
   ratio(`no-change plan, N=${fmtN(keyN)}: linkplan ÷ Stow simulated restow (-n -R)`, get(keyN, 'plan', 'linkplan'), get(keyN, 'plan', 'stow')),
   ratio(`no-change plan, N=${fmtN(keyN)}: linkplan ÷ Stow restow (-R)`, get(keyN, 'plan', 'linkplan'), get(keyN, 'apply', 'stow')),
@@ -878,6 +972,17 @@ if (journalJob) {
   }
   md.push('');
 }
+if (switchJob) {
+  md.push(`### ${JOB_TITLE.switch} (\`linkplan switch\`, a manifest of N links, listed, and one switch)`, '');
+  md.push(`| N | ${LABEL[SWITCH_ROW]} | ÷ node -e 0 |`, `|---:|---|---:|`);
+  for (const n of sizes) {
+    const r = rows.find((x) => x.n === n && x.job === 'switch');
+    const s = r === undefined ? '–' : r.samples.length === 0 ? 'FAILED' : `${fmtS(r.stats.median)} (${fmtS(r.stats.min)}–${fmtS(r.stats.max)})${r.error !== null ? ' ⚠' : ''}`;
+    const q = r?.samples.length > 0 && nodeMed !== undefined ? `${(r.stats.median / nodeMed).toFixed(2)}×` : '–';
+    md.push(`| ${fmtN(n)} | ${s} | ${q} |`);
+  }
+  md.push('');
+}
 if (nodeMed !== undefined) md.push(`Node's bare start, \`node -e 0\`: ${fmtS(nodeMed)} s (${fmtS(nodeRow.stats.min)}–${fmtS(nodeRow.stats.max)}, ${nodeRow.samples.length} runs).`, '');
 
 md.push(`## Ratios (medians)`, '');
@@ -886,7 +991,7 @@ for (const r of ratios) md.push(`| ${r.name} | **${r.value.toFixed(r.digits ?? 2
 md.push('');
 // linkplan ÷ floor and ÷ Stow for every N
 const jobsRun = ['create', 'plan', 'apply', 'retarget'].filter((j) => JOBS.includes(j)); // the journal job has a table of its own
-if (TOOLS.includes('floor') || TOOLS.includes('stow')) {
+if (jobsRun.length > 0 && (TOOLS.includes('floor') || TOOLS.includes('stow'))) {
   md.push(`linkplan ÷ floor, and ÷ Stow, at every N (glob manifest; explicit for retarget):`, '');
   md.push(`| N | ${jobsRun.map((j) => `${JOB_TITLE[j]}`).join(' | ')} |`, `|---:|${jobsRun.map(() => '---:').join('|')}|`);
   for (const n of sizes) {
@@ -911,6 +1016,11 @@ md.push(
   ...(journalJob
     ? [
         `- apply from scratch, journal vs none: \`bench/lib-apply.mjs\` runs linkplan's library in a child process — \`loadManifest\` → \`observe\` → \`computePlan\` → \`applyPlan\` on the glob manifest, as \`linkplan apply\` does — once with a \`FileJournal\` in a fresh state folder (claimed before the timed call, as the CLI does) and once with no journal (\`applyPlan\` then keeps its step log in memory); a fresh empty home per run, the two alternating. Timed: the \`applyPlan\` call alone (\`process.hrtime\` inside the child) and the whole process (wall clock outside). No progress output, lock or records file in either. Afterwards (untimed) the home is checked like create's, and the journal must be \`journal.last.jsonl\` with a header listing every action (the steps follow from them), every step recorded done (one record a step, or in ranges) and a committed close record. The header lists the actions ${journalHeaderForm()}.`,
+      ]
+    : []),
+  ...(switchJob
+    ? [
+        `- switch one version: a manifest listing the N links of the create job (into a home of their own) and one switch \`${SWITCH.name}\` (a symbolic link next to its versions, outside the home) whose versions are the folders ${SWITCH.versions.map((v) => `\`opt/${SWITCH.name}-${v}\``).join(', ')} found by the pattern \`opt/${SWITCH.name}-*\`; made and applied once (\`linkplan apply\`), then one warm-up switch, untimed. Timed: \`linkplan switch M.yaml ${SWITCH.name} VERSION\`, each run to the other version, so every run edits \`current\` and retargets the link (journaled, under the lock) and saves the manifest. After each run (untimed) the link must lead to that version's folder and the manifest must be the one generated with that \`current\`, byte for byte; after the last, the home's N links must be unchanged, inodes and all.`,
       ]
     : []),
   `- Checks (untimed) after every create and retarget: every link of the home is read and resolved; the row fails unless exactly the N expected links are there. No-change runs must exit 0 (\`plan --detailed-exitcode\`), and linkplan apply must say "No changes".`,

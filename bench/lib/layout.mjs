@@ -2,7 +2,8 @@
  * Deterministic benchmark layouts: a seeded PRNG (no Math.random) decides how N files are spread
  * over N/10 folders of a "dotfiles repository", their names and small contents, and which 10% of
  * them a retarget moves. The same seed and N always give the same layout, whatever else a run
- * measures. Also writes the trees and the linkplan manifests for a layout.
+ * measures. Also writes the trees and the linkplan manifests for a layout, and the version
+ * folders and manifest of the switch job.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -143,4 +144,24 @@ export function explicitManifest(links) {
   const parts = ['version: 1\nlinks:\n'];
   for (const [p, t] of links) parts.push(`  - path: ${y(p)}\n    target: ${y(t)}\n`);
   return parts.join('');
+}
+
+/**
+ * The switch job's versions: a folder `<dir>/<tool>-<name>` for each name, holding `bin/<tool>`,
+ * which a pattern `<dir>/<tool>-*` finds. Returns name -> folder.
+ */
+export function writeVersions(dir, tool, names) {
+  const folders = {};
+  for (const name of names) {
+    const folder = path.join(dir, `${tool}-${name}`);
+    fs.mkdirSync(path.join(folder, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'bin', tool), `#!/bin/sh\necho ${tool} ${name}\n`);
+    folders[name] = folder;
+  }
+  return folders;
+}
+
+/** linkplan manifest listing every link explicitly, plus one switch whose versions a pattern finds. */
+export function switchManifest(links, sw) {
+  return `${explicitManifest(links)}switches:\n  ${sw.name}:\n    path: ${y(sw.path)}\n    versions: ${y(sw.versions)}\n    current: ${y(sw.current)}\n`;
 }
