@@ -136,7 +136,7 @@ describe('a saved plan is checked before anything runs', () => {
       (p.actions[3] as { extra?: number }).extra = 1;
       delete (p.actions[1] as { before?: Entry }).before;
     });
-    expect(r.stderr).toContain('plan.json: actions[0].kind: must be create, retarget, remove, backup-and-link, adopt, noop or conflict, not the string "delete"');
+    expect(r.stderr).toContain('plan.json: actions[0].kind: must be create, retarget, remove, backup-and-link, adopt, make-folder, noop or conflict, not the string "delete"');
     expect(r.stderr).toContain('plan.json: actions[3].extra: unknown key');
     expect(r.stderr).toContain('plan.json: actions[1]: missing "before"');
   });
