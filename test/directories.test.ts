@@ -14,6 +14,7 @@ import type { AbsPath } from '../src/core/paths.js';
 import type { Plan } from '../src/core/types.js';
 import { BIN, childEnv, STATE_DIR } from './helpers/cli.js';
 import { planOnDisk } from './helpers/plan.js';
+import { writtenFolders } from '../src/plan/folders.js';
 import { snapshot, tempDir, writeTree } from './helpers/tree.js';
 
 /** Writes layout.yaml (YAML text) into a fresh folder holding `tree`. */
@@ -40,6 +41,8 @@ describe('directories: in the manifest', () => {
     ]);
     // the link inside .ssh makes no folder of its own
     expect(plan.actions[3]).not.toHaveProperty('parents');
+    // and the apply writes only in the folder that exists now: the rest it makes
+    expect(writtenFolders(plan.actions)).toEqual([root]);
   });
 
   it.each([

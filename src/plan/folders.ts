@@ -15,7 +15,8 @@ import type { Action, FolderIdentity, Plan } from '../core/types.js';
 export function writtenFolders(actions: readonly Action[]): AbsPath[] {
   const made = new Set<string>();
   for (const a of actions) {
-    if (a.kind === 'create' && a.parents !== undefined) for (const p of a.parents) made.add(p);
+    if ((a.kind === 'create' || a.kind === 'make-folder') && a.parents !== undefined) for (const p of a.parents) made.add(p);
+    if (a.kind === 'make-folder') made.add(a.path);
     if (a.kind === 'adopt' && a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
   }
   const out = new Set<string>();
