@@ -110,7 +110,10 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
       const shared = hardLinkDrift(a, driver);
       if (shared !== undefined) drift.push(shared);
     }
-    if (a.kind === 'adopt') {
+    if (a.kind === 'adopt' && a.intoEmpty === true) {
+      const e = driver.observe(a.link.target);
+      if (e.kind !== 'dir' || driver.listDir(a.link.target).length > 0) drift.push({ path: a.link.target, expected: 'an empty folder (the adopt target)', found: e.kind === 'dir' ? 'a folder that is not empty' : describeEntry(e) });
+    } else if (a.kind === 'adopt') {
       if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, 'the adopt target');
     } else if (makesLink(a) && !madeByPlan(a.link.target)) {
       const t = driver.observeTarget(a.link.target);

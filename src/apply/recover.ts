@@ -31,11 +31,19 @@ function isLinkLike(e: Entry, link: LinkSpec, driver: Driver): boolean {
   return e.kind === link.type && e.linkText === link.linkText;
 }
 
+/** Whether an empty folder is at `p`. */
+function emptyFolderAt(p: AbsPath, driver: Driver): boolean {
+  return driver.observe(p).kind === 'dir' && driver.listDir(p).length === 0;
+}
+
 /** True when the step's effect is on disk. */
 export function effectPresent(s: Step, driver: Driver): boolean {
   switch (s.op) {
     case 'mkdir':
       return driver.observe(s.path).kind === 'dir';
+    case 'rmdir':
+      // (what an adopt moved there since is no empty folder)
+      return !emptyFolderAt(s.path, driver);
     case 'move':
       return driver.observe(s.from).kind === 'absent' && driver.observe(s.to).kind !== 'absent';
     case 'link':
@@ -53,6 +61,8 @@ export function startStateHolds(s: Step, driver: Driver): boolean {
     case 'mkdir':
     case 'link':
       return driver.observe(s.path).kind === 'absent';
+    case 'rmdir':
+      return emptyFolderAt(s.path, driver);
     case 'move':
       return driver.observe(s.from).kind !== 'absent' && driver.observe(s.to).kind === 'absent';
     case 'replace-link':

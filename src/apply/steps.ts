@@ -15,6 +15,8 @@ import { modeText } from '../core/entries.js';
 
 export type Step =
   | { op: 'mkdir'; path: AbsPath; mode?: number }
+  /** Removes an empty folder (an adopt's target, for what moves there). */
+  | { op: 'rmdir'; path: AbsPath }
   | { op: 'move'; from: AbsPath; to: AbsPath }
   | { op: 'link'; path: AbsPath; link: LinkSpec }
   | { op: 'replace-link'; path: AbsPath; link: LinkSpec; previous: LinkSpec }
@@ -65,6 +67,7 @@ export function addSteps(a: Action, out: Step[]): void {
       return;
     case 'adopt':
       for (const p of a.targetParents ?? []) out.push({ op: 'mkdir', path: p });
+      if (a.intoEmpty === true) out.push({ op: 'rmdir', path: a.link.target });
       out.push({ op: 'move', from: a.path, to: a.link.target }, { op: 'link', path: a.path, link: a.link });
       return;
   }
@@ -74,6 +77,8 @@ export function runStep(s: Step, driver: Driver): void {
   switch (s.op) {
     case 'mkdir':
       return driver.mkdir(s.path, s.mode);
+    case 'rmdir':
+      return driver.rmdir(s.path);
     case 'move':
       return driver.move(s.from, s.to);
     case 'link':
@@ -99,6 +104,8 @@ export function undoStep(s: Step, driver: Driver): void {
   switch (s.op) {
     case 'mkdir':
       return driver.rmdir(s.path);
+    case 'rmdir':
+      return driver.mkdir(s.path);
     case 'move':
       return driver.move(s.to, s.from);
     case 'link':
@@ -116,6 +123,8 @@ export function describeStep(s: Step, show: (p: string) => string = (p) => p): s
   switch (s.op) {
     case 'mkdir':
       return `create folder ${show(s.path)}${s.mode === undefined ? '' : ` (mode ${modeText(s.mode)})`}`;
+    case 'rmdir':
+      return `remove empty folder ${show(s.path)}`;
     case 'move':
       return `move ${show(s.from)} to ${show(s.to)}`;
     case 'link':

@@ -8,7 +8,13 @@ import type { AbsPath, Platform } from './paths.js';
 
 export type LinkType = 'symlink' | 'junction' | 'hardlink';
 export type RequestedType = LinkType | 'auto';
-export type ConflictPolicy = 'refuse' | 'backup' | 'adopt';
+/**
+ * What to do with something in the way: refuse; move it aside (backup); move it into the absent
+ * target (adopt); or Scoop's persist rule: adopt where the target is absent (or an empty folder,
+ * for a folder in the way), back up otherwise, so one manifest serves a first install and every
+ * upgrade.
+ */
+export type ConflictPolicy = 'refuse' | 'backup' | 'adopt' | 'persist';
 
 /** Where a desired entry came from in the manifest, for messages. */
 export interface Source {
@@ -117,6 +123,8 @@ export interface Observed {
   targetKinds?: ReadonlyMap<string, TargetKind>;
   /** For paths with something in the way: the first backup name that is free. */
   backupSlots: ReadonlyMap<string, AbsPath>;
+  /** Keys of the targets of `persist` entries that are empty folders (a folder in the way may move there). */
+  emptyFolders?: ReadonlySet<string>;
 }
 
 /** The link an action makes. */
@@ -182,6 +190,8 @@ export interface AdoptAction extends ActionFields {
   kind: 'adopt';
   link: LinkSpec;
   targetParents?: AbsPath[];
+  /** The target is an empty folder, removed right before what is in the way moves there. */
+  intoEmpty?: true;
 }
 
 /** Nothing at the path: a folder is made there (`directories:`), after the folders it needs (outermost first). */

@@ -17,7 +17,7 @@ export interface AdoptContext {
 }
 
 /** Whether entry `d` adopts, if what is in the way can be adopted. */
-const adopts = (d: Desired): boolean => d.state === 'present' && d.onConflict === 'adopt' && d.target !== null && d.prune === undefined;
+const adopts = (d: Desired): boolean => d.state === 'present' && (d.onConflict === 'adopt' || d.onConflict === 'persist') && d.target !== null && d.prune === undefined;
 
 /**
  * The targets adopts move a file or folder into (by key), with the volume of what moves: a folder

@@ -73,7 +73,7 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
   }
   const reader = new DiskReader(driver, platform);
   desired.forEach((d, i) => reader.readEntry(d, d.target === null ? null : targetOf(links, i)));
-  const { capabilities, volumes, pathCapabilities, entries, targets, targetKinds, backupSlots } = reader;
+  const { capabilities, volumes, pathCapabilities, entries, targets, targetKinds, backupSlots, emptyFolders } = reader;
   return {
     platform,
     capabilities,
@@ -82,6 +82,7 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
     targets,
     targetKinds,
     backupSlots,
+    ...(emptyFolders.size > 0 ? { emptyFolders } : {}),
   };
 }
 
@@ -91,6 +92,7 @@ class DiskReader {
   readonly targets = new Map<string, TargetInfo>();
   readonly targetKinds = new Map<string, TargetKind>();
   readonly backupSlots = new Map<string, AbsPath>();
+  readonly emptyFolders = new Set<string>();
   readonly pathCapabilities = new Map<string, Capabilities>();
   readonly volumes;
   /** The root's: what holds wherever no NTFS volume is. */
@@ -136,12 +138,13 @@ class DiskReader {
     }
     if (eff !== null) {
       this.target(eff, needsIdentity(d, e, caps));
-      if (d.onConflict === 'adopt' && isInTheWay(e)) {
-        this.entry(eff);
+      if ((d.onConflict === 'adopt' || d.onConflict === 'persist') && isInTheWay(e)) {
+        const at = this.entry(eff);
         this.ancestors(parentOf(eff, this.platform));
+        if (d.onConflict === 'persist' && at.kind === 'dir' && e.kind === 'dir' && this.driver.listDir(eff).length === 0) this.emptyFolders.add(this.key(eff));
       }
     }
-    if (d.state === 'present' && d.onConflict === 'backup' && (isInTheWay(e) || leadsElsewhere(d, e, this.platform))) this.backupSlot(d.path);
+    if (d.state === 'present' && (d.onConflict === 'backup' || d.onConflict === 'persist') && (isInTheWay(e) || leadsElsewhere(d, e, this.platform))) this.backupSlot(d.path);
   }
 
   /** The first free backup name for `p`. */

@@ -17,7 +17,7 @@ import { isInside, parentOf, relativeLinkText, resolveLinkText, type AbsPath } f
 import { ABSENT, describeEntry } from '../core/entries.js';
 import { summarize } from '../core/summary.js';
 import { windowsPathOn } from '../core/volumes.js';
-import { LEFT_ALONE_REASON, PLAN_FORMAT_VERSION, type Action, type CreateAction, type Desired, type Entry, type LinkSpec, type Observed, type Outcome, type Plan, type TargetInfo, type Volume } from '../core/types.js';
+import { LEFT_ALONE_REASON, PLAN_FORMAT_VERSION, type Action, type CreateAction, type Desired, type Entry, type LinkSpec, type Observed, type Outcome, type Plan, type TargetInfo, type TargetKind, type Volume } from '../core/types.js';
 import { baseOf, blockedOf, conflictOf, noop, type LinkBase } from './actions.js';
 import { adoptOrder } from './adopt-order.js';
 import { countingLink, throughFolderLink, type FolderLink } from './folder-links.js';
@@ -145,7 +145,7 @@ function planPresent(ctx: PlanContext, d: Targeted, before: Entry, i: number): A
   const through = removedOnTheWay(ctx, effTarget);
   if (through !== undefined) return conflictOf(d, before, `its target ${d.target} is reached through ${through}, a link this plan removes`, 'point the link at the real folder, or keep the other link');
   const kind = ctx.kindAt(effTarget);
-  const adopting = inTheWay(before) && d.onConflict === 'adopt' && kind === 'absent';
+  const adopting = inTheWay(before) && adoptsHere(ctx, d, kind, effTarget);
   if (adopting && before.kind === 'special') {
     return conflictOf(d, before, `${describeEntry(before)} is in the way, and only a file or a folder can be adopted`, 'use onConflict: backup to move it aside, or remove it yourself');
   }
@@ -161,6 +161,12 @@ function planPresent(ctx: PlanContext, d: Targeted, before: Entry, i: number): A
 }
 
 const inTheWay = (e: Entry): boolean => e.kind === 'file' || e.kind === 'dir' || e.kind === 'special';
+
+/** Whether what is in the way at `d`'s path moves into its target: adopt, where that is absent; persist, where it is absent or an empty folder. */
+function adoptsHere(ctx: PlanContext, d: Desired, kind: TargetKind, target: AbsPath): boolean {
+  if (d.onConflict === 'adopt') return kind === 'absent';
+  return d.onConflict === 'persist' && (kind === 'absent' || ctx.observed.emptyFolders?.has(ctx.key(target)) === true);
+}
 
 function afterOf(link: LinkSpec): Outcome {
   return link.type === 'hardlink' ? { kind: 'hardlink', target: link.target } : { kind: link.type, linkText: link.linkText };
@@ -289,7 +295,7 @@ function madeHere(ctx: PlanContext, p: AbsPath, e: LinkEntry): boolean {
 function foreignLink(ctx: PlanContext, w: Wanted, before: LinkEntry): Action {
   const { d } = w;
   const what = `${describeEntry(before)}, which linkplan did not make,`;
-  const backupPath = d.onConflict === 'backup' ? ctx.observed.backupSlots.get(ctx.key(d.path)) : undefined;
+  const backupPath = d.onConflict === 'backup' || d.onConflict === 'persist' ? ctx.observed.backupSlots.get(ctx.key(d.path)) : undefined;
   if (backupPath !== undefined) {
     return { ...w.base, kind: 'retarget', reason: `is ${what} and is replaced; a copy of it is kept at ${backupPath}`, backupPath };
   }
@@ -307,7 +313,7 @@ function planInTheWay(ctx: PlanContext, w: Wanted): Action {
   if (d.onConflict === 'refuse') {
     return blockedOf(w.base, `${what} is in the way`, 'set onConflict: backup to move it aside, or onConflict: adopt to move it into the target; linkplan never deletes it');
   }
-  if (d.onConflict === 'backup') {
+  if (d.onConflict === 'backup' || (d.onConflict === 'persist' && !w.adopting)) {
     const backupPath = ctx.observed.backupSlots.get(ctx.key(d.path));
     if (backupPath === undefined) return conflictOf(d, before, `${what} is in the way, and no backup name was found for it`, 'run plan again');
     return { ...w.base, kind: 'backup-and-link', reason: `${what} is in the way; it is moved aside to ${backupPath}`, backupPath };
@@ -326,14 +332,15 @@ function planInTheWay(ctx: PlanContext, w: Wanted): Action {
 function planAdopt(ctx: PlanContext, w: Wanted, what: string): Action {
   const { d, before, effTarget } = w;
   const atTarget = ctx.entryAt(effTarget);
-  if (atTarget.kind !== 'absent') {
+  const intoEmpty = atTarget.kind === 'dir' && ctx.observed.emptyFolders?.has(ctx.key(effTarget)) === true;
+  if (atTarget.kind !== 'absent' && !intoEmpty) {
     // nothing to follow there (a dangling link, say), but the move would still find it in the way
     return conflictOf(d, before, `cannot adopt into ${d.target}: it is ${describeEntry(atTarget)}`, 'remove what is at the target, or use onConflict: backup');
   }
   const other = ctx.adoptedInto.get(ctx.key(effTarget));
   if (other !== undefined) return conflictOf(d, before, `cannot adopt into ${d.target}: ${other.source.where} adopts into it too`, 'give each adopt a target of its own, or use onConflict: backup');
   ctx.adoptedInto.set(ctx.key(effTarget), d);
-  const targetParents = missingParents(ctx, effTarget, true);
+  const targetParents = intoEmpty && atTarget.kind === 'dir' ? { ok: true as const, dirs: [], dev: atTarget.dev } : missingParents(ctx, effTarget, true);
   if (!targetParents.ok) return conflictOf(d, before, `cannot adopt into ${d.target}: ${targetParents.problem}`, 'fix the target path');
   const herDev = before.kind === 'file' || before.kind === 'dir' ? before.dev : undefined;
   if (herDev !== undefined && targetParents.dev !== undefined && herDev !== targetParents.dev) {
@@ -343,7 +350,8 @@ function planAdopt(ctx: PlanContext, w: Wanted, what: string): Action {
   return {
     ...w.base,
     kind: 'adopt',
-    reason: `${what} is in the way; it is moved to the target ${d.target}, then linked`,
+    reason: `${what} is in the way; it is moved to the target ${d.target}${intoEmpty ? ' in place of the empty folder there' : ''}, then linked`,
     ...(targetParents.dirs.length > 0 ? { targetParents: targetParents.dirs } : {}),
+    ...(intoEmpty ? { intoEmpty: true as const } : {}),
   };
 }

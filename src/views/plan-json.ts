@@ -20,6 +20,7 @@ const FIELD_ORDER: Record<ActionField, true> = {
   parents: true,
   mode: true,
   targetParents: true,
+  intoEmpty: true,
   backupPath: true,
   removeTarget: true,
   notes: true,

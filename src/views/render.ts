@@ -195,7 +195,7 @@ function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
     case 'backup-and-link':
       return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath)})`)}`;
     case 'adopt':
-      return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link.target)}${foldersText(a.targetParents, show)})`)}`;
+      return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link.target)}${a.intoEmpty === true ? ', in place of its empty folder' : ''}${foldersText(a.targetParents, show)})`)}`;
   }
 }
 

@@ -134,7 +134,7 @@ const SHAPES: Record<ActionKind, { needs: Readonly<Record<string, string>>; may:
   retarget: { needs: { link: 'the link it makes' }, may: ['backupPath'] },
   remove: { needs: {}, may: ['removeTarget'] },
   'backup-and-link': { needs: { link: 'the link it makes', backupPath: 'the name it moves what is in the way to' }, may: ['diff'] },
-  adopt: { needs: { link: 'the link it makes' }, may: ['targetParents'] },
+  adopt: { needs: { link: 'the link it makes' }, may: ['targetParents', 'intoEmpty'] },
   'make-folder': { needs: {}, may: ['parents', 'mode'] },
   noop: { needs: {}, may: ['prune'] },
   conflict: { needs: { hint: 'what to do about it' }, may: ['link', 'diff'] },

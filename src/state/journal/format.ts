@@ -10,7 +10,7 @@
  * actions, list one group of their own). Each step is an array: its op, then its paths and
  * links; within an action's group a path written `""` is the action's path, and a link written
  * `0` is the action's link, so the common steps cost a few bytes each:
- * `["mkdir",P]` (or `["mkdir",P,MODE]`), `["move",FROM,TO]`, `["link",P,L]`, `["replace-link",P,L,PREVIOUS]`,
+ * `["mkdir",P]` (or `["mkdir",P,MODE]`), `["rmdir",P]`, `["move",FROM,TO]`, `["link",P,L]`, `["replace-link",P,L,PREVIOUS]`,
  * `["unlink",P,PREVIOUS]`, `["remove-tree",P,IDENTITY]`; a link is `[type,target]` (its text is
  * its target) or `[type,target,text]`.
  */
@@ -101,6 +101,8 @@ export function encodeStep(s: Step, action: JournalSource | undefined): unknown[
   switch (s.op) {
     case 'mkdir':
       return s.mode === undefined ? ['mkdir', at(s.path)] : ['mkdir', at(s.path), s.mode];
+    case 'rmdir':
+      return ['rmdir', at(s.path)];
     case 'move':
       return ['move', at(s.from), at(s.to)];
     case 'link':
@@ -140,6 +142,8 @@ export function decodeStep(code: unknown, action: RecordedAction | undefined): S
       if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new Error('a mkdir step has a mode that is not one');
       return { op: 'mkdir', path: pathAt(1), mode };
     }
+    case 'rmdir':
+      return { op: 'rmdir', path: pathAt(1) };
     case 'move':
       return { op: 'move', from: pathAt(1), to: pathAt(2) };
     case 'link':
