@@ -65,7 +65,7 @@ describe('what observe reads at a link path (the kinds the planner matrix is bui
     const fileId = `${st.dev}:${st.ino}`;
     const { entry, target } = observedAtL(root);
     expect(entry).toEqual({ kind: 'file', size: 11, nlink: 2, fileId, dev: st.dev });
-    expect(target).toEqual({ kind: 'file', fileId, dev: st.dev });
+    expect(target).toEqual({ kind: 'file', fileId, dev: st.dev, nlink: 2 });
   });
 
   it('a hard link of another file has two names and another id', () => {

@@ -57,6 +57,14 @@ export interface Driver extends DriverWrites {
    * empty). Plans record them, so a saved plan is applied through the same drivers.
    */
   volumes?(): readonly Volume[];
+  /**
+   * Windows only: the volume GUID path (`\\?\Volume{GUID}\`) of the volume whose root is the drive
+   * `root` (`C:\`), or undefined where it has none (a network or subst drive). Observe asks it for
+   * the drives holding the targets of entries with `targetForm: volume-guid` (`Observed.volumeGuids`).
+   * A driver that writes such a link writes its `linkText` as it is (the NT name
+   * `\??\Volume{GUID}\...`), and reads it back with the same text.
+   */
+  volumeGuidPath?(root: AbsPath): string | undefined;
   /** The entries of a folder, not following links, sorted by name. */
   listDir(path: AbsPath): DirEntry[];
   /** Up to `max` bytes from the start of a file, and its full size. */
