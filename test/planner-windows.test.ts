@@ -5,10 +5,13 @@
 // NTFS's names per file) and `targetForm: volume-guid`. Nothing is read from a disk.
 import { describe, expect, it } from 'vitest';
 import type { Capabilities, Desired, Entry, Observed, Plan, TargetInfo, Volume } from '../src/core/types.js';
+import { validatePlan } from '../src/generated/validators.js';
+import { planJson } from '../src/views/plan-json.js';
 import { renderPlan } from '../src/views/render.js';
+import { planProblems } from '../src/views/saved-plan.js';
 import { desired, P } from './helpers/desired.js';
 import { dir, dirTarget, file, fileTarget, junction, observedOf } from './helpers/observed.js';
-import { ofKind, only, planPure } from './helpers/plan.js';
+import { MANIFEST, ofKind, only, planPure } from './helpers/plan.js';
 
 const ADMIN: Capabilities = { symlinks: true, junctions: true, hardlinks: true };
 const USER: Capabilities = { symlinks: false, junctions: true, hardlinks: true, symlinkNote: 'Developer Mode is off' };
@@ -243,6 +246,15 @@ describe('targetForm: volume-guid', () => {
     expect(a.after).toEqual({ kind: 'junction', linkText: GUID_TEXT });
     expect(a.notes).toEqual([`written as ${GUID_TEXT}, the volume GUID path of C:\\tools\\jdk-21: it keeps leading there if the drive letter of C:\\ changes`]);
     expect(renderPlan(plan, { base: 'C:\\', home: 'C:\\Users\\me', color: false })).toContain(`(junction, written as ${GUID_TEXT})`);
+  });
+
+  it('a saved plan keeps it, and its checks take the volume GUID text only for the same place', () => {
+    const saved = JSON.parse(planJson(planPure([jdk()], tools(), { manifest: { path: 'C:\\tools\\layout.yaml', digest: MANIFEST.digest } }))) as Plan;
+    expect(validatePlan(saved)).toBe(true);
+    expect(planProblems(saved)).toEqual([]);
+    const a = saved.actions[0] as Plan['actions'][number] & { link: { linkText: string } };
+    a.link.linkText = `${GUID_C}tools\\jdk-17`;
+    expect(planProblems(saved)).toContainEqual({ where: 'actions[0].link.linkText', message: `a junction to C:\\tools\\jdk-21 is written as that path, not ${GUID_C}tools\\jdk-17` });
   });
 
   it('a symbolic link is written the same way', () => {
