@@ -61,8 +61,9 @@ export interface Driver extends DriverWrites {
    * Windows only: the volume GUID path (`\\?\Volume{GUID}\`) of the volume whose root is the drive
    * `root` (`C:\`), or undefined where it has none (a network or subst drive). Observe asks it for
    * the drives holding the targets of entries with `targetForm: volume-guid` (`Observed.volumeGuids`).
-   * A driver that writes such a link writes its `linkText` as it is (the NT name
-   * `\??\Volume{GUID}\...`), and reads it back with the same text.
+   * A Windows driver writes a junction's or symbolic link's `linkText` of that form as it is (the
+   * NT name `\??\Volume{GUID}\...`), whether or not `LinkSpec.targetForm` is set (a journal replays
+   * the text alone), and observes such a link with that same text.
    */
   volumeGuidPath?(root: AbsPath): string | undefined;
   /** The entries of a folder, not following links, sorted by name. */

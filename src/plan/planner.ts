@@ -3,8 +3,10 @@
  * entry, what must happen at its path, and returns a `Plan`. It is pure (no I/O, no clock, no
  * randomness), so it is tested as a table of every desired kind against every observed kind. It
  * resolves `auto` to a link type from what the link's own volume can hold (link-type.ts) and says
- * why, finds conflicts and guards (missing targets, hard links across volumes, links on an NTFS
- * volume that Windows could not follow, foreign reparse points, folders that cannot be made,
+ * why, finds conflicts and guards (Windows' boot and system folders, junctions to network paths,
+ * hard links past NTFS's names per file (windows-guards.ts), missing targets, hard links across
+ * volumes, links on an NTFS volume that Windows could not follow, a target form that cannot be
+ * written (target-form.ts), foreign reparse points, folders that cannot be made,
  * relative text that a linked folder would misdirect, paths reached through a folder link
  * (folder-links.ts), links someone else made, which only onConflict: backup may replace), lists
  * the folders to create, and orders the actions: removals first, then the rest in manifest order
