@@ -29,8 +29,10 @@ export interface Project {
 }
 
 export function project(tree: TreeSpec = {}): Project {
-  const root = tempDir();
-  const state = tempDir('linkplan-state-');
+  // (the long form of the path: %TEMP% may be given by its 8.3 short name, RUNNER~1, which a driver
+  // reading final paths would spell out in the link text it writes)
+  const root = fs.realpathSync.native(tempDir());
+  const state = fs.realpathSync.native(tempDir('linkplan-state-'));
   writeTree(root, tree);
   const cli = (args: readonly string[]): CliResult => runCli(args, { cwd: root, env: { LINKPLAN_STATE_DIR: state } });
   return {
