@@ -19,6 +19,13 @@ function io(): Io & { printed: () => string } {
   return { out: (s) => (out += s), err: (s) => (out += s), color: false, errColor: false, interactive: false, printed: () => out };
 }
 
+/** The real driver, reporting what a user without Developer Mode may make on Windows. */
+class Unprivileged extends DriverDecorator {
+  override capabilities(at: AbsPath): Capabilities {
+    return { ...this.inner.capabilities(at), symlinks: false, symlinkNote: 'Developer Mode is off' };
+  }
+}
+
 function project(): { file: string; stateDir: string; dir: string } {
   const dir = tempDir();
   const links = [...Array(6).keys()].map((i) => `  - { path: out/d${i % 2}/l${i}, target: t/f }`);
@@ -61,12 +68,6 @@ describe('the commands, run in-process', () => {
   it('a symbolic link this user may not create is a conflict of the plan, and apply never starts', async () => {
     const p = project();
     fs.writeFileSync(p.file, 'version: 1\nlinks:\n  - { path: out/ok, target: t/f }\n  - { path: out/l, target: t/f, type: symlink }\n');
-    /** The real driver, reporting what a user without Developer Mode may make on Windows. */
-    class Unprivileged extends DriverDecorator {
-      override capabilities(at: AbsPath): Capabilities {
-        return { ...this.inner.capabilities(at), symlinks: false, symlinkNote: 'Developer Mode is off' };
-      }
-    }
     const before = snapshot(p.dir);
     const writes: string[] = [];
     const base = shippedDeps();
@@ -86,5 +87,19 @@ describe('the commands, run in-process', () => {
     expect(writes).toEqual([]);
     expect(snapshot(p.dir)).toEqual(before);
     expect(fs.readdirSync(p.stateDir).filter((n) => n.includes('journal'))).toEqual([]);
+  });
+
+  it('a saved plan with a symbolic link, applied by a user who may not create one, stops before its first write', async () => {
+    const p = project();
+    fs.writeFileSync(p.file, 'version: 1\nlinks:\n  - { path: out/ok, target: t/f, type: hardlink }\n  - { path: out/l, target: t/f, type: symlink }\n');
+    const saved = path.join(p.stateDir, 'plan.json');
+    expect(await plan.run({ file: p.file, var: {}, out: saved, stateDir: p.stateDir }, io(), shippedDeps())).toBe(0);
+    const before = snapshot(p.dir);
+    const base = shippedDeps();
+    const deps: CommandDeps = { ...base, createDriver: () => new Unprivileged(base.createDriver()), driverFor: async (source) => new Unprivileged(await base.driverFor(source)) };
+    const err = await apply.run({ file: saved, var: {}, yes: true, stateDir: p.stateDir }, io(), deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as Error).message).toBe(`the plan makes 1 link this user may not make now:\n  ${path.join(p.dir, 'out/l')}: a symlink, and symbolic links are unavailable here: Developer Mode is off`);
+    expect(snapshot(p.dir)).toEqual(before);
   });
 });
