@@ -120,6 +120,7 @@ describe('guards: boot folders are never linked, moved aside or replaced', () =>
     ['D:\\pagefile.sys', 'the paging file D:\\pagefile.sys'],
     ['C:\\swapfile.sys', 'the swap file C:\\swapfile.sys'],
     ['C:\\Windows.', 'the Windows folder C:\\Windows.'],
+    ['C:\\Windows::$INDEX_ALLOCATION', 'the Windows folder C:\\Windows::$INDEX_ALLOCATION'],
     [`${GUID_C}Windows`, `the Windows folder ${GUID_C}Windows`],
     ['\\\\?\\C:\\Windows\\System32', 'the System32 folder \\\\?\\C:\\Windows\\System32'],
     ['C:\\', 'the root of the volume C:\\'],

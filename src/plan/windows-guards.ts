@@ -37,7 +37,11 @@ export function isNetworkPath(p: string): boolean {
   return UNC.test(s) || DEVICE_UNC.test(s);
 }
 
-/** The names below the volume root of Windows path `p`, lower-cased, as Win32 reads them (trailing dots and spaces dropped); undefined when `p` names no volume. */
+/**
+ * The names below the volume root of Windows path `p`, lower-cased, as Win32 reads them (trailing
+ * dots and spaces dropped, and a stream named after `:`, since `Windows::$INDEX_ALLOCATION` is the
+ * folder itself); undefined when `p` names no volume.
+ */
 function namesBelowRoot(p: string): string[] | undefined {
   const s = p.replaceAll('/', '\\');
   const root = DRIVE.exec(s) ?? VOLUME.exec(s) ?? DEVICE_UNC.exec(s) ?? UNC.exec(s);
@@ -45,7 +49,7 @@ function namesBelowRoot(p: string): string[] | undefined {
   return s
     .slice(root[0].length)
     .split('\\')
-    .map((n) => n.replace(/[. ]+$/, '').toLowerCase())
+    .map((n) => (n.split(':')[0] ?? '').replace(/[. ]+$/, '').toLowerCase())
     .filter((n) => n !== '');
 }
 
