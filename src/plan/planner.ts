@@ -182,11 +182,12 @@ function planPresent(ctx: PlanContext, d: Targeted, before: Entry, i: number): A
   const choice = chooseType(d, targetKind, { platform: ctx.platform, caps: ctx.capsAt(d.path), ntfs });
   if (!choice.ok) return conflictOf(d, before, choice.problem, choice.hint);
   const relative = choice.type === 'symlink' && d.relative;
-  const text = targetText(d, { type: choice.type, relative, ntfs, platform: ctx.platform, volumeAt: ctx.volumeAt, volumeGuids: ctx.observed.volumeGuids, key: ctx.key });
-  if (!text.ok) return conflictOf(d, before, text.problem, text.hint);
-  const link: LinkSpec = { type: choice.type, target: d.target, linkText: relative ? relativeLinkText(d.path, d.target, ctx.platform) : text.linkText };
-  if (text.byVolumeGuid) link.targetForm = 'volume-guid';
-  const base: LinkBase = { path: d.path, source: d.source, before, notes: text.note === undefined ? [...choice.notes] : [...choice.notes, text.note], link, after: afterOf(link) };
+  // (off Windows, a link asking for no target form is written as its path: nothing to work out)
+  const text = d.targetForm === 'path' && ctx.platform !== 'win32' ? undefined : targetText(d, { type: choice.type, relative, ntfs, platform: ctx.platform, volumeAt: ctx.volumeAt, volumeGuids: ctx.observed.volumeGuids, key: ctx.key });
+  if (text !== undefined && !text.ok) return conflictOf(d, before, text.problem, text.hint);
+  const link: LinkSpec = { type: choice.type, target: d.target, linkText: relative ? relativeLinkText(d.path, d.target, ctx.platform) : (text?.linkText ?? d.target) };
+  if (text?.byVolumeGuid === true) link.targetForm = 'volume-guid';
+  const base: LinkBase = { path: d.path, source: d.source, before, notes: text?.note === undefined ? [...choice.notes] : [...choice.notes, text.note], link, after: afterOf(link) };
   return planLink(ctx, { d, before, effTarget, target, adopting, ntfs, why: choice.why, link, base });
 }
 
