@@ -1,8 +1,8 @@
 /**
  * What the Windows-only tests share: a temporary project with a manifest, the CLI run there with
  * a state folder of its own, the plan it prints as JSON, and what Windows' own tools say of an
- * entry (`fsutil reparsepoint query`: its reparse tag and text), so a test never trusts linkplan
- * to report on what linkplan did. These files run only on Windows (vitest.config.ts).
+ * entry (`fsutil reparsepoint query`: its reparse tag and text; PowerShell's LinkType), so a test
+ * never trusts linkplan to report on what linkplan did. These files run only on Windows (vitest.config.ts).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,6 +55,16 @@ export function reparsePoint(p: string): { tag: number; text: string } | undefin
   const m = /Reparse Tag Value\s*:\s*0x([0-9a-f]+)/i.exec(r.stdout);
   if (r.status !== 0 || m?.[1] === undefined) return undefined;
   return { tag: Number.parseInt(m[1], 16), text: r.stdout };
+}
+
+/**
+ * What PowerShell says `p` is (`SymbolicLink`, `Junction`, `HardLink`, or '' for none of them):
+ * Windows' own reading, which needs no administrator (fsutil may, on some versions).
+ */
+export function linkType(p: string): string {
+  const r = spawnSync('powershell', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Item -LiteralPath '${p.replaceAll("'", "''")}' -Force).LinkType`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`powershell could not read ${p}: ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 /** Whether this process may create symbolic links (elevated, or Developer Mode on): tried, not guessed. */
