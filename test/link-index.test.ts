@@ -12,7 +12,7 @@ import { PosixDriver } from '../src/drivers/posix.js';
 
 const P = (p: string): AbsPath => p as AbsPath;
 function desired(p: string, target: string | null, extra: Partial<Desired> = {}): Desired {
-  return { path: P(p), state: 'present', target: target === null ? null : P(target), type: 'auto', relative: false, onConflict: 'refuse', createParents: true, allowCycle: false, source: { where: 'links[0]' }, ...extra };
+  return { path: P(p), state: 'present', target: target === null ? null : P(target), type: 'auto', relative: false, onConflict: 'refuse', createParents: true, allowCycle: false, allowSystemPaths: false, targetForm: 'path', source: { where: 'links[0]' }, ...extra };
 }
 const MANIFEST = { path: '/w/layout.yaml', digest: 'sha256:0' };
 

@@ -121,13 +121,13 @@ describe('schema problems are all reported at once', () => {
     expect(lines(problemsOf(yaml).problems)).toEqual([
       '3:3 vars["9x"]: "9x" is not a valid variable name (letters, digits, _ . - and not starting with a digit)',
       '4:7 vars.ok: must be a string, a number, true or false, not a list',
-      '6:3 defaults.path: unknown key; known keys: type, relative, state, onConflict, createParents, allowCycle, when',
+      '6:3 defaults.path: unknown key; known keys: type, relative, state, onConflict, createParents, allowCycle, targetForm, when',
       '11:11 links[0].when.os: must not be an empty list',
       '12:16 links[0].when.env.A: must be a string, a number, true or false, not a list',
       '13:18 links[0].when.hostname[0]: must be a string, not the number 5',
       '14:11 links[1].path: must not be empty',
       '16:17 links[1].onConflict: must be refuse, backup, adopt or persist, not the string "bakup" (did you mean "backup"?)',
-      '17:5 links[1].zzzzzz: unknown key; known keys: path, target, type, relative, state, onConflict, createParents, allowCycle, when, glob, exclude, fold',
+      '17:5 links[1].zzzzzz: unknown key; known keys: path, target, type, relative, state, onConflict, createParents, allowCycle, targetForm, allowSystemPaths, when, glob, exclude, fold',
     ]);
   });
 
@@ -344,6 +344,21 @@ describe('defaults', () => {
       state: 'present',
     });
     expect(d?.source).toEqual({ where: 'links[0]', line: 3, column: 5 });
+  });
+
+  it('targetForm is an option defaults may set; allowSystemPaths is set per entry only', () => {
+    const yaml = 'version: 1\ndefaults:\n  targetForm: volume-guid\nlinks:\n  - path: a\n    target: t\n    allowSystemPaths: true\n  - path: b\n    target: t\n    targetForm: path\n';
+    const { loaded } = load(yaml);
+    expect(loaded.desired.map((d) => [d.targetForm, d.allowSystemPaths])).toEqual([
+      ['volume-guid', true],
+      ['path', false],
+    ]);
+    expect(lines(problemsOf('version: 1\ndefaults:\n  allowSystemPaths: true\nlinks: []\n').problems)).toEqual([
+      '3:3 defaults.allowSystemPaths: unknown key; known keys: type, relative, state, onConflict, createParents, allowCycle, targetForm, when',
+    ]);
+    expect(lines(problemsOf('version: 1\nlinks:\n  - { path: a, target: t, targetForm: guid }\n').problems)).toEqual([
+      '3:39 links[0].targetForm: must be path or volume-guid, not the string "guid"',
+    ]);
   });
 
   it('a when in defaults applies unless the link has its own', () => {

@@ -67,7 +67,7 @@ describe('what observe reads at a link path (the kinds the planner matrix is bui
     const fileId = `${st.dev}:${st.ino}`;
     const { entry, target } = observedAtL(root);
     expect(entry).toEqual({ kind: 'file', size: 11, nlink: 2, fileId, dev: st.dev });
-    expect(target).toEqual({ kind: 'file', fileId, dev: st.dev });
+    expect(target).toEqual({ kind: 'file', fileId, dev: st.dev, nlink: 2 });
   });
 
   it('a hard link of another file has two names and another id', () => {
@@ -113,10 +113,10 @@ class TargetQuestions extends DriverDecorator {
   }
 }
 
-/** A POSIX driver that says junctions can be made (as on an NTFS volume), where `auto` may give a hard link. */
-class WithJunctions extends DriverDecorator {
+/** A POSIX driver that says this user may not make symbolic links (as on Windows without Developer Mode): `auto` may give a hard link. */
+class NoSymlinks extends DriverDecorator {
   override capabilities(p: AbsPath): Capabilities {
-    return { ...super.capabilities(p), junctions: true };
+    return { ...super.capabilities(p), symlinks: false, junctions: true };
   }
 }
 
@@ -136,13 +136,13 @@ describe('what observe reads of a target: its kind, or which file it is as well'
   it.each([
     ['a file at the path (it may be a hard link of the target)', {}, (r: string) => fs.writeFileSync(`${r}/l`, 'mine\n'), new PosixDriver()],
     ['type: hardlink', { type: 'hardlink' }, () => undefined, new PosixDriver()],
-    ['type: auto where junctions exist (a file may get a hard link)', {}, () => undefined, new WithJunctions(new PosixDriver())],
+    ['type: auto where this user may not make symbolic links (a file may get a hard link)', {}, () => undefined, new NoSymlinks(new PosixDriver())],
   ] as const)('%s: which file it is, too', (_name, extra, make, driver) => {
     const root = treeWith();
     make(root);
     const st = fs.statSync(`${root}/${target}`);
     const o = read(root, extra, driver);
-    expect(o.targets.get(`${root}/${target}`)).toEqual({ kind: 'file', fileId: `${st.dev}:${st.ino}`, dev: st.dev });
+    expect(o.targets.get(`${root}/${target}`)).toMatchObject({ kind: 'file', fileId: `${st.dev}:${st.ino}`, dev: st.dev });
     expect(o.targetKinds?.has(`${root}/${target}`)).toBe(false);
   });
 

@@ -71,7 +71,7 @@ describe('observe', () => {
     writeTree(d, { file: 'x', dir: {}, toDir: { link: 'dir' }, toFile: { link: 'file' }, dangling: { link: 'none' }, loopA: { link: 'loopB' }, loopB: { link: 'loopA' } });
     execFileSync('mkfifo', [at(d, 'fifo')]);
     const st = fs.statSync(at(d, 'file'));
-    expect(driver.observeTarget(at(d, 'toFile'))).toEqual({ kind: 'file', fileId: `${st.dev}:${st.ino}`, dev: st.dev });
+    expect(driver.observeTarget(at(d, 'toFile'))).toEqual({ kind: 'file', fileId: `${st.dev}:${st.ino}`, dev: st.dev, nlink: 1 });
     expect(driver.observeTarget(at(d, 'toDir'))).toEqual({ kind: 'dir', dev: st.dev });
     expect(driver.observeTarget(at(d, 'dangling'))).toEqual({ kind: 'absent' });
     expect(driver.observeTarget(at(d, 'loopA'))).toEqual({ kind: 'absent' });

@@ -64,6 +64,13 @@ describe('switches: in the manifest', () => {
     expect(entry).toMatchObject({ target: `${root}/tools/jdk-17`, type: 'auto', source: { where: 'switches.jdk', line: 14, column: 5 } });
   });
 
+  it("a pattern that matches the switch's own link (apps/app/current beside apps/app/1.0) does not count it as a version", () => {
+    const { root, file } = jdkHome();
+    fs.writeFileSync(file, `version: 1\nswitches:\n  app:\n    path: ${root}/tools/jdk-current\n    versions: ${root}/tools/jdk-*\n    current: 17\n`);
+    fs.symlinkSync(`${root}/tools/jdk-17`, `${root}/tools/jdk-current`);
+    expect(load(file).switches[0]?.versions.map((v) => v.name)).toEqual(['8', '11', '17', '21']);
+  });
+
   it('a map names each version and its folder', () => {
     const { root, file } = jdkHome();
     fs.writeFileSync(file, `version: 1\nswitches:\n  node:\n    path: ${root}/bin/node\n    versions: { lts: ${root}/tools/jdk-8, next: ${root}/tools/jdk-21 }\n    current: next\n`);

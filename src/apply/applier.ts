@@ -57,9 +57,27 @@ function hardLinkDrift(a: Action, driver: Driver): Drift | undefined {
 }
 
 /**
+ * The links of the plan this user may not make now, each with why: a saved plan made by another
+ * user (an elevated one, say) or where Developer Mode was on. Refused before the first write, as
+ * the plan would have refused them: a missing privilege is never found midway.
+ */
+function unmakeableLinks(changing: readonly Action[], driver: Driver): string[] {
+  const out: string[] = [];
+  for (const a of changing) {
+    if (!makesLink(a)) continue;
+    const { type } = a.link;
+    const caps = driver.capabilities(a.path);
+    if (type === 'symlink' && !caps.symlinks) out.push(`${a.path}: a symlink, and symbolic links are unavailable here${caps.symlinkNote === undefined ? '' : `: ${caps.symlinkNote}`}`);
+    else if (type === 'junction' && !caps.junctions) out.push(`${a.path}: a junction, and this volume holds none`);
+    else if (type === 'hardlink' && !caps.hardlinks) out.push(`${a.path}: a hard link, and this volume holds none`);
+  }
+  return out;
+}
+
+/**
  * Checks that the plan can run and (unless `recheck` is false: the plan was made from the disk a
  * moment ago, in this process, with nothing in between) that the disk is still what it was
- * planned against.
+ * planned against, and that this user may still make each of its links.
  */
 export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean } = {}): void {
   const conflicts = plan.actions.filter((a) => a.kind === 'conflict');
@@ -70,8 +88,15 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
     );
   }
   if (opts.recheck === false) return;
-  const drift: Drift[] = [];
   const changing = plan.actions.filter((a) => a.kind !== 'noop');
+  const unmakeable = unmakeableLinks(changing, driver);
+  if (unmakeable.length > 0) {
+    const n = unmakeable.length;
+    throw new ConflictError(`the plan makes ${n} link${n === 1 ? '' : 's'} this user may not make now:\n  ${unmakeable.join('\n  ')}`, {
+      hint: 'make the plan again as this user (`linkplan plan`), or turn on Developer Mode (Settings > System > For developers) or run elevated, as where the plan was made; nothing was changed',
+    });
+  }
+  const drift: Drift[] = [];
   const actionKeys = new Set(changing.map((a) => pathKey(a.path, plan.platform)));
   const madeByPlan = (p: AbsPath): boolean => {
     for (let a = p; ; a = parentOf(a, plan.platform)) {

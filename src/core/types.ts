@@ -15,6 +15,12 @@ export type RequestedType = LinkType | 'auto';
  * upgrade.
  */
 export type ConflictPolicy = 'refuse' | 'backup' | 'adopt' | 'persist';
+/**
+ * How a junction's or an absolute symbolic link's target is written: as the path (`C:\tools\jdk-21`),
+ * or by the volume's GUID path (`\\?\Volume{GUID}\tools\jdk-21`), which still leads to the same
+ * folder after the volume's drive letter changes.
+ */
+export type TargetForm = 'path' | 'volume-guid';
 
 /** Where a desired entry came from in the manifest, for messages. */
 export interface Source {
@@ -37,6 +43,13 @@ export interface Desired {
   createParents: boolean;
   /** The manifest allows a link inside its own target (a deliberate recursion). */
   allowCycle: boolean;
+  /**
+   * The manifest allows a link at `\Users`, `\ProgramData`, `\Program Files` or
+   * `\Program Files (x86)` of a Windows volume itself (never at the boot folders).
+   */
+  allowSystemPaths: boolean;
+  /** How the link's target is written (Windows and NTFS volumes; elsewhere only `path` exists). */
+  targetForm: TargetForm;
   /**
    * Set on a folder entry (`directories:`): a real folder is wanted at the path, no link (target
    * null); made with `mode` (permission bits) where linkplan makes it.
@@ -73,7 +86,13 @@ export type EntryKind = Entry['kind'];
 /** What a link's target is, following links (the way the OS would). */
 export type TargetInfo =
   | { kind: 'absent' }
-  | { kind: 'file'; fileId: string; dev: number }
+  | {
+      kind: 'file';
+      fileId: string;
+      dev: number;
+      /** How many names the file has (hard links), where the driver reads it. */
+      nlink?: number;
+    }
   | { kind: 'dir'; dev: number }
   | { kind: 'other'; dev: number };
 
@@ -109,6 +128,12 @@ export interface Observed {
   /** The NTFS volumes the driver writes reparse points on (ntfs-3g): links there must lead where Windows can follow. */
   volumes?: readonly Volume[];
   /**
+   * On Windows, the volume GUID path (`\\?\Volume{GUID}\`) of each drive root (`C:\`) that holds
+   * the target of an entry with `targetForm: volume-guid`, keyed by `pathKey` of the root: what
+   * the driver's `volumeGuidPath` answered. A root not listed is not known.
+   */
+  volumeGuids?: ReadonlyMap<string, string>;
+  /**
    * Link paths and their ancestors up to the first existing one, keyed by `pathKey`. A path not
    * listed is absent (a link path whose folder was found absent is not read, nor listed).
    */
@@ -131,8 +156,14 @@ export interface Observed {
 export interface LinkSpec {
   type: LinkType;
   target: AbsPath;
-  /** What is written into the link: the target, or its relative form. */
+  /** What is written into the link: the target, or its relative form, or its volume GUID form. */
   linkText: string;
+  /**
+   * Set when `linkText` names the target by its volume's GUID path (`\\?\Volume{GUID}\...`):
+   * the driver writes that text as it is (`\??\Volume{GUID}\...` as the NT name), and reads such a
+   * link back with the same text.
+   */
+  targetForm?: 'volume-guid';
 }
 
 /** A bounded unified diff between a file in the way and the file a link would point to. */

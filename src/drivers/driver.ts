@@ -59,6 +59,15 @@ export interface Driver extends DriverWrites {
    * empty). Plans record them, so a saved plan is applied through the same drivers.
    */
   volumes?(): readonly Volume[];
+  /**
+   * Windows only: the volume GUID path (`\\?\Volume{GUID}\`) of the volume whose root is the drive
+   * `root` (`C:\`), or undefined where it has none (a network or subst drive). Observe asks it for
+   * the drives holding the targets of entries with `targetForm: volume-guid` (`Observed.volumeGuids`).
+   * A Windows driver writes a junction's or symbolic link's `linkText` of that form as it is (the
+   * NT name `\??\Volume{GUID}\...`), whether or not `LinkSpec.targetForm` is set (a journal replays
+   * the text alone), and observes such a link with that same text.
+   */
+  volumeGuidPath?(root: AbsPath): string | undefined;
   /** The entries of a folder, not following links, sorted by name. */
   listDir(path: AbsPath): DirEntry[];
   /** Up to `max` bytes from the start of a file, and its full size. */

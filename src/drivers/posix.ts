@@ -96,7 +96,7 @@ export class PosixDriver implements Driver {
       try {
         const st = fs.statSync(p, { throwIfNoEntry: false });
         if (st === undefined) return { kind: 'absent' };
-        if (st.isFile()) return { kind: 'file', fileId: `${st.dev}:${st.ino}`, dev: st.dev };
+        if (st.isFile()) return { kind: 'file', fileId: `${st.dev}:${st.ino}`, dev: st.dev, nlink: st.nlink };
         if (st.isDirectory()) return { kind: 'dir', dev: st.dev };
         return { kind: 'other', dev: st.dev };
       } catch (e) {

@@ -45,6 +45,8 @@ export function expandDirectories(raw: RawManifest, ec: EntryContext & { placed:
       onConflict: 'refuse',
       createParents: ('createParents' in dir ? dir.createParents : undefined) ?? true,
       allowCycle: false,
+      allowSystemPaths: false,
+      targetForm: 'path',
       folder: mode === undefined ? {} : { mode },
       source: { where: yamlPath(where), ...(at.line === undefined ? {} : { line: at.line }), ...(at.column === undefined ? {} : { column: at.column }) },
     });

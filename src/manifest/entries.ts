@@ -49,14 +49,17 @@ export function resolvePath(value: string, where: Where, ec: EntryContext): AbsP
 }
 
 /** The maker of this entry's `Desired` values, with its options (or their defaults). */
-function entryMaker(o: RawOptions): MakeEntry {
+function entryMaker(o: RawOptions, link: RawLink): MakeEntry {
   const state = o.state ?? 'present';
   const type = o.type ?? 'auto';
   const relative = o.relative ?? false;
   const onConflict = o.onConflict ?? 'refuse';
   const createParents = o.createParents ?? true;
   const allowCycle = o.allowCycle ?? false;
-  return (at, to, from) => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, source: from });
+  // (per entry only: defaults cannot set it)
+  const allowSystemPaths = link.allowSystemPaths ?? false;
+  const targetForm = o.targetForm ?? 'path';
+  return (at, to, from) => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, allowSystemPaths, targetForm, source: from });
 }
 
 /** The entries of a glob entry: one per match below `target`, its folder; problems reported. */
@@ -105,7 +108,7 @@ function expandEntry(link: RawLink, o: RawOptions, i: number, desired: Desired[]
   if (p === undefined || target === undefined) return;
   const { line, column } = ec.problems.place(where);
   const source = { where: yamlPath(where), ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
-  const make = entryMaker(o);
+  const make = entryMaker(o, link);
   if (link.glob === undefined) {
     desired.push(make(p, target, source));
     return;

@@ -160,7 +160,8 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
   const machine: Machine = { platform, hostname: opts.hostname ?? os.hostname(), env: opts.env ?? process.env };
   const abs = toAbs(file, process.cwd(), platform);
   const dir = toAbs(path.dirname(abs), '/', platform);
-  const text = opts.text ?? readManifest(abs, file);
+  // (read where this machine finds the file; its paths follow the rules of the platform planned for)
+  const text = opts.text ?? readManifest(platform === currentPlatform() ? abs : (path.resolve(file) as AbsPath), file);
   const digest = lazyDigest(text);
   const parsed = parseText(text, file, opts.cache?.get(text));
   const raw = validated(parsed, file);

@@ -3,7 +3,7 @@
  * validator before anything reads these types): the options an entry or `defaults:` may set, its
  * `when` condition, a link entry, and the whole document.
  */
-import type { ConflictPolicy, RequestedType } from '../core/types.js';
+import type { ConflictPolicy, RequestedType, TargetForm } from '../core/types.js';
 
 export type Scalar = string | number | boolean;
 
@@ -14,6 +14,7 @@ export interface RawOptions {
   onConflict?: ConflictPolicy;
   createParents?: boolean;
   allowCycle?: boolean;
+  targetForm?: TargetForm;
   when?: RawWhen;
 }
 
@@ -29,6 +30,7 @@ export interface RawLink extends RawOptions {
   glob?: string;
   exclude?: string[];
   fold?: boolean;
+  allowSystemPaths?: boolean;
 }
 
 /** A named version switch: a link at `path` to the `current` one of `versions`. */
@@ -38,6 +40,7 @@ export interface RawSwitch {
   versions: string | Record<string, string>;
   current: string | number;
   type?: 'auto' | 'junction' | 'symlink';
+  targetForm?: TargetForm;
   createParents?: boolean;
   when?: RawWhen;
 }

@@ -14,12 +14,12 @@ export interface SchemaProblem {
   message: string;
 }
 
-const LINK_KEYS = ['path', 'target', 'type', 'relative', 'state', 'onConflict', 'createParents', 'allowCycle', 'when', 'glob', 'exclude', 'fold'];
+const LINK_KEYS = ['path', 'target', 'type', 'relative', 'state', 'onConflict', 'createParents', 'allowCycle', 'targetForm', 'allowSystemPaths', 'when', 'glob', 'exclude', 'fold'];
 const KNOWN_KEYS: Record<string, string[]> = {
   root: ['version', 'vars', 'defaults', 'links', 'volumes', '$schema'],
   link: LINK_KEYS,
   volume: ['mount', 'windows'],
-  defaults: ['type', 'relative', 'state', 'onConflict', 'createParents', 'allowCycle', 'when'],
+  defaults: ['type', 'relative', 'state', 'onConflict', 'createParents', 'allowCycle', 'targetForm', 'when'],
   when: ['os', 'hostname', 'env'],
 };
 const DESCRIBE: Record<string, string> = {

@@ -32,7 +32,8 @@ export interface LoadedSwitch {
 const byName = (a: SwitchVersion, b: SwitchVersion): number => a.name.localeCompare(b.name, 'en', { numeric: true }) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** The versions a pattern finds: the folders (or links to folders) in its folder whose names match it. */
-function discovered(pattern: string, where: readonly (string | number)[], ec: EntryContext): SwitchVersion[] | undefined {
+function discovered(pattern: string, at: { where: readonly (string | number)[]; link: AbsPath | undefined }, ec: EntryContext): SwitchVersion[] | undefined {
+  const { where } = at;
   const abs = resolvePath(pattern, where, ec);
   if (abs === undefined) return undefined;
   const platform = ec.machine.platform;
@@ -54,6 +55,8 @@ function discovered(pattern: string, where: readonly (string | number)[], ec: En
     const n = fold(e.name);
     if (e.name.length <= prefix.length + suffix.length || !n.startsWith(fold(prefix)) || !n.endsWith(fold(suffix))) continue;
     const folder = entryPath(dir, e.name, platform);
+    // (the switch's own link may lie among its versions: `apps/app/current` beside `apps/app/1.0`)
+    if (at.link !== undefined && fold(folder) === fold(at.link)) continue;
     if (e.kind !== 'dir' && !(e.kind === 'link' && ec.driver.targetKind(folder) === 'dir')) continue;
     out.push({ name: e.name.slice(prefix.length, e.name.length - suffix.length), folder });
   }
@@ -75,7 +78,7 @@ function listed(map: Record<string, string>, where: readonly (string | number)[]
 function loadSwitch(name: string, s: RawSwitch, ec: EntryContext): LoadedSwitch | undefined {
   const where = ['switches', name];
   const p = resolvePath(s.path, [...where, 'path'], ec);
-  const versions = typeof s.versions === 'string' ? discovered(s.versions, [...where, 'versions'], ec) : listed(s.versions, [...where, 'versions'], ec);
+  const versions = typeof s.versions === 'string' ? discovered(s.versions, { where: [...where, 'versions'], link: p }, ec) : listed(s.versions, [...where, 'versions'], ec);
   if (p === undefined || versions === undefined) return undefined;
   const current = String(s.current);
   if (!versions.some((v) => v.name === current)) {
@@ -114,6 +117,8 @@ export function expandSwitches(raw: RawManifest, ec: EntryContext & { placed: bo
       onConflict: 'refuse',
       createParents: s.createParents ?? true,
       allowCycle: false,
+      allowSystemPaths: false,
+      targetForm: s.targetForm ?? 'path',
       source: { where: yamlPath(['switches', name]), ...(at.line === undefined ? {} : { line: at.line }), ...(at.column === undefined ? {} : { column: at.column }) },
     });
   }

@@ -7,6 +7,7 @@
  * NTFS volume takes junctions) and the NTFS volumes the driver writes on. The planner itself
  * never reads the disk.
  */
+import { autoMayHardLink } from './link-type.js';
 import type { Driver } from '../drivers/driver.js';
 import { asAbs, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
 import { ABSENT } from '../core/entries.js';
@@ -257,11 +258,11 @@ class DiskReader {
 /**
  * Whether the plan may need to know which file or volume `d`'s target is, not only its kind: to
  * tell whether a file at the path is a hard link of it, or to make a hard link (asked for, or
- * what `auto` may give where junctions exist: Windows and NTFS volumes). A symbolic link's plan
+ * what `auto` gives a file where this user may not make symbolic links). A symbolic link's plan
  * needs the kind alone; the planner refuses to read an identity observe did not read.
  */
 function needsIdentity(d: Desired, e: Entry, caps: Capabilities): boolean {
-  return e.kind === 'file' || d.type === 'hardlink' || (d.type === 'auto' && caps.junctions);
+  return e.kind === 'file' || d.type === 'hardlink' || (d.type === 'auto' && autoMayHardLink(caps));
 }
 
 /**

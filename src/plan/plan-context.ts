@@ -52,6 +52,11 @@ export interface Lookups {
   volumeAt: (p: string) => Volume | undefined;
   /** Whether two link texts are the same (ignoring case on Windows). */
   sameText: (a: string, b: string) => boolean;
+  /**
+   * The key of the place a link at `linkPath` with text `text` leads to, a volume GUID path read as
+   * the drive it names (where observe knows it), so both forms of one target compare equal.
+   */
+  placeKey: (linkPath: AbsPath, text: string) => string;
 }
 
 export interface PlanContext extends Lookups {
@@ -83,10 +88,26 @@ function absentTarget(observed: Observed, k: string, p: AbsPath): TargetInfo {
   throw new Error(`computePlan: observe read only what kind of thing ${p} is (${kind}), not which file or volume`);
 }
 
+/** The drive root (`C:\`) each known volume GUID root (`\\?\Volume{GUID}\`) is, by the GUID root's key. */
+function drivesByGuid(observed: Observed): ReadonlyMap<string, string> | undefined {
+  if (observed.volumeGuids === undefined || observed.volumeGuids.size === 0) return undefined;
+  const out = new Map<string, string>();
+  for (const [drive, guid] of observed.volumeGuids) out.set(guid.toLowerCase(), drive);
+  return out;
+}
+
 function lookups(observed: Observed): Lookups {
   const { platform } = observed;
   const key = (p: string): string => pathKey(p, platform);
   const volumes = observed.volumes ?? [];
+  const drives = drivesByGuid(observed);
+  const placeKey = (linkPath: AbsPath, text: string): string => {
+    const k = key(resolveLinkText(linkPath, text, platform));
+    if (drives === undefined || !k.startsWith('\\\\?\\volume{')) return k;
+    const end = k.indexOf('}\\') + 2;
+    const drive = end > 1 ? drives.get(k.slice(0, end)) : undefined;
+    return drive === undefined ? k : key(drive) + k.slice(end);
+  };
   return {
     platform,
     key,
@@ -96,6 +117,7 @@ function lookups(observed: Observed): Lookups {
     capsAt: (p) => observed.pathCapabilities?.get(key(p)) ?? observed.capabilities,
     volumeAt: (p) => volumeHolding(p, volumes, platform),
     sameText: (a, b) => (platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b),
+    placeKey,
   };
 }
 
@@ -119,10 +141,10 @@ export function planContext(desired: readonly Desired[], observed: Observed, opt
 
 /** Whether absent entry `d` removes the link `e` at its path: it names no target, or the link leads there. */
 export function removes(look: Lookups, d: Desired, e: Entry): boolean {
-  const { platform, key } = look;
+  const { key } = look;
   if (!isLink(e)) return false;
   if (d.prune !== undefined) return e.kind === d.prune.type && look.sameText(e.linkText, d.prune.linkText);
-  return d.target === null || key(resolveLinkText(d.path, e.linkText, platform)) === key(d.target);
+  return d.target === null || look.placeKey(d.path, e.linkText) === key(d.target);
 }
 
 /**

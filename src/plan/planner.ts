@@ -3,8 +3,10 @@
  * entry, what must happen at its path, and returns a `Plan`. It is pure (no I/O, no clock, no
  * randomness), so it is tested as a table of every desired kind against every observed kind. It
  * resolves `auto` to a link type from what the link's own volume can hold (link-type.ts) and says
- * why, finds conflicts and guards (missing targets, hard links across volumes, links on an NTFS
- * volume that Windows could not follow, foreign reparse points, folders that cannot be made,
+ * why, finds conflicts and guards (Windows' boot and system folders, junctions to network paths,
+ * hard links past NTFS's names per file (windows-guards.ts), missing targets, hard links across
+ * volumes, links on an NTFS volume that Windows could not follow, a target form that cannot be
+ * written (target-form.ts), foreign reparse points, folders that cannot be made,
  * relative text that a linked folder would misdirect, paths reached through a folder link
  * (folder-links.ts), links someone else made, which only onConflict: backup may replace), lists
  * the folders to create, and orders the actions: removals first, then the rest in manifest order
@@ -22,6 +24,8 @@ import { baseOf, blockedOf, conflictOf, noop, type LinkBase } from './actions.js
 import { adoptOrder } from './adopt-order.js';
 import { countingLink, throughFolderLink, type FolderLink } from './folder-links.js';
 import { chooseType } from './link-type.js';
+import { DEVELOPER_MODE_HINT, NTFS_MAX_NAMES, protectedPath } from './windows-guards.js';
+import { targetText } from './target-form.js';
 import { isLink, linkedFolder, missingParents, planContext, removedOnTheWay, removes, type LinkEntry, type PlanContext, type PlanOptions } from './plan-context.js';
 
 export type { MadeLink, PlanOptions } from './plan-context.js';
@@ -62,6 +66,8 @@ type Targeted = Desired & { target: AbsPath };
 function planEntry(ctx: PlanContext, i: number): Action | undefined {
   const d = ctx.desired[i] as Desired;
   let before = ctx.entryAt(d.path);
+  const guarded = d.prune === undefined ? systemPathGuard(ctx, d, before) : undefined;
+  if (guarded !== undefined) return guarded;
   const above = ctx.linksAbove(parentOf(d.path, ctx.platform));
   if (d.folder !== undefined) return planFolder(ctx, d, before, above);
   if (above.length > 0) {
@@ -76,6 +82,30 @@ function planEntry(ctx: PlanContext, i: number): Action | undefined {
   if (d.state === 'absent') return planAbsent(ctx, d, before, i);
   if (d.target === null) return undefined; // the loader refuses this; nothing to plan
   return planPresent(ctx, d as Targeted, before, i);
+}
+
+/**
+ * A path Windows boots from, or a system folder, is never linked, moved aside or replaced (the
+ * system folders only where the entry allows it): on Windows, and for a link on an NTFS volume
+ * written through ntfs-3g (whose Windows path is what counts).
+ */
+function systemPathGuard(ctx: PlanContext, d: Desired, before: Entry): Action | undefined {
+  let windowsPath: string | undefined;
+  if (ctx.platform === 'win32') windowsPath = d.path;
+  else {
+    const v = ctx.volumeAt(d.path);
+    if (v !== undefined) windowsPath = windowsPathOn(v, d.path);
+  }
+  const p = windowsPath === undefined ? undefined : protectedPath(windowsPath);
+  if (p === undefined || (p.level === 'system' && d.allowSystemPaths)) return undefined;
+  return conflictOf(
+    d,
+    before,
+    `is ${p.what}, which linkplan never links, moves aside or replaces: ${p.why}`,
+    p.level === 'boot'
+      ? 'leave it out of the manifest; link a folder of your own instead'
+      : 'link a folder inside it instead (such as one program\'s folder), or set allowSystemPaths: true on this entry if you mean to redirect the folder itself',
+  );
 }
 
 /** An entry reached through the folder link `via`: its action, or undefined to plan it as usual. */
@@ -155,8 +185,13 @@ function planPresent(ctx: PlanContext, d: Targeted, before: Entry, i: number): A
   const ntfs = ctx.volumeAt(d.path);
   const choice = chooseType(d, targetKind, { platform: ctx.platform, caps: ctx.capsAt(d.path), ntfs });
   if (!choice.ok) return conflictOf(d, before, choice.problem, choice.hint);
-  const link: LinkSpec = { type: choice.type, target: d.target, linkText: choice.type === 'symlink' && d.relative ? relativeLinkText(d.path, d.target, ctx.platform) : d.target };
-  const base: LinkBase = { path: d.path, source: d.source, before, notes: [...choice.notes], link, after: afterOf(link) };
+  const relative = choice.type === 'symlink' && d.relative;
+  // (off Windows, a link asking for no target form is written as its path: nothing to work out)
+  const text = d.targetForm === 'path' && ctx.platform !== 'win32' ? undefined : targetText(d, { type: choice.type, relative, ntfs, platform: ctx.platform, volumeAt: ctx.volumeAt, volumeGuids: ctx.observed.volumeGuids, key: ctx.key });
+  if (text !== undefined && !text.ok) return conflictOf(d, before, text.problem, text.hint);
+  const link: LinkSpec = { type: choice.type, target: d.target, linkText: relative ? relativeLinkText(d.path, d.target, ctx.platform) : (text?.linkText ?? d.target) };
+  if (text?.byVolumeGuid === true) link.targetForm = 'volume-guid';
+  const base: LinkBase = { path: d.path, source: d.source, before, notes: text?.note === undefined ? [...choice.notes] : [...choice.notes, text.note], link, after: afterOf(link) };
   return planLink(ctx, { d, before, effTarget, adopting, ntfs, why: choice.why, link, base });
 }
 
@@ -234,15 +269,39 @@ function relativeTextCheck(ctx: PlanContext, w: Wanted): Action | undefined {
   );
 }
 
-/** A hard link needs its target's file on the same volume as the link's folder, and a real file. */
+/**
+ * A hard link needs its target's file on the same volume as the link's folder, and a real file;
+ * on NTFS, a file with fewer names than NTFS allows. Where `auto` chose the hard link because this
+ * user may not create symbolic links, the refusal says how to get that privilege.
+ */
 function hardLinkCheck(ctx: PlanContext, w: Wanted): Action | undefined {
   const { d, before } = w;
   if (w.link.type !== 'hardlink' || w.adopting) return undefined;
   const target = ctx.targetAt(w.effTarget);
   const parents = missingParents(ctx, d.path);
   const here = before.kind === 'file' || before.kind === 'dir' ? before.dev : parents.ok ? parents.dev : undefined;
+  const auto = d.type === 'auto';
   if (target.kind === 'file' && here !== undefined && here !== target.dev) {
+    if (auto) {
+      const note = ctx.capsAt(d.path).symlinkNote;
+      return conflictOf(
+        d,
+        before,
+        `symbolic links are unavailable here${note === undefined ? '' : ` (${note})`}, and a hard link cannot reach ${d.target} on another volume`,
+        `${DEVELOPER_MODE_HINT}; or move the target onto the link's volume`,
+      );
+    }
     return conflictOf(d, before, `hard links cannot cross volumes, and ${d.target} is on another volume`, 'use type: symlink');
+  }
+  const ntfs = ctx.platform === 'win32' || w.ntfs !== undefined;
+  const already = before.kind === 'file' && target.kind === 'file' && before.fileId === target.fileId;
+  if (ntfs && target.kind === 'file' && target.nlink !== undefined && target.nlink >= NTFS_MAX_NAMES && !already) {
+    return conflictOf(
+      d,
+      before,
+      `${d.target} has ${target.nlink} names (hard links) already, and NTFS gives a file at most ${NTFS_MAX_NAMES}`,
+      auto ? `${DEVELOPER_MODE_HINT} (a symbolic link has no such limit); or link a copy of the file` : 'use type: symlink, or link a copy of the file',
+    );
   }
   if (ctx.opts.links.byPath.has(ctx.key(d.target))) {
     return conflictOf(d, before, `its target ${d.target} is itself a link of this manifest; a hard link needs a real file`, 'point the hard link at the file itself');
@@ -269,7 +328,7 @@ function planCreate(ctx: PlanContext, w: Wanted): Action {
 function planOverLink(ctx: PlanContext, w: Wanted, before: LinkEntry): Action {
   const { d, link } = w;
   if (before.kind === link.type && ctx.sameText(before.linkText, link.linkText)) return noop(baseOf(d, before), `already ${describeEntry(before)}`);
-  const samePlace = ctx.key(resolveLinkText(d.path, before.linkText, ctx.platform)) === ctx.key(resolveLinkText(d.path, link.linkText, ctx.platform));
+  const samePlace = ctx.placeKey(d.path, before.linkText) === ctx.placeKey(d.path, link.linkText);
   if (!samePlace && !madeHere(ctx, d.path, before)) return foreignLink(ctx, w, before);
   const why =
     before.kind !== link.type

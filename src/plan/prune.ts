@@ -38,6 +38,8 @@ export function pruneEntries(desired: readonly Desired[], owned: ReadonlyMap<str
       onConflict: 'refuse',
       createParents: false,
       allowCycle: false,
+      allowSystemPaths: false,
+      targetForm: 'path',
       prune: outside ? { type: link.type, linkText: link.linkText, outside } : { type: link.type, linkText: link.linkText },
       source: { ...PRUNE_SOURCE },
     });

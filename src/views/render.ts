@@ -158,6 +158,7 @@ export function renderAction(a: Action, opts: RenderOptions, c: Colors = colorsF
 
 /** A link's kind as its line names it, with its text where that is relative (a text that is the target is not). */
 function kindTextOf(link: LinkSpec): string {
+  if (link.targetForm === 'volume-guid') return `${link.type}, written as ${link.linkText}`;
   return link.type !== 'hardlink' && link.linkText !== link.target && isRelativeText(link.linkText) ? `${link.type}, relative text ${link.linkText}` : link.type;
 }
 

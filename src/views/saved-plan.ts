@@ -308,11 +308,19 @@ function actionProblems(a: Action, where: string, platform: Platform): PlanProbl
   return out;
 }
 
+/** A target written by its volume GUID path: the same place below the volume's root as the target below its drive's. */
+function byVolumeGuid(link: LinkAction['link'], platform: Platform): boolean {
+  if (link.targetForm !== 'volume-guid' || link.type === 'hardlink' || platform !== 'win32') return false;
+  const guidRest = /^\\\\\?\\Volume\{[0-9A-Fa-f-]{36}\}\\(.*)$/.exec(link.linkText)?.[1];
+  const driveRest = /^[A-Za-z]:\\(.*)$/.exec(link.target)?.[1];
+  return guidRest !== undefined && driveRest !== undefined && guidRest.toLowerCase() === driveRest.toLowerCase();
+}
+
 /** A link's text must say where its target is: a junction's and a hard link's are the target, a symlink's absolute text too. */
 function linkProblems(a: LinkAction, where: string, platform: Platform): PlanProblem[] {
   const link = a.link;
   const absolute = platform === 'win32' ? isWindowsAbsolute(link.linkText) : link.linkText.startsWith('/');
-  if ((link.type !== 'symlink' || absolute) && link.linkText !== link.target) {
+  if ((link.type !== 'symlink' || absolute) && link.linkText !== link.target && !byVolumeGuid(link, platform)) {
     return [{ where: `${where}.link.linkText`, message: `a ${link.type} to ${link.target} is written as that path, not ${link.linkText}` }];
   }
   if (a.kind === 'adopt' && (link.target === a.path || isInside(link.target, a.path, platform))) {

@@ -18,6 +18,8 @@ export function desired(p: string, target: string | null, extra: Partial<Desired
     onConflict: 'refuse',
     createParents: true,
     allowCycle: false,
+    allowSystemPaths: false,
+    targetForm: 'path',
     source: { where: 'links[0]' },
     ...extra,
   };

@@ -63,6 +63,8 @@ export interface ObservedParts {
   capabilities?: Capabilities;
   pathCapabilities?: Record<string, Capabilities>;
   volumes?: Volume[];
+  /** Windows: drive root -> its volume GUID path, as the driver answered. */
+  volumeGuids?: Record<string, string>;
 }
 
 const keyed = <V>(o: Record<string, V>, platform: Platform): Map<string, V> => new Map(Object.entries(o).map(([p, v]) => [pathKey(p, platform), v]));
@@ -75,6 +77,7 @@ export function observedOf(entries: Record<string, Entry>, parts: ObservedParts 
     capabilities: parts.capabilities ?? { symlinks: true, junctions: false, hardlinks: true },
     ...(parts.pathCapabilities === undefined ? {} : { pathCapabilities: keyed(parts.pathCapabilities, platform) }),
     ...(parts.volumes === undefined ? {} : { volumes: parts.volumes }),
+    ...(parts.volumeGuids === undefined ? {} : { volumeGuids: keyed(parts.volumeGuids, platform) }),
     entries: keyed(entries, platform),
     targets: keyed(parts.targets ?? {}, platform),
     ...(parts.targetKinds === undefined ? {} : { targetKinds: keyed(parts.targetKinds, platform) }),
