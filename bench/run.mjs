@@ -269,6 +269,13 @@ if (lp.snapshot !== null || opt.linkplan === undefined) {
 // timed run gets one in the run folder, not in the user's ~/.local/state, and it goes with it.
 const CHILD_ENV = { ...process.env, LINKPLAN_STATE_DIR: path.join(runDir, 'state') };
 delete CHILD_ENV.LINKPLAN_DEBUG;
+// Node reads and parses NODE_EXTRA_CA_CERTS at every start (about 415M instructions, 50 ms here,
+// where it names the system's bundle): a cost of this machine's setup, not of any tool timed, that
+// most users do not have and that would flatter every ratio to `node -e 0`
+if (CHILD_ENV.NODE_EXTRA_CA_CERTS !== undefined) {
+  note(`NODE_EXTRA_CA_CERTS (${CHILD_ENV.NODE_EXTRA_CA_CERTS}) is removed from the timed processes' environment: Node parses that file at every start`);
+  delete CHILD_ENV.NODE_EXTRA_CA_CERTS;
+}
 const machine = machineFacts({ workDir, repoRoot, stowPath });
 log(`linkplan benchmark ${runId}\nmachine: ${machineLine(machine)}`);
 log(`linkplan: ${lp.snapshot === null ? lp.bin : `snapshot of bin/ and dist/ in ${lp.snapshot}`} (version ${lp.version ?? '?'}, dist ${lp.distSha256 ?? '?'})`);
