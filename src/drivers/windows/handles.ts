@@ -1,0 +1,187 @@
+/**
+ * The Win32 steps the Windows driver is built from, each one call or two on kernel32 with its
+ * failure turned into a DriverError a user can act on (errors.ts): open an entry itself (never
+ * following a link) or what it leads to, read its file information and its raw reparse data,
+ * write reparse data on an open handle, delete an entry by handle, list a folder without opening
+ * its entries, and name where a handle really is. Paths are given in linkplan's form and handed
+ * to Win32 in the `\\?\` form (paths.ts), so no path is too long.
+ */
+import { DriverError } from '../../core/errors.js';
+import { win32Error } from './errors.js';
+import { longPath } from './paths.js';
+import {
+  DELETE,
+  ERROR_FILE_NOT_FOUND,
+  ERROR_NO_MORE_FILES,
+  ERROR_NOT_A_REPARSE_POINT,
+  ERROR_PATH_NOT_FOUND,
+  FILE_ATTRIBUTE_DIRECTORY,
+  FILE_FLAG_BACKUP_SEMANTICS,
+  FILE_FLAG_OPEN_REPARSE_POINT,
+  FILE_READ_ATTRIBUTES,
+  FILE_SHARE_DELETE,
+  FILE_SHARE_READ,
+  FILE_SHARE_WRITE,
+  FIND_FIRST_EX_LARGE_FETCH,
+  FindExInfoBasic,
+  FindExSearchNameMatch,
+  FileDispositionInfo,
+  FSCTL_GET_REPARSE_POINT,
+  FSCTL_SET_REPARSE_POINT,
+  GENERIC_READ,
+  GENERIC_WRITE,
+  INVALID_HANDLE_VALUE,
+  kernel32 as k,
+  MAXIMUM_REPARSE_DATA_BUFFER_SIZE,
+  OPEN_EXISTING,
+  VOLUME_NAME_DOS,
+  type ByHandleFileInformation,
+  type Win32FindDataW,
+} from './win32.js';
+
+const SHARE_ALL = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+
+/** Codes that mean "nothing is there" (the entry, or a folder on its way). */
+export function isAbsentCode(code: number): boolean {
+  return code === ERROR_FILE_NOT_FOUND || code === ERROR_PATH_NOT_FOUND;
+}
+
+export interface OpenOptions {
+  /** Open what a link leads to (as programs do) rather than the link itself. */
+  follow?: boolean;
+  /** Also for writing reparse data. */
+  write?: boolean;
+  /** Also for deleting (by handle). */
+  delete?: boolean;
+}
+
+/** A handle on `p` itself (or, with `follow`, on what it leads to); undefined when nothing is there. */
+export function openEntry(p: string, opts: OpenOptions = {}): number | undefined {
+  const access = FILE_READ_ATTRIBUTES | (opts.write === true ? GENERIC_READ | GENERIC_WRITE : 0) | (opts.delete === true ? DELETE : 0);
+  const flags = FILE_FLAG_BACKUP_SEMANTICS | (opts.follow === true ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
+  const h = k.CreateFileW(longPath(p), access, SHARE_ALL, null, OPEN_EXISTING, flags, 0);
+  if (h === INVALID_HANDLE_VALUE) {
+    const code = k.GetLastError();
+    if (isAbsentCode(code)) return undefined;
+    throw win32Error(p, 'cannot open', code);
+  }
+  return h;
+}
+
+/** Runs `fn` on a handle on `p` (see openEntry), closing it after; `absent()` when nothing is there. */
+export function withEntry<T>(p: string, opts: OpenOptions, fn: (h: number) => T, absent: () => T): T {
+  const h = openEntry(p, opts);
+  if (h === undefined) return absent();
+  try {
+    return fn(h);
+  } finally {
+    k.CloseHandle(h);
+  }
+}
+
+/** What GetFileInformationByHandle says of an open entry, in the units linkplan uses. */
+export interface FileFacts {
+  attributes: number;
+  directory: boolean;
+  reparse: boolean;
+  size: number;
+  nlink: number;
+  /** Volume serial number: which volume holds it. */
+  volume: number;
+  /** `serial:index`: which file record it is. */
+  fileId: string;
+}
+
+export function fileFacts(h: number, p: string): FileFacts {
+  const info: Partial<ByHandleFileInformation> = {};
+  if (k.GetFileInformationByHandle(h, info) === 0) throw win32Error(p, 'cannot read file information', k.GetLastError());
+  const i = info as ByHandleFileInformation;
+  const index = (BigInt(i.nFileIndexHigh) << 32n) | BigInt(i.nFileIndexLow);
+  return {
+    attributes: i.dwFileAttributes,
+    directory: (i.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) !== 0,
+    reparse: (i.dwFileAttributes & 0x400) !== 0,
+    size: i.nFileSizeHigh * 2 ** 32 + i.nFileSizeLow,
+    nlink: i.nNumberOfLinks,
+    volume: i.dwVolumeSerialNumber,
+    fileId: `${i.dwVolumeSerialNumber}:${index}`,
+  };
+}
+
+/** The raw reparse buffer on an open entry; undefined when it carries none. */
+export function readReparseOn(h: number, p: string): Buffer | undefined {
+  const out = Buffer.alloc(MAXIMUM_REPARSE_DATA_BUFFER_SIZE);
+  const returned: [number] = [0];
+  if (k.DeviceIoControl(h, FSCTL_GET_REPARSE_POINT, null, 0, out, out.length, returned, null) === 0) {
+    const code = k.GetLastError();
+    if (code === ERROR_NOT_A_REPARSE_POINT) return undefined;
+    throw win32Error(p, 'cannot read reparse data', code);
+  }
+  return Buffer.from(out.subarray(0, returned[0]));
+}
+
+/** Writes reparse data on an entry opened for writing (a fresh empty folder, or a junction to retarget in place). */
+export function writeReparseOn(h: number, p: string, buffer: Buffer, what: string): void {
+  const returned: [number] = [0];
+  if (k.DeviceIoControl(h, FSCTL_SET_REPARSE_POINT, buffer, buffer.length, null, 0, returned, null) === 0) {
+    throw win32Error(p, what, k.GetLastError());
+  }
+}
+
+/** Marks an entry open with `delete` for deletion: its name goes when the handle closes (a folder only while empty). */
+export function deleteOn(h: number, p: string, what: string): void {
+  if (k.SetFileInformationByHandle(h, FileDispositionInfo, { DeleteFile: 1 }, 1) === 0) throw win32Error(p, what, k.GetLastError());
+}
+
+/** Where an open handle really is, as a `\\?\` path. */
+export function finalPathOf(h: number, p: string): string {
+  for (let chars = 512; ; chars *= 4) {
+    const out = Buffer.alloc(chars * 2);
+    const n = k.GetFinalPathNameByHandleW(h, out, chars, VOLUME_NAME_DOS);
+    if (n === 0) throw win32Error(p, 'cannot tell where it is', k.GetLastError());
+    if (n < chars) return out.toString('utf16le', 0, n * 2);
+    if (chars > 32768) throw new DriverError(p, 'its path is longer than Windows allows', { code: 'ENAMETOOLONG' });
+  }
+}
+
+/** One entry of a folder as FindFirstFileExW lists it: no entry is opened. */
+export interface FoundEntry {
+  name: string;
+  attributes: number;
+  /** The reparse tag, where the entry is a reparse point (0 otherwise). */
+  tag: number;
+}
+
+/** The entries of folder `p` (no `.` and `..`), unsorted; a missing folder throws ENOENT. */
+export function findEntries(p: string): FoundEntry[] {
+  const data: Partial<Win32FindDataW> = {};
+  const pattern = longPath(p) + (p.endsWith('\\') ? '*' : '\\*');
+  const h = k.FindFirstFileExW(pattern, FindExInfoBasic, data, FindExSearchNameMatch, null, FIND_FIRST_EX_LARGE_FETCH);
+  if (h === INVALID_HANDLE_VALUE) {
+    const code = k.GetLastError();
+    if (code === ERROR_FILE_NOT_FOUND) return [];
+    throw win32Error(p, 'cannot list folder', code);
+  }
+  const out: FoundEntry[] = [];
+  try {
+    for (;;) {
+      const d = data as Win32FindDataW;
+      if (d.cFileName !== '.' && d.cFileName !== '..') {
+        out.push({ name: d.cFileName, attributes: d.dwFileAttributes, tag: (d.dwFileAttributes & 0x400) !== 0 ? d.dwReserved0 : 0 });
+      }
+      if (k.FindNextFileW(h, data) === 0) {
+        const code = k.GetLastError();
+        if (code === ERROR_NO_MORE_FILES) break;
+        throw win32Error(p, 'cannot list folder', code);
+      }
+    }
+  } finally {
+    k.FindClose(h);
+  }
+  return out;
+}
+
+/** Runs a path call (`ok` true when it returned success), turning a failure into a DriverError naming `p`. */
+export function check(p: string, what: string, ok: boolean): void {
+  if (!ok) throw win32Error(p, what, k.GetLastError());
+}
