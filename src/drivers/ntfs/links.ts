@@ -189,5 +189,7 @@ export function verifyReparse(p: AbsPath, expected: ReparseWrite, opts: VerifyOp
       }
     }
   }
-  if (!ok) throw new DriverError(p, `${opts.writer} did not keep the reparse data written to it`, { code: 'EIO' });
+  if (ok) return;
+  if (got === undefined) throw new DriverError(p, `${opts.writer} reported the link made, but no link is there`, { code: 'EIO' });
+  throw new DriverError(p, `${opts.writer} did not keep the reparse data written to it`, { code: 'EIO' });
 }

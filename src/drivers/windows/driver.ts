@@ -232,7 +232,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
       const h = openEntry(p, { write: true });
       if (h === undefined) throw new DriverError(p, 'the folder made for the junction is gone', { code: 'ENOENT' });
       try {
-        writeReparseOn(h, p, w.buffer, 'cannot make the folder a junction');
+        writeReparseOn(h, p, w.buffer, 'cannot create junction');
       } finally {
         k.CloseHandle(h);
       }

@@ -1,0 +1,88 @@
+// Run by the Windows build of Node under Wine (test/windows-wine.test.ts): loads linkplan's built
+// library, takes the Windows driver createDriverFor() gives on Windows, and drives it through
+// Win32 in a work folder. Every check's outcome (a value, or the error it threw) is written to a
+// JSON file, which the test compares with what Windows' rules and Wine's known gaps say; nothing
+// is judged here. Arguments: the built index.js (a file: URL), the work folder and the JSON file
+// (Windows paths), and a folder on another filesystem or '-' (for the hard link across volumes).
+import fs from 'node:fs';
+
+const [indexUrl, work, outFile, otherFs] = process.argv.slice(2);
+const out = {};
+/** Records what `fn` returns, or the error it throws (message, code, hint). */
+function record(name, fn) {
+  try {
+    out[name] = { value: fn() ?? null };
+  } catch (e) {
+    out[name] = { error: { name: e?.name, message: String(e?.message ?? e), code: e?.code, hint: e?.hint } };
+  }
+}
+
+try {
+  const lib = await import(indexUrl);
+  const win = await lib.windowsDriver();
+  const d = await lib.createDriverFor();
+  const at = (rel) => `${work}\\${rel}`;
+  const hard = (target) => ({ type: 'hardlink', target, linkText: target });
+  out.platform = { value: process.platform };
+  record('missing', () => win.missingFunctions());
+  record('layouts', () => win.structLayouts());
+  record('driverName', () => d.name);
+
+  fs.writeFileSync(at('file.txt'), 'data');
+  fs.mkdirSync(at('folder'));
+  record('observeFile', () => d.observe(at('file.txt')));
+  record('observeFileUpper', () => d.observe(at('FILE.TXT')));
+  record('observeDir', () => d.observe(at('folder')));
+  record('observeAbsent', () => d.observe(at('nothing')));
+  record('observeBelowAbsent', () => d.observe(at('nothing\\below')));
+  record('targetOfFile', () => d.observeTarget(at('file.txt')));
+
+  record('hardCreate', () => d.createLink(at('hard.txt'), hard(at('file.txt'))));
+  record('hardObserve', () => d.observe(at('hard.txt')));
+  record('hardAgain', () => d.createLink(at('hard.txt'), hard(at('file.txt'))));
+  record('hardToFolder', () => d.createLink(at('hard-dir'), hard(at('folder'))));
+  record('listDir', () => d.listDir(work));
+  // (a file with another name is a hard link either way: the plain-file check comes after)
+  record('hardRemove', () => d.removeLink(at('hard.txt')));
+  record('afterHardRemove', () => d.observe(at('file.txt')));
+  record('removePlainFile', () => d.removeLink(at('file.txt')));
+  record('removeFolder', () => d.removeLink(at('folder')));
+  if (otherFs !== '-') {
+    fs.writeFileSync(`${otherFs}\\other.txt`, 'elsewhere');
+    record('hardAcrossVolumes', () => d.createLink(at('across.txt'), hard(`${otherFs}\\other.txt`)));
+    record('afterAcross', () => d.observe(at('across.txt')));
+  }
+
+  // a path longer than MAX_PATH: folders made one by one, then a hard link at the bottom
+  let deep = work;
+  for (let i = 0; deep.length < 300; i++) {
+    deep += `\\${'d'.repeat(40)}${i}`;
+    d.mkdir(deep);
+  }
+  record('longPathLength', () => `${deep}\\long.txt`.length);
+  record('longHard', () => d.createLink(`${deep}\\long.txt`, hard(at('file.txt'))));
+  record('longObserve', () => d.observe(`${deep}\\long.txt`));
+
+  record('junctionCreate', () => d.createLink(at('junction'), { type: 'junction', target: at('folder'), linkText: at('folder') }));
+  record('afterJunction', () => d.observe(at('junction')));
+  record('symlinkCreate', () => d.createLink(at('symlink.txt'), { type: 'symlink', target: at('file.txt'), linkText: at('file.txt') }));
+  record('afterSymlink', () => d.observe(at('symlink.txt')));
+  record('capabilities', () => d.capabilities(work));
+
+  record('mkdirMissingParent', () => d.mkdir(at('no\\such\\parent')));
+  record('moveOntoExisting', () => d.move(at('file.txt'), at('folder')));
+  record('moveFolder', () => d.move(at('folder'), at('moved')));
+  record('folderId', () => d.folderId(at('moved')));
+  record('rmdirMoved', () => d.rmdir(at('moved')));
+  fs.mkdirSync(at('tree\\sub'), { recursive: true });
+  fs.writeFileSync(at('tree\\sub\\a.txt'), 'a');
+  d.createLink(at('tree\\b.txt'), hard(at('file.txt')));
+  record('removeTree', () => d.removeTree(at('tree')));
+  record('afterTree', () => d.observe(at('tree')));
+  record('afterTreeFile', () => d.observe(at('file.txt')));
+
+  record('errorWords', () => Object.fromEntries([1314, 4390, 17, 1142, 5, 32, 145, 183, 50].map((c) => [c, win.win32ErrorInfo(c)])));
+} catch (e) {
+  out.fatal = { error: { message: String(e?.stack ?? e) } };
+}
+fs.writeFileSync(outFile, JSON.stringify(out, null, 1));
