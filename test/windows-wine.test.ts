@@ -178,4 +178,31 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(words['1314']).toMatchObject({ name: 'ERROR_PRIVILEGE_NOT_HELD', errno: 'EPERM' });
     for (const c of ['1314', '4390', '17', '1142', '5', '32', '145', '183', '50']) expect(words[c]?.name).toMatch(/^ERROR_/);
   });
+
+  it('runs the linkplan command under Wine: a junction it cannot make fails the apply with those words and rolls back; hard links apply, and a second apply changes nothing', () => {
+    const m = path.join(tmp, 'manifest');
+    fs.mkdirSync(path.join(m, 'data'), { recursive: true });
+    fs.mkdirSync(path.join(m, 'tools', 'app-2'), { recursive: true });
+    fs.mkdirSync(path.join(m, 'links'));
+    fs.writeFileSync(path.join(m, 'data', 'data.txt'), 'data');
+    const hardlink = '  - path: links/data.txt\n    target: data/data.txt\n    type: hardlink\n';
+    fs.writeFileSync(path.join(m, 'both.yaml'), `version: 1\nlinks:\n${hardlink}  - path: links/tool\n    target: tools/app-2\n    type: junction\n`);
+    fs.writeFileSync(path.join(m, 'hard.yaml'), `version: 1\nlinks:\n${hardlink}`);
+    const env = { LINKPLAN_STATE_DIR: winePath(path.join(tmp, 'state')), NO_COLOR: '1' };
+    const linkplan = (...args: string[]): ReturnType<typeof runWineNode> => runWineNode(cache, [winePath(path.join(app, 'bin', 'linkplan.js')), ...args], { env });
+
+    const failed = linkplan('apply', '--yes', winePath(path.join(m, 'both.yaml')));
+    expect(failed.output).toMatch(/links\\tool: cannot create junction \(this filesystem does not support reparse points \(junctions and symbolic links\); ERROR_NOT_SUPPORTED 50\)\n/);
+    expect(failed.output).toMatch(/rolled back 1 step; the disk is as it was before the apply/);
+    expect(failed.output).not.toMatch(/    at /);
+    expect(failed.status).toBe(1);
+    expect(fs.readdirSync(path.join(m, 'links'))).toEqual([]);
+    expect(fs.statSync(path.join(m, 'data', 'data.txt')).nlink).toBe(1);
+
+    const applied = linkplan('apply', '--yes', winePath(path.join(m, 'hard.yaml')));
+    expect({ status: applied.status, output: applied.output }).toMatchObject({ status: 0 });
+    expect(fs.statSync(path.join(m, 'links', 'data.txt')).ino).toBe(fs.statSync(path.join(m, 'data', 'data.txt')).ino);
+    const again = linkplan('apply', '--yes', winePath(path.join(m, 'hard.yaml')));
+    expect({ status: again.status, output: again.output }).toMatchObject({ status: 0, output: expect.stringMatching(/^No changes: the disk already matches /m) as unknown });
+  });
 });
