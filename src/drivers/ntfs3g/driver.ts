@@ -98,7 +98,7 @@ export class Ntfs3gDriver extends PosixDriver {
   readonly peers: readonly WindowsPaths[];
   private readonly xattr: XattrCalls;
   /** Linux paths on this volume and its peers, as the shared NTFS link logic sees them. */
-  private readonly naming: NtfsNaming;
+  readonly naming: NtfsNaming;
 
   constructor(opts: Ntfs3gDriverOptions) {
     super();

@@ -16,16 +16,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DriverError } from '../../core/errors.js';
-import { isWindowsAbsolute, type AbsPath } from '../../core/paths.js';
+import type { AbsPath } from '../../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo } from '../../core/types.js';
 import type { DirEntry, Driver, TreeRemoval } from '../driver.js';
-import { entryOfReparse, reparseWrite, verifyReparse, type NtfsNaming, type ReparseTransport, type ReparseWrite } from '../ntfs/links.js';
+import { entryOfReparse, reparseWrite, verifyReparse, type ReparseTransport, type ReparseWrite } from '../ntfs/links.js';
 import { decodeReparse, formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
-import { unwindowsComponent } from '../ntfs3g/windows-paths.js';
 import { retargetTempName } from '../posix.js';
 import { SYMLINK_PRIVILEGE_NOTE, win32Error } from './errors.js';
 import { check, deleteOn, fileFacts, finalPathOf, findEntries, openEntry, readReparseOn, withEntry, writeReparseOn, type FileFacts } from './handles.js';
-import { longPath, plainPath, volumeRootOf } from './paths.js';
+import { windowsNaming } from './naming.js';
+import { longPath } from './paths.js';
 import {
   ERROR_INVALID_PARAMETER,
   FILE_ATTRIBUTE_DIRECTORY,
@@ -51,18 +51,8 @@ function wrap<T>(p: string, what: string, fn: () => T): T {
   }
 }
 
-/** Windows paths as the shared NTFS logic sees them: the driver's own paths are Windows paths. */
-const NAMING: NtfsNaming = {
-  api: path.win32,
-  isLocalAbsolute: isWindowsAbsolute,
-  windowsOf: (_p, local) => plainPath(local),
-  toLocal: (w) => plainPath(w),
-  rootRelativeToLocal: (p, rest) => path.win32.join(volumeRootOf(p), rest),
-  // Windows stops a relative target's `..` at the root of the link's own volume: nothing to refuse
-  checkRelative: () => undefined,
-  targetIsDirectory: (local) => withEntry(local, { follow: true }, (h) => fileFacts(h, local).directory, () => undefined),
-  badComponent: unwindowsComponent,
-};
+/** Windows paths as the shared NTFS logic sees them; a target's folder-ness read by opening it. */
+const NAMING = windowsNaming((local) => withEntry(local, { follow: true }, (h) => fileFacts(h, local).directory, () => undefined));
 
 /** The folder-ness of the link object, told from its own attributes (never from its target). */
 function isDirectoryObject(p: string): boolean {
