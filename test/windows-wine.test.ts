@@ -123,6 +123,15 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(value('afterHardRemove')).toMatchObject({ kind: 'file', nlink: 1, fileId: file.fileId });
   });
 
+  it('retargets a hard link by a new one renamed over it, and refuses to replace a file that is no link', () => {
+    expect(value('hardRetarget')).toBeNull();
+    const [current, one, two] = value('afterRetarget') as { fileId: string; nlink: number }[];
+    expect(current).toMatchObject({ kind: 'file', fileId: two?.fileId, nlink: 2 });
+    expect(one).toMatchObject({ kind: 'file', nlink: 1 });
+    expect(value('afterRetargetList')).toEqual(['current.txt', 'one.txt', 'two.txt']);
+    expect(error('retargetPlainFile').message).toMatch(/one\.txt: is no longer a link; refusing to replace it$/);
+  });
+
   it.skipIf(otherBase === undefined)('refuses a hard link across volumes with words saying so (ERROR_NOT_SAME_DEVICE)', () => {
     const e = error('hardAcrossVolumes');
     expect(e.code).toBe('EXDEV');

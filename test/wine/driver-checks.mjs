@@ -47,6 +47,15 @@ try {
   record('afterHardRemove', () => d.observe(at('file.txt')));
   record('removePlainFile', () => d.removeLink(at('file.txt')));
   record('removeFolder', () => d.removeLink(at('folder')));
+  // retargeting a hard link: the new one under a temporary name, renamed over the old
+  fs.mkdirSync(at('switch'));
+  fs.writeFileSync(at('switch\\one.txt'), '1');
+  fs.writeFileSync(at('switch\\two.txt'), '2');
+  d.createLink(at('switch\\current.txt'), hard(at('switch\\one.txt')));
+  record('hardRetarget', () => d.replaceLink(at('switch\\current.txt'), hard(at('switch\\two.txt'))));
+  record('afterRetarget', () => ['current', 'one', 'two'].map((n) => d.observe(at(`switch\\${n}.txt`))));
+  record('afterRetargetList', () => d.listDir(at('switch')).map((e) => e.name));
+  record('retargetPlainFile', () => d.replaceLink(at('switch\\one.txt'), hard(at('switch\\two.txt'))));
   if (otherFs !== '-') {
     fs.writeFileSync(`${otherFs}\\other.txt`, 'elsewhere');
     record('hardAcrossVolumes', () => d.createLink(at('across.txt'), hard(`${otherFs}\\other.txt`)));
