@@ -104,6 +104,9 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(value('observeAbsent')).toEqual({ kind: 'absent' });
     expect(value('observeBelowAbsent')).toEqual({ kind: 'absent' });
     expect(value('targetOfFile')).toMatchObject({ kind: 'file', fileId: file.fileId });
+    // Wine's drives are Linux folders: a mount point each, no volume GUID path (JSON leaves out the undefined)
+    expect(value('volume')).toEqual({ mountPoint: 'Z:\\' });
+    expect(value('volumeC')).toEqual({ mountPoint: 'C:\\' });
   });
 
   it('makes hard links with CreateHardLinkW, read back as the same file record, and removes only the link', () => {

@@ -35,6 +35,8 @@ try {
   record('observeDir', () => d.observe(at('folder')));
   record('observeAbsent', () => d.observe(at('nothing')));
   record('observeBelowAbsent', () => d.observe(at('nothing\\below')));
+  record('volume', () => d.volumeOf(at('file.txt')));
+  record('volumeC', () => d.volumeOf('C:\\windows'));
   record('targetOfFile', () => d.observeTarget(at('file.txt')));
 
   record('hardCreate', () => d.createLink(at('hard.txt'), hard(at('file.txt'))));

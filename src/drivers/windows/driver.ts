@@ -23,7 +23,7 @@ import { entryOfReparse, reparseWrite, verifyReparse, type ReparseTransport, typ
 import { decodeReparse, formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
 import { retargetTempName } from '../posix.js';
 import { SYMLINK_PRIVILEGE_NOTE, win32Error } from './errors.js';
-import { check, deleteOn, fileFacts, finalPathOf, findEntries, openEntry, readReparseOn, withEntry, writeReparseOn, type FileFacts } from './handles.js';
+import { check, deleteOn, fileFacts, finalPathOf, findEntries, openEntry, readReparseOn, volumeOf, withEntry, writeReparseOn, type FileFacts } from './handles.js';
 import { windowsNaming } from './naming.js';
 import { longPath } from './paths.js';
 import {
@@ -114,6 +114,11 @@ export class WindowsDriver implements Driver, ReparseTransport {
   capabilities(_p?: AbsPath): Capabilities {
     this.symlinkProbe ??= probeSymlinks(this);
     return { junctions: true, hardlinks: true, ...this.symlinkProbe };
+  }
+
+  /** The mount point and (where Windows gives one) the volume GUID path of the volume that holds `p`. */
+  volumeOf(p: AbsPath): { mountPoint: string; guidPath: string | undefined } {
+    return wrap(p, 'cannot name its volume', () => volumeOf(p));
   }
 
   listDir(p: AbsPath): DirEntry[] {

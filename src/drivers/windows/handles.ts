@@ -8,10 +8,12 @@
  */
 import { DriverError } from '../../core/errors.js';
 import { win32Error } from './errors.js';
-import { longPath } from './paths.js';
+import { longPath, plainPath } from './paths.js';
 import {
   DELETE,
   ERROR_FILE_NOT_FOUND,
+  ERROR_INVALID_PARAMETER,
+  ERROR_NOT_SUPPORTED,
   ERROR_NO_MORE_FILES,
   ERROR_NOT_A_REPARSE_POINT,
   ERROR_PATH_NOT_FOUND,
@@ -184,4 +186,31 @@ export function findEntries(p: string): FoundEntry[] {
 /** Runs a path call (`ok` true when it returned success), turning a failure into a DriverError naming `p`. */
 export function check(p: string, what: string, ok: boolean): void {
   if (!ok) throw win32Error(p, what, k.GetLastError());
+}
+
+/** A string a Win32 call wrote into `out` (UTF-16, NUL-terminated). */
+function utf16z(out: Buffer): string {
+  const s = out.toString('utf16le');
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+}
+
+/**
+ * The volume that holds `p` as Windows names it: its mount point (`C:\`) and, where Windows gives
+ * it one, its volume GUID path (`\\?\Volume{GUID}\`), which survives a change of drive letter
+ * (a network or virtual drive has none).
+ */
+export function volumeOf(p: string): { mountPoint: string; guidPath: string | undefined } {
+  const chars = 32768;
+  const mp = Buffer.alloc(chars * 2);
+  check(p, 'cannot find the volume that holds it', k.GetVolumePathNameW(longPath(p), mp, chars) !== 0);
+  const mountPoint = plainPath(utf16z(mp));
+  const guid = Buffer.alloc(100 * 2);
+  if (k.GetVolumeNameForVolumeMountPointW(longPath(mountPoint), guid, 100) === 0) {
+    const code = k.GetLastError();
+    // (what Windows says of a drive that is no volume of its own: not a mount point, not supported)
+    if (code === ERROR_NOT_A_REPARSE_POINT || code === ERROR_INVALID_PARAMETER || code === ERROR_NOT_SUPPORTED) return { mountPoint, guidPath: undefined };
+    throw win32Error(p, `cannot name the volume mounted at ${mountPoint}`, code);
+  }
+  return { mountPoint, guidPath: utf16z(guid) };
 }
