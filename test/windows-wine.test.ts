@@ -132,13 +132,16 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(current).toMatchObject({ kind: 'file', fileId: two?.fileId, nlink: 2 });
     expect(one).toMatchObject({ kind: 'file', nlink: 1 });
     expect(value('afterRetargetList')).toEqual(['current.txt', 'one.txt', 'two.txt']);
+    // to a junction (which Wine cannot make): the old link is put back as it was, nothing else left
+    expect(error('hardToJunction')).toMatchObject({ code: 'ENOTSUP', message: expect.stringMatching(/current\.txt: cannot create junction \(this filesystem does not support reparse points/) as unknown });
+    expect(value('afterHardToJunction')).toEqual([current, ['current.txt', 'dir', 'one.txt', 'two.txt']]);
     expect(error('retargetPlainFile').message).toMatch(/one\.txt: is no longer a link; refusing to replace it$/);
   });
 
   it.skipIf(otherBase === undefined)('refuses a hard link across volumes with words saying so (ERROR_NOT_SAME_DEVICE)', () => {
     const e = error('hardAcrossVolumes');
     expect(e.code).toBe('EXDEV');
-    expect(e.message).toMatch(/the target is on another volume, and a hard link must be on the volume of its target; ERROR_NOT_SAME_DEVICE 17\)$/);
+    expect(e.message).toMatch(/the two paths are on different volumes \(a hard link must be on the volume of its target, and a move does not copy\); ERROR_NOT_SAME_DEVICE 17\)$/);
     expect(e.hint).toMatch(/symbolic link/);
     expect(value('afterAcross')).toEqual({ kind: 'absent' });
   });

@@ -57,6 +57,10 @@ try {
   record('hardRetarget', () => d.replaceLink(at('switch\\current.txt'), hard(at('switch\\two.txt'))));
   record('afterRetarget', () => ['current', 'one', 'two'].map((n) => d.observe(at(`switch\\${n}.txt`))));
   record('afterRetargetList', () => d.listDir(at('switch')).map((e) => e.name));
+  // a hard link to become a junction: renamed aside, and back when the junction cannot be made
+  fs.mkdirSync(at('switch\\dir'));
+  record('hardToJunction', () => d.replaceLink(at('switch\\current.txt'), { type: 'junction', target: at('switch\\dir'), linkText: at('switch\\dir') }));
+  record('afterHardToJunction', () => [d.observe(at('switch\\current.txt')), d.listDir(at('switch')).map((e) => e.name)]);
   record('retargetPlainFile', () => d.replaceLink(at('switch\\one.txt'), hard(at('switch\\two.txt'))));
   if (otherFs !== '-') {
     fs.writeFileSync(`${otherFs}\\other.txt`, 'elsewhere');

@@ -20,7 +20,7 @@ import type { AbsPath } from '../../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo } from '../../core/types.js';
 import type { DirEntry, Driver, TreeRemoval } from '../driver.js';
 import { entryOfReparse, reparseWrite, verifyReparse, type ReparseTransport, type ReparseWrite } from '../ntfs/links.js';
-import { decodeReparse, formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
+import { formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
 import { retargetTempName } from '../posix.js';
 import { SYMLINK_PRIVILEGE_NOTE, win32Error } from './errors.js';
 import { check, deleteOn, fileFacts, finalPathOf, findEntries, openEntry, readReparseOn, volumeOf, withEntry, writeReparseOn, type FileFacts } from './handles.js';
@@ -274,8 +274,9 @@ export class WindowsDriver implements Driver, ReparseTransport {
       const isHardLink = cur.kind === 'file' && cur.nlink > 1;
       if (cur.kind !== 'junction' && cur.kind !== 'symlink' && !isHardLink) throw new DriverError(p, 'is no longer a link; refusing to replace it');
       if (cur.kind === link.type && this.retargetInPlace(p, link)) return;
-      if (!isDirectoryObject(p)) this.replaceFileObject(p, link);
-      else this.replaceFolderObject(p, link);
+      const newIsDir = link.type === 'junction' || (link.type === 'symlink' && reparseWrite(p, link, NAMING).directory === true);
+      if (!isDirectoryObject(p) && !newIsDir) this.replaceFileObject(p, link);
+      else this.replaceAside(p, link);
     });
   }
 
@@ -315,22 +316,26 @@ export class WindowsDriver implements Driver, ReparseTransport {
   }
 
   /**
-   * A junction or directory symlink that cannot be rewritten in place (Windows renames nothing
-   * over a folder): the old link goes, the new one is made, and if that fails the old one is
-   * made again from its own reparse data.
+   * A link Windows cannot rename another over (a folder one, or a file one to become a folder
+   * one): the old link is renamed aside (the link itself, never its target), the new one made,
+   * and the old one deleted; if the new one cannot be made, the old one is renamed back.
    */
-  private replaceFolderObject(p: AbsPath, link: LinkSpec): void {
-    const old = this.readReparseData(p);
-    if (old === undefined) throw new DriverError(p, 'is no longer a link; refusing to replace it');
-    this.deleteLinkObject(p);
+  private replaceAside(p: AbsPath, link: LinkSpec): void {
+    const aside = retargetTempName(p);
+    check(p, `cannot move the old link aside to ${aside}`, k.MoveFileExW(longPath(p), longPath(aside), 0) !== 0);
     try {
       this.makeLink(p, link);
     } catch (e) {
-      const rp = decodeReparse(old);
-      if (rp.kind === 'mount-point') this.makeJunction(p, { buffer: old, directory: true, windowsTarget: rp.target, relative: false });
-      else if (rp.kind === 'symlink') this.makeSymlink(p, { buffer: old, directory: true, windowsTarget: rp.relative ? rp.substituteName : rp.target, relative: rp.relative });
+      if (k.MoveFileExW(longPath(aside), longPath(p), 0) === 0) {
+        const code = k.GetLastError();
+        throw new DriverError(p, `cannot retarget ${link.type}, nor put the old link back: it is at ${aside} (${win32Error(aside, 'move', code).message})`, {
+          cause: e,
+          hint: `rename ${aside} back to ${p}`,
+        });
+      }
       throw e;
     }
+    this.deleteLinkObject(aside);
   }
 
   removeLink(p: AbsPath): void {

@@ -33,8 +33,8 @@ const KNOWN: Readonly<Record<number, Win32ErrorInfo>> = {
   17: {
     name: 'ERROR_NOT_SAME_DEVICE',
     errno: 'EXDEV',
-    text: 'the target is on another volume, and a hard link must be on the volume of its target',
-    hint: 'use a symbolic link (or a junction for a folder), or put the link on the volume of its target',
+    text: 'the two paths are on different volumes (a hard link must be on the volume of its target, and a move does not copy)',
+    hint: 'for a link, use a symbolic link (or a junction for a folder), or put it on the volume of its target',
   },
   19: { name: 'ERROR_WRITE_PROTECT', errno: 'EROFS', text: 'the volume is write-protected' },
   32: {
