@@ -194,7 +194,7 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     for (const c of ['1314', '4390', '17', '1142', '5', '32', '145', '183', '50']) expect(words[c]?.name).toMatch(/^ERROR_/);
   });
 
-  it('runs the linkplan command under Wine: a junction it cannot make fails the apply with those words and rolls back; hard links apply, and a second apply changes nothing', () => {
+  it('runs the linkplan command under Wine: a junction it cannot make fails the apply with those words and rolls back; hard links apply, and a second apply changes nothing; a symbolic link is a conflict the plan explains', () => {
     const m = path.join(tmp, 'manifest');
     fs.mkdirSync(path.join(m, 'data'), { recursive: true });
     fs.mkdirSync(path.join(m, 'tools', 'app-2'), { recursive: true });
@@ -219,5 +219,11 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(fs.statSync(path.join(m, 'links', 'data.txt')).ino).toBe(fs.statSync(path.join(m, 'data', 'data.txt')).ino);
     const again = linkplan('apply', '--yes', winePath(path.join(m, 'hard.yaml')));
     expect({ status: again.status, output: again.output }).toMatchObject({ status: 0, output: expect.stringMatching(/^No changes: the disk already matches /m) as unknown });
+
+    // symbolic links: the driver's probe finds none can be made here, and the plan says so
+    fs.writeFileSync(path.join(m, 'sym.yaml'), 'version: 1\nlinks:\n  - path: links/sym.txt\n    target: data/data.txt\n    type: symlink\n');
+    const sym = linkplan('plan', winePath(path.join(m, 'sym.yaml')));
+    expect(sym.output).toMatch(/conflict links\\sym\.txt: cannot create symbolic links here: Windows reported a test symbolic link made, but none appeared \(Wine does this\)/);
+    expect(sym.status).toBe(1);
   });
 });
