@@ -23,7 +23,7 @@ describe('Win32 errors in words', () => {
     const table = [
       [1314, 'ERROR_PRIVILEGE_NOT_HELD', 'EPERM', /may not create symbolic links/],
       [4390, 'ERROR_NOT_A_REPARSE_POINT', 'EINVAL', /not a reparse point/],
-      [17, 'ERROR_NOT_SAME_DEVICE', 'EXDEV', /another volume/],
+      [17, 'ERROR_NOT_SAME_DEVICE', 'EXDEV', /on different volumes \(a hard link must be on the volume of its target, and a move does not copy\)/],
       [1142, 'ERROR_TOO_MANY_LINKS', 'EMLINK', /1024 names/],
       [5, 'ERROR_ACCESS_DENIED', 'EACCES', /access is denied/],
       [32, 'ERROR_SHARING_VIOLATION', 'EBUSY', /another program is using it/],

@@ -13,6 +13,7 @@ import type path from 'node:path';
 import { DriverError } from '../../core/errors.js';
 import { isWindowsAbsolute, type AbsPath } from '../../core/paths.js';
 import type { Entry, LinkSpec } from '../../core/types.js';
+import { unwindowsComponent } from './names.js';
 import {
   decodeReparse,
   encodeMountPoint,
@@ -48,8 +49,6 @@ export interface NtfsNaming {
   checkRelative(p: AbsPath, text: string, local: string): void;
   /** Whether `local`, followed, is a folder; undefined when nothing is there. */
   targetIsDirectory(local: string): boolean | undefined;
-  /** First of `components` that Windows cannot use as a name, if any. */
-  badComponent(components: readonly string[]): string | undefined;
 }
 
 /** What a link spec becomes on an NTFS volume: the bytes to write and the kind of object that carries them. */
@@ -133,7 +132,7 @@ function symlinkWrite(p: AbsPath, link: LinkSpec, naming: NtfsNaming): ReparseWr
     windows = text;
   } else {
     const parts = api.sep === '/' ? text.split('/') : text.split(/[\\/]/);
-    const bad = naming.badComponent(parts.filter((c) => c !== '.' && c !== '..'));
+    const bad = unwindowsComponent(parts.filter((c) => c !== '.' && c !== '..'));
     if (bad !== undefined) {
       throw new DriverError(p, `symbolic link target "${text}": "${bad}" is a name Windows cannot use in a path`, { code: 'EINVAL' });
     }

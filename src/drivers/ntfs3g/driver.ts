@@ -22,7 +22,7 @@ import { decodeReparse, formatReparseTag, ReparseEncodeError, type ReparsePoint 
 import { PosixDriver, renameOver, retargetTempName, wrap as wrapFsError } from '../posix.js';
 import { libcXattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA, type XattrCalls } from './libc.js';
 import { ntfs3gMountOf, type Ntfs3gMountOptions } from './mounts.js';
-import { unwindowsComponent, WindowsPaths } from './windows-paths.js';
+import { WindowsPaths } from './windows-paths.js';
 
 /** FILE_ATTRIBUTE_DIRECTORY: the link object is a folder (a junction, a directory symlink). */
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
@@ -122,8 +122,7 @@ export class Ntfs3gDriver extends PosixDriver {
         }
       },
       targetIsDirectory: (local) => statOrUndefined(local)?.isDirectory(),
-      badComponent: unwindowsComponent,
-    };
+      };
   }
 
   get mountPoint(): string {

@@ -8,7 +8,6 @@
 import path from 'node:path';
 import { isWindowsAbsolute } from '../../core/paths.js';
 import type { NtfsNaming } from '../ntfs/links.js';
-import { unwindowsComponent } from '../ntfs3g/windows-paths.js';
 import { plainPath, volumeRootOf } from './paths.js';
 
 export function windowsNaming(targetIsDirectory: (p: string) => boolean | undefined): NtfsNaming {
@@ -20,6 +19,5 @@ export function windowsNaming(targetIsDirectory: (p: string) => boolean | undefi
     rootRelativeToLocal: (p, rest) => path.win32.join(volumeRootOf(p), rest),
     checkRelative: () => undefined,
     targetIsDirectory,
-    badComponent: unwindowsComponent,
   };
 }
