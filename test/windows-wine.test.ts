@@ -187,6 +187,20 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(value('afterTreeFile')).toMatchObject({ kind: 'file', nlink: 2 });
   });
 
+  it('checks the folders an apply writes in against the plan, and pins them until the apply ends', () => {
+    expect(error('expectWrongFolder')).toMatchObject({ code: 'ESTALE', message: expect.stringMatching(/pinned: is no longer the folder the plan saw/) as unknown });
+    // a refused start pins nothing, and leaves no apply open: later writes check the folder anew
+    expect(value('writeAfterRefusal')).toBeNull();
+    expect(value('expectFolders')).toBeNull();
+    expect(value('writeInPinned')).toBeNull();
+    // a folder made in the apply is written in, and removed (let go of first)
+    expect(value('rmdirInApply')).toBeNull();
+    expect(value('releaseFolders')).toBeNull();
+    expect(value('renameReleased')).toBeNull();
+    // a folder of the plan gone at the start, and another one made in its place before a write there
+    expect(error('writeInMovedFolder')).toMatchObject({ code: 'ESTALE', message: expect.stringMatching(/pinned: is no longer the folder the plan saw \(it was replaced or moved since\); nothing was written there$/) as unknown });
+  });
+
   it('has the words of the Win32 errors users meet in the Windows build', () => {
     const words = value('errorWords') as Record<string, { name: string; errno: string; text: string }>;
     expect(words['50']?.text).toBe('this filesystem does not support reparse points (junctions and symbolic links)');

@@ -96,6 +96,31 @@ try {
   record('afterTree', () => d.observe(at('tree')));
   record('afterTreeFile', () => d.observe(at('file.txt')));
 
+  // an apply's folders: each checked against the plan's identity, then pinned until released
+  fs.mkdirSync(at('pinned'));
+  const pinnedId = d.folderId(at('pinned'));
+  record('expectWrongFolder', () => d.expectFolders([{ path: at('pinned'), fileId: '1:1' }]));
+  record('writeAfterRefusal', () => d.mkdir(at('pinned\\after-refusal')));
+  record('expectFolders', () => d.expectFolders([{ path: at('pinned'), fileId: pinnedId }]));
+  record('writeInPinned', () => d.createLink(at('pinned\\h.txt'), hard(at('file.txt'))));
+  // (a rename of the pinned folder would fail on Windows; Wine enforces no sharing mode on folders)
+  record('rmdirInApply', () => {
+    d.mkdir(at('pinned\\made'));
+    d.createLink(at('pinned\\made\\h.txt'), hard(at('file.txt')));
+    d.removeLink(at('pinned\\made\\h.txt'));
+    d.rmdir(at('pinned\\made'));
+  });
+  record('releaseFolders', () => d.releaseFolders());
+  record('renameReleased', () => fs.renameSync(at('pinned'), at('pinned-elsewhere')));
+  record('writeInMovedFolder', () => {
+    d.expectFolders([{ path: at('pinned'), fileId: pinnedId }]);
+    try {
+      fs.mkdirSync(at('pinned'));
+      return d.mkdir(at('pinned\\x'));
+    } finally {
+      d.releaseFolders();
+    }
+  });
   record('errorWords', () => Object.fromEntries([1314, 4390, 17, 1142, 5, 32, 145, 183, 50].map((c) => [c, win.win32ErrorInfo(c)])));
 } catch (e) {
   out.fatal = { error: { message: String(e?.stack ?? e) } };

@@ -24,6 +24,7 @@ import { formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName }
 import { retargetTempName } from '../posix.js';
 import { SYMLINK_PRIVILEGE_NOTE, win32Error } from './errors.js';
 import { check, deleteOn, fileFacts, finalPathOf, findEntries, openEntry, readReparseOn, volumeOf, withEntry, writeReparseOn, type FileFacts } from './handles.js';
+import { PinnedFolders } from './folders.js';
 import { windowsNaming } from './naming.js';
 import { longPath } from './paths.js';
 import {
@@ -62,6 +63,13 @@ function isDirectoryObject(p: string): boolean {
 export class WindowsDriver implements Driver, ReparseTransport {
   readonly name: string = 'windows';
   private symlinkProbe: Pick<Capabilities, 'symlinks' | 'symlinkNote'> | undefined;
+  /** The folders the writes go in, checked (and, during an apply, pinned) first: see folders.ts. */
+  private readonly folders = new PinnedFolders();
+
+  /** Checks the folder that holds `p` before a write there. */
+  private inFolderOf(p: string): void {
+    this.folders.check(path.win32.dirname(p));
+  }
 
   // -------------------------------------------------------------------------------------------
   // Reading
@@ -163,21 +171,13 @@ export class WindowsDriver implements Driver, ReparseTransport {
     }
   }
 
-  /** Checks that each folder the plan recorded is still the very folder it saw. */
+  /** Starts an apply: each folder the plan recorded must be the very folder it saw; each is pinned until releaseFolders. */
   expectFolders(folders: readonly FolderIdentity[]): void {
-    for (const f of folders) {
-      const id = this.folderId(f.path);
-      if (id !== undefined && id !== f.fileId) {
-        throw new DriverError(f.path, 'is no longer the folder the plan saw (it was replaced or moved since); nothing was written there', {
-          code: 'ESTALE',
-          hint: 'run linkplan plan again to see the disk as it is now, and apply that plan',
-        });
-      }
-    }
+    this.folders.begin(folders);
   }
 
   releaseFolders(): void {
-    // nothing is held between the calls of an apply
+    this.folders.end();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -189,7 +189,10 @@ export class WindowsDriver implements Driver, ReparseTransport {
   }
 
   createLink(p: AbsPath, link: LinkSpec): void {
-    wrap(p, `cannot create ${link.type}`, () => this.makeLink(p, link));
+    wrap(p, `cannot create ${link.type}`, () => {
+      this.inFolderOf(p);
+      this.makeLink(p, link);
+    });
   }
 
   private makeLink(p: AbsPath, link: LinkSpec): void {
@@ -270,6 +273,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   replaceLink(p: AbsPath, link: LinkSpec): void {
     wrap(p, `cannot retarget ${link.type}`, () => {
+      this.inFolderOf(p);
       const cur = this.observe(p);
       const isHardLink = cur.kind === 'file' && cur.nlink > 1;
       if (cur.kind !== 'junction' && cur.kind !== 'symlink' && !isHardLink) throw new DriverError(p, 'is no longer a link; refusing to replace it');
@@ -340,6 +344,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   removeLink(p: AbsPath): void {
     wrap(p, 'cannot remove link', () => {
+      this.inFolderOf(p);
       const cur = this.observe(p);
       if (cur.kind === 'reparse') {
         throw new DriverError(p, `is a ${cur.tagName} reparse point (tag ${formatReparseTag(cur.tag)}), not a link; linkplan never touches it`, { code: 'EPERM' });
@@ -380,6 +385,9 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   move(from: AbsPath, to: AbsPath): void {
     wrap(from, `cannot move to ${to}`, () => {
+      this.folders.release(from);
+      this.inFolderOf(from);
+      this.inFolderOf(to);
       if (k.MoveFileExW(longPath(from), longPath(to), 0) === 0) {
         const code = k.GetLastError();
         if (code === 80 || code === 183) throw new DriverError(to, 'already exists; refusing to overwrite it', { code: 'EEXIST' });
@@ -389,11 +397,16 @@ export class WindowsDriver implements Driver, ReparseTransport {
   }
 
   mkdir(p: AbsPath): void {
-    wrap(p, 'cannot create folder', () => check(p, 'cannot create folder', k.CreateDirectoryW(longPath(p), null) !== 0));
+    wrap(p, 'cannot create folder', () => {
+      this.inFolderOf(p);
+      check(p, 'cannot create folder', k.CreateDirectoryW(longPath(p), null) !== 0);
+    });
   }
 
   rmdir(p: AbsPath): void {
     wrap(p, 'cannot remove folder', () => {
+      this.folders.release(p);
+      this.inFolderOf(p);
       if (this.observe(p).kind !== 'dir') throw new DriverError(p, 'is not a plain folder; refusing to remove it', { code: 'ENOTDIR' });
       check(p, 'cannot remove folder', k.RemoveDirectoryW(longPath(p)) !== 0);
     });
@@ -402,6 +415,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
   removeTree(p: AbsPath): TreeRemoval {
     const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
     wrap(p, 'cannot delete', () => {
+      this.inFolderOf(p);
       const attrs = withEntry(p, {}, (h) => ({ f: fileFacts(h, p), tag: fileFacts(h, p).reparse ? this.tagOn(h, p) : 0 }), () => undefined);
       if (attrs === undefined) return;
       removeEntry(this, { path: p, attributes: attrs.f.attributes, tag: attrs.tag }, out);

@@ -55,13 +55,19 @@ export interface OpenOptions {
   write?: boolean;
   /** Also for deleting (by handle). */
   delete?: boolean;
+  /**
+   * Let no one rename or delete the entry while the handle is open (no FILE_SHARE_DELETE): for a
+   * folder, its path then keeps leading to it, and no folder above it can be renamed either.
+   */
+  pin?: boolean;
 }
 
 /** A handle on `p` itself (or, with `follow`, on what it leads to); undefined when nothing is there. */
 export function openEntry(p: string, opts: OpenOptions = {}): number | undefined {
   const access = FILE_READ_ATTRIBUTES | (opts.write === true ? GENERIC_READ | GENERIC_WRITE : 0) | (opts.delete === true ? DELETE : 0);
   const flags = FILE_FLAG_BACKUP_SEMANTICS | (opts.follow === true ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
-  const h = k.CreateFileW(longPath(p), access, SHARE_ALL, null, OPEN_EXISTING, flags, 0);
+  const share = opts.pin === true ? FILE_SHARE_READ | FILE_SHARE_WRITE : SHARE_ALL;
+  const h = k.CreateFileW(longPath(p), access, share, null, OPEN_EXISTING, flags, 0);
   if (h === INVALID_HANDLE_VALUE) {
     const code = k.GetLastError();
     if (isAbsentCode(code)) return undefined;
