@@ -92,6 +92,8 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
   it('declares the constants and structure layouts the Windows SDK headers define (a mingw-w64 program run under Wine)', () => {
     const declared = win32 as unknown as Record<string, unknown>;
     for (const [name, v] of Object.entries(sdk.constants)) expect({ name, value: declared[name] }).toEqual({ name, value: v });
+    // and every constant win32.ts declares is one the program printed
+    expect(Object.keys(declared).filter((n) => typeof declared[n] === 'number' && !(n in sdk.constants))).toEqual([]);
     expect(Object.keys(sdk.structs).sort()).toEqual(Object.keys(win32.STRUCTS).sort());
     expect(value('layouts')).toEqual(sdk.structs);
   });

@@ -11,6 +11,7 @@ import { win32Error } from './errors.js';
 import { longPath, plainPath } from './paths.js';
 import {
   DELETE,
+  ERROR_CANT_RESOLVE_FILENAME,
   ERROR_FILE_NOT_FOUND,
   ERROR_INVALID_PARAMETER,
   ERROR_NOT_SUPPORTED,
@@ -43,9 +44,9 @@ import {
 
 const SHARE_ALL = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
 
-/** Codes that mean "nothing is there" (the entry, or a folder on its way). */
+/** Codes that mean "nothing is there" (the entry, or a folder on its way, or a loop of links where one should be). */
 export function isAbsentCode(code: number): boolean {
-  return code === ERROR_FILE_NOT_FOUND || code === ERROR_PATH_NOT_FOUND;
+  return code === ERROR_FILE_NOT_FOUND || code === ERROR_PATH_NOT_FOUND || code === ERROR_CANT_RESOLVE_FILENAME;
 }
 
 export interface OpenOptions {

@@ -68,6 +68,8 @@ export const ERROR_INSUFFICIENT_BUFFER = 122;
 export const ERROR_MORE_DATA = 234;
 export const ERROR_PRIVILEGE_NOT_HELD = 1314;
 export const ERROR_NOT_A_REPARSE_POINT = 4390;
+/** A loop of links on the way (POSIX's ELOOP). */
+export const ERROR_CANT_RESOLVE_FILENAME = 1921;
 
 // ---------------------------------------------------------------------------------------------
 // Types and structures
