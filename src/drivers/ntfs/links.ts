@@ -24,10 +24,16 @@ import {
   type SymlinkReparse,
 } from './reparse.js';
 
-/** How the raw reparse data of one entry is read: the entry itself, never what it leads to. */
+/** How the raw reparse data of one entry is read and written: the entry itself, never what it leads to. */
 export interface ReparseTransport {
   /** The raw reparse buffer of `p` itself, or undefined when it carries none. */
   readReparseData(p: AbsPath): Buffer | undefined;
+  /**
+   * Writes `buffer` as the reparse data of `p` itself: `create` on an entry that carries none (a
+   * fresh empty folder or file), `replace` over the data of a link of the same tag (in place, the
+   * link never missing). Throws a DriverError naming `p`; `what` says what was being done.
+   */
+  writeReparseData(p: AbsPath, buffer: Buffer, opts: { mode: 'create' | 'replace'; what: string }): void;
 }
 
 /** How a driver's own paths and the Windows paths inside reparse data map onto each other. */
@@ -175,7 +181,7 @@ export interface VerifyOptions {
  * (Wine's CreateSymbolicLinkW returns success and makes nothing). Throws a DriverError (EIO) when
  * the entry carries no such link.
  */
-export function verifyReparse(p: AbsPath, expected: ReparseWrite, opts: VerifyOptions & { transport: ReparseTransport }): void {
+export function verifyReparse(p: AbsPath, expected: ReparseWrite, opts: VerifyOptions & { transport: Pick<ReparseTransport, 'readReparseData'> }): void {
   const got = opts.transport.readReparseData(p);
   let ok = false;
   if (got !== undefined) {
@@ -191,4 +197,13 @@ export function verifyReparse(p: AbsPath, expected: ReparseWrite, opts: VerifyOp
   if (ok) return;
   if (got === undefined) throw new DriverError(p, `${opts.writer} reported the link made, but no link is there`, { code: 'EIO' });
   throw new DriverError(p, `${opts.writer} did not keep the reparse data written to it`, { code: 'EIO' });
+}
+
+/**
+ * Writes the link `w` at `p` through the transport (`create` on a fresh empty object, `replace` in
+ * place over a link of the same tag), then reads it back: the bytes must be the ones written.
+ */
+export function writeReparse(p: AbsPath, w: ReparseWrite, opts: { transport: ReparseTransport; mode: 'create' | 'replace'; what: string; writer: string }): void {
+  opts.transport.writeReparseData(p, w.buffer, { mode: opts.mode, what: opts.what });
+  verifyReparse(p, w, { transport: opts.transport, exact: true, writer: opts.writer });
 }

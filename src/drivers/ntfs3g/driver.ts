@@ -17,7 +17,7 @@ import path from 'node:path';
 import { DriverError, errnoCode } from '../../core/errors.js';
 import type { AbsPath } from '../../core/paths.js';
 import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../../core/types.js';
-import { entryOfReparse, reparseWrite, verifyReparse, type NtfsNaming, type ReparseWrite } from '../ntfs/links.js';
+import { entryOfReparse, reparseWrite, writeReparse, type NtfsNaming, type ReparseWrite } from '../ntfs/links.js';
 import { decodeReparse, formatReparseTag, ReparseEncodeError, type ReparsePoint } from '../ntfs/reparse.js';
 import { PosixDriver, renameOver, retargetTempName, wrap as wrapFsError } from '../posix.js';
 import { libcXattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA, type XattrCalls } from './libc.js';
@@ -258,9 +258,10 @@ export class Ntfs3gDriver extends PosixDriver {
     return reparseWrite(p, link, this.naming);
   }
 
-  /** Reads back what was written: a call that returned success has not always done the work. */
-  private verify(p: AbsPath, w: ReparseWrite): void {
-    verifyReparse(p, w, { transport: this, exact: true, writer: 'ntfs-3g' });
+  /** Writes the raw reparse data of `p` itself (the xattr), absorbing ntfs-3g's EIO quirk after it. */
+  writeReparseData(p: AbsPath, buffer: Buffer, opts: { mode: 'create' | 'replace'; what: string }): void {
+    this.xattr.lsetxattr(p, XATTR_NTFS_REPARSE_DATA, { value: buffer, mode: opts.mode });
+    this.settle(p);
   }
 
   /** Absorbs the EIO quirk right after a conversion, so the next reader sees the new entry. */
@@ -278,9 +279,7 @@ export class Ntfs3gDriver extends PosixDriver {
     if (directory) fs.mkdirSync(p);
     else fs.closeSync(fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW));
     try {
-      this.xattr.lsetxattr(p, XATTR_NTFS_REPARSE_DATA, { value: w.buffer, mode: 'create' });
-      this.settle(p);
-      this.verify(p, w);
+      writeReparse(p, w, { transport: this, mode: 'create', what: 'cannot write reparse data', writer: 'ntfs-3g' });
     } catch (e) {
       this.removeFresh(p, directory);
       throw e;
@@ -333,9 +332,7 @@ export class Ntfs3gDriver extends PosixDriver {
           const attrs = this.readWindowsAttributes(p);
           const isDir = attrs === undefined ? undefined : (attrs & FILE_ATTRIBUTE_DIRECTORY) !== 0;
           if (isDir !== undefined && (w.directory === undefined || w.directory === isDir)) {
-            this.xattr.lsetxattr(p, XATTR_NTFS_REPARSE_DATA, { value: w.buffer, mode: 'replace' });
-            this.settle(p);
-            this.verify(p, w);
+            writeReparse(p, w, { transport: this, mode: 'replace', what: 'cannot write reparse data', writer: 'ntfs-3g' });
             return;
           }
         }

@@ -19,7 +19,7 @@ import { DriverError } from '../../core/errors.js';
 import type { AbsPath } from '../../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo } from '../../core/types.js';
 import type { DirEntry, Driver, TreeRemoval } from '../driver.js';
-import { entryOfReparse, reparseWrite, verifyReparse, type ReparseTransport, type ReparseWrite } from '../ntfs/links.js';
+import { entryOfReparse, reparseWrite, verifyReparse, writeReparse, type ReparseTransport, type ReparseWrite } from '../ntfs/links.js';
 import { formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
 import { retargetTempName } from '../posix.js';
 import { SYMLINK_PRIVILEGE_NOTE, win32Error } from './errors.js';
@@ -80,6 +80,23 @@ export class WindowsDriver implements Driver, ReparseTransport {
     return wrap(p, 'cannot read reparse data', () =>
       withEntry(p, {}, (h) => (fileFacts(h, p).reparse ? readReparseOn(h, p) : undefined), () => undefined),
     );
+  }
+
+  /**
+   * Writes the raw reparse data of `p` itself with FSCTL_SET_REPARSE_POINT on a handle on it:
+   * `create` only on an entry that carries none, `replace` only over one that does.
+   */
+  writeReparseData(p: AbsPath, buffer: Buffer, opts: { mode: 'create' | 'replace'; what: string }): void {
+    const h = openEntry(p, { write: true });
+    if (h === undefined) throw new DriverError(p, `${opts.what} (it is gone)`, { code: 'ENOENT' });
+    try {
+      const reparse = fileFacts(h, p).reparse;
+      if (opts.mode === 'replace' && !reparse) throw new DriverError(p, 'is no longer a link; refusing to replace it');
+      if (opts.mode === 'create' && reparse) throw new DriverError(p, 'already is a reparse point; refusing to overwrite it', { code: 'EEXIST' });
+      writeReparseOn(h, p, buffer, opts.what);
+    } finally {
+      k.CloseHandle(h);
+    }
   }
 
   observe(p: AbsPath): Entry {
@@ -227,14 +244,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
   private makeJunction(p: AbsPath, w: ReparseWrite): void {
     check(p, 'cannot create folder for junction', k.CreateDirectoryW(longPath(p), null) !== 0);
     try {
-      const h = openEntry(p, { write: true });
-      if (h === undefined) throw new DriverError(p, 'the folder made for the junction is gone', { code: 'ENOENT' });
-      try {
-        writeReparseOn(h, p, w.buffer, 'cannot create junction');
-      } finally {
-        k.CloseHandle(h);
-      }
-      verifyReparse(p, w, { transport: this, exact: true, writer: 'Windows' });
+      writeReparse(p, w, { transport: this, mode: 'create', what: 'cannot create junction', writer: 'Windows' });
     } catch (e) {
       // the fresh folder (or the junction it became): removed only while empty, never followed
       k.RemoveDirectoryW(longPath(p));
@@ -291,20 +301,12 @@ export class WindowsDriver implements Driver, ReparseTransport {
   private retargetInPlace(p: AbsPath, link: LinkSpec): boolean {
     const w = reparseWrite(p, link, NAMING);
     if (link.type === 'symlink' && w.directory !== undefined && w.directory !== isDirectoryObject(p)) return false;
-    const h = openEntry(p, { write: true });
-    if (h === undefined) throw new DriverError(p, 'is gone; refusing to replace it', { code: 'ENOENT' });
     try {
-      if (!fileFacts(h, p).reparse) throw new DriverError(p, 'is no longer a link; refusing to replace it');
-      try {
-        writeReparseOn(h, p, w.buffer, `cannot retarget ${link.type}`);
-      } catch (e) {
-        if (link.type === 'symlink' && e instanceof DriverError && e.code === 'EPERM') return false;
-        throw e;
-      }
-    } finally {
-      k.CloseHandle(h);
+      writeReparse(p, w, { transport: this, mode: 'replace', what: `cannot retarget ${link.type}`, writer: 'Windows' });
+    } catch (e) {
+      if (link.type === 'symlink' && e instanceof DriverError && e.code === 'EPERM') return false;
+      throw e;
     }
-    verifyReparse(p, w, { transport: this, exact: true, writer: 'Windows' });
     return true;
   }
 
