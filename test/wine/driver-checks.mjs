@@ -91,6 +91,9 @@ try {
   record('rmdirMoved', () => d.rmdir(at('moved')));
   fs.mkdirSync(at('tree\\sub'), { recursive: true });
   fs.writeFileSync(at('tree\\sub\\a.txt'), 'a');
+  // read-only, as git's objects are (Node sets FILE_ATTRIBUTE_READONLY)
+  fs.writeFileSync(at('tree\\sub\\read-only.txt'), 'r');
+  fs.chmodSync(at('tree\\sub\\read-only.txt'), 0o444);
   d.createLink(at('tree\\b.txt'), hard(at('file.txt')));
   record('removeTree', () => d.removeTree(at('tree')));
   record('afterTree', () => d.observe(at('tree')));

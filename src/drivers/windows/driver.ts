@@ -28,8 +28,10 @@ import { PinnedFolders } from './folders.js';
 import { windowsNaming } from './naming.js';
 import { longPath } from './paths.js';
 import {
+  ERROR_ACCESS_DENIED,
   ERROR_INVALID_PARAMETER,
   FILE_ATTRIBUTE_DIRECTORY,
+  FILE_ATTRIBUTE_READONLY,
   FILE_ATTRIBUTE_REPARSE_POINT,
   kernel32 as k,
   MOVEFILE_REPLACE_EXISTING,
@@ -418,9 +420,16 @@ export class WindowsDriver implements Driver, ReparseTransport {
     const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
     wrap(p, 'cannot delete', () => {
       this.inFolderOf(p);
-      const attrs = withEntry(p, {}, (h) => ({ f: fileFacts(h, p), tag: fileFacts(h, p).reparse ? this.tagOn(h, p) : 0 }), () => undefined);
-      if (attrs === undefined) return;
-      removeEntry(this, { path: p, attributes: attrs.f.attributes, tag: attrs.tag }, out);
+      const top = withEntry(
+        p,
+        {},
+        (h) => {
+          const f = fileFacts(h, p);
+          return { path: p, attributes: f.attributes, tag: f.reparse ? this.tagOn(h, p) : 0 };
+        },
+        () => undefined,
+      );
+      if (top !== undefined) removeEntry(this, top, out);
     });
     return out;
   }
@@ -443,7 +452,7 @@ function removeEntry(d: WindowsDriver, e: { path: AbsPath; attributes: number; t
       check(e.path, 'cannot delete the folder', k.RemoveDirectoryW(longPath(e.path)) !== 0);
       out.folders++;
     } else {
-      check(e.path, 'cannot delete it', k.DeleteFileW(longPath(e.path)) !== 0);
+      deleteFile(e.path, e.attributes);
       out.files++;
     }
     return true;
@@ -451,6 +460,18 @@ function removeEntry(d: WindowsDriver, e: { path: AbsPath; attributes: number; t
     out.left.push(err instanceof DriverError ? err.message : `${e.path}: ${String(err)}`);
     return false;
   }
+}
+
+/**
+ * Deletes a file of a tree being deleted; a read-only one (git's objects are) has that attribute
+ * taken off first, as deleting it is what was asked.
+ */
+function deleteFile(p: string, attributes: number): void {
+  if (k.DeleteFileW(longPath(p)) !== 0) return;
+  const code = k.GetLastError();
+  if (code !== ERROR_ACCESS_DENIED || (attributes & FILE_ATTRIBUTE_READONLY) === 0) throw win32Error(p, 'cannot delete it', code);
+  check(p, 'cannot delete it (read-only, and the attribute cannot be taken off)', k.SetFileAttributesW(longPath(p), attributes & ~FILE_ATTRIBUTE_READONLY) !== 0);
+  check(p, 'cannot delete it', k.DeleteFileW(longPath(p)) !== 0);
 }
 
 /**

@@ -32,6 +32,7 @@ export const FILE_ATTRIBUTE_READONLY = 0x1;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
 export const FILE_ATTRIBUTE_REPARSE_POINT = 0x400;
 export const INVALID_FILE_ATTRIBUTES = 0xffffffff;
+export const ERROR_ACCESS_DENIED = 5;
 export const FSCTL_SET_REPARSE_POINT = 0x000900a4;
 export const FSCTL_GET_REPARSE_POINT = 0x000900a8;
 export const FSCTL_DELETE_REPARSE_POINT = 0x000900ac;
@@ -146,6 +147,7 @@ export const PROTOTYPES = {
   GetFileInformationByHandleEx: 'BOOL __stdcall GetFileInformationByHandleEx(HANDLE hFile, int FileInformationClass, _Out_ FILE_ATTRIBUTE_TAG_INFO *lpFileInformation, DWORD dwBufferSize)',
   SetFileInformationByHandle: 'BOOL __stdcall SetFileInformationByHandle(HANDLE hFile, int FileInformationClass, FILE_DISPOSITION_INFO *lpFileInformation, DWORD dwBufferSize)',
   GetFileAttributesW: 'DWORD __stdcall GetFileAttributesW(LPCWSTR lpFileName)',
+  SetFileAttributesW: 'BOOL __stdcall SetFileAttributesW(LPCWSTR lpFileName, DWORD dwFileAttributes)',
   FindFirstFileNameW: 'HANDLE __stdcall FindFirstFileNameW(LPCWSTR lpFileName, DWORD dwFlags, _Inout_ DWORD *StringLength, _Out_ void *LinkName)',
   FindNextFileNameW: 'BOOL __stdcall FindNextFileNameW(HANDLE hFindStream, _Inout_ DWORD *StringLength, _Out_ void *LinkName)',
   FindClose: 'BOOL __stdcall FindClose(HANDLE hFindFile)',
@@ -172,6 +174,7 @@ export interface Kernel32 {
   GetFileInformationByHandleEx(h: number, cls: number, info: Partial<FileAttributeTagInfo>, size: number): number;
   SetFileInformationByHandle(h: number, cls: number, info: { DeleteFile: number }, size: number): number;
   GetFileAttributesW(name: string): number;
+  SetFileAttributesW(name: string, attributes: number): number;
   FindFirstFileNameW(name: string, flags: number, length: [number], linkName: Buffer): number;
   FindNextFileNameW(h: number, length: [number], linkName: Buffer): number;
   FindClose(h: number): number;
