@@ -40,12 +40,12 @@ describe.skipIf(skip)('the shared NTFS link logic over ntfs-3g', () => {
   });
 
   it('accepts it as the junction asked for when any layout will do, and refuses it where the bytes must be its own', () => {
-    const w = reparseWrite(at('print-first'), { type: 'junction', target: at('Builds/cache'), linkText: at('Builds/cache') }, d.naming);
+    const w = reparseWrite(at('print-first'), { type: 'junction', target: at('Builds/cache'), linkText: at('Builds/cache') }, { naming: d.naming });
     expect(w.windowsTarget).toBe('D:\\Builds\\cache');
     expect(() => verifyReparse(at('print-first'), w, { transport: d, exact: false, writer: 'ntfs-3g' })).not.toThrow();
     const e = thrown(DriverError, () => verifyReparse(at('print-first'), w, { transport: d, exact: true, writer: 'ntfs-3g' }));
     expect(e.message).toBe(`${at('print-first')}: ntfs-3g did not keep the reparse data written to it`);
-    const elsewhere = reparseWrite(at('print-first'), { type: 'junction', target: at('Builds'), linkText: at('Builds') }, d.naming);
+    const elsewhere = reparseWrite(at('print-first'), { type: 'junction', target: at('Builds'), linkText: at('Builds') }, { naming: d.naming });
     expect(thrown(DriverError, () => verifyReparse(at('print-first'), elsewhere, { transport: d, exact: false, writer: 'ntfs-3g' })).code).toBe('EIO');
     expect(thrown(DriverError, () => verifyReparse(at('Builds'), w, { transport: d, exact: false, writer: 'ntfs-3g' })).message).toBe(
       `${at('Builds')}: ntfs-3g reported the link made, but no link is there`,

@@ -39,19 +39,19 @@ describe('Win32 errors in words', () => {
   });
 
   it('gives a DriverError `path: what (words; NAME code)` with a hint of what to do', () => {
-    const e = win32Error('C:\\tools\\jdk', 'cannot create junction', 50);
+    const e = win32Error('C:\\tools\\jdk', 'cannot create junction', { code: 50 });
     expect(e).toBeInstanceOf(DriverError);
     expect(e.message).toBe('C:\\tools\\jdk: cannot create junction (this filesystem does not support reparse points (junctions and symbolic links); ERROR_NOT_SUPPORTED 50)');
     expect(e.code).toBe('ENOTSUP');
     expect(e.hint).toBe('put the link on an NTFS volume, or use a hard link for a file');
-    const priv = win32Error('C:\\l', 'cannot create symlink', 1314);
+    const priv = win32Error('C:\\l', 'cannot create symlink', { code: 1314 });
     expect(priv.hint).toMatch(/Developer Mode \(Settings > System > For developers\)/);
     expect(SYMLINK_PRIVILEGE_NOTE).toMatch(/Developer Mode/);
     for (const code of [5, 17, 32, 145, 1142]) expect(win32ErrorInfo(code).hint).toBeDefined();
   });
 
   it('names an unknown code by its number, as an I/O error', () => {
-    const e = win32Error('C:\\x', 'cannot read', 9999);
+    const e = win32Error('C:\\x', 'cannot read', { code: 9999 });
     expect(e.message).toBe('C:\\x: cannot read (Windows error 9999; Win32 error 9999)');
     expect(e.code).toBe('EIO');
   });
@@ -97,41 +97,41 @@ describe('NTFS links with Windows naming', () => {
   const link = (type: LinkSpec['type'], linkText: string): LinkSpec => ({ type, target: linkText as AbsPath, linkText });
 
   it('reads junctions, symbolic links (absolute, relative, root-relative) and foreign reparse points from mklink-layout bytes', () => {
-    expect(entryOfReparse(P, reparseFixture('junction-mklink.hex'), naming)).toEqual({ kind: 'junction', linkText: 'C:\\Data\\Projects' });
-    expect(entryOfReparse(P, reparseFixture('symlink-mklink-absolute.hex'), naming)).toEqual({ kind: 'symlink', linkText: 'C:\\Data\\file.txt' });
-    expect(entryOfReparse(P, reparseFixture('symlink-relative.hex'), naming)).toEqual({ kind: 'symlink', linkText: '..\\shared\\lib' });
-    expect(entryOfReparse(P, reparseFixture('volume-mount-point.hex'), naming)).toEqual({
+    expect(entryOfReparse(P, reparseFixture('junction-mklink.hex'), { naming })).toEqual({ kind: 'junction', linkText: 'C:\\Data\\Projects' });
+    expect(entryOfReparse(P, reparseFixture('symlink-mklink-absolute.hex'), { naming })).toEqual({ kind: 'symlink', linkText: 'C:\\Data\\file.txt' });
+    expect(entryOfReparse(P, reparseFixture('symlink-relative.hex'), { naming })).toEqual({ kind: 'symlink', linkText: '..\\shared\\lib' });
+    expect(entryOfReparse(P, reparseFixture('volume-mount-point.hex'), { naming })).toEqual({
       kind: 'junction',
       linkText: '\\\\?\\Volume{4c1b02c1-d990-11dc-99ae-806e6f6e6963}\\',
     });
-    expect(entryOfReparse('D:\\a\\l' as AbsPath, encodeSymlink('\\x\\y', { relative: true }), naming)).toEqual({ kind: 'symlink', linkText: 'D:\\x\\y' });
-    expect(entryOfReparse(P, reparseFixture('app-exec-link.hex'), naming)).toMatchObject({ kind: 'reparse', tag: 0x8000001b, tagName: 'APPEXECLINK' });
-    expect(entryOfReparse(P, reparseFixture('cloud-6.hex'), naming)).toMatchObject({ kind: 'reparse', tag: 0x9000601a });
-    expect(entryOfReparse(P, reparseFixture('wof.hex'), naming)).toMatchObject({ kind: 'reparse', tag: 0x80000017, tagName: 'WOF' });
+    expect(entryOfReparse('D:\\a\\l' as AbsPath, encodeSymlink('\\x\\y', { relative: true }), { naming })).toEqual({ kind: 'symlink', linkText: 'D:\\x\\y' });
+    expect(entryOfReparse(P, reparseFixture('app-exec-link.hex'), { naming })).toMatchObject({ kind: 'reparse', tag: 0x8000001b, tagName: 'APPEXECLINK' });
+    expect(entryOfReparse(P, reparseFixture('cloud-6.hex'), { naming })).toMatchObject({ kind: 'reparse', tag: 0x9000601a });
+    expect(entryOfReparse(P, reparseFixture('wof.hex'), { naming })).toMatchObject({ kind: 'reparse', tag: 0x80000017, tagName: 'WOF' });
   });
 
   it('writes junctions only to absolute local folders', () => {
-    const w = reparseWrite(P, link('junction', 'C:\\tools\\jdk-21'), naming);
+    const w = reparseWrite(P, link('junction', 'C:\\tools\\jdk-21'), { naming });
     expect(w).toEqual({ buffer: encodeMountPoint('C:\\tools\\jdk-21'), directory: true, windowsTarget: 'C:\\tools\\jdk-21', relative: false });
-    expect(reparseWrite(P, link('junction', '\\\\?\\C:\\tools\\jdk-21'), naming).windowsTarget).toBe('C:\\tools\\jdk-21');
-    expect(thrown(DriverError, () => reparseWrite(P, link('junction', '..\\jdk'), naming))).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/is relative; a junction needs an absolute path/) as unknown });
-    expect(thrown(DriverError, () => reparseWrite(P, link('junction', 'C:\\data\\file.txt'), naming))).toMatchObject({ code: 'ENOTDIR' });
-    thrown(ReparseEncodeError, () => reparseWrite(P, link('junction', '\\\\srv\\share\\dir'), naming));
+    expect(reparseWrite(P, link('junction', '\\\\?\\C:\\tools\\jdk-21'), { naming }).windowsTarget).toBe('C:\\tools\\jdk-21');
+    expect(thrown(DriverError, () => reparseWrite(P, link('junction', '..\\jdk'), { naming }))).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/is relative; a junction needs an absolute path/) as unknown });
+    expect(thrown(DriverError, () => reparseWrite(P, link('junction', 'C:\\data\\file.txt'), { naming }))).toMatchObject({ code: 'ENOTDIR' });
+    thrown(ReparseEncodeError, () => reparseWrite(P, link('junction', '\\\\srv\\share\\dir'), { naming }));
   });
 
   it('writes symbolic links absolute or relative, with `\\` and names Windows can use', () => {
-    expect(reparseWrite(P, link('symlink', 'C:\\data\\file.txt'), naming)).toMatchObject({ directory: false, windowsTarget: 'C:\\data\\file.txt', relative: false });
-    const rel = reparseWrite(P, link('symlink', '../shared/lib'), naming);
+    expect(reparseWrite(P, link('symlink', 'C:\\data\\file.txt'), { naming })).toMatchObject({ directory: false, windowsTarget: 'C:\\data\\file.txt', relative: false });
+    const rel = reparseWrite(P, link('symlink', '../shared/lib'), { naming });
     expect(rel).toMatchObject({ windowsTarget: '..\\shared\\lib', relative: true, directory: true });
     expect(rel.buffer).toEqual(encodeSymlink('..\\shared\\lib', { relative: true }));
-    expect(reparseWrite(P, { type: 'symlink', target: 'C:\\missing' as AbsPath, linkText: 'C:\\missing' }, naming).directory).toBeUndefined();
-    expect(thrown(DriverError, () => reparseWrite(P, link('symlink', 'a:b\\c'), naming))).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/"a:b" is a name Windows cannot use/) as unknown });
-    expect(thrown(DriverError, () => reparseWrite(P, link('hardlink', 'C:\\x'), naming))).toMatchObject({ code: 'EINVAL' });
+    expect(reparseWrite(P, { type: 'symlink', target: 'C:\\missing' as AbsPath, linkText: 'C:\\missing' }, { naming }).directory).toBeUndefined();
+    expect(thrown(DriverError, () => reparseWrite(P, link('symlink', 'a:b\\c'), { naming }))).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/"a:b" is a name Windows cannot use/) as unknown });
+    expect(thrown(DriverError, () => reparseWrite(P, link('hardlink', 'C:\\x'), { naming }))).toMatchObject({ code: 'EINVAL' });
   });
 
   it('reads back after a write: exact bytes where the driver wrote them, the same target where Windows laid them out, and nothing as an error', () => {
     // the same link as the fixture, in another layout: substitute name first, NUL-terminated
-    const w = reparseWrite(P, link('symlink', 'E:\\Media\\Music'), naming);
+    const w = reparseWrite(P, link('symlink', 'E:\\Media\\Music'), { naming });
     const other = reparseFixture('symlink-substitute-first.hex');
     expect(other.equals(w.buffer)).toBe(false);
     const verify = (got: Buffer | undefined, exact: boolean): void => verifyReparse(P, w, { transport: { readReparseData: () => got }, exact, writer: 'Windows' });

@@ -64,7 +64,9 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     fs.mkdirSync(work);
     const indexUrl = 'file:///' + winePath(path.join(app, 'dist', 'index.js')).replaceAll('\\', '/');
     const resultsFile = path.join(tmp, 'results.json');
-    const run = runWineNode(cache, [winePath(path.join(REPO, 'test', 'wine', 'driver-checks.mjs')), indexUrl, winePath(work), winePath(resultsFile), other === undefined ? '-' : winePath(other)]);
+    const run = runWineNode(cache, {
+      args: [winePath(path.join(REPO, 'test', 'wine', 'driver-checks.mjs')), indexUrl, winePath(work), winePath(resultsFile), other === undefined ? '-' : winePath(other)],
+    });
     if (!fs.existsSync(resultsFile)) throw new Error(`the Windows Node under Wine wrote no results (exit ${String(run.status)}):\n${run.output}`);
     r = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Record<string, Outcome>;
     if (r['fatal'] !== undefined) throw new Error(`driver-checks.mjs failed: ${r['fatal'].error?.message ?? ''}`);
@@ -72,7 +74,7 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     const exe = path.join(tmp, 'layout.exe');
     const cc = spawnSync('x86_64-w64-mingw32-gcc', ['-O0', '-o', exe, path.join(REPO, 'test', 'wine', 'layout.c')], { encoding: 'utf8' });
     if (cc.status !== 0) throw new Error(`layout.c does not compile: ${cc.stderr}`);
-    const printed = runWine(cache, exe, []);
+    const printed = runWine(cache, exe);
     sdk = JSON.parse(printed.output) as typeof sdk;
   }, 240_000);
 
@@ -220,7 +222,7 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     fs.writeFileSync(path.join(m, 'both.yaml'), `version: 1\nlinks:\n${hardlink}  - path: links/tool\n    target: tools/app-2\n    type: junction\n`);
     fs.writeFileSync(path.join(m, 'hard.yaml'), `version: 1\nlinks:\n${hardlink}`);
     const env = { LINKPLAN_STATE_DIR: winePath(path.join(tmp, 'state')), NO_COLOR: '1' };
-    const linkplan = (...args: string[]): ReturnType<typeof runWineNode> => runWineNode(cache, [winePath(path.join(app, 'bin', 'linkplan.js')), ...args], { env });
+    const linkplan = (...args: string[]): ReturnType<typeof runWineNode> => runWineNode(cache, { args: [winePath(path.join(app, 'bin', 'linkplan.js')), ...args], env });
 
     const failed = linkplan('apply', '--yes', winePath(path.join(m, 'both.yaml')));
     expect(failed.output).toMatch(/links\\tool: cannot create junction \(this filesystem does not support reparse points \(junctions and symbolic links\); ERROR_NOT_SUPPORTED 50\)\n/);

@@ -73,12 +73,18 @@ export interface WineRun {
   output: string;
 }
 
-/** Runs `program` (a Windows .exe, Linux path) with `args` under Wine in the cache's prefix, its output to a file. */
-export function runWine(cache: string, program: string, args: readonly string[], opts: { env?: Record<string, string>; timeout?: number } = {}): WineRun {
+export interface WineRunOptions {
+  args?: readonly string[];
+  env?: Record<string, string>;
+  timeout?: number;
+}
+
+/** Runs `program` (a Windows .exe, Linux path) with `opts.args` under Wine in the cache's prefix, its output to a file. */
+export function runWine(cache: string, program: string, opts: WineRunOptions = {}): WineRun {
   const log = path.join(cache, `run-${process.pid}.log`);
   const fd = fs.openSync(log, 'w');
   try {
-    const r = spawnSync('wine', [program, ...args], {
+    const r = spawnSync('wine', [program, ...(opts.args ?? [])], {
       stdio: ['ignore', fd, fd],
       timeout: opts.timeout ?? 90_000,
       env: { ...process.env, WINEPREFIX: path.join(cache, 'prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', ...opts.env },
@@ -91,6 +97,6 @@ export function runWine(cache: string, program: string, args: readonly string[],
 }
 
 /** Runs the Windows build of Node under Wine. */
-export function runWineNode(cache: string, args: readonly string[], opts: { env?: Record<string, string>; timeout?: number } = {}): WineRun {
-  return runWine(cache, path.join(cache, 'node', 'node.exe'), args, opts);
+export function runWineNode(cache: string, opts: WineRunOptions): WineRun {
+  return runWine(cache, path.join(cache, 'node', 'node.exe'), opts);
 }

@@ -69,7 +69,8 @@ export interface ReparseWrite {
 }
 
 /** An Entry for raw reparse data: a junction, a symbolic link, or a reparse point of another kind (never a link). */
-export function entryOfReparse(p: AbsPath, raw: Buffer, naming: NtfsNaming): Entry {
+export function entryOfReparse(p: AbsPath, raw: Buffer, opts: { naming: NtfsNaming }): Entry {
+  const naming = opts.naming;
   let rp: ReparsePoint;
   try {
     rp = decodeReparse(raw);
@@ -83,14 +84,15 @@ export function entryOfReparse(p: AbsPath, raw: Buffer, naming: NtfsNaming): Ent
     case 'mount-point':
       return { kind: 'junction', linkText: naming.toLocal(rp.target) ?? rp.target };
     case 'symlink':
-      return { kind: 'symlink', linkText: symlinkTextOf(p, rp, naming) };
+      return { kind: 'symlink', linkText: symlinkTextOf(p, rp, { naming }) };
     default:
       return { kind: 'reparse', tag: rp.tag, tagName: reparseTagName(rp.tag) };
   }
 }
 
 /** Link text of a symlink at `p` as the planner compares it: the driver's separator for relative ones, local paths where it can name them. */
-export function symlinkTextOf(p: AbsPath, rp: SymlinkReparse, naming: NtfsNaming): string {
+export function symlinkTextOf(p: AbsPath, rp: SymlinkReparse, opts: { naming: NtfsNaming }): string {
+  const naming = opts.naming;
   if (!rp.relative) return naming.toLocal(rp.target) ?? rp.target;
   const sub = rp.substituteName;
   // root-relative `\a\b`: the root of the link's own volume
@@ -154,7 +156,8 @@ function symlinkWrite(p: AbsPath, link: LinkSpec, naming: NtfsNaming): ReparseWr
 }
 
 /** What `link` becomes as reparse data at `p`: throws a DriverError for a link Windows would refuse or could not follow. */
-export function reparseWrite(p: AbsPath, link: LinkSpec, naming: NtfsNaming): ReparseWrite {
+export function reparseWrite(p: AbsPath, link: LinkSpec, opts: { naming: NtfsNaming }): ReparseWrite {
+  const naming = opts.naming;
   if (link.type === 'hardlink') throw new DriverError(p, 'a hard link is no reparse point', { code: 'EINVAL' });
   return link.type === 'junction' ? junctionWrite(p, link, naming) : symlinkWrite(p, link, naming);
 }

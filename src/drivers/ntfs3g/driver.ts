@@ -211,7 +211,7 @@ export class Ntfs3gDriver extends PosixDriver {
       if (st === undefined) return { kind: 'absent' };
       if (st.isSymbolicLink() || st.isDirectory() || st.isFile()) {
         const raw = this.readReparseData(p);
-        if (raw !== undefined) return entryOfReparse(p, raw, this.naming);
+        if (raw !== undefined) return entryOfReparse(p, raw, { naming: this.naming });
       }
       // a plain entry, or a symlink ntfs-3g made through symlink(2) (an Interix system file)
       return super.observe(p);
@@ -255,7 +255,7 @@ export class Ntfs3gDriver extends PosixDriver {
 
   /** The bytes `link` becomes at `p`, under Windows' rules (shared with the Windows driver). */
   private reparseWrite(p: AbsPath, link: LinkSpec): ReparseWrite {
-    return reparseWrite(p, link, this.naming);
+    return reparseWrite(p, link, { naming: this.naming });
   }
 
   /** Writes the raw reparse data of `p` itself (the xattr), absorbing ntfs-3g's EIO quirk after it. */

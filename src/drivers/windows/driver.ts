@@ -55,11 +55,11 @@ function wrap<T>(p: string, what: string, fn: () => T): T {
 }
 
 /** Windows paths as the shared NTFS logic sees them; a target's folder-ness read by opening it. */
-const NAMING = windowsNaming((local) => withEntry(local, { follow: true }, (h) => fileFacts(h, local).directory, () => undefined));
+const NAMING = windowsNaming((local) => withEntry(local, (h) => fileFacts(h, local).directory, { follow: true, absent: () => undefined }));
 
 /** The folder-ness of the link object, told from its own attributes (never from its target). */
 function isDirectoryObject(p: string): boolean {
-  return withEntry(p, {}, (h) => fileFacts(h, p).directory, () => false);
+  return withEntry(p, (h) => fileFacts(h, p).directory, { absent: () => false });
 }
 
 export class WindowsDriver implements Driver, ReparseTransport {
@@ -80,7 +80,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
   /** The raw reparse buffer of `p` itself, or undefined when it carries none (or nothing is there). */
   readReparseData(p: AbsPath): Buffer | undefined {
     return wrap(p, 'cannot read reparse data', () =>
-      withEntry(p, {}, (h) => (fileFacts(h, p).reparse ? readReparseOn(h, p) : undefined), () => undefined),
+      withEntry(p, (h) => (fileFacts(h, p).reparse ? readReparseOn(h, p) : undefined), { absent: () => undefined }),
     );
   }
 
@@ -95,7 +95,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
       const reparse = fileFacts(h, p).reparse;
       if (opts.mode === 'replace' && !reparse) throw new DriverError(p, 'is no longer a link; refusing to replace it');
       if (opts.mode === 'create' && reparse) throw new DriverError(p, 'already is a reparse point; refusing to overwrite it', { code: 'EEXIST' });
-      writeReparseOn(h, p, buffer, opts.what);
+      writeReparseOn(h, p, { buffer, what: opts.what });
     } finally {
       k.CloseHandle(h);
     }
@@ -105,17 +105,16 @@ export class WindowsDriver implements Driver, ReparseTransport {
     return wrap(p, 'cannot read', () =>
       withEntry(
         p,
-        {},
         (h): Entry => {
           const f = fileFacts(h, p);
           if (f.reparse) {
             const raw = readReparseOn(h, p);
-            if (raw !== undefined) return entryOfReparse(p, raw, NAMING);
+            if (raw !== undefined) return entryOfReparse(p, raw, { naming: NAMING });
           }
           if (f.directory) return { kind: 'dir', dev: f.volume };
           return { kind: 'file', size: f.size, nlink: f.nlink, fileId: f.fileId, dev: f.volume };
         },
-        (): Entry => ({ kind: 'absent' }),
+        { absent: (): Entry => ({ kind: 'absent' }) },
       ),
     );
   }
@@ -124,12 +123,11 @@ export class WindowsDriver implements Driver, ReparseTransport {
     return wrap(p, 'cannot read', () =>
       withEntry(
         p,
-        { follow: true },
         (h): TargetInfo => {
           const f = fileFacts(h, p);
           return f.directory ? { kind: 'dir', dev: f.volume } : { kind: 'file', fileId: f.fileId, dev: f.volume };
         },
-        (): TargetInfo => ({ kind: 'absent' }),
+        { follow: true, absent: (): TargetInfo => ({ kind: 'absent' }) },
       ),
     );
   }
@@ -181,10 +179,10 @@ export class WindowsDriver implements Driver, ReparseTransport {
   /** `serial:index` of the folder `p` leads to, following links as Windows does; undefined where no folder is. */
   folderId(p: AbsPath): string | undefined {
     try {
-      return withEntry(p, { follow: true }, (h) => {
+      return withEntry(p, (h) => {
         const f = fileFacts(h, p);
         return f.directory ? f.fileId : undefined;
-      }, () => undefined);
+      }, { follow: true, absent: () => undefined });
     } catch {
       return undefined;
     }
@@ -204,7 +202,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
   // -------------------------------------------------------------------------------------------
 
   private assertAbsent(p: AbsPath): void {
-    if (withEntry(p, {}, () => true, () => false)) throw new DriverError(p, 'already exists; a link is made only where nothing is', { code: 'EEXIST' });
+    if (withEntry(p, () => true, { absent: () => false })) throw new DriverError(p, 'already exists; a link is made only where nothing is', { code: 'EEXIST' });
   }
 
   createLink(p: AbsPath, link: LinkSpec): void {
@@ -216,7 +214,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   private makeLink(p: AbsPath, link: LinkSpec): void {
     if (link.type === 'hardlink') return this.makeHardLink(p, link);
-    const w = reparseWrite(p, link, NAMING);
+    const w = reparseWrite(p, link, { naming: NAMING });
     this.assertAbsent(p);
     if (link.type === 'junction') this.makeJunction(p, w);
     else this.makeSymlink(p, w);
@@ -226,16 +224,15 @@ export class WindowsDriver implements Driver, ReparseTransport {
   private makeHardLink(p: AbsPath, link: LinkSpec): void {
     const target = withEntry(
       link.target,
-      { follow: true },
       (h) => ({ facts: fileFacts(h, link.target), final: finalPathOf(h, link.target) }),
-      () => undefined,
+      { follow: true, absent: () => undefined },
     );
     if (target === undefined) throw new DriverError(p, `hard link target ${link.target} does not exist`, { code: 'ENOENT' });
     if (target.facts.directory) {
       throw new DriverError(p, `hard link target ${link.target} is a folder; hard links are for files`, { code: 'EISDIR', hint: 'use a junction for a folder' });
     }
     this.assertAbsent(p);
-    check(p, 'cannot create hard link', k.CreateHardLinkW(longPath(p), target.final, null) !== 0);
+    check(p, k.CreateHardLinkW(longPath(p), target.final, null) !== 0, { what: 'cannot create hard link' });
     const made = this.observe(p);
     if (made.kind !== 'file' || made.fileId !== target.facts.fileId) {
       throw new DriverError(p, 'Windows reported the hard link made, but it is not there', { code: 'EIO' });
@@ -244,7 +241,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   /** A fresh empty folder turned into a junction; the folder goes again if that fails. */
   private makeJunction(p: AbsPath, w: ReparseWrite): void {
-    check(p, 'cannot create folder for junction', k.CreateDirectoryW(longPath(p), null) !== 0);
+    check(p, k.CreateDirectoryW(longPath(p), null) !== 0, { what: 'cannot create folder for junction' });
     try {
       writeReparse(p, w, { transport: this, mode: 'create', what: 'cannot create junction', writer: 'Windows' });
     } catch (e) {
@@ -261,9 +258,9 @@ export class WindowsDriver implements Driver, ReparseTransport {
     if (!ok) {
       const code = k.GetLastError();
       // Windows before 10 1703 knows no unprivileged flag
-      if (code !== ERROR_INVALID_PARAMETER) throw win32Error(p, 'cannot create symlink', code);
+      if (code !== ERROR_INVALID_PARAMETER) throw win32Error(p, 'cannot create symlink', { code });
       ok = k.CreateSymbolicLinkW(longPath(p), w.windowsTarget, dirFlag) !== 0;
-      check(p, 'cannot create symlink', ok);
+      check(p, ok, { what: 'cannot create symlink' });
     }
     try {
       verifyReparse(p, w, { transport: this, exact: false, writer: 'Windows' });
@@ -290,7 +287,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
       const isHardLink = cur.kind === 'file' && cur.nlink > 1;
       if (cur.kind !== 'junction' && cur.kind !== 'symlink' && !isHardLink) throw new DriverError(p, 'is no longer a link; refusing to replace it');
       if (cur.kind === link.type && this.retargetInPlace(p, link)) return;
-      const newIsDir = link.type === 'junction' || (link.type === 'symlink' && reparseWrite(p, link, NAMING).directory === true);
+      const newIsDir = link.type === 'junction' || (link.type === 'symlink' && reparseWrite(p, link, { naming: NAMING }).directory === true);
       if (!isDirectoryObject(p) && !newIsDir) this.replaceFileObject(p, link);
       else this.replaceAside(p, link);
     });
@@ -301,7 +298,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
    * without the link). False when Windows refuses it for a symbolic link (that takes a privilege).
    */
   private retargetInPlace(p: AbsPath, link: LinkSpec): boolean {
-    const w = reparseWrite(p, link, NAMING);
+    const w = reparseWrite(p, link, { naming: NAMING });
     if (link.type === 'symlink' && w.directory !== undefined && w.directory !== isDirectoryObject(p)) return false;
     try {
       writeReparse(p, w, { transport: this, mode: 'replace', what: `cannot retarget ${link.type}`, writer: 'Windows' });
@@ -319,7 +316,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
     if (k.MoveFileExW(longPath(tmp), longPath(p), MOVEFILE_REPLACE_EXISTING) === 0) {
       const code = k.GetLastError();
       this.deleteLinkObject(tmp);
-      throw win32Error(p, `cannot put the new ${link.type} in place`, code);
+      throw win32Error(p, `cannot put the new ${link.type} in place`, { code });
     }
   }
 
@@ -330,13 +327,13 @@ export class WindowsDriver implements Driver, ReparseTransport {
    */
   private replaceAside(p: AbsPath, link: LinkSpec): void {
     const aside = retargetTempName(p);
-    check(p, `cannot move the old link aside to ${aside}`, k.MoveFileExW(longPath(p), longPath(aside), 0) !== 0);
+    check(p, k.MoveFileExW(longPath(p), longPath(aside), 0) !== 0, { what: `cannot move the old link aside to ${aside}` });
     try {
       this.makeLink(p, link);
     } catch (e) {
       if (k.MoveFileExW(longPath(aside), longPath(p), 0) === 0) {
         const code = k.GetLastError();
-        throw new DriverError(p, `cannot retarget ${link.type}, nor put the old link back: it is at ${aside} (${win32Error(aside, 'move', code).message})`, {
+        throw new DriverError(p, `cannot retarget ${link.type}, nor put the old link back: it is at ${aside} (${win32Error(aside, 'move', { code }).message})`, {
           cause: e,
           hint: `rename ${aside} back to ${p}`,
         });
@@ -372,7 +369,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
       const f: FileFacts = fileFacts(h, p);
       const isLink = f.reparse ? isNameSurrogate(this.tagOn(h, p)) : !f.directory && f.nlink > 1;
       if (!isLink) throw new DriverError(p, 'is no longer a link; linkplan never deletes files or folders');
-      deleteOn(h, p, 'cannot remove link');
+      deleteOn(h, p, { what: 'cannot remove link' });
     } finally {
       k.CloseHandle(h);
     }
@@ -395,7 +392,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
       if (k.MoveFileExW(longPath(from), longPath(to), 0) === 0) {
         const code = k.GetLastError();
         if (code === 80 || code === 183) throw new DriverError(to, 'already exists; refusing to overwrite it', { code: 'EEXIST' });
-        throw win32Error(from, `cannot move to ${to}`, code);
+        throw win32Error(from, `cannot move to ${to}`, { code });
       }
     });
   }
@@ -403,7 +400,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
   mkdir(p: AbsPath): void {
     wrap(p, 'cannot create folder', () => {
       this.inFolderOf(p);
-      check(p, 'cannot create folder', k.CreateDirectoryW(longPath(p), null) !== 0);
+      check(p, k.CreateDirectoryW(longPath(p), null) !== 0, { what: 'cannot create folder' });
     });
   }
 
@@ -412,7 +409,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
       this.folders.release(p);
       this.inFolderOf(p);
       if (this.observe(p).kind !== 'dir') throw new DriverError(p, 'is not a plain folder; refusing to remove it', { code: 'ENOTDIR' });
-      check(p, 'cannot remove folder', k.RemoveDirectoryW(longPath(p)) !== 0);
+      check(p, k.RemoveDirectoryW(longPath(p)) !== 0, { what: 'cannot remove folder' });
     });
   }
 
@@ -422,12 +419,11 @@ export class WindowsDriver implements Driver, ReparseTransport {
       this.inFolderOf(p);
       const top = withEntry(
         p,
-        {},
         (h) => {
           const f = fileFacts(h, p);
           return { path: p, attributes: f.attributes, tag: f.reparse ? this.tagOn(h, p) : 0 };
         },
-        () => undefined,
+        { absent: () => undefined },
       );
       if (top !== undefined) removeEntry(this, top, out);
     });
@@ -449,7 +445,7 @@ function removeEntry(d: WindowsDriver, e: { path: AbsPath; attributes: number; t
       let whole = true;
       for (const c of findEntries(e.path)) whole = removeEntry(d, { path: path.win32.join(e.path, c.name) as AbsPath, attributes: c.attributes, tag: c.tag }, out) && whole;
       if (!whole) return false;
-      check(e.path, 'cannot delete the folder', k.RemoveDirectoryW(longPath(e.path)) !== 0);
+      check(e.path, k.RemoveDirectoryW(longPath(e.path)) !== 0, { what: 'cannot delete the folder' });
       out.folders++;
     } else {
       deleteFile(e.path, e.attributes);
@@ -469,9 +465,9 @@ function removeEntry(d: WindowsDriver, e: { path: AbsPath; attributes: number; t
 function deleteFile(p: string, attributes: number): void {
   if (k.DeleteFileW(longPath(p)) !== 0) return;
   const code = k.GetLastError();
-  if (code !== ERROR_ACCESS_DENIED || (attributes & FILE_ATTRIBUTE_READONLY) === 0) throw win32Error(p, 'cannot delete it', code);
-  check(p, 'cannot delete it (read-only, and the attribute cannot be taken off)', k.SetFileAttributesW(longPath(p), attributes & ~FILE_ATTRIBUTE_READONLY) !== 0);
-  check(p, 'cannot delete it', k.DeleteFileW(longPath(p)) !== 0);
+  if (code !== ERROR_ACCESS_DENIED || (attributes & FILE_ATTRIBUTE_READONLY) === 0) throw win32Error(p, 'cannot delete it', { code });
+  check(p, k.SetFileAttributesW(longPath(p), attributes & ~FILE_ATTRIBUTE_READONLY) !== 0, { what: 'cannot delete it (read-only, and the attribute cannot be taken off)' });
+  check(p, k.DeleteFileW(longPath(p)) !== 0, { what: 'cannot delete it' });
 }
 
 /**
@@ -493,7 +489,7 @@ function probeSymlinks(d: WindowsDriver): Pick<Capabilities, 'symlinks' | 'symli
       return { symlinks: true };
     }
     if (!ok && code === 1314) return { symlinks: false, symlinkNote: SYMLINK_PRIVILEGE_NOTE };
-    const why = ok ? 'Windows reported a test symbolic link made, but none appeared (Wine does this)' : `making a test symbolic link failed (${win32Error(link, 'symlink', code).message.replace(/^.*?\(/, '(').slice(1, -1)})`;
+    const why = ok ? 'Windows reported a test symbolic link made, but none appeared (Wine does this)' : `making a test symbolic link failed (${win32Error(link, 'symlink', { code }).message.replace(/^.*?\(/, '(').slice(1, -1)})`;
     return { symlinks: false, symlinkNote: `${why}; linkplan cannot make symbolic links here` };
   } catch (e) {
     return { symlinks: false, symlinkNote: `could not find out whether symbolic links can be made here (${e instanceof Error ? e.message : String(e)})` };

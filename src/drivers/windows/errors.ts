@@ -92,7 +92,8 @@ export function win32ErrorInfo(code: number): Win32ErrorInfo {
 }
 
 /** A DriverError for Win32 error `code` while doing `what` at `path`: `path: what (text; ERROR_NAME 5)` plus the hint. */
-export function win32Error(path: string, what: string, code: number): DriverError {
+export function win32Error(path: string, what: string, opts: { code: number }): DriverError {
+  const code = opts.code;
   const info = win32ErrorInfo(code);
   const tail = info.name.startsWith('ERROR_') ? `${info.name} ${code}` : `Win32 ${info.name}`;
   return new DriverError(path, `${what} (${info.text}; ${tail})`, { code: info.errno, ...(info.hint === undefined ? {} : { hint: info.hint }) });

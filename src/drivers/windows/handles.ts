@@ -72,15 +72,15 @@ export function openEntry(p: string, opts: OpenOptions = {}): number | undefined
   if (h === INVALID_HANDLE_VALUE) {
     const code = k.GetLastError();
     if (isAbsentCode(code)) return undefined;
-    throw win32Error(p, 'cannot open', code);
+    throw win32Error(p, 'cannot open', { code });
   }
   return h;
 }
 
-/** Runs `fn` on a handle on `p` (see openEntry), closing it after; `absent()` when nothing is there. */
-export function withEntry<T>(p: string, opts: OpenOptions, fn: (h: number) => T, absent: () => T): T {
+/** Runs `fn` on a handle on `p` (see openEntry), closing it after; `opts.absent()` when nothing is there. */
+export function withEntry<T>(p: string, fn: (h: number) => T, opts: OpenOptions & { absent: () => T }): T {
   const h = openEntry(p, opts);
-  if (h === undefined) return absent();
+  if (h === undefined) return opts.absent();
   try {
     return fn(h);
   } finally {
@@ -103,7 +103,7 @@ export interface FileFacts {
 
 export function fileFacts(h: number, p: string): FileFacts {
   const info: Partial<ByHandleFileInformation> = {};
-  if (k.GetFileInformationByHandle(h, info) === 0) throw win32Error(p, 'cannot read file information', k.GetLastError());
+  if (k.GetFileInformationByHandle(h, info) === 0) throw win32Error(p, 'cannot read file information', { code: k.GetLastError() });
   const i = info as ByHandleFileInformation;
   const index = (BigInt(i.nFileIndexHigh) << 32n) | BigInt(i.nFileIndexLow);
   return {
@@ -124,22 +124,24 @@ export function readReparseOn(h: number, p: string): Buffer | undefined {
   if (k.DeviceIoControl(h, FSCTL_GET_REPARSE_POINT, null, 0, out, out.length, returned, null) === 0) {
     const code = k.GetLastError();
     if (code === ERROR_NOT_A_REPARSE_POINT) return undefined;
-    throw win32Error(p, 'cannot read reparse data', code);
+    throw win32Error(p, 'cannot read reparse data', { code });
   }
   return Buffer.from(out.subarray(0, returned[0]));
 }
 
 /** Writes reparse data on an entry opened for writing (a fresh empty folder, or a junction to retarget in place). */
-export function writeReparseOn(h: number, p: string, buffer: Buffer, what: string): void {
+export function writeReparseOn(h: number, p: string, opts: { buffer: Buffer; what: string }): void {
+  const { buffer, what } = opts;
   const returned: [number] = [0];
   if (k.DeviceIoControl(h, FSCTL_SET_REPARSE_POINT, buffer, buffer.length, null, 0, returned, null) === 0) {
-    throw win32Error(p, what, k.GetLastError());
+    throw win32Error(p, what, { code: k.GetLastError() });
   }
 }
 
 /** Marks an entry open with `delete` for deletion: its name goes when the handle closes (a folder only while empty). */
-export function deleteOn(h: number, p: string, what: string): void {
-  if (k.SetFileInformationByHandle(h, FileDispositionInfo, { DeleteFile: 1 }, 1) === 0) throw win32Error(p, what, k.GetLastError());
+export function deleteOn(h: number, p: string, opts: { what: string }): void {
+  const what = opts.what;
+  if (k.SetFileInformationByHandle(h, FileDispositionInfo, { DeleteFile: 1 }, 1) === 0) throw win32Error(p, what, { code: k.GetLastError() });
 }
 
 /** Where an open handle really is, as a `\\?\` path. */
@@ -147,7 +149,7 @@ export function finalPathOf(h: number, p: string): string {
   for (let chars = 512; ; chars *= 4) {
     const out = Buffer.alloc(chars * 2);
     const n = k.GetFinalPathNameByHandleW(h, out, chars, VOLUME_NAME_DOS);
-    if (n === 0) throw win32Error(p, 'cannot tell where it is', k.GetLastError());
+    if (n === 0) throw win32Error(p, 'cannot tell where it is', { code: k.GetLastError() });
     if (n < chars) return out.toString('utf16le', 0, n * 2);
     if (chars > 32768) throw new DriverError(p, 'its path is longer than Windows allows', { code: 'ENAMETOOLONG' });
   }
@@ -169,7 +171,7 @@ export function findEntries(p: string): FoundEntry[] {
   if (h === INVALID_HANDLE_VALUE) {
     const code = k.GetLastError();
     if (code === ERROR_FILE_NOT_FOUND) return [];
-    throw win32Error(p, 'cannot list folder', code);
+    throw win32Error(p, 'cannot list folder', { code });
   }
   const out: FoundEntry[] = [];
   try {
@@ -181,7 +183,7 @@ export function findEntries(p: string): FoundEntry[] {
       if (k.FindNextFileW(h, data) === 0) {
         const code = k.GetLastError();
         if (code === ERROR_NO_MORE_FILES) break;
-        throw win32Error(p, 'cannot list folder', code);
+        throw win32Error(p, 'cannot list folder', { code });
       }
     }
   } finally {
@@ -190,9 +192,9 @@ export function findEntries(p: string): FoundEntry[] {
   return out;
 }
 
-/** Runs a path call (`ok` true when it returned success), turning a failure into a DriverError naming `p`. */
-export function check(p: string, what: string, ok: boolean): void {
-  if (!ok) throw win32Error(p, what, k.GetLastError());
+/** After a path call (`ok` true when it returned success): a failure as a DriverError naming `p` and what was being done. */
+export function check(p: string, ok: boolean, opts: { what: string }): void {
+  if (!ok) throw win32Error(p, opts.what, { code: k.GetLastError() });
 }
 
 /** A string a Win32 call wrote into `out` (UTF-16, NUL-terminated). */
@@ -210,14 +212,14 @@ function utf16z(out: Buffer): string {
 export function volumeOf(p: string): { mountPoint: string; guidPath: string | undefined } {
   const chars = 32768;
   const mp = Buffer.alloc(chars * 2);
-  check(p, 'cannot find the volume that holds it', k.GetVolumePathNameW(longPath(p), mp, chars) !== 0);
+  check(p, k.GetVolumePathNameW(longPath(p), mp, chars) !== 0, { what: 'cannot find the volume that holds it' });
   const mountPoint = plainPath(utf16z(mp));
   const guid = Buffer.alloc(100 * 2);
   if (k.GetVolumeNameForVolumeMountPointW(longPath(mountPoint), guid, 100) === 0) {
     const code = k.GetLastError();
     // (what Windows says of a drive that is no volume of its own: not a mount point, not supported)
     if (code === ERROR_NOT_A_REPARSE_POINT || code === ERROR_INVALID_PARAMETER || code === ERROR_NOT_SUPPORTED) return { mountPoint, guidPath: undefined };
-    throw win32Error(p, `cannot name the volume mounted at ${mountPoint}`, code);
+    throw win32Error(p, `cannot name the volume mounted at ${mountPoint}`, { code });
   }
   return { mountPoint, guidPath: utf16z(guid) };
 }
