@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'bench/results/**', 'examples/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'bench/results/**', 'examples/**', '.wine-cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -18,6 +18,7 @@ import * as plan from './commands/plan.js';
 import * as recover from './commands/recover.js';
 import * as switchCmd from './commands/switch.js';
 import * as validate from './commands/validate.js';
+import { loadPlatformDriver } from './drivers/select.js';
 import { fdOutput, type Output } from './views/output.js';
 
 function wantsColor(out: Output, env: CommandDeps['env']): boolean {
@@ -134,6 +135,8 @@ export async function main(argv: readonly string[], deps: CommandDeps): Promise<
   const io = processIo(deps.env);
   let code = 0;
   try {
+    // (the Windows driver, on Windows only: the commands make drivers synchronously)
+    await loadPlatformDriver();
     await program(io, deps, (c) => (code = c)).parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -49,3 +49,7 @@ export {
   ReparseEncodeError,
   type ReparsePoint,
 } from './drivers/ntfs/reparse.js';
+/** The native Windows driver (Win32 through koffi) and its parts, loaded on demand: its calls work on Windows only. */
+export function windowsDriver(): Promise<typeof import('./drivers/windows/module.js')> {
+  return import('./drivers/windows/module.js');
+}

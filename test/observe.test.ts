@@ -349,3 +349,29 @@ describe('load -> observe -> plan on a real tree', () => {
     expect(a.reason).toMatch(/the folder .*\/home is a link to .*\/data\/home, and the text is read from there$/);
   });
 });
+
+describe('observe asks for the volume GUID path of the drives targetForm: volume-guid needs', () => {
+  class Guids extends DriverDecorator {
+    readonly asked: string[] = [];
+    override volumeGuidPath(root: AbsPath): string | undefined {
+      this.asked.push(root);
+      return root.toLowerCase() === 'c:\\' ? '\\\\?\\Volume{0b0e4c2a-1111-2222-3333-444455556666}\\' : undefined;
+    }
+  }
+
+  it('once per drive, only for entries that ask, and only on Windows', () => {
+    const driver = new Guids(new PosixDriver());
+    const links = [
+      desired('C:\\tools\\jdk', 'C:\\tools\\jdk-21', { targetForm: 'volume-guid' }),
+      desired('C:\\tools\\node', 'c:\\tools\\node-22', { targetForm: 'volume-guid' }),
+      desired('C:\\tools\\plain', 'D:\\tools\\x'),
+      desired('C:\\tools\\net', 'E:\\share\\x', { targetForm: 'volume-guid' }),
+    ];
+    const o = observeOn(links, driver, 'win32');
+    expect(driver.asked).toEqual(['C:\\', 'E:\\']);
+    expect(o.volumeGuids).toEqual(new Map([['c:\\', '\\\\?\\Volume{0b0e4c2a-1111-2222-3333-444455556666}\\']]));
+    const onLinux = new Guids(new PosixDriver());
+    observeOn([desired('/t/jdk', '/t/jdk-21', { targetForm: 'volume-guid' })], onLinux, 'linux');
+    expect(onLinux.asked).toEqual([]);
+  });
+});

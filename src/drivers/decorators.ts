@@ -24,6 +24,9 @@ export class DriverDecorator implements Driver {
   targetKind(p: AbsPath): TargetKind {
     return this.inner.targetKind(p);
   }
+  volumeGuidPath(root: AbsPath): string | undefined {
+    return this.inner.volumeGuidPath?.(root);
+  }
   capabilities(p: AbsPath): Capabilities {
     return this.inner.capabilities(p);
   }

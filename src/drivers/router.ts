@@ -61,6 +61,10 @@ export class VolumeRouter implements Driver {
     return this.driverAt(p).targetKind(p);
   }
 
+  volumeGuidPath(root: AbsPath): string | undefined {
+    return this.driverAt(root).volumeGuidPath?.(root);
+  }
+
   capabilities(p: AbsPath): Capabilities {
     return this.driverAt(p).capabilities(p);
   }

@@ -1,5 +1,6 @@
 /**
- * Picks the real driver for this machine. Linux and macOS use node:fs; NTFS volumes mounted with
+ * Picks the real driver for this machine. Windows uses Win32 (drivers/windows/, loaded with a
+ * dynamic import on Windows only). Linux and macOS use node:fs; NTFS volumes mounted with
  * ntfs-3g (the manifest's `volumes:`, or a saved plan's) get the ntfs-3g driver, behind a router
  * that sends every other path to node:fs. The ntfs-3g driver is loaded with a dynamic import only
  * when there are volumes, and koffi (behind its xattr calls) only on its first call, so every
@@ -17,11 +18,26 @@ import { normalizeWindowsRoot } from '../core/windows-root.js';
 import { PosixDriver } from './posix.js';
 import { VolumeRouter } from './router.js';
 
-/** The driver for this machine, with no NTFS volumes: node:fs. */
+/** The Windows driver's module, once loaded (loadPlatformDriver). */
+let windowsDriver: typeof import('./windows/driver.js') | undefined;
+
+/**
+ * Loads the driver this platform needs beyond node:fs, once: the Windows driver on Windows
+ * (elsewhere nothing is loaded). createDriver() needs it done first there; the command does it
+ * at its start, and createDriverFor() does it itself.
+ */
+export async function loadPlatformDriver(platform: Platform = currentPlatform()): Promise<void> {
+  if (platform === 'win32') windowsDriver ??= await import('./windows/driver.js');
+}
+
+/** The driver for this machine, with no NTFS volumes: Win32 on Windows (see loadPlatformDriver), node:fs elsewhere. */
 export function createDriver(): Driver {
   const platform = currentPlatform();
   if (platform === 'win32') {
-    throw new UsageError('this build of linkplan has no Windows driver yet', { hint: 'run linkplan on Linux or macOS for now' });
+    if (windowsDriver === undefined) {
+      throw new UsageError('the Windows driver is not loaded yet', { hint: 'call (and await) loadPlatformDriver() before createDriver(), or use createDriverFor()' });
+    }
+    return new windowsDriver.WindowsDriver();
   }
   return new PosixDriver();
 }
@@ -45,6 +61,7 @@ export interface CreateDriverOptions {
 export async function createDriverFor(opts: CreateDriverOptions = {}): Promise<Driver> {
   const volumes = opts.volumes ?? [];
   const platform = opts.platform ?? currentPlatform();
+  if (platform === 'win32') await loadPlatformDriver(platform);
   if (volumes.length === 0 || platform === 'win32') return createDriver();
   // mount detection and path naming are cheap (koffi loads only if a plain FUSE mount is probed);
   // the driver itself is loaded here, on demand

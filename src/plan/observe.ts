@@ -27,6 +27,9 @@ export function backupCandidate(p: AbsPath, n: number): AbsPath {
  */
 export const LIST_AFTER = 64;
 
+/** A Windows drive's root at the start of a path: `C:\`. */
+const WINDOWS_DRIVE_ROOT = /^[A-Za-z]:\\/;
+
 /**
  * A name the listing of a folder can answer for: printable ASCII, with no `~` (a Windows short
  * name may name a file its listing gives by its long name), no `:` (an NTFS stream of a file),
@@ -74,7 +77,7 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
   }
   const reader = new DiskReader(driver, platform);
   desired.forEach((d, i) => reader.readEntry(d, d.target === null ? null : targetOf(links, i)));
-  const { capabilities, volumes, pathCapabilities, entries, targets, targetKinds, backupSlots, emptyFolders } = reader;
+  const { capabilities, volumes, pathCapabilities, entries, targets, targetKinds, backupSlots, emptyFolders, volumeGuids } = reader;
   return {
     platform,
     capabilities,
@@ -84,6 +87,7 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
     targetKinds,
     backupSlots,
     ...(emptyFolders.size > 0 ? { emptyFolders } : {}),
+    ...(volumeGuids.size > 0 ? { volumeGuids } : {}),
   };
 }
 
@@ -94,6 +98,8 @@ class DiskReader {
   readonly targetKinds = new Map<string, TargetKind>();
   readonly backupSlots = new Map<string, AbsPath>();
   readonly emptyFolders = new Set<string>();
+  /** Drive root key (`c:\`) -> its volume GUID path, for `targetForm: volume-guid`. */
+  readonly volumeGuids = new Map<string, string>();
   readonly pathCapabilities = new Map<string, Capabilities>();
   readonly volumes;
   /** The root's: what holds wherever no NTFS volume is. */
@@ -139,6 +145,7 @@ class DiskReader {
     }
     if (eff !== null) {
       this.target(eff, needsIdentity(d, e, caps));
+      if (d.targetForm === 'volume-guid' && d.target !== null) this.volumeGuid(d.target);
       if ((d.onConflict === 'adopt' || d.onConflict === 'persist') && isInTheWay(e)) {
         const at = this.entry(eff);
         this.ancestors(parentOf(eff, this.platform));
@@ -146,6 +153,14 @@ class DiskReader {
       }
     }
     if (d.state === 'present' && (d.onConflict === 'backup' || d.onConflict === 'persist') && (isInTheWay(e) || leadsElsewhere(d, e, this.platform))) this.backupSlot(d.path);
+  }
+
+  /** Windows: the volume GUID path of the drive that holds `target`, once per drive (none where the driver cannot say). */
+  private volumeGuid(target: AbsPath): void {
+    const root = WINDOWS_DRIVE_ROOT.exec(target)?.[0];
+    if (this.platform !== 'win32' || root === undefined || this.volumeGuids.has(this.key(root))) return;
+    const guid = this.driver.volumeGuidPath?.(root as AbsPath);
+    if (guid !== undefined) this.volumeGuids.set(this.key(root), guid);
   }
 
   /** The first free backup name for `p`. */

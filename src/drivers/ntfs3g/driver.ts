@@ -15,23 +15,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../../core/errors.js';
-import { isWindowsAbsolute, type AbsPath } from '../../core/paths.js';
+import type { AbsPath } from '../../core/paths.js';
 import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../../core/types.js';
-import {
-  decodeReparse,
-  encodeMountPoint,
-  encodeSymlink,
-  formatReparseTag,
-  ReparseDecodeError,
-  ReparseEncodeError,
-  reparseTagName,
-  type ReparsePoint,
-  type SymlinkReparse,
-} from '../ntfs/reparse.js';
+import { entryOfReparse, reparseWrite, writeReparse, type NtfsNaming, type ReparseWrite } from '../ntfs/links.js';
+import { decodeReparse, formatReparseTag, ReparseEncodeError, type ReparsePoint } from '../ntfs/reparse.js';
 import { PosixDriver, renameOver, retargetTempName, wrap as wrapFsError } from '../posix.js';
 import { libcXattr, XATTR_NTFS_ATTRIB, XATTR_NTFS_REPARSE_DATA, type XattrCalls } from './libc.js';
 import { ntfs3gMountOf, type Ntfs3gMountOptions } from './mounts.js';
-import { unwindowsComponent, WindowsPaths } from './windows-paths.js';
+import { WindowsPaths } from './windows-paths.js';
 
 /** FILE_ATTRIBUTE_DIRECTORY: the link object is a folder (a junction, a directory symlink). */
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
@@ -99,14 +90,6 @@ function statOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
-/** What a link spec becomes on this volume: the bytes to write and the kind of object that carries them. */
-interface ReparseWrite {
-  buffer: Buffer;
-  /** The link object is a folder (junctions always; symlinks whose target is a folder). */
-  directory: boolean | undefined;
-}
-
-
 export class Ntfs3gDriver extends PosixDriver {
   override readonly name: string = 'ntfs-3g';
   /** The volume's two namings: Linux under the mount point, Windows under `windowsRoot`. */
@@ -114,12 +97,32 @@ export class Ntfs3gDriver extends PosixDriver {
   /** The other volumes links may lead to; see Ntfs3gDriverOptions.peers. */
   readonly peers: readonly WindowsPaths[];
   private readonly xattr: XattrCalls;
+  /** Linux paths on this volume and its peers, as the shared NTFS link logic sees them. */
+  readonly naming: NtfsNaming;
 
   constructor(opts: Ntfs3gDriverOptions) {
     super();
     this.paths = new WindowsPaths(opts);
     this.peers = (opts.peers ?? []).map((v) => new WindowsPaths(v));
     this.xattr = opts.xattr ?? libcXattr;
+    this.naming = {
+      api: path.posix,
+      isLocalAbsolute: (text) => text.startsWith('/'),
+      windowsOf: (p, local, what) => this.windowsOf(p, local, what),
+      toLocal: (w) => this.toLinux(w),
+      // (a link's own volume is always this one)
+      rootRelativeToLocal: (_p, rest) => this.paths.rootRelativeToLinux(rest),
+      checkRelative: (p, text, local) => {
+        if (this.volumeOf(local) !== this.paths) {
+          throw new DriverError(
+            p,
+            `relative symbolic link target "${text}" leads off the volume (${this.paths.mountPoint}); Windows would stop at the volume root`,
+            { code: 'EXDEV', hint: 'use an absolute target' },
+          );
+        }
+      },
+      targetIsDirectory: (local) => statOrUndefined(local)?.isDirectory(),
+      };
   }
 
   get mountPoint(): string {
@@ -208,7 +211,7 @@ export class Ntfs3gDriver extends PosixDriver {
       if (st === undefined) return { kind: 'absent' };
       if (st.isSymbolicLink() || st.isDirectory() || st.isFile()) {
         const raw = this.readReparseData(p);
-        if (raw !== undefined) return this.entryOfReparse(raw);
+        if (raw !== undefined) return entryOfReparse(p, raw, { naming: this.naming });
       }
       // a plain entry, or a symlink ntfs-3g made through symlink(2) (an Interix system file)
       return super.observe(p);
@@ -218,37 +221,6 @@ export class Ntfs3gDriver extends PosixDriver {
   override observeTarget(p: AbsPath): TargetInfo {
     // ntfs-3g follows junctions and symlinks itself (stat); the quirk applies here too
     return retryEio(() => super.observeTarget(p));
-  }
-
-  private entryOfReparse(raw: Buffer): Entry {
-    let rp: ReparsePoint;
-    try {
-      rp = decodeReparse(raw);
-    } catch (e) {
-      if (!(e instanceof ReparseDecodeError)) throw e;
-      // unreadable data: report its tag, so it is never mistaken for a link or touched
-      const tag = raw.length >= 4 ? raw.readUInt32LE(0) : 0;
-      return { kind: 'reparse', tag, tagName: reparseTagName(tag) };
-    }
-    switch (rp.kind) {
-      case 'mount-point':
-        return { kind: 'junction', linkText: this.toLinux(rp.target) ?? rp.target };
-      case 'symlink':
-        return { kind: 'symlink', linkText: this.symlinkTextOf(rp) };
-      default:
-        return { kind: 'reparse', tag: rp.tag, tagName: reparseTagName(rp.tag) };
-    }
-  }
-
-  /** Link text of a symlink as the planner compares it: `/` for relative ones, Linux paths on this volume. */
-  private symlinkTextOf(rp: SymlinkReparse): string {
-    if (!rp.relative) return this.toLinux(rp.target) ?? rp.target;
-    const sub = rp.substituteName;
-    // root-relative `\a\b`: the root of the link's own volume, this one
-    if (sub.startsWith('\\')) return this.paths.rootRelativeToLinux(sub) ?? sub;
-    // drive-relative `C:a`: only Windows knows where that leads
-    if (/^[A-Za-z]:/.test(sub)) return sub;
-    return sub.replaceAll('\\', '/');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -281,81 +253,15 @@ export class Ntfs3gDriver extends PosixDriver {
     return w;
   }
 
-  /** The link object's kind from its target, as NTFS needs it: undefined when it cannot be told. */
-  private targetIsDirectory(linuxTarget: string | undefined): boolean | undefined {
-    if (linuxTarget === undefined) return undefined;
-    const st = statOrUndefined(linuxTarget);
-    if (st === undefined) return undefined;
-    return st.isDirectory();
-  }
-
-  /** The mount-point buffer for a junction at `p` (Windows' rules: absolute, local, a folder). */
-  private junctionWrite(p: AbsPath, link: LinkSpec): ReparseWrite {
-    const text = link.linkText;
-    let windows: string;
-    let linux: string | undefined;
-    if (text.startsWith('/')) {
-      linux = path.posix.resolve(text);
-      windows = this.windowsOf(p, linux, 'junction target');
-    } else if (isWindowsAbsolute(text)) {
-      windows = text;
-      linux = this.toLinux(text);
-    } else {
-      throw new DriverError(p, `junction target "${text}" is relative; a junction needs an absolute path to a folder`, {
-        code: 'EINVAL',
-      });
-    }
-    if (linux !== undefined && this.targetIsDirectory(linux) === false) {
-      throw new DriverError(p, `junction target ${linux} is not a folder; a junction can only lead to a folder`, {
-        code: 'ENOTDIR',
-        hint: 'use a symbolic link or a hard link for a file',
-      });
-    }
-    return { buffer: encodeMountPoint(windows), directory: true };
-  }
-
-  /** The symlink buffer for a symbolic link at `p`, and whether its target is a folder. */
-  private symlinkWrite(p: AbsPath, link: LinkSpec): ReparseWrite {
-    const text = link.linkText;
-    let linux: string | undefined;
-    let buffer: Buffer;
-    if (text.startsWith('/')) {
-      linux = path.posix.resolve(text);
-      buffer = encodeSymlink(this.windowsOf(p, linux, 'symbolic link target'), { relative: false });
-    } else if (isWindowsAbsolute(text)) {
-      linux = this.toLinux(text);
-      buffer = encodeSymlink(text, { relative: false });
-    } else {
-      const parts = text.split('/');
-      const bad = unwindowsComponent(parts.filter((c) => c !== '.' && c !== '..'));
-      if (bad !== undefined) {
-        throw new DriverError(p, `symbolic link target "${text}": "${bad}" is a name Windows cannot use in a path`, { code: 'EINVAL' });
-      }
-      linux = path.posix.resolve(path.posix.dirname(p), text);
-      if (this.volumeOf(linux) !== this.paths) {
-        throw new DriverError(
-          p,
-          `relative symbolic link target "${text}" leads off the volume (${this.paths.mountPoint}); Windows would stop at the volume root`,
-          { code: 'EXDEV', hint: 'use an absolute target' },
-        );
-      }
-      buffer = encodeSymlink(parts.join('\\'), { relative: true });
-    }
-    let directory = this.targetIsDirectory(linux);
-    if (directory === undefined && link.target !== p) directory = this.targetIsDirectory(link.target);
-    return { buffer, directory };
-  }
-
+  /** The bytes `link` becomes at `p`, under Windows' rules (shared with the Windows driver). */
   private reparseWrite(p: AbsPath, link: LinkSpec): ReparseWrite {
-    return link.type === 'junction' ? this.junctionWrite(p, link) : this.symlinkWrite(p, link);
+    return reparseWrite(p, link, { naming: this.naming });
   }
 
-  /** Reads back what was written: a call that returned success has not always done the work. */
-  private verify(p: AbsPath, buffer: Buffer): void {
-    const got = this.readReparseData(p);
-    if (got === undefined || !got.equals(buffer)) {
-      throw new DriverError(p, 'ntfs-3g did not keep the reparse data written to it', { code: 'EIO' });
-    }
+  /** Writes the raw reparse data of `p` itself (the xattr), absorbing ntfs-3g's EIO quirk after it. */
+  writeReparseData(p: AbsPath, buffer: Buffer, opts: { mode: 'create' | 'replace'; what: string }): void {
+    this.xattr.lsetxattr(p, XATTR_NTFS_REPARSE_DATA, { value: buffer, mode: opts.mode });
+    this.settle(p);
   }
 
   /** Absorbs the EIO quirk right after a conversion, so the next reader sees the new entry. */
@@ -373,9 +279,7 @@ export class Ntfs3gDriver extends PosixDriver {
     if (directory) fs.mkdirSync(p);
     else fs.closeSync(fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW));
     try {
-      this.xattr.lsetxattr(p, XATTR_NTFS_REPARSE_DATA, { value: w.buffer, mode: 'create' });
-      this.settle(p);
-      this.verify(p, w.buffer);
+      writeReparse(p, w, { transport: this, mode: 'create', what: 'cannot write reparse data', writer: 'ntfs-3g' });
     } catch (e) {
       this.removeFresh(p, directory);
       throw e;
@@ -428,9 +332,7 @@ export class Ntfs3gDriver extends PosixDriver {
           const attrs = this.readWindowsAttributes(p);
           const isDir = attrs === undefined ? undefined : (attrs & FILE_ATTRIBUTE_DIRECTORY) !== 0;
           if (isDir !== undefined && (w.directory === undefined || w.directory === isDir)) {
-            this.xattr.lsetxattr(p, XATTR_NTFS_REPARSE_DATA, { value: w.buffer, mode: 'replace' });
-            this.settle(p);
-            this.verify(p, w.buffer);
+            writeReparse(p, w, { transport: this, mode: 'replace', what: 'cannot write reparse data', writer: 'ntfs-3g' });
             return;
           }
         }

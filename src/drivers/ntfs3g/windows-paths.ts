@@ -8,13 +8,10 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { normalizeWindowsRoot } from '../../core/windows-root.js';
+import { unwindowsComponent } from '../ntfs/names.js';
 
-export { normalizeWindowsRoot };
+export { normalizeWindowsRoot, unwindowsComponent };
 
-/** Characters NTFS names may hold but Windows paths may not (`\` separates components). */
-const WINDOWS_FORBIDDEN = /[<>:"|?*\\]/;
-/** Control characters U+0000..U+001F, also refused by Windows in names. */
-const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20);
 
 export interface WindowsPathsOptions {
   /** Absolute Linux path where ntfs-3g mounts the volume. */
@@ -23,10 +20,6 @@ export interface WindowsPathsOptions {
   windowsRoot: string;
 }
 
-/** The first of `components` that Windows cannot use as a name (`a:b`, `x\\y`, `trailing.`), if any. */
-export function unwindowsComponent(components: readonly string[]): string | undefined {
-  return components.find((c) => WINDOWS_FORBIDDEN.test(c) || hasControl(c) || c.endsWith(' ') || (c.endsWith('.') && c !== '.' && c !== '..'));
-}
 
 export class WindowsPaths {
   readonly mountPoint: string;

@@ -1,0 +1,265 @@
+/**
+ * The Win32 calls of the Windows driver, through koffi: the only file of the Windows driver that
+ * imports koffi. One line per prototype (as the Windows SDK headers declare it, like Go's x/sys
+ * `//sys` lines), the constants, and the structures they fill; nothing else. koffi and kernel32
+ * are loaded on first use, and each function is bound on its first call, so a function that Wine
+ * or an older Windows lacks (FindFirstFileNameW: Wine 8 has none) fails only where it is called,
+ * with a Win32MissingError naming it. Errors: GetLastError is bound like the rest and must be
+ * called right after the failing call, before anything else runs (koffi keeps the value from
+ * Node's and V8's own Win32 calls in between: koffi 2.6.10 and later).
+ */
+import { createRequire } from 'node:module';
+import type koffiModule from 'koffi';
+
+type Koffi = typeof koffiModule;
+
+// ---------------------------------------------------------------------------------------------
+// Constants (winnt.h, fileapi.h, winioctl.h, winbase.h, minwinbase.h)
+// ---------------------------------------------------------------------------------------------
+
+export const GENERIC_READ = 0x80000000;
+export const GENERIC_WRITE = 0x40000000;
+export const FILE_READ_ATTRIBUTES = 0x0080;
+export const FILE_WRITE_ATTRIBUTES = 0x0100;
+export const DELETE = 0x00010000;
+export const FILE_SHARE_READ = 0x1;
+export const FILE_SHARE_WRITE = 0x2;
+export const FILE_SHARE_DELETE = 0x4;
+export const OPEN_EXISTING = 3;
+export const FILE_FLAG_OPEN_REPARSE_POINT = 0x00200000;
+export const FILE_FLAG_BACKUP_SEMANTICS = 0x02000000;
+export const FILE_ATTRIBUTE_READONLY = 0x1;
+export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
+export const FILE_ATTRIBUTE_REPARSE_POINT = 0x400;
+export const INVALID_FILE_ATTRIBUTES = 0xffffffff;
+export const ERROR_ACCESS_DENIED = 5;
+export const FSCTL_SET_REPARSE_POINT = 0x000900a4;
+export const FSCTL_GET_REPARSE_POINT = 0x000900a8;
+export const FSCTL_DELETE_REPARSE_POINT = 0x000900ac;
+export const MAXIMUM_REPARSE_DATA_BUFFER_SIZE = 16384;
+export const SYMBOLIC_LINK_FLAG_DIRECTORY = 0x1;
+export const SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE = 0x2;
+export const MOVEFILE_REPLACE_EXISTING = 0x1;
+export const MOVEFILE_WRITE_THROUGH = 0x8;
+/** FINDEX_INFO_LEVELS: FindExInfoBasic (no 8.3 name). */
+export const FindExInfoBasic = 1;
+/** FINDEX_SEARCH_OPS: FindExSearchNameMatch. */
+export const FindExSearchNameMatch = 0;
+export const FIND_FIRST_EX_LARGE_FETCH = 0x2;
+/** FILE_INFO_BY_HANDLE_CLASS: FileAttributeTagInfo. */
+export const FileAttributeTagInfo = 9;
+/** FILE_INFO_BY_HANDLE_CLASS: FileDispositionInfo. */
+export const FileDispositionInfo = 4;
+/** GetFinalPathNameByHandleW flags: FILE_NAME_NORMALIZED | VOLUME_NAME_DOS. */
+export const FILE_NAME_NORMALIZED = 0x0;
+export const VOLUME_NAME_DOS = 0x0;
+export const VOLUME_NAME_GUID = 0x1;
+export const MAX_PATH = 260;
+/** What CreateFileW and the FindFirst* calls return on failure, as an intptr_t. */
+export const INVALID_HANDLE_VALUE = -1;
+
+// Win32 error codes (winerror.h) the driver tests for by value.
+export const ERROR_FILE_NOT_FOUND = 2;
+export const ERROR_PATH_NOT_FOUND = 3;
+export const ERROR_NO_MORE_FILES = 18;
+export const ERROR_HANDLE_EOF = 38;
+export const ERROR_NOT_SUPPORTED = 50;
+export const ERROR_INVALID_PARAMETER = 87;
+export const ERROR_INSUFFICIENT_BUFFER = 122;
+export const ERROR_MORE_DATA = 234;
+export const ERROR_PRIVILEGE_NOT_HELD = 1314;
+export const ERROR_NOT_A_REPARSE_POINT = 4390;
+/** A loop of links on the way (POSIX's ELOOP). */
+export const ERROR_CANT_RESOLVE_FILENAME = 1921;
+
+// ---------------------------------------------------------------------------------------------
+// Types and structures
+// ---------------------------------------------------------------------------------------------
+
+/** Names of the SDK's types, as koffi aliases (BOOL is an int, not C's bool). */
+const ALIASES = { BOOL: 'int', BOOLEAN: 'uint8_t', DWORD: 'uint32_t', HANDLE: 'intptr_t', LPCWSTR: 'const char16_t *' } as const;
+
+/** The structures the calls fill, member by member in declaration order, as koffi declares them. */
+export const STRUCTS = {
+  FILETIME: { dwLowDateTime: 'DWORD', dwHighDateTime: 'DWORD' },
+  BY_HANDLE_FILE_INFORMATION: {
+    dwFileAttributes: 'DWORD',
+    ftCreationTime: 'FILETIME',
+    ftLastAccessTime: 'FILETIME',
+    ftLastWriteTime: 'FILETIME',
+    dwVolumeSerialNumber: 'DWORD',
+    nFileSizeHigh: 'DWORD',
+    nFileSizeLow: 'DWORD',
+    nNumberOfLinks: 'DWORD',
+    nFileIndexHigh: 'DWORD',
+    nFileIndexLow: 'DWORD',
+  },
+  FILE_ATTRIBUTE_TAG_INFO: { FileAttributes: 'DWORD', ReparseTag: 'DWORD' },
+  FILE_DISPOSITION_INFO: { DeleteFile: 'BOOLEAN' },
+  WIN32_FIND_DATAW: {
+    dwFileAttributes: 'DWORD',
+    ftCreationTime: 'FILETIME',
+    ftLastAccessTime: 'FILETIME',
+    ftLastWriteTime: 'FILETIME',
+    nFileSizeHigh: 'DWORD',
+    nFileSizeLow: 'DWORD',
+    dwReserved0: 'DWORD',
+    dwReserved1: 'DWORD',
+    cFileName: 'char16_t[260]',
+    cAlternateFileName: 'char16_t[14]',
+  },
+} as const;
+
+export interface ByHandleFileInformation {
+  dwFileAttributes: number;
+  dwVolumeSerialNumber: number;
+  nFileSizeHigh: number;
+  nFileSizeLow: number;
+  nNumberOfLinks: number;
+  nFileIndexHigh: number;
+  nFileIndexLow: number;
+}
+
+export interface FileAttributeTagInfo {
+  FileAttributes: number;
+  ReparseTag: number;
+}
+
+export interface Win32FindDataW {
+  dwFileAttributes: number;
+  nFileSizeHigh: number;
+  nFileSizeLow: number;
+  /** The reparse tag when dwFileAttributes has FILE_ATTRIBUTE_REPARSE_POINT. */
+  dwReserved0: number;
+  cFileName: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prototypes (kernel32)
+// ---------------------------------------------------------------------------------------------
+
+export const PROTOTYPES = {
+  GetLastError: 'DWORD __stdcall GetLastError()',
+  CreateFileW: 'HANDLE __stdcall CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode, void *lpSecurityAttributes, DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes, HANDLE hTemplateFile)',
+  CloseHandle: 'BOOL __stdcall CloseHandle(HANDLE hObject)',
+  DeviceIoControl: 'BOOL __stdcall DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, const void *lpInBuffer, DWORD nInBufferSize, _Out_ void *lpOutBuffer, DWORD nOutBufferSize, _Out_ DWORD *lpBytesReturned, void *lpOverlapped)',
+  GetFileInformationByHandle: 'BOOL __stdcall GetFileInformationByHandle(HANDLE hFile, _Out_ BY_HANDLE_FILE_INFORMATION *lpFileInformation)',
+  GetFileInformationByHandleEx: 'BOOL __stdcall GetFileInformationByHandleEx(HANDLE hFile, int FileInformationClass, _Out_ FILE_ATTRIBUTE_TAG_INFO *lpFileInformation, DWORD dwBufferSize)',
+  SetFileInformationByHandle: 'BOOL __stdcall SetFileInformationByHandle(HANDLE hFile, int FileInformationClass, FILE_DISPOSITION_INFO *lpFileInformation, DWORD dwBufferSize)',
+  GetFileAttributesW: 'DWORD __stdcall GetFileAttributesW(LPCWSTR lpFileName)',
+  SetFileAttributesW: 'BOOL __stdcall SetFileAttributesW(LPCWSTR lpFileName, DWORD dwFileAttributes)',
+  FindFirstFileNameW: 'HANDLE __stdcall FindFirstFileNameW(LPCWSTR lpFileName, DWORD dwFlags, _Inout_ DWORD *StringLength, _Out_ void *LinkName)',
+  FindNextFileNameW: 'BOOL __stdcall FindNextFileNameW(HANDLE hFindStream, _Inout_ DWORD *StringLength, _Out_ void *LinkName)',
+  FindClose: 'BOOL __stdcall FindClose(HANDLE hFindFile)',
+  FindFirstFileExW: 'HANDLE __stdcall FindFirstFileExW(LPCWSTR lpFileName, int fInfoLevelId, _Out_ WIN32_FIND_DATAW *lpFindFileData, int fSearchOp, void *lpSearchFilter, DWORD dwAdditionalFlags)',
+  FindNextFileW: 'BOOL __stdcall FindNextFileW(HANDLE hFindFile, _Out_ WIN32_FIND_DATAW *lpFindFileData)',
+  CreateSymbolicLinkW: 'BOOLEAN __stdcall CreateSymbolicLinkW(LPCWSTR lpSymlinkFileName, LPCWSTR lpTargetFileName, DWORD dwFlags)',
+  CreateHardLinkW: 'BOOL __stdcall CreateHardLinkW(LPCWSTR lpFileName, LPCWSTR lpExistingFileName, void *lpSecurityAttributes)',
+  CreateDirectoryW: 'BOOL __stdcall CreateDirectoryW(LPCWSTR lpPathName, void *lpSecurityAttributes)',
+  RemoveDirectoryW: 'BOOL __stdcall RemoveDirectoryW(LPCWSTR lpPathName)',
+  DeleteFileW: 'BOOL __stdcall DeleteFileW(LPCWSTR lpFileName)',
+  MoveFileExW: 'BOOL __stdcall MoveFileExW(LPCWSTR lpExistingFileName, LPCWSTR lpNewFileName, DWORD dwFlags)',
+  GetFinalPathNameByHandleW: 'DWORD __stdcall GetFinalPathNameByHandleW(HANDLE hFile, _Out_ void *lpszFilePath, DWORD cchFilePath, DWORD dwFlags)',
+  GetVolumePathNameW: 'BOOL __stdcall GetVolumePathNameW(LPCWSTR lpszFileName, _Out_ void *lpszVolumePathName, DWORD cchBufferLength)',
+  GetVolumeNameForVolumeMountPointW: 'BOOL __stdcall GetVolumeNameForVolumeMountPointW(LPCWSTR lpszVolumeMountPoint, _Out_ void *lpszVolumeName, DWORD cchBufferLength)',
+} as const;
+
+/** The calls as JavaScript sees them (a BOOL is a number: 0 is failure). */
+export interface Kernel32 {
+  GetLastError(): number;
+  CreateFileW(name: string, access: number, share: number, sa: null, disposition: number, flags: number, template: number): number;
+  CloseHandle(h: number): number;
+  DeviceIoControl(h: number, code: number, inBuf: Buffer | null, inSize: number, outBuf: Buffer | null, outSize: number, returned: [number], overlapped: null): number;
+  GetFileInformationByHandle(h: number, info: Partial<ByHandleFileInformation>): number;
+  GetFileInformationByHandleEx(h: number, cls: number, info: Partial<FileAttributeTagInfo>, size: number): number;
+  SetFileInformationByHandle(h: number, cls: number, info: { DeleteFile: number }, size: number): number;
+  GetFileAttributesW(name: string): number;
+  SetFileAttributesW(name: string, attributes: number): number;
+  FindFirstFileNameW(name: string, flags: number, length: [number], linkName: Buffer): number;
+  FindNextFileNameW(h: number, length: [number], linkName: Buffer): number;
+  FindClose(h: number): number;
+  FindFirstFileExW(name: string, level: number, data: Partial<Win32FindDataW>, op: number, filter: null, flags: number): number;
+  FindNextFileW(h: number, data: Partial<Win32FindDataW>): number;
+  CreateSymbolicLinkW(link: string, target: string, flags: number): number;
+  CreateHardLinkW(name: string, existing: string, sa: null): number;
+  CreateDirectoryW(name: string, sa: null): number;
+  RemoveDirectoryW(name: string): number;
+  DeleteFileW(name: string): number;
+  MoveFileExW(from: string, to: string, flags: number): number;
+  GetFinalPathNameByHandleW(h: number, out: Buffer, chars: number, flags: number): number;
+  GetVolumePathNameW(name: string, out: Buffer, chars: number): number;
+  GetVolumeNameForVolumeMountPointW(mountPoint: string, out: Buffer, chars: number): number;
+}
+
+export type Win32Function = keyof typeof PROTOTYPES;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------------------------
+
+/** A Win32 function this system's kernel32 does not export (Wine, an older Windows). */
+export class Win32MissingError extends Error {
+  constructor(readonly fn: string, cause: unknown) {
+    super(`${fn}: kernel32 on this system has no such function`, { cause });
+    this.name = 'Win32MissingError';
+  }
+}
+
+let koffi: Koffi | undefined;
+let kernel32Lib: ReturnType<Koffi['load']> | undefined;
+const bound = new Map<string, (...args: never[]) => unknown>();
+
+function load(): ReturnType<Koffi['load']> {
+  if (kernel32Lib !== undefined) return kernel32Lib;
+  koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  for (const [name, type] of Object.entries(ALIASES)) koffi.alias(name, type);
+  for (const [name, members] of Object.entries(STRUCTS)) koffi.struct(name, members);
+  kernel32Lib = koffi.load('kernel32.dll');
+  return kernel32Lib;
+}
+
+/** Binds `fn` on its first call; throws Win32MissingError when kernel32 lacks it. */
+function bind(fn: Win32Function): (...args: never[]) => unknown {
+  let f = bound.get(fn);
+  if (f === undefined) {
+    const lib = load();
+    try {
+      f = lib.func(PROTOTYPES[fn]);
+    } catch (e) {
+      throw new Win32MissingError(fn, e);
+    }
+    bound.set(fn, f);
+  }
+  return f;
+}
+
+/** kernel32's calls, each bound on first use. */
+export const kernel32: Kernel32 = Object.fromEntries(
+  (Object.keys(PROTOTYPES) as Win32Function[]).map((fn) => [fn, (...args: never[]) => bind(fn)(...args)]),
+) as unknown as Kernel32;
+
+/** Binds every function now: the ones this system lacks, by name (none on Windows 10; FindFirstFileNameW and friends on Wine 8). */
+export function missingFunctions(): Win32Function[] {
+  const missing: Win32Function[] = [];
+  for (const fn of Object.keys(PROTOTYPES) as Win32Function[]) {
+    try {
+      bind(fn);
+    } catch (e) {
+      if (!(e instanceof Win32MissingError)) throw e;
+      missing.push(fn);
+    }
+  }
+  return missing;
+}
+
+/** The size and member offsets koffi gives each structure, for checking against the SDK headers. */
+export function structLayouts(): Record<string, { size: number; offsets: Record<string, number> }> {
+  load();
+  const k = koffi as Koffi;
+  return Object.fromEntries(
+    Object.entries(STRUCTS).map(([name, members]) => [
+      name,
+      { size: k.sizeof(name), offsets: Object.fromEntries(Object.keys(members).map((m) => [m, k.offsetof(name, m)])) },
+    ]),
+  );
+}

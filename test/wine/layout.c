@@ -1,0 +1,48 @@
+/* The truth source for linkplan's Win32 bindings (src/drivers/windows/win32.ts): prints, as JSON,
+ * every constant the bindings declare and the size and member offsets of every structure they
+ * fill, as the Windows SDK headers (mingw-w64's) define them. test/windows-wine.test.ts compiles
+ * it with x86_64-w64-mingw32-gcc, runs it under Wine and compares with win32.ts and with the
+ * layouts koffi computes there. */
+#define _WIN32_WINNT 0x0A00
+#include <windows.h>
+#include <winioctl.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define C(name) printf("%s\"%s\": %lld", first ? "" : ",\n  ", #name, (long long)(name)), first = 0
+#define CN(name, value) printf("%s\"%s\": %lld", first ? "" : ",\n  ", name, (long long)(value)), first = 0
+#define S(type) printf("%s\"%s\": {\"size\": %u, \"offsets\": {", sfirst ? "" : ",\n  ", #type, (unsigned)sizeof(type)), sfirst = 0, mfirst = 1
+#define M(type, member) printf("%s\"%s\": %u", mfirst ? "" : ", ", #member, (unsigned)offsetof(type, member)), mfirst = 0
+#define E() printf("}}")
+
+int main(void) {
+  int first = 1, sfirst = 1, mfirst = 1;
+  printf("{\"constants\": {\n  ");
+  C(GENERIC_READ); C(GENERIC_WRITE); C(FILE_READ_ATTRIBUTES); C(FILE_WRITE_ATTRIBUTES); C(DELETE);
+  C(FILE_SHARE_READ); C(FILE_SHARE_WRITE); C(FILE_SHARE_DELETE); C(OPEN_EXISTING);
+  C(FILE_FLAG_OPEN_REPARSE_POINT); C(FILE_FLAG_BACKUP_SEMANTICS);
+  C(FILE_ATTRIBUTE_READONLY); C(FILE_ATTRIBUTE_DIRECTORY); C(FILE_ATTRIBUTE_REPARSE_POINT); C(INVALID_FILE_ATTRIBUTES);
+  C(FSCTL_SET_REPARSE_POINT); C(FSCTL_GET_REPARSE_POINT); C(FSCTL_DELETE_REPARSE_POINT); C(MAXIMUM_REPARSE_DATA_BUFFER_SIZE);
+  C(SYMBOLIC_LINK_FLAG_DIRECTORY); C(SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE);
+  C(MOVEFILE_REPLACE_EXISTING); C(MOVEFILE_WRITE_THROUGH);
+  C(FindExInfoBasic); C(FindExSearchNameMatch); C(FIND_FIRST_EX_LARGE_FETCH);
+  C(FileAttributeTagInfo); C(FileDispositionInfo);
+  C(FILE_NAME_NORMALIZED); C(VOLUME_NAME_DOS); C(VOLUME_NAME_GUID); C(MAX_PATH);
+  CN("INVALID_HANDLE_VALUE", (INT_PTR)INVALID_HANDLE_VALUE);
+  C(ERROR_ACCESS_DENIED); C(ERROR_FILE_NOT_FOUND); C(ERROR_PATH_NOT_FOUND); C(ERROR_NO_MORE_FILES); C(ERROR_HANDLE_EOF);
+  C(ERROR_NOT_SUPPORTED); C(ERROR_INVALID_PARAMETER); C(ERROR_INSUFFICIENT_BUFFER); C(ERROR_MORE_DATA);
+  C(ERROR_PRIVILEGE_NOT_HELD); C(ERROR_NOT_A_REPARSE_POINT); C(ERROR_CANT_RESOLVE_FILENAME);
+  printf("\n},\n\"structs\": {\n  ");
+  S(FILETIME); M(FILETIME, dwLowDateTime); M(FILETIME, dwHighDateTime); E();
+  S(BY_HANDLE_FILE_INFORMATION); M(BY_HANDLE_FILE_INFORMATION, dwFileAttributes); M(BY_HANDLE_FILE_INFORMATION, ftCreationTime);
+  M(BY_HANDLE_FILE_INFORMATION, ftLastAccessTime); M(BY_HANDLE_FILE_INFORMATION, ftLastWriteTime);
+  M(BY_HANDLE_FILE_INFORMATION, dwVolumeSerialNumber); M(BY_HANDLE_FILE_INFORMATION, nFileSizeHigh); M(BY_HANDLE_FILE_INFORMATION, nFileSizeLow);
+  M(BY_HANDLE_FILE_INFORMATION, nNumberOfLinks); M(BY_HANDLE_FILE_INFORMATION, nFileIndexHigh); M(BY_HANDLE_FILE_INFORMATION, nFileIndexLow); E();
+  S(FILE_ATTRIBUTE_TAG_INFO); M(FILE_ATTRIBUTE_TAG_INFO, FileAttributes); M(FILE_ATTRIBUTE_TAG_INFO, ReparseTag); E();
+  S(FILE_DISPOSITION_INFO); M(FILE_DISPOSITION_INFO, DeleteFile); E();
+  S(WIN32_FIND_DATAW); M(WIN32_FIND_DATAW, dwFileAttributes); M(WIN32_FIND_DATAW, ftCreationTime); M(WIN32_FIND_DATAW, ftLastAccessTime);
+  M(WIN32_FIND_DATAW, ftLastWriteTime); M(WIN32_FIND_DATAW, nFileSizeHigh); M(WIN32_FIND_DATAW, nFileSizeLow);
+  M(WIN32_FIND_DATAW, dwReserved0); M(WIN32_FIND_DATAW, dwReserved1); M(WIN32_FIND_DATAW, cFileName); M(WIN32_FIND_DATAW, cAlternateFileName); E();
+  printf("\n}}\n");
+  return 0;
+}
