@@ -57,7 +57,7 @@ export async function run(opts: SwitchOptions, io: Io, deps: CommandDeps): Promi
     });
   }
   const edited = version.name === sw.current ? text : setCurrent(text, { file, name: sw.name, version: version.name });
-  if (edited === text) io.out(`${file}: switches.${sw.name}.current is ${version.name} already\n`);
+  if (edited === text) io.out(`${printable(file)}: switches.${sw.name}.current is ${printable(version.name)} already\n`);
   else io.out(await unifiedDiff(file, text, edited, io.color));
   const applied: apply.ApplyOptions = {
     file,
@@ -71,11 +71,11 @@ export async function run(opts: SwitchOptions, io: Io, deps: CommandDeps): Promi
   const code = await apply.run(applied, io, deps);
   if (code !== 0 || edited === text) return code;
   if (!opts.save) {
-    io.out(`The manifest was not changed: it still says ${sw.name} ${sw.current}, and the next \`linkplan apply ${file}\` switches ${sw.name} back to it.\n`);
+    io.out(`The manifest was not changed: it still says ${sw.name} ${printable(sw.current)}, and the next \`linkplan apply ${printable(file)}\` switches ${sw.name} back to it.\n`);
     return 0;
   }
   saveManifest(file, text, edited);
-  io.out(`Saved ${file}: ${sw.name} is now ${version.name}.\n`);
+  io.out(`Saved ${printable(file)}: ${sw.name} is now ${printable(version.name)}.\n`);
   return 0;
 }
 
