@@ -135,11 +135,13 @@ await esbuild.build({
  * them at every start. One shared copy per module does the same.
  */
 if (!without.has('shared-builtins')) {
-  const cli = path.join(fresh, 'cli.cjs');
-  const text = fs.readFileSync(cli, 'utf8');
-  const shared = text.replace(/__toESM\(require\(("node:[a-z_/]+")\),\s*1\)/g, '__linkplanBuiltin($1)');
-  if (shared === text) throw new Error(`${cli}: no Node module imports found to share; check the esbuild output`);
-  fs.writeFileSync(cli, shared);
+  for (const name of ['cli.cjs', 'test-entry.cjs']) {
+    const cli = path.join(fresh, name);
+    const text = fs.readFileSync(cli, 'utf8');
+    const shared = text.replace(/__toESM\(require\(("node:[a-z_/]+")\),\s*1\)/g, '__linkplanBuiltin($1)');
+    if (shared === text) throw new Error(`${cli}: no Node module imports found to share; check the esbuild output`);
+    fs.writeFileSync(cli, shared);
+  }
 }
 const old = path.join(root, `dist.old-${process.pid}`);
 if (fs.existsSync(dist)) fs.renameSync(dist, old);
@@ -153,16 +155,19 @@ fs.rmSync(old, { recursive: true, force: true });
 // process starting in between finds no cache and compiles as usual; the cache is written under a
 // temporary name and renamed in, so it never meets a bundle it was not made from (V8 checks a
 // cache against its source's length only).
-const cacheFile = path.join(dist, 'cli.cjs.cache');
-if (!without.has('code-cache')) makeCodeCache(cacheFile);
+// The test entry gets one too, made the same way through its own runner (scripts/test-entry.cjs).
+if (!without.has('code-cache')) {
+  makeCodeCache(path.join(dist, 'cli.cjs.cache'), path.join(root, 'bin', 'linkplan.js'));
+  makeCodeCache(path.join(dist, 'test-entry.cjs.cache'), path.join(root, 'scripts', 'test-entry.cjs'));
+}
 
-function makeCodeCache(file) {
+function makeCodeCache(file, runner) {
   const cacheNew = `${file}.new-${process.pid}`;
   const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'linkplan-build-'));
   try {
     const demo = path.join(warm, 'demo');
     fs.cpSync(path.join(root, 'examples', 'demo'), demo, { recursive: true, verbatimSymlinks: true });
-    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'linkplan.js'), 'apply', '--yes', path.join(demo, 'layout.yaml')], {
+    const r = spawnSync(process.execPath, [runner, 'apply', '--yes', path.join(demo, 'layout.yaml')], {
       env: { ...process.env, LINKPLAN_DIST: dist, LINKPLAN_CODE_CACHE_OUT: cacheNew, LINKPLAN_STATE_DIR: path.join(warm, 'state'), NO_COLOR: '1' },
       encoding: 'utf8',
     });

@@ -268,11 +268,11 @@ describe('a switch never leaves the link missing or half-made', () => {
     expect(fs.readlinkSync(link)).toBe(`${root}/tools/jdk-17`);
   });
 
-  it('10 switches from the command line while another process reads through the link: no read fails', async () => {
+  it('4 switches from the command line while another process reads through the link: no read fails', async () => {
     const { root, file } = jdkHome();
     expect(runCli(['apply', '--yes', file]).code).toBe(0);
     const r = await reader(`${root}/bin/jdk`);
-    for (let i = 0; i < 10; i++) expect(runCli(['switch', file, 'jdk', i % 2 === 0 ? '21' : '17']).code).toBe(0);
+    for (let i = 0; i < 4; i++) expect(runCli(['switch', file, 'jdk', i % 2 === 0 ? '21' : '17']).code).toBe(0);
     const { failed, errors } = await r.done();
     expect(errors).toEqual([]);
     expect(failed).toBe(0);

@@ -12,8 +12,11 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(REPO, 'bin', 'linkplan.js');
-/** The command with the crash and pause points the tests use; the package does not ship it. */
-export const TEST_ENTRY = path.join(REPO, 'dist', 'test-entry.cjs');
+/**
+ * The command with the crash and pause points the tests use (dist/test-entry.cjs, run with its
+ * code cache by scripts/test-entry.cjs); the package does not ship it.
+ */
+export const TEST_ENTRY = path.join(REPO, 'scripts', 'test-entry.cjs');
 
 /** The script a run with this environment starts: the test entry when it names a crash or pause point. */
 export function entryFor(env: Record<string, string | undefined>): string {
