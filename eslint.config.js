@@ -29,9 +29,9 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },
   {
-    // the command's loader is CommonJS (bin/package.json), so V8 can cache the bundle it runs
-    files: ['bin/**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    // the command's loader (and the test entry's) is CommonJS (bin/package.json), so V8 can cache the bundle it runs
+    files: ['bin/**/*.js', 'scripts/test-entry.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
