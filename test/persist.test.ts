@@ -44,6 +44,9 @@ describe('onConflict: persist', () => {
     const [a] = planOnDisk(file).actions;
     expect(a?.kind).toBe('adopt');
     expect(a).toMatchObject({ intoEmpty: true, reason: expect.stringContaining('in place of the empty folder there') as string });
+    // an empty folder in the way is moved aside instead: nothing to bring into the empty target
+    fs.rmSync(`${root}/apps/app/1.0/data/settings.ini`);
+    expect(planOnDisk(file).actions.map((x) => x.kind)).toEqual(['backup-and-link']);
   });
 
   it('a Scoop-like app: installed, used, upgraded twice, with one manifest; the user data is never lost', () => {

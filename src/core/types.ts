@@ -148,7 +148,7 @@ export interface Observed {
   targetKinds?: ReadonlyMap<string, TargetKind>;
   /** For paths with something in the way: the first backup name that is free. */
   backupSlots: ReadonlyMap<string, AbsPath>;
-  /** Keys of the targets of `persist` entries that are empty folders (a folder in the way may move there). */
+  /** Keys of the targets of `persist` entries that are empty folders where a folder that is not empty is in the way (it may move there). */
   emptyFolders?: ReadonlySet<string>;
 }
 

@@ -149,7 +149,11 @@ class DiskReader {
       if ((d.onConflict === 'adopt' || d.onConflict === 'persist') && isInTheWay(e)) {
         const at = this.entry(eff);
         this.ancestors(parentOf(eff, this.platform));
-        if (d.onConflict === 'persist' && at.kind === 'dir' && e.kind === 'dir' && this.driver.listDir(eff).length === 0) this.emptyFolders.add(this.key(eff));
+        // (an empty folder in the way fills no empty target: it is moved aside, and recovery can
+        // always tell a target the move filled from one still empty)
+        if (d.onConflict === 'persist' && at.kind === 'dir' && e.kind === 'dir' && this.driver.listDir(eff).length === 0 && this.driver.listDir(d.path).length > 0) {
+          this.emptyFolders.add(this.key(eff));
+        }
       }
     }
     if (d.state === 'present' && (d.onConflict === 'backup' || d.onConflict === 'persist') && (isInTheWay(e) || leadsElsewhere(d, e, this.platform))) this.backupSlot(d.path);
