@@ -1,8 +1,7 @@
 // Tests for the NTFS reparse-buffer codec: hand-made fixtures laid out from MS-FSCC 2.1.2 (stored as
 // commented hex under test/fixtures/reparse), exact encoder output, every malformed-buffer error
 // code, round-trip properties over generated paths, and fuzzing of random and mutated buffers.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { reparseFixture } from './helpers/reparse-fixture.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -42,18 +41,8 @@ import {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-const FIXTURE_DIR = fileURLToPath(new URL('./fixtures/reparse/', import.meta.url));
-
 /** Reads a hex fixture: `#` starts a comment, whitespace is ignored. */
-function fixture(name: string): Buffer {
-  const text = readFileSync(FIXTURE_DIR + name, 'utf8')
-    .split('\n')
-    .map((line) => line.replace(/#.*/, ''))
-    .join('')
-    .replace(/\s+/g, '');
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) throw new Error(`fixture ${name} is not hex`);
-  return Buffer.from(text, 'hex');
-}
+const fixture = reparseFixture;
 
 const FIXTURES = [
   'junction-mklink.hex',

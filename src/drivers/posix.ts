@@ -8,6 +8,7 @@
  * renameat2(RENAME_NOREPLACE), which never overwrites. Deleting a backup (`removeTree`) walks it
  * through handles too, each folder opened without following a link, each entry unlinked by name.
  */
+import { readHeadOf } from './read-head.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../core/errors.js';
@@ -133,15 +134,7 @@ export class PosixDriver implements Driver {
     return wrap(p, 'cannot read file', () => {
       const fd = fs.openSync(p, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
       try {
-        const size = fs.fstatSync(fd).size;
-        const buf = Buffer.alloc(Math.min(size, max));
-        let off = 0;
-        while (off < buf.length) {
-          const n = fs.readSync(fd, buf, off, buf.length - off, off);
-          if (n === 0) break;
-          off += n;
-        }
-        return { bytes: buf.subarray(0, off), size };
+        return readHeadOf(fd, max);
       } finally {
         fs.closeSync(fd);
       }

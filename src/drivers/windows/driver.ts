@@ -12,6 +12,7 @@
  * always done the work (Wine's CreateSymbolicLinkW returns success and makes nothing). Paths reach
  * Win32 in the `\\?\` form, so length is no limit.
  */
+import { readHeadOf } from '../read-head.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,15 +172,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
     return wrap(p, 'cannot read file', () => {
       const fd = fs.openSync(longPath(p), 'r');
       try {
-        const size = fs.fstatSync(fd).size;
-        const buf = Buffer.alloc(Math.min(size, max));
-        let off = 0;
-        while (off < buf.length) {
-          const n = fs.readSync(fd, buf, off, buf.length - off, off);
-          if (n === 0) break;
-          off += n;
-        }
-        return { bytes: buf.subarray(0, off), size };
+        return readHeadOf(fd, max);
       } finally {
         fs.closeSync(fd);
       }
