@@ -40,7 +40,7 @@ function discovered(pattern: string, at: { where: readonly (string | number)[]; 
   const dir = parentOf(abs, platform);
   const last = abs.slice(dir.length).replace(/^[\\/]/, '');
   const star = last.indexOf('*');
-  if (star < 0 || last.indexOf('*', star + 1) >= 0 || /[*?[\]{}]/.test(dir)) {
+  if (star < 0 || last.indexOf('*', star + 1) >= 0 || dir.includes('*')) {
     ec.problems.at(where, `${excerpt(pattern)}: a pattern of versions needs exactly one * and only in its last part (like \${tools}/jdk-*)`);
     return undefined;
   }
