@@ -296,3 +296,13 @@ describe('the bundled switch example', () => {
     expect(runCli(['apply', 'layout.yaml'], { cwd: d }).stdout).toBe('No changes: the disk already matches layout.yaml (1 entry)\n');
   });
 });
+
+describe('versions are listed in number order', () => {
+  it('runs of digits compare as numbers, the rest as text; leading zeros and long numbers too', () => {
+    const { root, file } = jdkHome();
+    const names = ['21.0.2', '8', '17.0.10', '17.0.9', '11', 'lts', '17', '007', '6', '123456789012345678901', '99999999999999999999', 'next', '17a', '17.0'];
+    for (const n of names) fs.mkdirSync(`${root}/tools/v-${n}`);
+    fs.writeFileSync(file, `version: 1\nswitches:\n  v:\n    path: ${root}/bin/v\n    versions: ${root}/tools/v-*\n    current: lts\n`);
+    expect(load(file).switches[0]?.versions.map((v) => v.name)).toEqual(['6', '007', '8', '11', '17', '17.0', '17.0.9', '17.0.10', '17a', '21.0.2', '99999999999999999999', '123456789012345678901', 'lts', 'next']);
+  });
+});
