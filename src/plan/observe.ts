@@ -151,7 +151,7 @@ class DiskReader {
         this.ancestors(parentOf(eff, this.platform));
         // (an empty folder in the way fills no empty target: it is moved aside, and recovery can
         // always tell a target the move filled from one still empty)
-        if (d.onConflict === 'persist' && at.kind === 'dir' && e.kind === 'dir' && this.driver.listDir(eff).length === 0 && this.driver.listDir(d.path).length > 0) {
+        if (d.onConflict === 'persist' && at.kind === 'dir' && e.kind === 'dir' && this.holds(eff) === 0 && (this.holds(d.path) ?? 0) > 0) {
           this.emptyFolders.add(this.key(eff));
         }
       }
@@ -165,6 +165,15 @@ class DiskReader {
     if (this.platform !== 'win32' || root === undefined || this.volumeGuids.has(this.key(root))) return;
     const guid = this.driver.volumeGuidPath?.(root as AbsPath);
     if (guid !== undefined) this.volumeGuids.set(this.key(root), guid);
+  }
+
+  /** How many entries folder `p` holds; undefined where it cannot be listed (then it counts as neither empty nor not). */
+  private holds(p: AbsPath): number | undefined {
+    try {
+      return this.driver.listDir(p).length;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The first free backup name for `p`. */
