@@ -6,9 +6,8 @@
  */
 import type { Desired } from '../core/types.js';
 import { excerpt } from '../core/printable.js';
-import { resolvePath, type EntryContext } from './entries.js';
+import { entryMaker, resolvePath, sourceAt, type EntryContext } from './entries.js';
 import type { RawManifest } from './raw.js';
-import { yamlPath } from './schema-errors.js';
 import { whenHolds } from './when.js';
 
 /** The permission bits `mode` says, or undefined when it says none. */
@@ -35,21 +34,9 @@ export function expandDirectories(raw: RawManifest, ec: EntryContext & { placed:
       return;
     }
     if (p === undefined) return;
-    const at = ec.placed ? ec.problems.place(where) : {};
-    desired.push({
-      path: p,
-      state: 'present',
-      target: null,
-      type: 'auto',
-      relative: false,
-      onConflict: 'refuse',
-      createParents: ('createParents' in dir ? dir.createParents : undefined) ?? true,
-      allowCycle: false,
-      allowSystemPaths: false,
-      targetForm: 'path',
-      folder: mode === undefined ? {} : { mode },
-      source: { where: yamlPath(where), ...(at.line === undefined ? {} : { line: at.line }), ...(at.column === undefined ? {} : { column: at.column }) },
-    });
+    const createParents = 'createParents' in dir ? dir.createParents : undefined;
+    const made = entryMaker(createParents === undefined ? {} : { createParents })(p, null, sourceAt(where, ec, ec.placed));
+    desired.push({ ...made, folder: mode === undefined ? {} : { mode } });
   });
   return { desired, skipped };
 }

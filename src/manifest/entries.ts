@@ -48,16 +48,23 @@ export function resolvePath(value: string, where: Where, ec: EntryContext): AbsP
   return p;
 }
 
-/** The maker of this entry's `Desired` values, with its options (or their defaults). */
-function entryMaker(o: RawOptions, link: RawLink): MakeEntry {
+/**
+ * Where an entry stands in the manifest: its YAML path and, where the YAML is parsed (`placed`;
+ * a manifest read from the cache is not parsed to place a switch or a folder), its line and column.
+ */
+export function sourceAt(where: Where, ec: EntryContext, placed = true): Desired['source'] {
+  const { line, column } = placed ? ec.problems.place(where) : {};
+  return { where: yamlPath(where), ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
+}
+
+/** The maker of this entry's `Desired` values, with its options (or their defaults); `allowSystemPaths` is the entry's own. */
+export function entryMaker(o: RawOptions, allowSystemPaths = false): MakeEntry {
   const state = o.state ?? 'present';
   const type = o.type ?? 'auto';
   const relative = o.relative ?? false;
   const onConflict = o.onConflict ?? 'refuse';
   const createParents = o.createParents ?? true;
   const allowCycle = o.allowCycle ?? false;
-  // (per entry only: defaults cannot set it)
-  const allowSystemPaths = link.allowSystemPaths ?? false;
   const targetForm = o.targetForm ?? 'path';
   return (at, to, from) => ({ path: at, state, target: to, type, relative, onConflict, createParents, allowCycle, allowSystemPaths, targetForm, source: from });
 }
@@ -106,9 +113,9 @@ function expandEntry(link: RawLink, o: RawOptions, i: number, desired: Desired[]
     ec.problems.at([...where, link.exclude !== undefined ? 'exclude' : 'fold'], 'only means something together with glob');
   }
   if (p === undefined || target === undefined) return;
-  const { line, column } = ec.problems.place(where);
-  const source = { where: yamlPath(where), ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
-  const make = entryMaker(o, link);
+  const source = sourceAt(where, ec);
+  // (allowSystemPaths per entry only: defaults cannot set it)
+  const make = entryMaker(o, link.allowSystemPaths ?? false);
   if (link.glob === undefined) {
     desired.push(make(p, target, source));
     return;

@@ -9,9 +9,8 @@
 import { entryPath, parentOf, type AbsPath } from '../core/paths.js';
 import { excerpt } from '../core/printable.js';
 import type { Desired } from '../core/types.js';
-import { resolvePath, type EntryContext } from './entries.js';
+import { entryMaker, resolvePath, sourceAt, type EntryContext } from './entries.js';
 import type { RawManifest, RawSwitch } from './raw.js';
-import { yamlPath } from './schema-errors.js';
 import { whenHolds } from './when.js';
 
 export interface SwitchVersion {
@@ -106,21 +105,10 @@ export function expandSwitches(raw: RawManifest, ec: EntryContext & { placed: bo
     const loaded = loadSwitch(name, s, ec);
     if (loaded === undefined) continue;
     switches.push(loaded);
-    const at = ec.placed ? ec.problems.place(['switches', name]) : {};
     const folder = (loaded.versions.find((v) => v.name === loaded.current) as SwitchVersion).folder;
-    desired.push({
-      path: loaded.path,
-      state: 'present',
-      target: folder,
-      type: s.type ?? 'auto',
-      relative: false,
-      onConflict: 'refuse',
-      createParents: s.createParents ?? true,
-      allowCycle: false,
-      allowSystemPaths: false,
-      targetForm: s.targetForm ?? 'path',
-      source: { where: yamlPath(['switches', name]), ...(at.line === undefined ? {} : { line: at.line }), ...(at.column === undefined ? {} : { column: at.column }) },
-    });
+    const { type, createParents, targetForm } = s;
+    const make = entryMaker({ ...(type === undefined ? {} : { type }), ...(createParents === undefined ? {} : { createParents }), ...(targetForm === undefined ? {} : { targetForm }) });
+    desired.push(make(loaded.path, folder, sourceAt(['switches', name], ec, ec.placed)));
   }
   return { desired, switches, skipped };
 }
