@@ -31,7 +31,7 @@ export default tseslint.config(
   {
     // the command's loader (and the test entry's) is CommonJS (bin/package.json), so V8 can cache the bundle it runs
     files: ['bin/**/*.js', 'scripts/test-entry.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

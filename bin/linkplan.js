@@ -10,16 +10,22 @@ const path = require('node:path');
 const vm = require('node:vm');
 const { Module, createRequire } = require('node:module');
 
-const dist = process.env.LINKPLAN_DIST || path.join(__dirname, '..', 'dist');
-const file = path.join(dist, 'cli.cjs');
-let cachedData;
-try {
-  cachedData = fs.readFileSync(`${file}.cache`);
-} catch {
-  // no cache: compile as usual
+/** Runs bundle `name` of `dist` with its code cache (`name.cache`), if there is one V8 takes. */
+function runBundle(dist, name) {
+  const file = path.join(dist, name);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(`${file}.cache`);
+  } catch {
+    // no cache: compile as usual
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const out = process.env.LINKPLAN_CODE_CACHE_OUT;
+  if (out) process.on('exit', () => fs.writeFileSync(out, script.createCachedData()));
+  const mod = { exports: {}, filename: file, id: file, loaded: false };
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dist);
 }
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
-const out = process.env.LINKPLAN_CODE_CACHE_OUT;
-if (out) process.on('exit', () => fs.writeFileSync(out, script.createCachedData()));
-const mod = { exports: {}, filename: file, id: file, loaded: false };
-script.runInThisContext()(mod.exports, createRequire(file), mod, file, dist);
+
+// (required rather than run, it only lends runBundle to another runner)
+if (require.main === module) runBundle(process.env.LINKPLAN_DIST || path.join(__dirname, '..', 'dist'), 'cli.cjs');
+else module.exports = { runBundle };
