@@ -10,7 +10,7 @@ import type { Driver } from '../drivers/driver.js';
 import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../core/errors.js';
 import { parentOf, pathKey, type AbsPath } from '../core/paths.js';
 import { describeEntry } from '../core/entries.js';
-import { makesLink, type Action, type Entry, type Plan, type TargetInfo } from '../core/types.js';
+import { isCreation, makesLink, type Action, type Entry, type Plan, type TargetInfo } from '../core/types.js';
 import { InterruptedError, SignalPoll, StoppedAtOnceError, type Interrupt } from './interrupt.js';
 import { MemoryJournal, type Journal } from '../state/journal.js';
 import { addSteps, describeStep, runStep, undoStep, type Step } from './steps.js';
@@ -128,7 +128,7 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
   for (const a of changing) {
     const moved = a.before.kind === 'absent' && belowRemoval(a.path) ? undefined : entryDrift(a, driver);
     if (moved !== undefined) drift.push(moved);
-    if (a.kind === 'create' || a.kind === 'make-folder') a.parents?.forEach(folderToMake);
+    if (isCreation(a)) a.parents?.forEach(folderToMake);
     else if (a.kind === 'adopt') a.targetParents?.forEach(folderToMake);
     else if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) mustBeAbsent(a.backupPath, 'the backup name');
     else if (a.kind === 'remove') {
@@ -224,7 +224,7 @@ async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): P
       const a = todo[i] as Action;
       // a create needs no second look: making a link or a folder never replaces what is there
       // (the OS refuses with EEXIST), so what appeared since the plan is found and left alone
-      if (a.kind === 'create' || a.kind === 'make-folder') return;
+      if (isCreation(a)) return;
       // a hard link's target is read again right before the unlink, whatever preflight did
       const drifted = entryDrift(a, driver) ?? hardLinkDrift(a, driver);
       if (drifted !== undefined) throw new StalePlanError([drifted]);

@@ -2,12 +2,12 @@
  * A plan's counts by kind of action, and whether it changes anything: what the planner writes
  * into the plan, and what a saved plan is checked against and the CLI's exit code follows.
  */
-import type { Action, Plan, PlanSummary } from './types.js';
+import { isCreation, type Action, type Plan, type PlanSummary } from './types.js';
 
 export function summarize(actions: readonly Action[]): PlanSummary {
   const s: PlanSummary = { create: 0, retarget: 0, remove: 0, backup: 0, adopt: 0, unchanged: 0, conflict: 0 };
   for (const a of actions) {
-    if (a.kind === 'create' || a.kind === 'make-folder') s.create++;
+    if (isCreation(a)) s.create++;
     else if (a.kind === 'retarget') s.retarget++;
     else if (a.kind === 'remove') s.remove++;
     else if (a.kind === 'backup-and-link') s.backup++;

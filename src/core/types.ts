@@ -271,6 +271,11 @@ export function makesLink(a: Action): a is LinkAction {
   return LINK_KINDS.has(a.kind);
 }
 
+/** Whether the action makes something where nothing is (a link or a folder), after the folders it needs (`parents`). */
+export function isCreation(a: Action): a is CreateAction | MakeFolderAction {
+  return a.kind === 'create' || a.kind === 'make-folder';
+}
+
 /** The start of the reason of a `--prune` entry left alone; what follows says why. */
 export const LEFT_ALONE_REASON = 'prune: left alone; ';
 

@@ -9,13 +9,13 @@
 import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
 import type { AbsPath } from '../core/paths.js';
-import type { Action, FolderIdentity, Plan } from '../core/types.js';
+import { isCreation, type Action, type FolderIdentity, type Plan } from '../core/types.js';
 
 /** The folders the plan's writes happen in, the nearest existing one for those it makes. */
 export function writtenFolders(actions: readonly Action[]): AbsPath[] {
   const made = new Set<string>();
   for (const a of actions) {
-    if ((a.kind === 'create' || a.kind === 'make-folder') && a.parents !== undefined) for (const p of a.parents) made.add(p);
+    if (isCreation(a) && a.parents !== undefined) for (const p of a.parents) made.add(p);
     if (a.kind === 'make-folder') made.add(a.path);
     if (a.kind === 'adopt' && a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
   }

@@ -85,7 +85,7 @@ function chooseAuto(d: Desired, targetKind: 'file' | 'dir' | 'other', ctx: TypeC
   }
   if (targetKind === 'dir') return autoFolder(d, ctx);
   if (ntfs !== undefined && caps.symlinks) return { ok: true, type: 'symlink', why: `auto: a symbolic link${on} (junctions lead only to folders)`, notes: [] };
-  if (caps.symlinks) return { ok: true, type: 'symlink', why: 'auto: a symbolic link (this user may create them)', notes: [] };
+  if (!autoMayHardLink(caps)) return { ok: true, type: 'symlink', why: 'auto: a symbolic link (this user may create them)', notes: [] };
   if (!caps.hardlinks) {
     return { ok: false, problem: `cannot link to a file here: symbolic links are unavailable${noteOf(caps)}, and this volume holds no hard links`, hint: noSymlinkHint(platform) };
   }

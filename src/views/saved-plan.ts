@@ -17,7 +17,7 @@ import { asAbs, currentPlatform, displayPath, isInside, isWindowsAbsolute, paren
 import { describeEntry } from '../core/entries.js';
 import { summarize } from '../core/summary.js';
 import { describeSchemaErrors, yamlPath } from '../manifest/schema-errors.js';
-import { makesLink, type Action, type ActionKind, type LinkAction, type LinkSpec, type Outcome, type Plan, type PlanSummary } from '../core/types.js';
+import { isCreation, makesLink, type Action, type ActionKind, type LinkAction, type LinkSpec, type Outcome, type Plan, type PlanSummary } from '../core/types.js';
 
 /** One thing wrong in a saved plan: where (`actions[3].path`) and what. */
 export interface PlanProblem {
@@ -225,7 +225,7 @@ function actionPaths(a: Action, where: string): [string, string][] {
   const link = linkOf(a);
   if (link !== undefined) out.push([`${where}.link.target`, link.target]);
   const dirs = (field: string, ps: readonly string[] | undefined): void => ps?.forEach((p, j) => out.push([`${where}.${field}[${j}]`, p]));
-  if (a.kind === 'create' || a.kind === 'make-folder') dirs('parents', a.parents);
+  if (isCreation(a)) dirs('parents', a.parents);
   if (a.kind === 'adopt') dirs('targetParents', a.targetParents);
   if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) out.push([`${where}.backupPath`, a.backupPath]);
   if (a.kind === 'remove' && a.removeTarget !== undefined) out.push([`${where}.removeTarget`, a.removeTarget]);
@@ -303,7 +303,7 @@ function actionProblems(a: Action, where: string, platform: Platform): PlanProbl
   if (a.kind === 'backup-and-link' && (a.backupPath === a.path || parentOf(a.backupPath, platform) !== parentOf(a.path, platform))) {
     out.push({ where: `${where}.backupPath`, message: `must be beside ${a.path}, in the same folder` });
   }
-  if (a.kind === 'create' || a.kind === 'make-folder') out.push(...folderProblems(a.parents, a.path, `${where}.parents`, platform));
+  if (isCreation(a)) out.push(...folderProblems(a.parents, a.path, `${where}.parents`, platform));
   if (a.kind === 'adopt') out.push(...folderProblems(a.targetParents, a.link.target, `${where}.targetParents`, platform));
   return out;
 }
