@@ -11,6 +11,8 @@ import { setCurrent } from '../src/manifest/edit.js';
 import { loadManifest } from '../src/manifest/load.js';
 import type { AbsPath } from '../src/core/paths.js';
 import { REPO, runCli } from './helpers/cli.js';
+import * as switchCmd from '../src/commands/switch.js';
+import { shippedDeps, type Io } from '../src/commands/context.js';
 import { tempDir, writeTree } from './helpers/tree.js';
 
 /** A tools folder with four JDKs (and things that are not versions), and a manifest switching them. */
@@ -304,5 +306,20 @@ describe('versions are listed in number order', () => {
     for (const n of names) fs.mkdirSync(`${root}/tools/v-${n}`);
     fs.writeFileSync(file, `version: 1\nswitches:\n  v:\n    path: ${root}/bin/v\n    versions: ${root}/tools/v-*\n    current: lts\n`);
     expect(load(file).switches[0]?.versions.map((v) => v.name)).toEqual(['6', '007', '8', '11', '17', '17.0', '17.0.9', '17.0.10', '17a', '21.0.2', '99999999999999999999', '123456789012345678901', 'lts', 'next']);
+  });
+});
+
+describe('linkplan switch on a terminal', () => {
+  it('colours the diff and marks the current version in bold (in-process, with a colour terminal)', async () => {
+    const { root, file } = jdkHome();
+    let out = '';
+    const io: Io = { out: (s) => (out += s), err: (s) => (out += s), color: true, errColor: true, interactive: false };
+    const stateDir = tempDir('linkplan-state-');
+    expect(await switchCmd.run({ file, name: 'jdk', version: '21', save: true, var: {}, stateDir }, io, shippedDeps())).toBe(0);
+    expect(out).toContain('\x1b[31m-    current: 17 # LTS\x1b[39m');
+    expect(out).toContain('\x1b[32m+    current: 21 # LTS\x1b[39m');
+    out = '';
+    expect(await switchCmd.run({ file, name: 'jdk', save: true, var: {}, stateDir }, io, shippedDeps())).toBe(0);
+    expect(out).toContain(`\x1b[1m  * 21  ${root}/tools/jdk-21  current`);
   });
 });

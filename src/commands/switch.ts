@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pc from 'picocolors';
 import { errnoCode, UsageError } from '../core/errors.js';
 import { pathDisplay, pathKey, resolveLinkText, currentPlatform } from '../core/paths.js';
 import { excerpt, printable } from '../core/printable.js';
@@ -19,6 +18,7 @@ import { setCurrent } from '../manifest/edit.js';
 import { loadManifest, readManifestText } from '../manifest/load.js';
 import type { LoadedSwitch } from '../manifest/switches.js';
 import type { StateOptions } from '../state/state.js';
+import { colorsFor } from '../views/render.js';
 import * as apply from './apply.js';
 import type { CommandDeps, Io } from './context.js';
 
@@ -96,6 +96,7 @@ function list(sw: LoadedSwitch, ctx: { io: Io; json: boolean; onDisk: string | u
     return 0;
   }
   const show = pathDisplay({ base: process.cwd(), home: os.homedir() });
+  const c = colorsFor(io.color);
   const width = Math.max(...sw.versions.map((v) => printable(v.name).length));
   const folderWidth = Math.max(...sw.versions.map((v) => printable(show(v.folder)).length));
   io.out(`${printable(sw.name)}: ${printable(show(sw.path))}${sw.pattern === undefined ? '' : ` (versions found by ${printable(sw.pattern)})`}\n`);
@@ -103,7 +104,7 @@ function list(sw: LoadedSwitch, ctx: { io: Io; json: boolean; onDisk: string | u
     const mark = v.name === sw.current ? '*' : ' ';
     const note = v.name === sw.current ? (disk === sw.current ? '  current' : '  current in the manifest') : v.name === disk ? '  the link leads here now' : '';
     const line = `  ${mark} ${printable(v.name).padEnd(width)}  ${note === '' ? printable(show(v.folder)) : printable(show(v.folder)).padEnd(folderWidth)}${note}`;
-    io.out(`${v.name === sw.current && io.color ? pc.bold(line) : line}\n`);
+    io.out(`${v.name === sw.current ? c.bold(line) : line}\n`);
   }
   if (disk !== sw.current) io.out(`The link ${disk === undefined ? 'does not lead to any of these' : `leads to ${printable(disk)}`}: \`linkplan apply\` makes it ${printable(sw.current)}.\n`);
   return 0;
@@ -113,7 +114,8 @@ function list(sw: LoadedSwitch, ctx: { io: Io; json: boolean; onDisk: string | u
 async function unifiedDiff(file: string, before: string, after: string, color: boolean): Promise<string> {
   const { createTwoFilesPatch } = await import('diff');
   const lines = createTwoFilesPatch(file, file, before, after, '', '', { context: 2 }).split('\n').slice(2).map((l) => (l.startsWith('--- ') || l.startsWith('+++ ') ? l.replace(/\t$/, '') : l));
-  const paint = (l: string): string => (!color ? l : l.startsWith('+') ? pc.green(l) : l.startsWith('-') ? pc.red(l) : l.startsWith('@@') ? pc.cyan(l) : l);
+  const c = colorsFor(color);
+  const paint = (l: string): string => (l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l);
   return lines.map((l) => paint(printable(l))).join('\n').trimEnd() + '\n';
 }
 
