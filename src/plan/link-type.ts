@@ -10,7 +10,7 @@ import type { Platform } from '../core/paths.js';
 import type { Capabilities, Desired, LinkType, Volume } from '../core/types.js';
 import { DEVELOPER_MODE_HINT, isNetworkPath } from './windows-guards.js';
 
-export type TypeChoice = { ok: true; type: LinkType; why: string; notes: string[] } | { ok: false; problem: string; hint: string };
+export type TypeChoice = { ok: true; type: LinkType; why: string; notes: readonly string[] } | { ok: false; problem: string; hint: string };
 
 /** `D:\ at /mnt/d`: an NTFS volume as the plan names it. */
 function volumeName(v: Volume): string {
@@ -76,10 +76,18 @@ export function autoMayHardLink(caps: Capabilities): boolean {
   return !caps.symlinks;
 }
 
+/** One answer per platform, made once: most entries of a plan get it, and it is the same value each time. */
+const NATIVE_SYMLINK = new Map<Platform, TypeChoice>();
+function nativeSymlink(platform: Platform): TypeChoice {
+  let c = NATIVE_SYMLINK.get(platform);
+  if (c === undefined) NATIVE_SYMLINK.set(platform, (c = Object.freeze({ ok: true, type: 'symlink', why: `auto: a symbolic link, the native link on ${platform}`, notes: Object.freeze([]) })));
+  return c;
+}
+
 function chooseAuto(d: Desired, targetKind: 'file' | 'dir' | 'other', ctx: TypeContext): TypeChoice {
   const { caps, ntfs, platform } = ctx;
   const on = onVolume(ctx);
-  if (!caps.junctions && caps.symlinks) return { ok: true, type: 'symlink', why: `auto: a symbolic link, the native link on ${platform}`, notes: [] };
+  if (!caps.junctions && caps.symlinks) return nativeSymlink(platform);
   if (!caps.junctions && targetKind === 'dir') {
     return { ok: false, problem: `cannot link to a folder here: this volume holds no junctions, and symbolic links are unavailable${noteOf(caps)}`, hint: noSymlinkHint(platform) };
   }
