@@ -183,6 +183,24 @@ describe('linkplan switch', () => {
     expect(fs.existsSync(`${root}/home`)).toBe(false);
   });
 
+  it('makes the folder its link needs itself, where a link listed before it would have made it', () => {
+    // the switch's folder opt/ is also the folder of a link listed earlier, not made yet: planned
+    // with the whole manifest, that link's create would claim opt/ and the switch's alone would not make it
+    const root = tempDir();
+    writeTree(root, { tools: { 'jdk-17': { release: '17\n' }, 'jdk-21': { release: '21\n' } } });
+    const file = path.join(root, 'layout.yaml');
+    fs.writeFileSync(
+      file,
+      `version: 1\nlinks:\n  - path: ${root}/opt/notes\n    target: ${root}/tools/jdk-17/release\nswitches:\n  jdk:\n    path: ${root}/opt/jdk\n    versions: ${root}/tools/jdk-*\n    current: 17\n`,
+    );
+    const r = runCli(['switch', file, 'jdk', '21']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(fs.readlinkSync(`${root}/opt/jdk`)).toBe(`${root}/tools/jdk-21`);
+    expect(fs.existsSync(`${root}/opt/notes`)).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toContain('current: 21\n');
+  });
+
   it('keeps a manifest that is a link a link (the file it leads to is edited)', () => {
     const { root, file } = jdkHome();
     const real = path.join(root, 'repo-layout.yaml');

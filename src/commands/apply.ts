@@ -28,6 +28,7 @@ import { renderPlan, summaryLine } from '../views/render.js';
 import { readSavedPlan, refuseIfManifestChanged } from '../views/saved-plan.js';
 import type { CommandDeps, Io } from './context.js';
 import { planFromManifest, type Prepared } from './shared.js';
+import type { LoadedManifest } from '../manifest/load.js';
 
 export type ApplyOptions = StateOptions & {
   /** The manifest or saved plan, as given. */
@@ -37,8 +38,8 @@ export type ApplyOptions = StateOptions & {
   verbose?: boolean;
   prune?: boolean;
   var: Record<string, string>;
-  /** The manifest's text, applied instead of the file's (`switch` applies its edit before saving it). */
-  text?: string;
+  /** The manifest, loaded already: applied instead of the file (`switch` loads its edit to read it back, before saving it). */
+  loaded?: LoadedManifest;
   /** Apply only the entries at these paths (`switch`). */
   only?: readonly string[];
 };
@@ -109,7 +110,7 @@ async function applyLocked(opts: ApplyOptions, ctx: LockedContext): Promise<numb
           owned: () => records().owned(),
           prune: opts.prune === true,
           deps: ctx.deps,
-          ...(opts.text === undefined ? {} : { text: opts.text }),
+          ...(opts.loaded === undefined ? {} : { loaded: opts.loaded }),
           ...(opts.only === undefined ? {} : { only: opts.only }),
         });
   const { plan, base, driver: real } = prepared;

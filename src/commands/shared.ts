@@ -7,14 +7,14 @@ import { ReadOnlyDriver } from '../drivers/decorators.js';
 import type { Driver } from '../drivers/driver.js';
 import { ListingMemo, ListingMemoDriver } from '../drivers/listing-memo.js';
 import { currentPlatform } from '../core/paths.js';
-import type { Plan } from '../core/types.js';
-import { withEntries } from '../core/link-index.js';
+import type { Desired, Plan } from '../core/types.js';
+import { pickEntries, withEntries, type LinkIndex } from '../core/link-index.js';
 import { fileManifestCache } from '../manifest/cache.js';
-import { loadManifest } from '../manifest/load.js';
+import { loadManifest, type LoadedManifest } from '../manifest/load.js';
 import { recordFolders } from '../plan/folders.js';
 import { observe } from '../plan/observe.js';
 import { computePlan } from '../plan/planner.js';
-import { onlyAt } from '../plan/only.js';
+import { entriesAt } from '../plan/only.js';
 import { pruneEntries } from '../plan/prune.js';
 import type { OwnedLink } from '../state/records.js';
 import { annotateDiffs } from '../views/diff.js';
@@ -35,8 +35,8 @@ export interface PlanFromManifestOptions {
   owned: () => ReadonlyMap<string, OwnedLink>;
   prune: boolean;
   deps: CommandDeps;
-  /** The manifest's text, planned instead of the file's (`switch` plans its edit before saving it). */
-  text?: string;
+  /** The manifest, loaded already: planned instead of the file (`switch` loads its edit to read it back, before saving it). */
+  loaded?: LoadedManifest;
   /** Plan only the entries at these paths (`switch` retargets its own link and nothing else). */
   only?: readonly string[];
 }
@@ -49,22 +49,18 @@ export async function planFromManifest(file: string, opts: PlanFromManifestOptio
   const { vars, stateDir, deps } = opts;
   // the glob's listings tell observe what each listed target is (see ListingMemo)
   const listings = new ListingMemo();
-  const loaded = loadManifest(file, {
-    driver: new ListingMemoDriver(new ReadOnlyDriver(deps.createDriver()), listings),
-    vars,
-    volumeFacts: deps.volumeFacts,
-    cache: fileManifestCache(stateDir),
-    ...(opts.text === undefined ? {} : { text: opts.text }),
-  });
+  const loaded =
+    opts.loaded ??
+    loadManifest(file, {
+      driver: new ListingMemoDriver(new ReadOnlyDriver(deps.createDriver()), listings),
+      vars,
+      volumeFacts: deps.volumeFacts,
+      cache: fileManifestCache(stateDir),
+    });
   const real = await deps.driverFor(loaded);
   const driver = new ListingMemoDriver(new ReadOnlyDriver(real), listings);
   const platform = currentPlatform();
-  // the links linkplan made (its records) are read only where needed: for --prune, and when the
-  // planner meets a link that leads elsewhere than the manifest says
-  const pruned = opts.prune ? pruneEntries(loaded.desired, opts.owned(), platform) : [];
-  const desired = pruned.length === 0 ? loaded.desired : [...loaded.desired, ...pruned];
-  // prune entries make no link: the loaded index serves, with their targets added
-  const links = pruned.length === 0 ? loaded.links : withEntries(loaded.links, pruned);
+  const { desired, links } = opts.only !== undefined ? only(loaded, opts.only) : withPruned(loaded, opts);
   // the digest is taken only if something reads it (--json, --out): hashing loads node:crypto
   const manifest = {
     path: loaded.file,
@@ -72,9 +68,24 @@ export async function planFromManifest(file: string, opts: PlanFromManifestOptio
       return loaded.digest;
     },
   };
-  const whole = computePlan(desired, observe(desired, driver, { platform, links }), { manifest, made: opts.owned, links });
-  const plan = opts.only === undefined ? whole : onlyAt(whole, opts.only);
+  const plan = computePlan(desired, observe(desired, driver, { platform, links }), { manifest, made: opts.owned, links });
   await annotateDiffs(plan, driver);
   recordFolders(plan, driver);
   return { plan, base: loaded.dir, driver: real };
+}
+
+/** The entries to plan: the manifest's, and with --prune an absent entry for each link linkplan made that it no longer lists. */
+function withPruned(loaded: LoadedManifest, opts: PlanFromManifestOptions): { desired: Desired[]; links: LinkIndex } {
+  // the links linkplan made (its records) are read only where needed: for --prune, and when the
+  // planner meets a link that leads elsewhere than the manifest says
+  const pruned = opts.prune ? pruneEntries(loaded.desired, opts.owned(), currentPlatform()) : [];
+  if (pruned.length === 0) return { desired: loaded.desired, links: loaded.links };
+  // prune entries make no link: the loaded index serves, with their targets added
+  return { desired: [...loaded.desired, ...pruned], links: withEntries(loaded.links, pruned) };
+}
+
+/** The entries at `paths` alone, indexed against all the manifest's links. */
+function only(loaded: LoadedManifest, paths: readonly string[]): { desired: Desired[]; links: LinkIndex } {
+  const picked = entriesAt(loaded.desired, paths, loaded.links.platform);
+  return { desired: picked.map((i) => loaded.desired[i] as Desired), links: pickEntries(loaded.links, picked) };
 }

@@ -14,8 +14,9 @@ import { errnoCode, UsageError } from '../core/errors.js';
 import { pathDisplay, pathKey, resolveLinkText, currentPlatform } from '../core/paths.js';
 import { excerpt, printable } from '../core/printable.js';
 import { ReadOnlyDriver } from '../drivers/decorators.js';
-import { setCurrent } from '../manifest/edit.js';
-import { loadManifest, readManifestText } from '../manifest/load.js';
+import { editCurrent, notReadBack } from '../manifest/edit.js';
+import { loadManifest, readManifestText, type LoadedManifest } from '../manifest/load.js';
+import type { Document } from 'yaml';
 import type { LoadedSwitch } from '../manifest/switches.js';
 import type { StateOptions } from '../state/state.js';
 import { colorsFor } from '../views/render.js';
@@ -41,7 +42,8 @@ export async function run(opts: SwitchOptions, io: Io, deps: CommandDeps): Promi
   }
   const text = readManifestText(file);
   const driver = new ReadOnlyDriver(deps.createDriver());
-  const loaded = loadManifest(file, { driver, vars: opts.var, volumeFacts: deps.volumeFacts, text });
+  const loadText = (t: string, keepDocument: boolean): LoadedManifest => loadManifest(file, { driver, vars: opts.var, volumeFacts: deps.volumeFacts, text: t, keepDocument });
+  const loaded = loadText(text, opts.version !== undefined);
   const sw = loaded.switches.find((s) => s.name === opts.name);
   if (sw === undefined) {
     const names = loaded.switches.map((s) => s.name);
@@ -56,13 +58,17 @@ export async function run(opts: SwitchOptions, io: Io, deps: CommandDeps): Promi
       hint: `the versions are: ${sw.versions.map((v) => v.name).join(', ')}; nothing was changed`,
     });
   }
-  const edited = version.name === sw.current ? text : setCurrent(text, { file, name: sw.name, version: version.name });
+  const edit = { file, name: sw.name, version: version.name };
+  const edited = version.name === sw.current ? text : editCurrent(loaded.document as Document, text, edit);
+  // the edit read back as the manifest it makes, before anything changes: that one is applied
+  const after = edited === text ? loaded : loadText(edited, false);
+  if (after.switches.find((s) => s.name === sw.name)?.current !== version.name) throw notReadBack(edit);
   if (edited === text) io.out(`${printable(file)}: switches.${sw.name}.current is ${printable(version.name)} already\n`);
   else io.out(await unifiedDiff(file, text, edited, io.color));
   const applied: apply.ApplyOptions = {
     file,
     var: opts.var,
-    text: edited,
+    loaded: after,
     only: [sw.path],
     ...(opts.yes === undefined ? {} : { yes: opts.yes }),
     ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),

@@ -37,6 +37,15 @@ export function withEntries(links: LinkIndex, more: readonly Desired[]): LinkInd
   return { platform, byPath, targets: [...links.targets, ...more.map((d) => (d.target === null ? null : resolve(d.target)))] };
 }
 
+/**
+ * The index of the entries `picked` (positions in the list `links` was made for), as a list of
+ * their own: the links stay the whole list's (a target is still read through any of them), the
+ * targets are the picked entries'.
+ */
+export function pickEntries(links: LinkIndex, picked: readonly number[]): LinkIndex {
+  return { platform: links.platform, byPath: links.byPath, targets: picked.map((i) => links.targets[i] ?? null) };
+}
+
 /** Where the target of entry `i` (one that names a target) leads through the list's links. */
 export function targetOf(links: LinkIndex, i: number): AbsPath {
   const t = links.targets[i];

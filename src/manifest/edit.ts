@@ -6,7 +6,7 @@
  * and is written plain where YAML reads it back as the same name. The edit is read back before it
  * is returned: if the result does not say exactly the new version there, it is refused.
  */
-import { isAlias, isScalar, parseDocument, Scalar } from 'yaml';
+import { isAlias, isScalar, parseDocument, Scalar, type Document } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { excerpt } from '../core/printable.js';
 
@@ -39,17 +39,31 @@ function currentIn(text: string, name: string): string | undefined {
 
 /** `text` with `switches.<name>.current` set to `version`; a UsageError where that cannot be done safely. */
 export function setCurrent(text: string, opts: { file: string; name: string; version: string }): string {
+  const edited = editCurrent(parseDocument(text, { keepSourceTokens: false }), text, opts);
+  if (currentIn(edited, opts.name) !== opts.version) throw notReadBack(opts);
+  return edited;
+}
+
+/**
+ * `text`, whose YAML document is `doc`, with `switches.<name>.current` set to `version`; not read
+ * back: the caller reads the result back (`linkplan switch` loads it as a manifest, then checks
+ * the switch's current, and throws `notReadBack` where it differs).
+ */
+export function editCurrent(doc: Document, text: string, opts: { file: string; name: string; version: string }): string {
   const { file, name, version } = opts;
-  const doc = parseDocument(text, { keepSourceTokens: false });
   const node: unknown = doc.getIn(['switches', name, 'current'], true);
   const where = `switches.${name}.current`;
   const byHand = { hint: `edit ${where} in ${file} yourself, or switch with --no-save` };
   if (isAlias(node)) throw new UsageError(`${file}: ${where} is an alias (*name), which linkplan does not rewrite`, byHand);
   if (!isScalar(node) || node.range === undefined || node.range === null) throw new UsageError(`${file}: ${where} is not a plain value linkplan can rewrite`, byHand);
   const [start, end] = node.range;
-  const edited = text.slice(0, start) + scalarSource(version, node.type) + text.slice(end);
-  if (currentIn(edited, name) !== version) {
-    throw new UsageError(`${file}: setting ${where} to ${excerpt(version)} would not read back as that version`, byHand);
-  }
-  return edited;
+  return text.slice(0, start) + scalarSource(version, node.type) + text.slice(end);
+}
+
+/** The refusal of an edit whose text does not read back as the version it sets. */
+export function notReadBack(opts: { file: string; name: string; version: string }): UsageError {
+  const where = `switches.${opts.name}.current`;
+  return new UsageError(`${opts.file}: setting ${where} to ${excerpt(opts.version)} would not read back as that version`, {
+    hint: `edit ${where} in ${opts.file} yourself, or switch with --no-save`,
+  });
 }

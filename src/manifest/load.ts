@@ -22,6 +22,7 @@ import { checkLayout } from './layout-checks.js';
 import { linkIndex, type LinkIndex } from '../core/link-index.js';
 import { describeSchemaErrors, yamlPath } from './schema-errors.js';
 import type { Desired, Volume } from '../core/types.js';
+import type { Document } from 'yaml';
 import { excerpt } from '../core/printable.js';
 import { readTextFile } from './read-file.js';
 import { pathChecker } from './path-validity.js';
@@ -54,6 +55,8 @@ export interface LoadOptions {
   cache?: ManifestCache;
   /** The manifest's text, to load instead of the file's (`linkplan switch` plans its edit before saving it). */
   text?: string;
+  /** Keep the YAML document (`document`): `linkplan switch` edits the text where a node lies. */
+  keepDocument?: boolean;
 }
 
 export interface LoadedManifest {
@@ -70,6 +73,8 @@ export interface LoadedManifest {
   links: LinkIndex;
   /** The version switches of `switches:` that apply here (each is also one of `desired`). */
   switches: LoadedSwitch[];
+  /** With `keepDocument`: the YAML document of the text, with where each node lies in it. */
+  document?: Document;
 }
 
 /** The largest manifest read: a generated one of 50,000 links is about 8 MiB. */
@@ -193,5 +198,6 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     volumes,
     links,
     switches: switched.switches,
+    ...(opts.keepDocument === true ? { document: parsed.yaml().doc } : {}),
   };
 }

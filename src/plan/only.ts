@@ -1,14 +1,17 @@
 /**
- * A plan cut down to the entries at some paths: what `linkplan switch` applies, so switching one
- * tool's version changes that one link whatever else in the manifest differs from the disk.
+ * The entries of a manifest at some paths: what `linkplan switch` plans and applies, so switching
+ * one tool's version observes, plans and changes that one link, whatever else in the manifest
+ * differs from the disk (and however many links the manifest lists).
  */
-import { pathKey } from '../core/paths.js';
-import { summarize } from '../core/summary.js';
-import type { Plan } from '../core/types.js';
+import { pathKey, type Platform } from '../core/paths.js';
+import type { Desired } from '../core/types.js';
 
-/** `plan` with only the actions at `paths` (compared as the plan's platform compares paths). */
-export function onlyAt(plan: Plan, paths: readonly string[]): Plan {
-  const keys = new Set(paths.map((p) => pathKey(p, plan.platform)));
-  const actions = plan.actions.filter((a) => keys.has(pathKey(a.path, plan.platform)));
-  return { ...plan, actions, summary: summarize(actions) };
+/** The positions in `desired` of the entries at `paths` (compared as `platform` compares paths). */
+export function entriesAt(desired: readonly Desired[], paths: readonly string[], platform: Platform): number[] {
+  const keys = new Set(paths.map((p) => pathKey(p, platform)));
+  const out: number[] = [];
+  desired.forEach((d, i) => {
+    if (keys.has(pathKey(d.path, platform))) out.push(i);
+  });
+  return out;
 }
