@@ -1,6 +1,8 @@
 // The native Windows driver, run for real: the Windows build of Node under Wine loads linkplan's
 // build with koffi's Windows binary and drives the driver through Win32 (test/wine/driver-checks.mjs
-// writes each outcome to a JSON file, judged here). Wine has no reparse points: making a junction
+// writes each outcome to a JSON file, judged here). Writes go relative to a handle on their
+// folder (NtCreateFile, NtSetInformationFile), and a folder swapped for a link from outside Wine
+// after it was pinned still gets the folder made in it. Wine has no reparse points: making a junction
 // must fail with the words "does not support reparse points" and leave nothing, and a symbolic
 // link that Wine reports as made (it makes none) must be caught by the read-back. Hard links,
 // file information, listing, long paths and Win32 error words are checked for real. A small C
@@ -64,8 +66,17 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     fs.mkdirSync(work);
     const indexUrl = 'file:///' + winePath(path.join(app, 'dist', 'index.js')).replaceAll('\\', '/');
     const resultsFile = path.join(tmp, 'results.json');
+    // (a Windows name for the Linux shell: Wine starts an ELF program given any name)
+    fs.symlinkSync('/bin/sh', path.join(tmp, 'sh.exe'));
     const run = runWineNode(cache, {
-      args: [winePath(path.join(REPO, 'test', 'wine', 'driver-checks.mjs')), indexUrl, winePath(work), winePath(resultsFile), other === undefined ? '-' : winePath(other)],
+      args: [
+        winePath(path.join(REPO, 'test', 'wine', 'driver-checks.mjs')),
+        indexUrl,
+        winePath(work),
+        winePath(resultsFile),
+        other === undefined ? '-' : winePath(other),
+        winePath(path.join(tmp, 'sh.exe')),
+      ],
     });
     if (!fs.existsSync(resultsFile)) throw new Error(`the Windows Node under Wine wrote no results (exit ${String(run.status)}):\n${run.output}`);
     r = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Record<string, Outcome>;
@@ -113,7 +124,7 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(value('volumeC')).toEqual({ mountPoint: 'C:\\' });
   });
 
-  it('makes hard links with CreateHardLinkW, read back as the same file record, and removes only the link', () => {
+  it('makes hard links by handle (FileLinkInformation into the folder\'s handle), read back as the same file record, and removes only the link', () => {
     const file = value('observeFile') as { fileId: string };
     expect(value('hardCreate')).toBeNull();
     expect(value('hardObserve')).toMatchObject({ kind: 'file', nlink: 2, fileId: file.fileId });
@@ -203,6 +214,24 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(value('renameReleased')).toBeNull();
     // a folder of the plan gone at the start, and another one made in its place before a write there
     expect(error('writeInMovedFolder')).toMatchObject({ code: 'ESTALE', message: expect.stringMatching(/pinned: is no longer the folder the plan saw \(it was replaced or moved since\); nothing was written there$/) as unknown });
+  });
+
+  it('pins the folders of an apply so that no Windows process can rename them until it ends', () => {
+    expect(error('renamePinned')).toMatchObject({ code: 'EBUSY' });
+    expect(fs.existsSync(path.join(tmp, 'driver', 'held'))).toBe(true);
+    expect(fs.existsSync(path.join(tmp, 'driver', 'held-elsewhere'))).toBe(false);
+  });
+
+  it('makes a folder relative to the handle on the folder it checked: a pinned folder swapped for a link to another one meanwhile (by a process that ignores sharing) gets the new folder, the other one nothing', () => {
+    const work = path.join(tmp, 'driver');
+    expect(value('swapped')).toBe(true);
+    expect(fs.readlinkSync(path.join(work, 'swap'))).toBe('decoy');
+    expect(value('swapMkdir')).toBeNull();
+    expect(fs.readdirSync(path.join(work, 'swap-original')).sort()).toEqual(['gone.txt', 'made', 'one.txt']);
+    expect(fs.readdirSync(path.join(work, 'decoy'))).toEqual(['gone.txt']);
+    // (a hard link, a rename or a removal relative to that handle cannot be shown under Wine: its
+    // server names an open folder by the path it last knew, and acts on that path; Windows acts on
+    // the folder's file object)
   });
 
   it('has the words of the Win32 errors users meet in the Windows build', () => {

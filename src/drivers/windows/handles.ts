@@ -21,6 +21,8 @@ import {
   FILE_ATTRIBUTE_DIRECTORY,
   FILE_FLAG_BACKUP_SEMANTICS,
   FILE_FLAG_OPEN_REPARSE_POINT,
+  FILE_LIST_DIRECTORY,
+  FILE_TRAVERSE,
   FILE_READ_ATTRIBUTES,
   FILE_SHARE_DELETE,
   FILE_SHARE_READ,
@@ -37,6 +39,7 @@ import {
   kernel32 as k,
   MAXIMUM_REPARSE_DATA_BUFFER_SIZE,
   OPEN_EXISTING,
+  SYNCHRONIZE,
   VOLUME_NAME_DOS,
   type ByHandleFileInformation,
   type Win32FindDataW,
@@ -61,11 +64,20 @@ export interface OpenOptions {
    * folder, its path then keeps leading to it, and no folder above it can be renamed either.
    */
   pin?: boolean;
+  /**
+   * A folder to act in by handle: with FILE_LIST_DIRECTORY and FILE_TRAVERSE (read access, so the
+   * open takes part in sharing checks and `pin` holds).
+   */
+  folder?: boolean;
 }
 
 /** A handle on `p` itself (or, with `follow`, on what it leads to); undefined when nothing is there. */
 export function openEntry(p: string, opts: OpenOptions = {}): number | undefined {
-  const access = FILE_READ_ATTRIBUTES | (opts.write === true ? GENERIC_READ | GENERIC_WRITE : 0) | (opts.delete === true ? DELETE : 0);
+  const access =
+    FILE_READ_ATTRIBUTES |
+    (opts.write === true ? GENERIC_READ | GENERIC_WRITE : 0) |
+    (opts.delete === true ? DELETE : 0) |
+    (opts.folder === true ? FILE_LIST_DIRECTORY | FILE_TRAVERSE | SYNCHRONIZE : 0);
   const flags = FILE_FLAG_BACKUP_SEMANTICS | (opts.follow === true ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
   const share = opts.pin === true ? FILE_SHARE_READ | FILE_SHARE_WRITE : SHARE_ALL;
   const h = k.CreateFileW(longPath(p), access, share, null, OPEN_EXISTING, flags, 0);
