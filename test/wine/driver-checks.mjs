@@ -98,6 +98,7 @@ try {
   record('symlinkCreate', () => d.createLink(at('symlink.txt'), { type: 'symlink', target: at('file.txt'), linkText: at('file.txt') }));
   record('afterSymlink', () => d.observe(at('symlink.txt')));
   record('capabilities', () => d.capabilities(work));
+  record('capabilitiesBelowAbsent', () => d.capabilities(at('no\\such\\folder\\link')));
 
   record('mkdirMissingParent', () => d.mkdir(at('no\\such\\parent')));
   record('moveOntoExisting', () => d.move(at('file.txt'), at('folder')));

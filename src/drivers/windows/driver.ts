@@ -27,7 +27,20 @@ import { entryOfReparse, reparseWrite, verifyReparse, writeReparse, type Reparse
 import { formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
 import { retargetTempName } from '../posix.js';
 import { SYMLINK_PRIVILEGE_NOTE, win32Error } from './errors.js';
-import { check, deleteOn, fileFacts, findEntries, openEntry, readReparseOn, volumeOf, withEntry, writeReparseOn, type FileFacts } from './handles.js';
+import {
+  check,
+  deleteOn,
+  fileFacts,
+  findEntries,
+  openEntry,
+  readReparseOn,
+  volumeFactsOn,
+  volumeOf,
+  withEntry,
+  writeReparseOn,
+  type FileFacts,
+  type VolumeFacts,
+} from './handles.js';
 import { PinnedFolders } from './folders.js';
 import { linkAt, mkdirAt, openAt, renameAt } from './relative.js';
 import { windowsNaming } from './naming.js';
@@ -40,6 +53,7 @@ import {
   FILE_ATTRIBUTE_DIRECTORY,
   FILE_ATTRIBUTE_READONLY,
   FILE_ATTRIBUTE_REPARSE_POINT,
+  FILE_SUPPORTS_REPARSE_POINTS,
   GENERIC_READ,
   GENERIC_WRITE,
   kernel32 as k,
@@ -75,6 +89,8 @@ export class WindowsDriver implements Driver, ReparseTransport {
   private symlinkProbe: Pick<Capabilities, 'symlinks' | 'symlinkNote'> | undefined;
   /** The folders the writes go in, checked (and, during an apply, pinned) first: see folders.ts. */
   private readonly folders = new PinnedFolders();
+  /** What each folder's volume is (lower-cased folder -> facts), as capabilities() found it. */
+  private readonly volumeFacts = new Map<string, VolumeFacts>();
 
   /** Runs `fn` with a handle on the checked folder that holds `p` and the name of `p` in it. */
   private at<T>(p: string, what: string, fn: (dir: number, name: string) => T): T {
@@ -174,12 +190,48 @@ export class WindowsDriver implements Driver, ReparseTransport {
   }
 
   /**
-   * Junctions and hard links on any NTFS volume; symbolic links when this user may make them,
-   * found out once by making one in a temporary folder and reading it back.
+   * What the volume that holds `p` can hold: junctions and symbolic links only where its
+   * filesystem holds reparse points (FILE_SUPPORTS_REPARSE_POINTS; never FAT or exFAT), hard links
+   * where it is no FAT or exFAT; symbolic links also only when this user may make them, found out
+   * once by making one in a temporary folder and reading it back. A volume that cannot be asked
+   * counts as NTFS (an apply then says what failed).
    */
-  capabilities(_p?: AbsPath): Capabilities {
+  capabilities(p?: AbsPath): Capabilities {
     this.symlinkProbe ??= probeSymlinks(this);
-    return { junctions: true, hardlinks: true, ...this.symlinkProbe };
+    const all: Capabilities = { junctions: true, hardlinks: true, ...this.symlinkProbe };
+    const v = p === undefined ? undefined : this.volumeFactsOf(p);
+    if (v === undefined) return all;
+    const fat = /^(fat|fat12|fat16|fat32|exfat)$/i.test(v.fileSystem);
+    if ((v.flags & FILE_SUPPORTS_REPARSE_POINTS) !== 0 && !fat) return all;
+    const note = `the ${v.fileSystem} volume that holds ${p ?? ''} holds no reparse points (no junctions, no symbolic links)`;
+    return { junctions: false, hardlinks: !fat, symlinks: false, symlinkNote: note };
+  }
+
+  /**
+   * What the volume that holds `p` is (the volume of its folder, or of the nearest folder above
+   * that exists), asked once per folder; undefined when none can be asked.
+   */
+  private volumeFactsOf(p: string): VolumeFacts | undefined {
+    const seen: string[] = [];
+    let dir = path.win32.dirname(path.win32.resolve(p));
+    let facts: VolumeFacts | undefined;
+    for (;;) {
+      const key = dir.toLowerCase();
+      facts = this.volumeFacts.get(key);
+      if (facts !== undefined) break;
+      seen.push(key);
+      const at = dir;
+      try {
+        facts = withEntry(at, (h) => volumeFactsOn(h, at), { follow: true, absent: () => undefined });
+      } catch {
+        return undefined;
+      }
+      const up = path.win32.dirname(dir);
+      if (facts !== undefined || up === dir) break;
+      dir = up;
+    }
+    if (facts !== undefined) for (const key of seen) this.volumeFacts.set(key, facts);
+    return facts;
   }
 
   /** The mount point and (where Windows gives one) the volume GUID path of the volume that holds `p`. */

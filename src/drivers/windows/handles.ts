@@ -37,6 +37,7 @@ import {
   GENERIC_WRITE,
   INVALID_HANDLE_VALUE,
   kernel32 as k,
+  MAX_PATH,
   MAXIMUM_REPARSE_DATA_BUFFER_SIZE,
   OPEN_EXISTING,
   SYNCHRONIZE,
@@ -214,6 +215,21 @@ function utf16z(out: Buffer): string {
   const s = out.toString('utf16le');
   const nul = s.indexOf('\0');
   return nul < 0 ? s : s.slice(0, nul);
+}
+
+/** What GetVolumeInformationByHandleW says of the volume an open entry is on: its filesystem's name (NTFS, FAT32, exFAT, ReFS...) and flags. */
+export interface VolumeFacts {
+  fileSystem: string;
+  /** FILE_SYSTEM_FLAGS: FILE_SUPPORTS_REPARSE_POINTS and the rest. */
+  flags: number;
+}
+
+export function volumeFactsOn(h: number, p: string): VolumeFacts {
+  const fsName = Buffer.alloc((MAX_PATH + 1) * 2);
+  const flags: [number] = [0];
+  const ok = k.GetVolumeInformationByHandleW(h, null, 0, [0], [0], flags, fsName, MAX_PATH + 1) !== 0;
+  check(p, ok, { what: 'cannot tell which filesystem holds it' });
+  return { fileSystem: utf16z(fsName), flags: flags[0] };
 }
 
 /**
