@@ -308,7 +308,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
    * record.
    */
   private makeHardLink(p: AbsPath, link: LinkSpec): void {
-    const h = openEntry(link.target, { follow: true });
+    const h = openEntry(link.target, { follow: true, link: true });
     if (h === undefined) throw new DriverError(p, `hard link target ${link.target} does not exist`, { code: 'ENOENT' });
     let fileId: string;
     try {

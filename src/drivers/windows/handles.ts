@@ -24,6 +24,7 @@ import {
   FILE_LIST_DIRECTORY,
   FILE_TRAVERSE,
   FILE_READ_ATTRIBUTES,
+  FILE_WRITE_ATTRIBUTES,
   FILE_SHARE_DELETE,
   FILE_SHARE_READ,
   FILE_SHARE_WRITE,
@@ -60,6 +61,8 @@ export interface OpenOptions {
   write?: boolean;
   /** Also for deleting (by handle). */
   delete?: boolean;
+  /** Also for giving it another name (a hard link: FileLinkInformation takes FILE_WRITE_ATTRIBUTES, as CreateHardLinkW opens it). */
+  link?: boolean;
   /**
    * Let no one rename or delete the entry while the handle is open (no FILE_SHARE_DELETE): for a
    * folder, its path then keeps leading to it, and no folder above it can be renamed either.
@@ -78,6 +81,7 @@ export function openEntry(p: string, opts: OpenOptions = {}): number | undefined
     FILE_READ_ATTRIBUTES |
     (opts.write === true ? GENERIC_READ | GENERIC_WRITE : 0) |
     (opts.delete === true ? DELETE : 0) |
+    (opts.link === true ? FILE_WRITE_ATTRIBUTES | SYNCHRONIZE : 0) |
     (opts.folder === true ? FILE_LIST_DIRECTORY | FILE_TRAVERSE | SYNCHRONIZE : 0);
   const flags = FILE_FLAG_BACKUP_SEMANTICS | (opts.follow === true ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
   const share = opts.pin === true ? FILE_SHARE_READ | FILE_SHARE_WRITE : SHARE_ALL;
