@@ -42,18 +42,18 @@ import {
   type VolumeFacts,
 } from './handles.js';
 import { PinnedFolders } from './folders.js';
-import { linkAt, mkdirAt, openAt, renameAt } from './relative.js';
+import { linkAt, listOn, mkdirAt, openAt, renameAt, setAttributesOn } from './relative.js';
 import { windowsNaming } from './naming.js';
 import { longPath } from './paths.js';
 import {
   DELETE,
-  ERROR_ACCESS_DENIED,
   ERROR_FILE_NOT_FOUND,
   ERROR_INVALID_PARAMETER,
   FILE_ATTRIBUTE_DIRECTORY,
   FILE_ATTRIBUTE_READONLY,
-  FILE_ATTRIBUTE_REPARSE_POINT,
+  FILE_LIST_DIRECTORY,
   FILE_SUPPORTS_REPARSE_POINTS,
+  FILE_WRITE_ATTRIBUTES,
   GENERIC_READ,
   GENERIC_WRITE,
   kernel32 as k,
@@ -474,16 +474,12 @@ export class WindowsDriver implements Driver, ReparseTransport {
     };
     this.withEntryAt(p, { access: DELETE, what: 'cannot remove link', absent }, (h) => {
       const f: FileFacts = fileFacts(h, p);
-      const isLink = f.reparse ? isNameSurrogate(this.tagOn(h, p)) : !f.directory && f.nlink > 1;
+      const isLink = f.reparse ? isNameSurrogate(tagOn(h, p)) : !f.directory && f.nlink > 1;
       if (!isLink) throw new DriverError(p, 'is no longer a link; linkplan never deletes files or folders');
       deleteOn(h, p, { what: 'cannot remove link' });
     });
   }
 
-  private tagOn(h: number, p: string): number {
-    const raw = readReparseOn(h, p);
-    return raw === undefined || raw.length < 4 ? 0 : raw.readUInt32LE(0);
-  }
 
   // -------------------------------------------------------------------------------------------
   // Writing folders and moving
@@ -519,45 +515,32 @@ export class WindowsDriver implements Driver, ReparseTransport {
     });
   }
 
+  /**
+   * Deletes what is at `p`, by handles only: each entry opened relative to the handle on its
+   * folder without following a link, each folder listed by its handle, so a folder swapped for a
+   * link midway cannot lead the walk elsewhere.
+   */
   removeTree(p: AbsPath): TreeRemoval {
     const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
-    wrap(p, 'cannot delete', () => {
-      this.at(p, 'cannot delete', () => undefined);
-      const top = withEntry(
-        p,
-        (h) => {
-          const f = fileFacts(h, p);
-          return { path: p, attributes: f.attributes, tag: f.reparse ? this.tagOn(h, p) : 0 };
-        },
-        { absent: () => undefined },
-      );
-      if (top !== undefined) removeEntry(this, top, out);
-    });
+    wrap(p, 'cannot delete', () => this.at(p, 'cannot delete', (dir, name) => removeAt({ dir, name, path: p }, out)));
     return out;
   }
 }
 
-/** Removes one entry of a tree being deleted: a link as a link, a folder with all it holds, a file; what cannot go is listed. */
-function removeEntry(d: WindowsDriver, e: { path: AbsPath; attributes: number; tag: number }, out: TreeRemoval): boolean {
-  const reparse = (e.attributes & FILE_ATTRIBUTE_REPARSE_POINT) !== 0;
+/** Access to an entry of a tree being deleted: delete it, list it (a folder), take its read-only attribute off (a file). */
+const TREE_ACCESS = DELETE | FILE_LIST_DIRECTORY | FILE_WRITE_ATTRIBUTES;
+
+/** Removes the entry `name` of the folder open as `dir` with all it holds (see removeOpen); what cannot go is listed. True when it is gone. */
+function removeAt(e: { dir: number; name: string; path: AbsPath }, out: TreeRemoval): boolean {
   try {
-    if (reparse && isNameSurrogate(e.tag)) {
-      d.removeLink(e.path);
-      out.links++;
-    } else if (reparse && (e.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0) {
-      out.left.push(`${e.path}: a ${reparseTagName(e.tag)} reparse point; it is left with all it holds`);
-      return false;
-    } else if ((e.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0) {
-      let whole = true;
-      for (const c of findEntries(e.path)) whole = removeEntry(d, { path: path.win32.join(e.path, c.name) as AbsPath, attributes: c.attributes, tag: c.tag }, out) && whole;
-      if (!whole) return false;
-      check(e.path, k.RemoveDirectoryW(longPath(e.path)) !== 0, { what: 'cannot delete the folder' });
-      out.folders++;
-    } else {
-      deleteFile(e.path, e.attributes);
-      out.files++;
+    const h = openAt(e.dir, e.name, { p: e.path, access: TREE_ACCESS, what: 'cannot delete' });
+    if (h === undefined) return true;
+    try {
+      return removeOpen(h, e.path, out);
+    } finally {
+      // (a name marked for deletion goes now)
+      k.CloseHandle(h);
     }
-    return true;
   } catch (err) {
     out.left.push(err instanceof DriverError ? err.message : `${e.path}: ${String(err)}`);
     return false;
@@ -565,15 +548,47 @@ function removeEntry(d: WindowsDriver, e: { path: AbsPath; attributes: number; t
 }
 
 /**
- * Deletes a file of a tree being deleted; a read-only one (git's objects are) has that attribute
- * taken off first, as deleting it is what was asked.
+ * Marks the entry open as `h` for deletion: a link as a link (its target untouched), a folder once
+ * all it holds is gone, a file (a read-only one has that attribute taken off first, as deleting
+ * it is what was asked); a reparse point of another kind on a folder (a cloud folder, say) is left
+ * with all it holds.
  */
-function deleteFile(p: string, attributes: number): void {
-  if (k.DeleteFileW(longPath(p)) !== 0) return;
-  const code = k.GetLastError();
-  if (code !== ERROR_ACCESS_DENIED || (attributes & FILE_ATTRIBUTE_READONLY) === 0) throw win32Error(p, 'cannot delete it', { code });
-  check(p, k.SetFileAttributesW(longPath(p), attributes & ~FILE_ATTRIBUTE_READONLY) !== 0, { what: 'cannot delete it (read-only, and the attribute cannot be taken off)' });
-  check(p, k.DeleteFileW(longPath(p)) !== 0, { what: 'cannot delete it' });
+function removeOpen(h: number, p: AbsPath, out: TreeRemoval): boolean {
+  const f = fileFacts(h, p);
+  const tag = f.reparse ? tagOn(h, p) : 0;
+  if (f.reparse && isNameSurrogate(tag)) {
+    deleteOn(h, p, { what: 'cannot remove link' });
+    out.links++;
+  } else if (f.reparse && f.directory) {
+    out.left.push(`${p}: a ${reparseTagName(tag)} reparse point; it is left with all it holds`);
+    return false;
+  } else if (f.directory) {
+    let whole = true;
+    for (const c of listOn(h, p)) whole = removeAt({ dir: h, name: c.name, path: path.win32.join(p, c.name) as AbsPath }, out) && whole;
+    if (!whole) return false;
+    deleteOn(h, p, { what: 'cannot delete the folder' });
+    out.folders++;
+  } else {
+    deleteFileOn(h, p, f.attributes);
+    out.files++;
+  }
+  return true;
+}
+
+function deleteFileOn(h: number, p: string, attributes: number): void {
+  try {
+    deleteOn(h, p, { what: 'cannot delete it' });
+  } catch (e) {
+    if (!(e instanceof DriverError && e.code === 'EACCES') || (attributes & FILE_ATTRIBUTE_READONLY) === 0) throw e;
+    setAttributesOn(h, attributes & ~FILE_ATTRIBUTE_READONLY, { p, what: 'cannot delete it (read-only, and the attribute cannot be taken off)' });
+    deleteOn(h, p, { what: 'cannot delete it' });
+  }
+}
+
+/** The reparse tag of the entry open as `h` (0 when it carries none). */
+function tagOn(h: number, p: string): number {
+  const raw = readReparseOn(h, p);
+  return raw === undefined || raw.length < 4 ? 0 : raw.readUInt32LE(0);
 }
 
 /**

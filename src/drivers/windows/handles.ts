@@ -158,7 +158,7 @@ export function writeReparseOn(h: number, p: string, opts: { buffer: Buffer; wha
 /** Marks an entry open with `delete` for deletion: its name goes when the handle closes (a folder only while empty). */
 export function deleteOn(h: number, p: string, opts: { what: string }): void {
   const what = opts.what;
-  if (k.SetFileInformationByHandle(h, FileDispositionInfo, { DeleteFile: 1 }, 1) === 0) throw win32Error(p, what, { code: k.GetLastError() });
+  if (k.SetFileInformationByHandle(h, FileDispositionInfo, Buffer.from([1]), 1) === 0) throw win32Error(p, what, { code: k.GetLastError() });
 }
 
 /** Where an open handle really is, as a `\\?\` path. */

@@ -7,11 +7,20 @@
  * the folder the new name goes in. (Win32's SetFileInformationByHandle(FileRenameInfo) reads its
  * name as a DOS path on Wine and refuses a relative one there; the NT call takes it as the kernel
  * does on both.) Each NTSTATUS becomes the Win32 code errors.ts words (RtlNtStatusToDosError), so
- * a failure reads as one of a path call would. This is the Windows side of posix-at.ts.
+ * a failure reads as one of a path call would. A folder is listed by its handle too
+ * (GetFileInformationByHandleEx(FileFullDirectoryInfo)), and an entry's attributes set on its
+ * handle, so a walk that deletes a tree never goes by path. This is the Windows side of
+ * posix-at.ts.
  */
 import { win32Error } from './errors.js';
-import { isAbsentCode } from './handles.js';
+import { isAbsentCode, type FoundEntry } from './handles.js';
 import {
+  ERROR_NO_MORE_FILES,
+  FILE_ATTRIBUTE_NORMAL,
+  FILE_ATTRIBUTE_REPARSE_POINT,
+  FileBasicInfo,
+  FileFullDirectoryInfo,
+  FileFullDirectoryRestartInfo,
   FILE_CREATE,
   FILE_DIRECTORY_FILE,
   FILE_LIST_DIRECTORY,
@@ -129,4 +138,37 @@ export function renameAt(h: number, dir: number, opts: { name: string; replace: 
 export function linkAt(h: number, dir: number, opts: { name: string; p: string; what: string }): void {
   const code = setInformation(h, nameInformation(dir, opts.name, false), FileLinkInformation);
   if (code !== 0) throw win32Error(opts.p, opts.what, { code });
+}
+
+/** The entries of the folder open as `h` (with FILE_LIST_DIRECTORY), no `.` and `..`, unsorted: read from the handle, never by path. */
+export function listOn(h: number, p: string): FoundEntry[] {
+  const at = (member: string): number => offsetOf('FILE_FULL_DIR_INFO', member);
+  const buf = Buffer.alloc(64 * 1024);
+  const out: FoundEntry[] = [];
+  for (let cls = FileFullDirectoryRestartInfo; ; cls = FileFullDirectoryInfo) {
+    if (k.GetFileInformationByHandleEx(h, cls, buf, buf.length) === 0) {
+      const code = k.GetLastError();
+      if (code === ERROR_NO_MORE_FILES) return out;
+      throw win32Error(p, 'cannot list folder', { code });
+    }
+    for (let off = 0; ; ) {
+      const attributes = buf.readUInt32LE(off + at('FileAttributes'));
+      const nameAt = off + at('FileName');
+      const name = buf.toString('utf16le', nameAt, nameAt + buf.readUInt32LE(off + at('FileNameLength')));
+      // (EaSize holds the reparse tag of a reparse point)
+      const tag = (attributes & FILE_ATTRIBUTE_REPARSE_POINT) !== 0 ? buf.readUInt32LE(off + at('EaSize')) : 0;
+      if (name !== '.' && name !== '..') out.push({ name, attributes, tag });
+      const next = buf.readUInt32LE(off + at('NextEntryOffset'));
+      if (next === 0) break;
+      off += next;
+    }
+  }
+}
+
+/** Sets the attributes of the entry open as `h` (with FILE_WRITE_ATTRIBUTES); its times stay as they are. */
+export function setAttributesOn(h: number, attributes: number, opts: { p: string; what: string }): void {
+  const b = Buffer.alloc(sizeOf('FILE_BASIC_INFO'));
+  // (0 would mean "leave them": no attribute at all is FILE_ATTRIBUTE_NORMAL)
+  b.writeUInt32LE(attributes === 0 ? FILE_ATTRIBUTE_NORMAL : attributes, offsetOf('FILE_BASIC_INFO', 'FileAttributes'));
+  if (k.SetFileInformationByHandle(h, FileBasicInfo, b, b.length) === 0) throw win32Error(opts.p, opts.what, { code: k.GetLastError() });
 }

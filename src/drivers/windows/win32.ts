@@ -56,6 +56,12 @@ export const FIND_FIRST_EX_LARGE_FETCH = 0x2;
 export const FileAttributeTagInfo = 9;
 /** FILE_INFO_BY_HANDLE_CLASS: FileDispositionInfo. */
 export const FileDispositionInfo = 4;
+/** FILE_INFO_BY_HANDLE_CLASS: FileBasicInfo (attributes and times; a time of 0 is left as it is). */
+export const FileBasicInfo = 0;
+/** FILE_INFO_BY_HANDLE_CLASS: a folder's entries by handle, from the start (Restart) or on. */
+export const FileFullDirectoryInfo = 14;
+export const FileFullDirectoryRestartInfo = 15;
+export const FILE_ATTRIBUTE_NORMAL = 0x80;
 /** FILE_SYSTEM_FLAGS (GetVolumeInformation*): the volume holds reparse points (junctions, symbolic links). */
 export const FILE_SUPPORTS_REPARSE_POINTS = 0x80;
 /** GetFinalPathNameByHandleW flags: FILE_NAME_NORMALIZED | VOLUME_NAME_DOS. */
@@ -118,6 +124,22 @@ export const STRUCTS = {
   },
   FILE_ATTRIBUTE_TAG_INFO: { FileAttributes: 'DWORD', ReparseTag: 'DWORD' },
   FILE_DISPOSITION_INFO: { DeleteFile: 'BOOLEAN' },
+  FILE_BASIC_INFO: { CreationTime: 'int64_t', LastAccessTime: 'int64_t', LastWriteTime: 'int64_t', ChangeTime: 'int64_t', FileAttributes: 'DWORD' },
+  /** One entry of a folder listed by handle (read by hand at these offsets; EaSize holds the reparse tag of a reparse point). */
+  FILE_FULL_DIR_INFO: {
+    NextEntryOffset: 'DWORD',
+    FileIndex: 'DWORD',
+    CreationTime: 'int64_t',
+    LastAccessTime: 'int64_t',
+    LastWriteTime: 'int64_t',
+    ChangeTime: 'int64_t',
+    EndOfFile: 'int64_t',
+    AllocationSize: 'int64_t',
+    FileAttributes: 'DWORD',
+    FileNameLength: 'DWORD',
+    EaSize: 'DWORD',
+    FileName: 'char16_t[1]',
+  },
   /** A counted UTF-16 name (Length and MaximumLength in bytes, no NUL needed). */
   UNICODE_STRING: { Length: 'USHORT', MaximumLength: 'USHORT', Buffer: 'const char16_t *' },
   /** RootDirectory: the open folder ObjectName is relative to. */
@@ -200,8 +222,8 @@ export const PROTOTYPES = {
   CloseHandle: 'BOOL __stdcall CloseHandle(HANDLE hObject)',
   DeviceIoControl: 'BOOL __stdcall DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, const void *lpInBuffer, DWORD nInBufferSize, _Out_ void *lpOutBuffer, DWORD nOutBufferSize, _Out_ DWORD *lpBytesReturned, void *lpOverlapped)',
   GetFileInformationByHandle: 'BOOL __stdcall GetFileInformationByHandle(HANDLE hFile, _Out_ BY_HANDLE_FILE_INFORMATION *lpFileInformation)',
-  GetFileInformationByHandleEx: 'BOOL __stdcall GetFileInformationByHandleEx(HANDLE hFile, int FileInformationClass, _Out_ FILE_ATTRIBUTE_TAG_INFO *lpFileInformation, DWORD dwBufferSize)',
-  SetFileInformationByHandle: 'BOOL __stdcall SetFileInformationByHandle(HANDLE hFile, int FileInformationClass, FILE_DISPOSITION_INFO *lpFileInformation, DWORD dwBufferSize)',
+  GetFileInformationByHandleEx: 'BOOL __stdcall GetFileInformationByHandleEx(HANDLE hFile, int FileInformationClass, _Out_ void *lpFileInformation, DWORD dwBufferSize)',
+  SetFileInformationByHandle: 'BOOL __stdcall SetFileInformationByHandle(HANDLE hFile, int FileInformationClass, const void *lpFileInformation, DWORD dwBufferSize)',
   GetFileAttributesW: 'DWORD __stdcall GetFileAttributesW(LPCWSTR lpFileName)',
   SetFileAttributesW: 'BOOL __stdcall SetFileAttributesW(LPCWSTR lpFileName, DWORD dwFileAttributes)',
   FindFirstFileNameW: 'HANDLE __stdcall FindFirstFileNameW(LPCWSTR lpFileName, DWORD dwFlags, _Inout_ DWORD *StringLength, _Out_ void *LinkName)',
@@ -232,8 +254,8 @@ export interface Kernel32 {
   CloseHandle(h: number): number;
   DeviceIoControl(h: number, code: number, inBuf: Buffer | null, inSize: number, outBuf: Buffer | null, outSize: number, returned: [number], overlapped: null): number;
   GetFileInformationByHandle(h: number, info: Partial<ByHandleFileInformation>): number;
-  GetFileInformationByHandleEx(h: number, cls: number, info: Partial<FileAttributeTagInfo>, size: number): number;
-  SetFileInformationByHandle(h: number, cls: number, info: { DeleteFile: number }, size: number): number;
+  GetFileInformationByHandleEx(h: number, cls: number, info: Buffer, size: number): number;
+  SetFileInformationByHandle(h: number, cls: number, info: Buffer, size: number): number;
   GetFileAttributesW(name: string): number;
   SetFileAttributesW(name: string, attributes: number): number;
   FindFirstFileNameW(name: string, flags: number, length: [number], linkName: Buffer): number;
