@@ -8,6 +8,7 @@
 // folder the driver has pinned).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const [indexUrl, work, outFile, otherFs, linuxSh] = process.argv.slice(2);
 /** The Linux path of a Windows path on Z:. */
@@ -19,7 +20,7 @@ const linux = (p) => p.replace(/^Z:/i, '').replaceAll('\\', '/');
 async function inLinux(script) {
   const done = `${work}\\..\\linux-done-${Date.now()}`;
   spawn(linuxSh, ['-c', `${script} && touch '${linux(done)}'`], { stdio: 'ignore', detached: true }).unref();
-  for (let i = 0; i < 200 && !fs.existsSync(done); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && !fs.existsSync(done); i++) await sleep(50);
   return fs.existsSync(done);
 }
 const out = {};
