@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/core/version.js';
 import { BIN, REPO, runCli, runCliAsync, STATE_DIR, type CliResult } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
+import { posixOnly } from './helpers/platform.js';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[/;
@@ -350,7 +351,7 @@ describe('apply', () => {
     expect(snapshot(d)).toEqual(before);
   });
 
-  it('rolls back and says so when the OS refuses a step midway', () => {
+  it.skipIf(posixOnly('a step the OS refuses midway: a folder in /proc'))('rolls back and says so when the OS refuses a step midway', () => {
     // the second link's folder cannot be made: /proc takes no new entries (and / is read-only on macOS)
     const d = project('version: 1\nlinks:\n  - { path: sub/a, target: t }\n  - { path: /proc/linkplan-test/x, target: t }\n', { t: {} });
     const before = snapshot(d);
@@ -418,7 +419,7 @@ describe('colour', () => {
     }
   });
 
-  it('on a terminal, is on by default and off with NO_COLOR', () => {
+  it.skipIf(posixOnly('colour on a terminal: a pseudo-terminal from util-linux script'))('on a terminal, is on by default and off with NO_COLOR', () => {
     const d = project(RISKY, RISKY_TREE);
     const coloured = onTty(['plan', 'layout.yaml'], { cwd: d, env: { NO_COLOR: undefined } });
     expect(coloured.code).toBe(0);
@@ -431,7 +432,7 @@ describe('colour', () => {
   });
 });
 
-describe('on a terminal, apply asks before moving anything', () => {
+describe.skipIf(posixOnly('apply asking on a terminal: a pseudo-terminal from util-linux script'))('on a terminal, apply asks before moving anything', () => {
   it('does nothing when the answer is no', () => {
     const d = project(RISKY, RISKY_TREE);
     const before = snapshot(d);
@@ -452,7 +453,7 @@ describe('on a terminal, apply asks before moving anything', () => {
   });
 });
 
-describe('progress on a terminal', () => {
+describe.skipIf(posixOnly('progress on a terminal: a pseudo-terminal from util-linux script'))('progress on a terminal', () => {
   it('is drawn by listr2, or as plain lines on a terminal that reports no width', () => {
     for (const cols of [100, 0]) {
       const d = project('version: 1\nlinks:\n  - path: home\n    target: dots\n    glob: "*"\n', { dots: { a: 'a', b: 'b' }, home: {} });
@@ -556,7 +557,7 @@ describe('hostile or mistaken input', () => {
   // eslint-disable-next-line no-control-regex
   const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
-  it('reads only a regular file as a manifest: a FIFO or /dev/zero is refused at once, a link to a manifest is followed', () => {
+  it.skipIf(posixOnly('a manifest that is a FIFO or /dev/zero: Windows has neither'))('reads only a regular file as a manifest: a FIFO or /dev/zero is refused at once, a link to a manifest is followed', () => {
     const d = project(SIMPLE, SIMPLE_TREE);
     spawnSync('mkfifo', [path.join(d, 'fifo.yaml')]);
     const fifo = runCli(['validate', 'fifo.yaml'], { cwd: d, timeout: 15_000 });

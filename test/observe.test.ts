@@ -375,3 +375,23 @@ describe('observe asks for the volume GUID path of the drives targetForm: volume
     expect(onLinux.asked).toEqual([]);
   });
 });
+
+describe('observe asks what can be made at each path on Windows, where every drive is a volume of its own', () => {
+  /** A Windows machine whose E: drive is FAT32: no reparse points there. */
+  class FatDriveE extends DriverDecorator {
+    override capabilities(p: AbsPath): Capabilities {
+      if (!p.toLowerCase().startsWith('e:\\')) return super.capabilities(p);
+      return { junctions: false, hardlinks: false, symlinks: false, symlinkNote: 'the FAT32 volume that holds it holds no reparse points' };
+    }
+  }
+
+  it('gives each link the capabilities of its own volume (none of a FAT drive: no junctions there)', () => {
+    const links = [desired('C:\\tools\\jdk', 'C:\\tools\\jdk-21'), desired('E:\\tools\\jdk', 'E:\\tools\\jdk-21')];
+    const o = observeOn(links, new FatDriveE(new PosixDriver()), 'win32');
+    expect(o.pathCapabilities?.get('e:\\tools\\jdk')).toMatchObject({ junctions: false, symlinks: false });
+    expect(o.pathCapabilities?.get('c:\\tools\\jdk')).toEqual(new PosixDriver().capabilities('C:\\tools\\jdk' as AbsPath));
+    // and elsewhere, one answer for the whole machine, as before
+    const onLinux = observeOn([desired('/t/jdk', '/t/jdk-21')], new FatDriveE(new PosixDriver()), 'linux');
+    expect(onLinux.pathCapabilities).toBeUndefined();
+  });
+});

@@ -81,7 +81,8 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
   return {
     platform,
     capabilities,
-    ...(volumes.length > 0 ? { pathCapabilities, volumes } : {}),
+    ...(volumes.length > 0 ? { volumes } : {}),
+    ...(pathCapabilities.size > 0 ? { pathCapabilities } : {}),
     entries,
     targets,
     targetKinds,
@@ -102,6 +103,8 @@ class DiskReader {
   readonly volumeGuids = new Map<string, string>();
   readonly pathCapabilities = new Map<string, Capabilities>();
   readonly volumes;
+  /** Whether what can be made depends on the path: on NTFS volumes through ntfs-3g, and on Windows (a FAT or exFAT drive holds no junctions). */
+  private readonly perPath: boolean;
   /** The root's: what holds wherever no NTFS volume is. */
   readonly capabilities: Capabilities;
   private readonly sep: string;
@@ -119,6 +122,7 @@ class DiskReader {
   ) {
     this.sep = platform === 'win32' ? '\\' : '/';
     this.volumes = driver.volumes?.() ?? [];
+    this.perPath = this.volumes.length > 0 || platform === 'win32';
     this.capabilities = driver.capabilities(asAbs(this.sep, platform));
   }
 
@@ -128,8 +132,8 @@ class DiskReader {
 
   /** Reads what the planner needs for entry `d`, whose target leads to `eff` through the manifest's links. */
   readEntry(d: Desired, eff: AbsPath | null): void {
-    const caps = this.volumes.length > 0 ? this.driver.capabilities(d.path) : this.capabilities;
-    if (this.volumes.length > 0) this.pathCapabilities.set(this.key(d.path), caps);
+    const caps = this.perPath ? this.driver.capabilities(d.path) : this.capabilities;
+    if (this.perPath) this.pathCapabilities.set(this.key(d.path), caps);
     // the folders above first: nothing can be at a path whose folder is absent (on a first
     // apply, that is most of them), so it need not be read
     const dir = parentOf(d.path, this.platform);

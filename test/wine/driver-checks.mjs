@@ -3,10 +3,26 @@
 // Win32 in a work folder. Every check's outcome (a value, or the error it threw) is written to a
 // JSON file, which the test compares with what Windows' rules and Wine's known gaps say; nothing
 // is judged here. Arguments: the built index.js (a file: URL), the work folder and the JSON file
-// (Windows paths), and a folder on another filesystem or '-' (for the hard link across volumes).
+// (Windows paths), a folder on another filesystem or '-' (for the hard link across volumes), and
+// a Windows name for the Linux /bin/sh (a process that ignores Windows' sharing rules, to swap a
+// folder the driver has pinned).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const [indexUrl, work, outFile, otherFs] = process.argv.slice(2);
+const [indexUrl, work, outFile, otherFs, linuxSh] = process.argv.slice(2);
+/** The Linux path of a Windows path on Z:. */
+const linux = (p) => p.replace(/^Z:/i, '').replaceAll('\\', '/');
+/**
+ * Runs `script` in a Linux shell (Wine starts it, but cannot wait for it: it is waited for by a
+ * file it makes last); true when it finished.
+ */
+async function inLinux(script) {
+  const done = `${work}\\..\\linux-done-${Date.now()}`;
+  spawn(linuxSh, ['-c', `${script} && touch '${linux(done)}'`], { stdio: 'ignore', detached: true }).unref();
+  for (let i = 0; i < 200 && !fs.existsSync(done); i++) await sleep(50);
+  return fs.existsSync(done);
+}
 const out = {};
 /** Records what `fn` returns, or the error it throws (message, code, hint). */
 function record(name, fn) {
@@ -83,6 +99,7 @@ try {
   record('symlinkCreate', () => d.createLink(at('symlink.txt'), { type: 'symlink', target: at('file.txt'), linkText: at('file.txt') }));
   record('afterSymlink', () => d.observe(at('symlink.txt')));
   record('capabilities', () => d.capabilities(work));
+  record('capabilitiesBelowAbsent', () => d.capabilities(at('no\\such\\folder\\link')));
 
   record('mkdirMissingParent', () => d.mkdir(at('no\\such\\parent')));
   record('moveOntoExisting', () => d.move(at('file.txt'), at('folder')));
@@ -106,7 +123,6 @@ try {
   record('writeAfterRefusal', () => d.mkdir(at('pinned\\after-refusal')));
   record('expectFolders', () => d.expectFolders([{ path: at('pinned'), fileId: pinnedId }]));
   record('writeInPinned', () => d.createLink(at('pinned\\h.txt'), hard(at('file.txt'))));
-  // (a rename of the pinned folder would fail on Windows; Wine enforces no sharing mode on folders)
   record('rmdirInApply', () => {
     d.mkdir(at('pinned\\made'));
     d.createLink(at('pinned\\made\\h.txt'), hard(at('file.txt')));
@@ -124,6 +140,24 @@ try {
       d.releaseFolders();
     }
   });
+
+  // the pin holds against a Windows process: a folder of the apply cannot be renamed until it ends
+  fs.mkdirSync(at('held'));
+  d.expectFolders([{ path: at('held'), fileId: d.folderId(at('held')) }]);
+  record('renamePinned', () => fs.renameSync(at('held'), at('held-elsewhere')));
+  d.releaseFolders();
+
+  // a process that ignores Windows' sharing rules swaps a pinned folder for a link to another
+  // folder: a folder made in it still lands in the folder that was checked, never in the decoy
+  fs.mkdirSync(at('swap'));
+  fs.mkdirSync(at('decoy'));
+  fs.writeFileSync(at('swap\\one.txt'), '1');
+  d.createLink(at('swap\\gone.txt'), hard(at('file.txt')));
+  d.createLink(at('decoy\\gone.txt'), hard(at('file.txt')));
+  d.expectFolders([{ path: at('swap'), fileId: d.folderId(at('swap')) }]);
+  out.swapped = { value: await inLinux(`mv '${linux(at('swap'))}' '${linux(at('swap-original'))}' && ln -s decoy '${linux(at('swap'))}'`) };
+  record('swapMkdir', () => d.mkdir(at('swap\\made')));
+  d.releaseFolders();
   record('errorWords', () => Object.fromEntries([1314, 4390, 17, 1142, 5, 32, 145, 183, 50].map((c) => [c, win.win32ErrorInfo(c)])));
 } catch (e) {
   out.fatal = { error: { message: String(e?.stack ?? e) } };

@@ -6,8 +6,11 @@
  * or a reparse point of another kind (app execution alias, cloud placeholder, dedup, WOF), which
  * it names and never touches. Junctions are written with FSCTL_SET_REPARSE_POINT on a fresh empty
  * folder and retargeted in place (one FSCTL on the same folder); symbolic links with
- * CreateSymbolicLinkW (with the unprivileged flag Developer Mode honours); hard links with
- * CreateHardLinkW. A link is removed by a handle on the link itself, checked to be that link
+ * CreateSymbolicLinkW (with the unprivileged flag Developer Mode honours); hard links as
+ * a new name given to the file by handle. Every write but a symbolic link's is made relative to a
+ * handle on the checked folder that holds the entry (folders.ts, relative.ts: folders made, hard
+ * links named, entries opened to remove or rename), so a folder of the path swapped meanwhile
+ * cannot redirect it. A link is removed by a handle on the link itself, checked to be that link
  * before it goes. Every write is read back and compared: a call that reports success has not
  * always done the work (Wine's CreateSymbolicLinkW returns success and makes nothing). Paths reach
  * Win32 in the `\\?\` form, so length is no limit.
@@ -24,18 +27,36 @@ import { entryOfReparse, reparseWrite, verifyReparse, writeReparse, type Reparse
 import { formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
 import { retargetTempName } from '../posix.js';
 import { SYMLINK_PRIVILEGE_NOTE, win32Error } from './errors.js';
-import { check, deleteOn, fileFacts, finalPathOf, findEntries, openEntry, readReparseOn, volumeOf, withEntry, writeReparseOn, type FileFacts } from './handles.js';
+import {
+  check,
+  deleteOn,
+  fileFacts,
+  findEntries,
+  openEntry,
+  readReparseOn,
+  volumeFactsOn,
+  volumeOf,
+  withEntry,
+  writeReparseOn,
+  type FileFacts,
+  type VolumeFacts,
+} from './handles.js';
 import { PinnedFolders } from './folders.js';
+import { linkAt, listOn, mkdirAt, openAt, renameAt, setAttributesOn } from './relative.js';
 import { windowsNaming } from './naming.js';
 import { longPath } from './paths.js';
 import {
-  ERROR_ACCESS_DENIED,
+  DELETE,
+  ERROR_FILE_NOT_FOUND,
   ERROR_INVALID_PARAMETER,
   FILE_ATTRIBUTE_DIRECTORY,
   FILE_ATTRIBUTE_READONLY,
-  FILE_ATTRIBUTE_REPARSE_POINT,
+  FILE_LIST_DIRECTORY,
+  FILE_SUPPORTS_REPARSE_POINTS,
+  FILE_WRITE_ATTRIBUTES,
+  GENERIC_READ,
+  GENERIC_WRITE,
   kernel32 as k,
-  MOVEFILE_REPLACE_EXISTING,
   SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE,
   SYMBOLIC_LINK_FLAG_DIRECTORY,
   Win32MissingError,
@@ -68,10 +89,36 @@ export class WindowsDriver implements Driver, ReparseTransport {
   private symlinkProbe: Pick<Capabilities, 'symlinks' | 'symlinkNote'> | undefined;
   /** The folders the writes go in, checked (and, during an apply, pinned) first: see folders.ts. */
   private readonly folders = new PinnedFolders();
+  /** What each folder's volume is (lower-cased folder -> facts), as capabilities() found it. */
+  private readonly volumeFacts = new Map<string, VolumeFacts>();
 
-  /** Checks the folder that holds `p` before a write there. */
-  private inFolderOf(p: string): void {
-    this.folders.check(path.win32.dirname(p));
+  /** Runs `fn` with a handle on the checked folder that holds `p` and the name of `p` in it. */
+  private at<T>(p: string, what: string, fn: (dir: number, name: string) => T): T {
+    return this.folders.at(p, fn, { what });
+  }
+
+  /** Opens the entry `p` itself relative to its checked folder, runs `fn` on the handle, closes it; `absent()` when nothing is there. */
+  private withEntryAt<T>(p: string, opts: { access: number; what: string; absent: () => T }, fn: (h: number) => T): T {
+    return this.at(p, opts.what, (dir, name) => {
+      const h = openAt(dir, name, { p, access: opts.access, what: opts.what });
+      if (h === undefined) return opts.absent();
+      try {
+        return fn(h);
+      } finally {
+        k.CloseHandle(h);
+      }
+    });
+  }
+
+  /**
+   * Renames the entry `from` itself to `to`, each name relative to its checked folder; over an
+   * entry at `to` only with `replace`. The Win32 code of a failure, 0 when done.
+   */
+  private renameEntry(from: string, to: string, opts: { replace: boolean }): number {
+    const what = `cannot move to ${to}`;
+    return this.withEntryAt(from, { access: DELETE, what, absent: () => ERROR_FILE_NOT_FOUND }, (h) =>
+      this.at(to, what, (dir, name) => renameAt(h, dir, { name, replace: opts.replace })),
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -90,16 +137,15 @@ export class WindowsDriver implements Driver, ReparseTransport {
    * `create` only on an entry that carries none, `replace` only over one that does.
    */
   writeReparseData(p: AbsPath, buffer: Buffer, opts: { mode: 'create' | 'replace'; what: string }): void {
-    const h = openEntry(p, { write: true });
-    if (h === undefined) throw new DriverError(p, `${opts.what} (it is gone)`, { code: 'ENOENT' });
-    try {
+    const absent = (): never => {
+      throw new DriverError(p, `${opts.what} (it is gone)`, { code: 'ENOENT' });
+    };
+    this.withEntryAt(p, { access: GENERIC_READ | GENERIC_WRITE, what: opts.what, absent }, (h) => {
       const reparse = fileFacts(h, p).reparse;
       if (opts.mode === 'replace' && !reparse) throw new DriverError(p, 'is no longer a link; refusing to replace it');
       if (opts.mode === 'create' && reparse) throw new DriverError(p, 'already is a reparse point; refusing to overwrite it', { code: 'EEXIST' });
       writeReparseOn(h, p, { buffer, what: opts.what });
-    } finally {
-      k.CloseHandle(h);
-    }
+    });
   }
 
   observe(p: AbsPath): Entry {
@@ -144,12 +190,48 @@ export class WindowsDriver implements Driver, ReparseTransport {
   }
 
   /**
-   * Junctions and hard links on any NTFS volume; symbolic links when this user may make them,
-   * found out once by making one in a temporary folder and reading it back.
+   * What the volume that holds `p` can hold: junctions and symbolic links only where its
+   * filesystem holds reparse points (FILE_SUPPORTS_REPARSE_POINTS; never FAT or exFAT), hard links
+   * where it is no FAT or exFAT; symbolic links also only when this user may make them, found out
+   * once by making one in a temporary folder and reading it back. A volume that cannot be asked
+   * counts as NTFS (an apply then says what failed).
    */
-  capabilities(_p?: AbsPath): Capabilities {
+  capabilities(p?: AbsPath): Capabilities {
     this.symlinkProbe ??= probeSymlinks(this);
-    return { junctions: true, hardlinks: true, ...this.symlinkProbe };
+    const all: Capabilities = { junctions: true, hardlinks: true, ...this.symlinkProbe };
+    const v = p === undefined ? undefined : this.volumeFactsOf(p);
+    if (v === undefined) return all;
+    const fat = /^(fat|fat12|fat16|fat32|exfat)$/i.test(v.fileSystem);
+    if ((v.flags & FILE_SUPPORTS_REPARSE_POINTS) !== 0 && !fat) return all;
+    const note = `the ${v.fileSystem} volume that holds ${p ?? ''} holds no reparse points (no junctions, no symbolic links)`;
+    return { junctions: false, hardlinks: !fat, symlinks: false, symlinkNote: note };
+  }
+
+  /**
+   * What the volume that holds `p` is (the volume of its folder, or of the nearest folder above
+   * that exists), asked once per folder; undefined when none can be asked.
+   */
+  private volumeFactsOf(p: string): VolumeFacts | undefined {
+    const seen: string[] = [];
+    let dir = path.win32.dirname(path.win32.resolve(p));
+    let facts: VolumeFacts | undefined;
+    for (;;) {
+      const key = dir.toLowerCase();
+      facts = this.volumeFacts.get(key);
+      if (facts !== undefined) break;
+      seen.push(key);
+      const at = dir;
+      try {
+        facts = withEntry(at, (h) => volumeFactsOn(h, at), { follow: true, absent: () => undefined });
+      } catch {
+        return undefined;
+      }
+      const up = path.win32.dirname(dir);
+      if (facts !== undefined || up === dir) break;
+      dir = up;
+    }
+    if (facts !== undefined) for (const key of seen) this.volumeFacts.set(key, facts);
+    return facts;
   }
 
   /** The mount point and (where Windows gives one) the volume GUID path of the volume that holds `p`. */
@@ -209,10 +291,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
   }
 
   createLink(p: AbsPath, link: LinkSpec): void {
-    wrap(p, `cannot create ${link.type}`, () => {
-      this.inFolderOf(p);
-      this.makeLink(p, link);
-    });
+    wrap(p, `cannot create ${link.type}`, () => this.makeLink(p, link));
   }
 
   private makeLink(p: AbsPath, link: LinkSpec): void {
@@ -223,38 +302,63 @@ export class WindowsDriver implements Driver, ReparseTransport {
     else this.makeSymlink(p, w);
   }
 
-  /** A hard link to the file the target leads to (not to a link in between), checked to share its record. */
+  /**
+   * A hard link to the file the target leads to (not to a link in between): the file opened, and
+   * given the new name in the checked folder by handle (FileLinkInformation); checked to share its
+   * record.
+   */
   private makeHardLink(p: AbsPath, link: LinkSpec): void {
-    const target = withEntry(
-      link.target,
-      (h) => ({ facts: fileFacts(h, link.target), final: finalPathOf(h, link.target) }),
-      { follow: true, absent: () => undefined },
-    );
-    if (target === undefined) throw new DriverError(p, `hard link target ${link.target} does not exist`, { code: 'ENOENT' });
-    if (target.facts.directory) {
-      throw new DriverError(p, `hard link target ${link.target} is a folder; hard links are for files`, { code: 'EISDIR', hint: 'use a junction for a folder' });
+    const h = openEntry(link.target, { follow: true, link: true });
+    if (h === undefined) throw new DriverError(p, `hard link target ${link.target} does not exist`, { code: 'ENOENT' });
+    let fileId: string;
+    try {
+      const facts = fileFacts(h, link.target);
+      if (facts.directory) {
+        throw new DriverError(p, `hard link target ${link.target} is a folder; hard links are for files`, { code: 'EISDIR', hint: 'use a junction for a folder' });
+      }
+      fileId = facts.fileId;
+      this.assertAbsent(p);
+      const what = 'cannot create hard link';
+      this.at(p, what, (dir, name) => linkAt(h, dir, { name, p, what }));
+    } finally {
+      k.CloseHandle(h);
     }
-    this.assertAbsent(p);
-    check(p, k.CreateHardLinkW(longPath(p), target.final, null) !== 0, { what: 'cannot create hard link' });
     const made = this.observe(p);
-    if (made.kind !== 'file' || made.fileId !== target.facts.fileId) {
+    if (made.kind !== 'file' || made.fileId !== fileId) {
       throw new DriverError(p, 'Windows reported the hard link made, but it is not there', { code: 'EIO' });
     }
   }
 
-  /** A fresh empty folder turned into a junction; the folder goes again if that fails. */
+  /** A fresh empty folder (made in the checked folder by handle) turned into a junction; the folder goes again if that fails. */
   private makeJunction(p: AbsPath, w: ReparseWrite): void {
-    check(p, k.CreateDirectoryW(longPath(p), null) !== 0, { what: 'cannot create folder for junction' });
+    const what = 'cannot create folder for junction';
+    this.at(p, what, (dir, name) => k.CloseHandle(mkdirAt(dir, name, { p, access: 0, what })));
     try {
       writeReparse(p, w, { transport: this, mode: 'create', what: 'cannot create junction', writer: 'Windows' });
     } catch (e) {
-      // the fresh folder (or the junction it became): removed only while empty, never followed
-      k.RemoveDirectoryW(longPath(p));
+      this.removeFreshFolder(p);
       throw e;
     }
   }
 
-  /** A symbolic link by CreateSymbolicLinkW, read back: a success with nothing made is an error. */
+  /** The folder just made at `p` (or the junction it became), removed by handle: only while empty, never followed. */
+  private removeFreshFolder(p: AbsPath): void {
+    try {
+      this.withEntryAt(p, { access: DELETE, what: 'cannot remove the folder made for it', absent: () => undefined }, (h) => {
+        if (fileFacts(h, p).directory) deleteOn(h, p, { what: 'cannot remove the folder made for it' });
+      });
+    } catch {
+      // best effort: the error that brought us here is the one to report
+    }
+  }
+
+  /**
+   * A symbolic link by CreateSymbolicLinkW, read back: a success with nothing made is an error.
+   * The one write made by path: Windows has no call that makes a symbolic link relative to a
+   * folder handle (NtCreateFile and FSCTL_SET_REPARSE_POINT on a fresh file would, but a symbolic
+   * link's reparse data needs the privilege Developer Mode's flag stands in for only in this call).
+   * Its folder was checked (and, in an apply, pinned) first, and the link is read back after.
+   */
   private makeSymlink(p: AbsPath, w: ReparseWrite): void {
     const dirFlag = w.directory === true ? SYMBOLIC_LINK_FLAG_DIRECTORY : 0;
     let ok = k.CreateSymbolicLinkW(longPath(p), w.windowsTarget, dirFlag | SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE) !== 0;
@@ -285,7 +389,6 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   replaceLink(p: AbsPath, link: LinkSpec): void {
     wrap(p, `cannot retarget ${link.type}`, () => {
-      this.inFolderOf(p);
       const cur = this.observe(p);
       const isHardLink = cur.kind === 'file' && cur.nlink > 1;
       if (cur.kind !== 'junction' && cur.kind !== 'symlink' && !isHardLink) throw new DriverError(p, 'is no longer a link; refusing to replace it');
@@ -312,12 +415,12 @@ export class WindowsDriver implements Driver, ReparseTransport {
     return true;
   }
 
-  /** A file symlink or hard link: the new link under a temporary name, renamed over the old one. */
+  /** A file symlink or hard link: the new link under a temporary name, renamed (by handle) over the old one. */
   private replaceFileObject(p: AbsPath, link: LinkSpec): void {
     const tmp = retargetTempName(p);
     this.makeLink(tmp, link);
-    if (k.MoveFileExW(longPath(tmp), longPath(p), MOVEFILE_REPLACE_EXISTING) === 0) {
-      const code = k.GetLastError();
+    const code = this.renameEntry(tmp, p, { replace: true });
+    if (code !== 0) {
       this.deleteLinkObject(tmp);
       throw win32Error(p, `cannot put the new ${link.type} in place`, { code });
     }
@@ -330,12 +433,13 @@ export class WindowsDriver implements Driver, ReparseTransport {
    */
   private replaceAside(p: AbsPath, link: LinkSpec): void {
     const aside = retargetTempName(p);
-    check(p, k.MoveFileExW(longPath(p), longPath(aside), 0) !== 0, { what: `cannot move the old link aside to ${aside}` });
+    const moved = this.renameEntry(p, aside, { replace: false });
+    if (moved !== 0) throw win32Error(p, `cannot move the old link aside to ${aside}`, { code: moved });
     try {
       this.makeLink(p, link);
     } catch (e) {
-      if (k.MoveFileExW(longPath(aside), longPath(p), 0) === 0) {
-        const code = k.GetLastError();
+      const code = this.renameEntry(aside, p, { replace: false });
+      if (code !== 0) {
         throw new DriverError(p, `cannot retarget ${link.type}, nor put the old link back: it is at ${aside} (${win32Error(aside, 'move', { code }).message})`, {
           cause: e,
           hint: `rename ${aside} back to ${p}`,
@@ -348,7 +452,6 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   removeLink(p: AbsPath): void {
     wrap(p, 'cannot remove link', () => {
-      this.inFolderOf(p);
       const cur = this.observe(p);
       if (cur.kind === 'reparse') {
         throw new DriverError(p, `is a ${cur.tagName} reparse point (tag ${formatReparseTag(cur.tag)}), not a link; linkplan never touches it`, { code: 'EPERM' });
@@ -366,22 +469,17 @@ export class WindowsDriver implements Driver, ReparseTransport {
    * (a reparse point, or a file with other names) so an entry swapped in meanwhile is never deleted.
    */
   private deleteLinkObject(p: AbsPath): void {
-    const h = openEntry(p, { delete: true });
-    if (h === undefined) throw new DriverError(p, 'is gone', { code: 'ENOENT' });
-    try {
+    const absent = (): never => {
+      throw new DriverError(p, 'is gone', { code: 'ENOENT' });
+    };
+    this.withEntryAt(p, { access: DELETE, what: 'cannot remove link', absent }, (h) => {
       const f: FileFacts = fileFacts(h, p);
-      const isLink = f.reparse ? isNameSurrogate(this.tagOn(h, p)) : !f.directory && f.nlink > 1;
+      const isLink = f.reparse ? isNameSurrogate(tagOn(h, p)) : !f.directory && f.nlink > 1;
       if (!isLink) throw new DriverError(p, 'is no longer a link; linkplan never deletes files or folders');
       deleteOn(h, p, { what: 'cannot remove link' });
-    } finally {
-      k.CloseHandle(h);
-    }
+    });
   }
 
-  private tagOn(h: number, p: string): number {
-    const raw = readReparseOn(h, p);
-    return raw === undefined || raw.length < 4 ? 0 : raw.readUInt32LE(0);
-  }
 
   // -------------------------------------------------------------------------------------------
   // Writing folders and moving
@@ -390,71 +488,59 @@ export class WindowsDriver implements Driver, ReparseTransport {
   move(from: AbsPath, to: AbsPath): void {
     wrap(from, `cannot move to ${to}`, () => {
       this.folders.release(from);
-      this.inFolderOf(from);
-      this.inFolderOf(to);
-      if (k.MoveFileExW(longPath(from), longPath(to), 0) === 0) {
-        const code = k.GetLastError();
-        if (code === 80 || code === 183) throw new DriverError(to, 'already exists; refusing to overwrite it', { code: 'EEXIST' });
-        throw win32Error(from, `cannot move to ${to}`, { code });
-      }
+      const code = this.renameEntry(from, to, { replace: false });
+      if (code === 80 || code === 183) throw new DriverError(to, 'already exists; refusing to overwrite it', { code: 'EEXIST' });
+      if (code !== 0) throw win32Error(from, `cannot move to ${to}`, { code });
     });
   }
 
   mkdir(p: AbsPath): void {
     wrap(p, 'cannot create folder', () => {
-      this.inFolderOf(p);
-      check(p, k.CreateDirectoryW(longPath(p), null) !== 0, { what: 'cannot create folder' });
+      this.at(p, 'cannot create folder', (dir, name) => k.CloseHandle(mkdirAt(dir, name, { p, access: 0, what: 'cannot create folder' })));
     });
   }
 
   rmdir(p: AbsPath): void {
     wrap(p, 'cannot remove folder', () => {
       this.folders.release(p);
-      this.inFolderOf(p);
-      if (this.observe(p).kind !== 'dir') throw new DriverError(p, 'is not a plain folder; refusing to remove it', { code: 'ENOTDIR' });
-      check(p, k.RemoveDirectoryW(longPath(p)) !== 0, { what: 'cannot remove folder' });
+      const notPlain = (): never => {
+        throw new DriverError(p, 'is not a plain folder; refusing to remove it', { code: 'ENOTDIR' });
+      };
+      this.withEntryAt(p, { access: DELETE, what: 'cannot remove folder', absent: notPlain }, (h) => {
+        const f = fileFacts(h, p);
+        if (!f.directory || f.reparse) notPlain();
+        // (the name goes when the handle closes; a folder that is not empty is refused here)
+        deleteOn(h, p, { what: 'cannot remove folder' });
+      });
     });
   }
 
+  /**
+   * Deletes what is at `p`, by handles only: each entry opened relative to the handle on its
+   * folder without following a link, each folder listed by its handle, so a folder swapped for a
+   * link midway cannot lead the walk elsewhere.
+   */
   removeTree(p: AbsPath): TreeRemoval {
     const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
-    wrap(p, 'cannot delete', () => {
-      this.inFolderOf(p);
-      const top = withEntry(
-        p,
-        (h) => {
-          const f = fileFacts(h, p);
-          return { path: p, attributes: f.attributes, tag: f.reparse ? this.tagOn(h, p) : 0 };
-        },
-        { absent: () => undefined },
-      );
-      if (top !== undefined) removeEntry(this, top, out);
-    });
+    wrap(p, 'cannot delete', () => this.at(p, 'cannot delete', (dir, name) => removeAt({ dir, name, path: p }, out)));
     return out;
   }
 }
 
-/** Removes one entry of a tree being deleted: a link as a link, a folder with all it holds, a file; what cannot go is listed. */
-function removeEntry(d: WindowsDriver, e: { path: AbsPath; attributes: number; tag: number }, out: TreeRemoval): boolean {
-  const reparse = (e.attributes & FILE_ATTRIBUTE_REPARSE_POINT) !== 0;
+/** Access to an entry of a tree being deleted: delete it, list it (a folder), take its read-only attribute off (a file). */
+const TREE_ACCESS = DELETE | FILE_LIST_DIRECTORY | FILE_WRITE_ATTRIBUTES;
+
+/** Removes the entry `name` of the folder open as `dir` with all it holds (see removeOpen); what cannot go is listed. True when it is gone. */
+function removeAt(e: { dir: number; name: string; path: AbsPath }, out: TreeRemoval): boolean {
   try {
-    if (reparse && isNameSurrogate(e.tag)) {
-      d.removeLink(e.path);
-      out.links++;
-    } else if (reparse && (e.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0) {
-      out.left.push(`${e.path}: a ${reparseTagName(e.tag)} reparse point; it is left with all it holds`);
-      return false;
-    } else if ((e.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0) {
-      let whole = true;
-      for (const c of findEntries(e.path)) whole = removeEntry(d, { path: path.win32.join(e.path, c.name) as AbsPath, attributes: c.attributes, tag: c.tag }, out) && whole;
-      if (!whole) return false;
-      check(e.path, k.RemoveDirectoryW(longPath(e.path)) !== 0, { what: 'cannot delete the folder' });
-      out.folders++;
-    } else {
-      deleteFile(e.path, e.attributes);
-      out.files++;
+    const h = openAt(e.dir, e.name, { p: e.path, access: TREE_ACCESS, what: 'cannot delete' });
+    if (h === undefined) return true;
+    try {
+      return removeOpen(h, e.path, out);
+    } finally {
+      // (a name marked for deletion goes now)
+      k.CloseHandle(h);
     }
-    return true;
   } catch (err) {
     out.left.push(err instanceof DriverError ? err.message : `${e.path}: ${String(err)}`);
     return false;
@@ -462,15 +548,47 @@ function removeEntry(d: WindowsDriver, e: { path: AbsPath; attributes: number; t
 }
 
 /**
- * Deletes a file of a tree being deleted; a read-only one (git's objects are) has that attribute
- * taken off first, as deleting it is what was asked.
+ * Marks the entry open as `h` for deletion: a link as a link (its target untouched), a folder once
+ * all it holds is gone, a file (a read-only one has that attribute taken off first, as deleting
+ * it is what was asked); a reparse point of another kind on a folder (a cloud folder, say) is left
+ * with all it holds.
  */
-function deleteFile(p: string, attributes: number): void {
-  if (k.DeleteFileW(longPath(p)) !== 0) return;
-  const code = k.GetLastError();
-  if (code !== ERROR_ACCESS_DENIED || (attributes & FILE_ATTRIBUTE_READONLY) === 0) throw win32Error(p, 'cannot delete it', { code });
-  check(p, k.SetFileAttributesW(longPath(p), attributes & ~FILE_ATTRIBUTE_READONLY) !== 0, { what: 'cannot delete it (read-only, and the attribute cannot be taken off)' });
-  check(p, k.DeleteFileW(longPath(p)) !== 0, { what: 'cannot delete it' });
+function removeOpen(h: number, p: AbsPath, out: TreeRemoval): boolean {
+  const f = fileFacts(h, p);
+  const tag = f.reparse ? tagOn(h, p) : 0;
+  if (f.reparse && isNameSurrogate(tag)) {
+    deleteOn(h, p, { what: 'cannot remove link' });
+    out.links++;
+  } else if (f.reparse && f.directory) {
+    out.left.push(`${p}: a ${reparseTagName(tag)} reparse point; it is left with all it holds`);
+    return false;
+  } else if (f.directory) {
+    let whole = true;
+    for (const c of listOn(h, p)) whole = removeAt({ dir: h, name: c.name, path: path.win32.join(p, c.name) as AbsPath }, out) && whole;
+    if (!whole) return false;
+    deleteOn(h, p, { what: 'cannot delete the folder' });
+    out.folders++;
+  } else {
+    deleteFileOn(h, p, f.attributes);
+    out.files++;
+  }
+  return true;
+}
+
+function deleteFileOn(h: number, p: string, attributes: number): void {
+  try {
+    deleteOn(h, p, { what: 'cannot delete it' });
+  } catch (e) {
+    if (!(e instanceof DriverError && e.code === 'EACCES') || (attributes & FILE_ATTRIBUTE_READONLY) === 0) throw e;
+    setAttributesOn(h, attributes & ~FILE_ATTRIBUTE_READONLY, { p, what: 'cannot delete it (read-only, and the attribute cannot be taken off)' });
+    deleteOn(h, p, { what: 'cannot delete it' });
+  }
+}
+
+/** The reparse tag of the entry open as `h` (0 when it carries none). */
+function tagOn(h: number, p: string): number {
+  const raw = readReparseOn(h, p);
+  return raw === undefined || raw.length < 4 ? 0 : raw.readUInt32LE(0);
 }
 
 /**

@@ -30,6 +30,7 @@ const KNOWN: Readonly<Record<number, Win32ErrorInfo>> = {
     text: 'access is denied',
     hint: 'check that this user may write there (and that the entry is not read-only), or run linkplan as administrator',
   },
+  6: { name: 'ERROR_INVALID_HANDLE', errno: 'EBADF', text: 'the handle is invalid (the folder it was opened on may have been moved or deleted meanwhile)' },
   17: {
     name: 'ERROR_NOT_SAME_DEVICE',
     errno: 'EXDEV',

@@ -21,7 +21,10 @@ import {
   FILE_ATTRIBUTE_DIRECTORY,
   FILE_FLAG_BACKUP_SEMANTICS,
   FILE_FLAG_OPEN_REPARSE_POINT,
+  FILE_LIST_DIRECTORY,
+  FILE_TRAVERSE,
   FILE_READ_ATTRIBUTES,
+  FILE_WRITE_ATTRIBUTES,
   FILE_SHARE_DELETE,
   FILE_SHARE_READ,
   FILE_SHARE_WRITE,
@@ -35,8 +38,10 @@ import {
   GENERIC_WRITE,
   INVALID_HANDLE_VALUE,
   kernel32 as k,
+  MAX_PATH,
   MAXIMUM_REPARSE_DATA_BUFFER_SIZE,
   OPEN_EXISTING,
+  SYNCHRONIZE,
   VOLUME_NAME_DOS,
   type ByHandleFileInformation,
   type Win32FindDataW,
@@ -56,16 +61,28 @@ export interface OpenOptions {
   write?: boolean;
   /** Also for deleting (by handle). */
   delete?: boolean;
+  /** Also for giving it another name (a hard link: FileLinkInformation takes FILE_WRITE_ATTRIBUTES, as CreateHardLinkW opens it). */
+  link?: boolean;
   /**
    * Let no one rename or delete the entry while the handle is open (no FILE_SHARE_DELETE): for a
    * folder, its path then keeps leading to it, and no folder above it can be renamed either.
    */
   pin?: boolean;
+  /**
+   * A folder to act in by handle: with FILE_LIST_DIRECTORY and FILE_TRAVERSE (read access, so the
+   * open takes part in sharing checks and `pin` holds).
+   */
+  folder?: boolean;
 }
 
 /** A handle on `p` itself (or, with `follow`, on what it leads to); undefined when nothing is there. */
 export function openEntry(p: string, opts: OpenOptions = {}): number | undefined {
-  const access = FILE_READ_ATTRIBUTES | (opts.write === true ? GENERIC_READ | GENERIC_WRITE : 0) | (opts.delete === true ? DELETE : 0);
+  const access =
+    FILE_READ_ATTRIBUTES |
+    (opts.write === true ? GENERIC_READ | GENERIC_WRITE : 0) |
+    (opts.delete === true ? DELETE : 0) |
+    (opts.link === true ? FILE_WRITE_ATTRIBUTES | SYNCHRONIZE : 0) |
+    (opts.folder === true ? FILE_LIST_DIRECTORY | FILE_TRAVERSE | SYNCHRONIZE : 0);
   const flags = FILE_FLAG_BACKUP_SEMANTICS | (opts.follow === true ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
   const share = opts.pin === true ? FILE_SHARE_READ | FILE_SHARE_WRITE : SHARE_ALL;
   const h = k.CreateFileW(longPath(p), access, share, null, OPEN_EXISTING, flags, 0);
@@ -141,7 +158,7 @@ export function writeReparseOn(h: number, p: string, opts: { buffer: Buffer; wha
 /** Marks an entry open with `delete` for deletion: its name goes when the handle closes (a folder only while empty). */
 export function deleteOn(h: number, p: string, opts: { what: string }): void {
   const what = opts.what;
-  if (k.SetFileInformationByHandle(h, FileDispositionInfo, { DeleteFile: 1 }, 1) === 0) throw win32Error(p, what, { code: k.GetLastError() });
+  if (k.SetFileInformationByHandle(h, FileDispositionInfo, Buffer.from([1]), 1) === 0) throw win32Error(p, what, { code: k.GetLastError() });
 }
 
 /** Where an open handle really is, as a `\\?\` path. */
@@ -202,6 +219,21 @@ function utf16z(out: Buffer): string {
   const s = out.toString('utf16le');
   const nul = s.indexOf('\0');
   return nul < 0 ? s : s.slice(0, nul);
+}
+
+/** What GetVolumeInformationByHandleW says of the volume an open entry is on: its filesystem's name (NTFS, FAT32, exFAT, ReFS...) and flags. */
+export interface VolumeFacts {
+  fileSystem: string;
+  /** FILE_SYSTEM_FLAGS: FILE_SUPPORTS_REPARSE_POINTS and the rest. */
+  flags: number;
+}
+
+export function volumeFactsOn(h: number, p: string): VolumeFacts {
+  const fsName = Buffer.alloc((MAX_PATH + 1) * 2);
+  const flags: [number] = [0];
+  const ok = k.GetVolumeInformationByHandleW(h, null, 0, [0], [0], flags, fsName, MAX_PATH + 1) !== 0;
+  check(p, ok, { what: 'cannot tell which filesystem holds it' });
+  return { fileSystem: utf16z(fsName), flags: flags[0] };
 }
 
 /**

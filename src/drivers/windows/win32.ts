@@ -1,12 +1,16 @@
 /**
  * The Win32 calls of the Windows driver, through koffi: the only file of the Windows driver that
  * imports koffi. One line per prototype (as the Windows SDK headers declare it, like Go's x/sys
- * `//sys` lines), the constants, and the structures they fill; nothing else. koffi and kernel32
- * are loaded on first use, and each function is bound on its first call, so a function that Wine
- * or an older Windows lacks (FindFirstFileNameW: Wine 8 has none) fails only where it is called,
- * with a Win32MissingError naming it. Errors: GetLastError is bound like the rest and must be
- * called right after the failing call, before anything else runs (koffi keeps the value from
- * Node's and V8's own Win32 calls in between: koffi 2.6.10 and later).
+ * `//sys` lines), the constants, and the structures they fill; nothing else. kernel32 gives the
+ * documented Win32 calls; ntdll gives the few that act on a name relative to an open folder
+ * handle (NtCreateFile with OBJECT_ATTRIBUTES.RootDirectory, NtSetInformationFile for a rename
+ * or a hard link into a folder handle), which Win32 has no path-free form of, and
+ * RtlNtStatusToDosError, which turns their NTSTATUS into the Win32 code errors.ts knows. koffi
+ * and each DLL are loaded on first use, and each function is bound on its first call, so a
+ * function that Wine or an older Windows lacks (FindFirstFileNameW: Wine 8 has none) fails only
+ * where it is called, with a Win32MissingError naming it. Errors: GetLastError is bound like the
+ * rest and must be called right after the failing call, before anything else runs (koffi keeps
+ * the value from Node's and V8's own Win32 calls in between: koffi 2.6.10 and later).
  */
 import { createRequire } from 'node:module';
 import type koffiModule from 'koffi';
@@ -22,6 +26,10 @@ export const GENERIC_WRITE = 0x40000000;
 export const FILE_READ_ATTRIBUTES = 0x0080;
 export const FILE_WRITE_ATTRIBUTES = 0x0100;
 export const DELETE = 0x00010000;
+export const SYNCHRONIZE = 0x00100000;
+/** A folder's FILE_READ_DATA: an open with it takes part in sharing checks (one with attributes only does not). */
+export const FILE_LIST_DIRECTORY = 0x0001;
+export const FILE_TRAVERSE = 0x0020;
 export const FILE_SHARE_READ = 0x1;
 export const FILE_SHARE_WRITE = 0x2;
 export const FILE_SHARE_DELETE = 0x4;
@@ -39,8 +47,6 @@ export const FSCTL_DELETE_REPARSE_POINT = 0x000900ac;
 export const MAXIMUM_REPARSE_DATA_BUFFER_SIZE = 16384;
 export const SYMBOLIC_LINK_FLAG_DIRECTORY = 0x1;
 export const SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE = 0x2;
-export const MOVEFILE_REPLACE_EXISTING = 0x1;
-export const MOVEFILE_WRITE_THROUGH = 0x8;
 /** FINDEX_INFO_LEVELS: FindExInfoBasic (no 8.3 name). */
 export const FindExInfoBasic = 1;
 /** FINDEX_SEARCH_OPS: FindExSearchNameMatch. */
@@ -50,6 +56,14 @@ export const FIND_FIRST_EX_LARGE_FETCH = 0x2;
 export const FileAttributeTagInfo = 9;
 /** FILE_INFO_BY_HANDLE_CLASS: FileDispositionInfo. */
 export const FileDispositionInfo = 4;
+/** FILE_INFO_BY_HANDLE_CLASS: FileBasicInfo (attributes and times; a time of 0 is left as it is). */
+export const FileBasicInfo = 0;
+/** FILE_INFO_BY_HANDLE_CLASS: a folder's entries by handle, from the start (Restart) or on. */
+export const FileFullDirectoryInfo = 14;
+export const FileFullDirectoryRestartInfo = 15;
+export const FILE_ATTRIBUTE_NORMAL = 0x80;
+/** FILE_SYSTEM_FLAGS (GetVolumeInformation*): the volume holds reparse points (junctions, symbolic links). */
+export const FILE_SUPPORTS_REPARSE_POINTS = 0x80;
 /** GetFinalPathNameByHandleW flags: FILE_NAME_NORMALIZED | VOLUME_NAME_DOS. */
 export const FILE_NAME_NORMALIZED = 0x0;
 export const VOLUME_NAME_DOS = 0x0;
@@ -57,6 +71,20 @@ export const VOLUME_NAME_GUID = 0x1;
 export const MAX_PATH = 260;
 /** What CreateFileW and the FindFirst* calls return on failure, as an intptr_t. */
 export const INVALID_HANDLE_VALUE = -1;
+
+// NtCreateFile (winternl.h): dispositions, options, and OBJECT_ATTRIBUTES.Attributes.
+export const FILE_OPEN = 1;
+export const FILE_CREATE = 2;
+export const FILE_DIRECTORY_FILE = 0x1;
+export const FILE_SYNCHRONOUS_IO_NONALERT = 0x20;
+export const FILE_NON_DIRECTORY_FILE = 0x40;
+export const FILE_OPEN_FOR_BACKUP_INTENT = 0x4000;
+/** NtCreateFile's option: open the entry itself, never what a link at it leads to. */
+export const FILE_OPEN_REPARSE_POINT = 0x00200000;
+export const OBJ_CASE_INSENSITIVE = 0x40;
+/** FILE_INFORMATION_CLASS (NtSetInformationFile): a new name, and another name (a hard link). */
+export const FileRenameInformation = 10;
+export const FileLinkInformation = 11;
 
 // Win32 error codes (winerror.h) the driver tests for by value.
 export const ERROR_FILE_NOT_FOUND = 2;
@@ -77,7 +105,7 @@ export const ERROR_CANT_RESOLVE_FILENAME = 1921;
 // ---------------------------------------------------------------------------------------------
 
 /** Names of the SDK's types, as koffi aliases (BOOL is an int, not C's bool). */
-const ALIASES = { BOOL: 'int', BOOLEAN: 'uint8_t', DWORD: 'uint32_t', HANDLE: 'intptr_t', LPCWSTR: 'const char16_t *' } as const;
+const ALIASES = { BOOL: 'int', BOOLEAN: 'uint8_t', DWORD: 'uint32_t', HANDLE: 'intptr_t', LPCWSTR: 'const char16_t *', NTSTATUS: 'int32_t', USHORT: 'uint16_t' } as const;
 
 /** The structures the calls fill, member by member in declaration order, as koffi declares them. */
 export const STRUCTS = {
@@ -96,6 +124,41 @@ export const STRUCTS = {
   },
   FILE_ATTRIBUTE_TAG_INFO: { FileAttributes: 'DWORD', ReparseTag: 'DWORD' },
   FILE_DISPOSITION_INFO: { DeleteFile: 'BOOLEAN' },
+  FILE_BASIC_INFO: { CreationTime: 'int64_t', LastAccessTime: 'int64_t', LastWriteTime: 'int64_t', ChangeTime: 'int64_t', FileAttributes: 'DWORD' },
+  /** One entry of a folder listed by handle (read by hand at these offsets; EaSize holds the reparse tag of a reparse point). */
+  FILE_FULL_DIR_INFO: {
+    NextEntryOffset: 'DWORD',
+    FileIndex: 'DWORD',
+    CreationTime: 'int64_t',
+    LastAccessTime: 'int64_t',
+    LastWriteTime: 'int64_t',
+    ChangeTime: 'int64_t',
+    EndOfFile: 'int64_t',
+    AllocationSize: 'int64_t',
+    FileAttributes: 'DWORD',
+    FileNameLength: 'DWORD',
+    EaSize: 'DWORD',
+    FileName: 'char16_t[1]',
+  },
+  /** A counted UTF-16 name (Length and MaximumLength in bytes, no NUL needed). */
+  UNICODE_STRING: { Length: 'USHORT', MaximumLength: 'USHORT', Buffer: 'const char16_t *' },
+  /** RootDirectory: the open folder ObjectName is relative to. */
+  OBJECT_ATTRIBUTES: {
+    Length: 'DWORD',
+    RootDirectory: 'HANDLE',
+    ObjectName: 'UNICODE_STRING *',
+    Attributes: 'DWORD',
+    SecurityDescriptor: 'void *',
+    SecurityQualityOfService: 'void *',
+  },
+  /** (Status shares a union with a pointer: pointer-sized) */
+  IO_STATUS_BLOCK: { Status: 'intptr_t', Information: 'uintptr_t' },
+  /**
+   * Both classes take this one layout, the name's UTF-16 following at FileName (the structure is
+   * filled by hand in a buffer of the right length at these offsets: see relative.ts).
+   */
+  FILE_RENAME_INFORMATION: { ReplaceIfExists: 'BOOLEAN', RootDirectory: 'HANDLE', FileNameLength: 'DWORD', FileName: 'char16_t[1]' },
+  FILE_LINK_INFORMATION: { ReplaceIfExists: 'BOOLEAN', RootDirectory: 'HANDLE', FileNameLength: 'DWORD', FileName: 'char16_t[1]' },
   WIN32_FIND_DATAW: {
     dwFileAttributes: 'DWORD',
     ftCreationTime: 'FILETIME',
@@ -125,6 +188,21 @@ export interface FileAttributeTagInfo {
   ReparseTag: number;
 }
 
+export interface UnicodeString {
+  Length: number;
+  MaximumLength: number;
+  Buffer: string;
+}
+
+export interface ObjectAttributes {
+  Length: number;
+  RootDirectory: number;
+  ObjectName: UnicodeString;
+  Attributes: number;
+  SecurityDescriptor: null;
+  SecurityQualityOfService: null;
+}
+
 export interface Win32FindDataW {
   dwFileAttributes: number;
   nFileSizeHigh: number;
@@ -144,8 +222,8 @@ export const PROTOTYPES = {
   CloseHandle: 'BOOL __stdcall CloseHandle(HANDLE hObject)',
   DeviceIoControl: 'BOOL __stdcall DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, const void *lpInBuffer, DWORD nInBufferSize, _Out_ void *lpOutBuffer, DWORD nOutBufferSize, _Out_ DWORD *lpBytesReturned, void *lpOverlapped)',
   GetFileInformationByHandle: 'BOOL __stdcall GetFileInformationByHandle(HANDLE hFile, _Out_ BY_HANDLE_FILE_INFORMATION *lpFileInformation)',
-  GetFileInformationByHandleEx: 'BOOL __stdcall GetFileInformationByHandleEx(HANDLE hFile, int FileInformationClass, _Out_ FILE_ATTRIBUTE_TAG_INFO *lpFileInformation, DWORD dwBufferSize)',
-  SetFileInformationByHandle: 'BOOL __stdcall SetFileInformationByHandle(HANDLE hFile, int FileInformationClass, FILE_DISPOSITION_INFO *lpFileInformation, DWORD dwBufferSize)',
+  GetFileInformationByHandleEx: 'BOOL __stdcall GetFileInformationByHandleEx(HANDLE hFile, int FileInformationClass, _Out_ void *lpFileInformation, DWORD dwBufferSize)',
+  SetFileInformationByHandle: 'BOOL __stdcall SetFileInformationByHandle(HANDLE hFile, int FileInformationClass, const void *lpFileInformation, DWORD dwBufferSize)',
   GetFileAttributesW: 'DWORD __stdcall GetFileAttributesW(LPCWSTR lpFileName)',
   SetFileAttributesW: 'BOOL __stdcall SetFileAttributesW(LPCWSTR lpFileName, DWORD dwFileAttributes)',
   FindFirstFileNameW: 'HANDLE __stdcall FindFirstFileNameW(LPCWSTR lpFileName, DWORD dwFlags, _Inout_ DWORD *StringLength, _Out_ void *LinkName)',
@@ -154,15 +232,20 @@ export const PROTOTYPES = {
   FindFirstFileExW: 'HANDLE __stdcall FindFirstFileExW(LPCWSTR lpFileName, int fInfoLevelId, _Out_ WIN32_FIND_DATAW *lpFindFileData, int fSearchOp, void *lpSearchFilter, DWORD dwAdditionalFlags)',
   FindNextFileW: 'BOOL __stdcall FindNextFileW(HANDLE hFindFile, _Out_ WIN32_FIND_DATAW *lpFindFileData)',
   CreateSymbolicLinkW: 'BOOLEAN __stdcall CreateSymbolicLinkW(LPCWSTR lpSymlinkFileName, LPCWSTR lpTargetFileName, DWORD dwFlags)',
-  CreateHardLinkW: 'BOOL __stdcall CreateHardLinkW(LPCWSTR lpFileName, LPCWSTR lpExistingFileName, void *lpSecurityAttributes)',
-  CreateDirectoryW: 'BOOL __stdcall CreateDirectoryW(LPCWSTR lpPathName, void *lpSecurityAttributes)',
   RemoveDirectoryW: 'BOOL __stdcall RemoveDirectoryW(LPCWSTR lpPathName)',
   DeleteFileW: 'BOOL __stdcall DeleteFileW(LPCWSTR lpFileName)',
-  MoveFileExW: 'BOOL __stdcall MoveFileExW(LPCWSTR lpExistingFileName, LPCWSTR lpNewFileName, DWORD dwFlags)',
   GetFinalPathNameByHandleW: 'DWORD __stdcall GetFinalPathNameByHandleW(HANDLE hFile, _Out_ void *lpszFilePath, DWORD cchFilePath, DWORD dwFlags)',
   GetVolumePathNameW: 'BOOL __stdcall GetVolumePathNameW(LPCWSTR lpszFileName, _Out_ void *lpszVolumePathName, DWORD cchBufferLength)',
   GetVolumeNameForVolumeMountPointW: 'BOOL __stdcall GetVolumeNameForVolumeMountPointW(LPCWSTR lpszVolumeMountPoint, _Out_ void *lpszVolumeName, DWORD cchBufferLength)',
+  GetVolumeInformationByHandleW: 'BOOL __stdcall GetVolumeInformationByHandleW(HANDLE hFile, _Out_ void *lpVolumeNameBuffer, DWORD nVolumeNameSize, _Out_ DWORD *lpVolumeSerialNumber, _Out_ DWORD *lpMaximumComponentLength, _Out_ DWORD *lpFileSystemFlags, _Out_ void *lpFileSystemNameBuffer, DWORD nFileSystemNameSize)',
+  // ntdll (winternl.h)
+  NtCreateFile: 'NTSTATUS __stdcall NtCreateFile(_Out_ HANDLE *FileHandle, DWORD DesiredAccess, OBJECT_ATTRIBUTES *ObjectAttributes, _Out_ IO_STATUS_BLOCK *IoStatusBlock, void *AllocationSize, DWORD FileAttributes, DWORD ShareAccess, DWORD CreateDisposition, DWORD CreateOptions, void *EaBuffer, DWORD EaLength)',
+  NtSetInformationFile: 'NTSTATUS __stdcall NtSetInformationFile(HANDLE FileHandle, _Out_ IO_STATUS_BLOCK *IoStatusBlock, const void *FileInformation, DWORD Length, int FileInformationClass)',
+  RtlNtStatusToDosError: 'DWORD __stdcall RtlNtStatusToDosError(NTSTATUS Status)',
 } as const;
+
+/** The functions ntdll gives (the rest are kernel32's). */
+const NTDLL: ReadonlySet<string> = new Set(['NtCreateFile', 'NtSetInformationFile', 'RtlNtStatusToDosError']);
 
 /** The calls as JavaScript sees them (a BOOL is a number: 0 is failure). */
 export interface Kernel32 {
@@ -171,8 +254,8 @@ export interface Kernel32 {
   CloseHandle(h: number): number;
   DeviceIoControl(h: number, code: number, inBuf: Buffer | null, inSize: number, outBuf: Buffer | null, outSize: number, returned: [number], overlapped: null): number;
   GetFileInformationByHandle(h: number, info: Partial<ByHandleFileInformation>): number;
-  GetFileInformationByHandleEx(h: number, cls: number, info: Partial<FileAttributeTagInfo>, size: number): number;
-  SetFileInformationByHandle(h: number, cls: number, info: { DeleteFile: number }, size: number): number;
+  GetFileInformationByHandleEx(h: number, cls: number, info: Buffer, size: number): number;
+  SetFileInformationByHandle(h: number, cls: number, info: Buffer, size: number): number;
   GetFileAttributesW(name: string): number;
   SetFileAttributesW(name: string, attributes: number): number;
   FindFirstFileNameW(name: string, flags: number, length: [number], linkName: Buffer): number;
@@ -181,14 +264,16 @@ export interface Kernel32 {
   FindFirstFileExW(name: string, level: number, data: Partial<Win32FindDataW>, op: number, filter: null, flags: number): number;
   FindNextFileW(h: number, data: Partial<Win32FindDataW>): number;
   CreateSymbolicLinkW(link: string, target: string, flags: number): number;
-  CreateHardLinkW(name: string, existing: string, sa: null): number;
-  CreateDirectoryW(name: string, sa: null): number;
   RemoveDirectoryW(name: string): number;
   DeleteFileW(name: string): number;
-  MoveFileExW(from: string, to: string, flags: number): number;
   GetFinalPathNameByHandleW(h: number, out: Buffer, chars: number, flags: number): number;
   GetVolumePathNameW(name: string, out: Buffer, chars: number): number;
   GetVolumeNameForVolumeMountPointW(mountPoint: string, out: Buffer, chars: number): number;
+  GetVolumeInformationByHandleW(h: number, name: Buffer | null, nameChars: number, serial: [number], maxComponent: [number], flags: [number], fsName: Buffer, fsNameChars: number): number;
+  /** An NTSTATUS: negative on failure (NT_SUCCESS is >= 0). */
+  NtCreateFile(handle: [number], access: number, attributes: ObjectAttributes, io: Record<string, never>, allocation: null, fileAttributes: number, share: number, disposition: number, options: number, ea: null, eaLength: number): number;
+  NtSetInformationFile(h: number, io: Record<string, never>, info: Buffer, length: number, cls: number): number;
+  RtlNtStatusToDosError(status: number): number;
 }
 
 export type Win32Function = keyof typeof PROTOTYPES;
@@ -197,32 +282,40 @@ export type Win32Function = keyof typeof PROTOTYPES;
 // Loading
 // ---------------------------------------------------------------------------------------------
 
-/** A Win32 function this system's kernel32 does not export (Wine, an older Windows). */
+/** A Win32 function this system's kernel32 (or ntdll) does not export (Wine, an older Windows). */
 export class Win32MissingError extends Error {
   constructor(readonly fn: string, cause: unknown) {
-    super(`${fn}: kernel32 on this system has no such function`, { cause });
+    super(`${fn}: ${NTDLL.has(fn) ? 'ntdll' : 'kernel32'} on this system has no such function`, { cause });
     this.name = 'Win32MissingError';
   }
 }
 
+type Lib = ReturnType<Koffi['load']>;
 let koffi: Koffi | undefined;
-let kernel32Lib: ReturnType<Koffi['load']> | undefined;
+const libs = new Map<string, Lib>();
 const bound = new Map<string, (...args: never[]) => unknown>();
 
-function load(): ReturnType<Koffi['load']> {
-  if (kernel32Lib !== undefined) return kernel32Lib;
-  koffi = createRequire(import.meta.url)('koffi') as Koffi;
-  for (const [name, type] of Object.entries(ALIASES)) koffi.alias(name, type);
-  for (const [name, members] of Object.entries(STRUCTS)) koffi.struct(name, members);
-  kernel32Lib = koffi.load('kernel32.dll');
-  return kernel32Lib;
+/** koffi with the types declared, and the DLL `dll` loaded (each once). */
+function load(dll: 'kernel32.dll' | 'ntdll.dll' = 'kernel32.dll'): Lib {
+  if (koffi === undefined) {
+    const k = createRequire(import.meta.url)('koffi') as Koffi;
+    for (const [name, type] of Object.entries(ALIASES)) k.alias(name, type);
+    for (const [name, members] of Object.entries(STRUCTS)) k.struct(name, members);
+    koffi = k;
+  }
+  let lib = libs.get(dll);
+  if (lib === undefined) {
+    lib = koffi.load(dll);
+    libs.set(dll, lib);
+  }
+  return lib;
 }
 
-/** Binds `fn` on its first call; throws Win32MissingError when kernel32 lacks it. */
+/** Binds `fn` on its first call; throws Win32MissingError when its DLL lacks it. */
 function bind(fn: Win32Function): (...args: never[]) => unknown {
   let f = bound.get(fn);
   if (f === undefined) {
-    const lib = load();
+    const lib = load(NTDLL.has(fn) ? 'ntdll.dll' : 'kernel32.dll');
     try {
       f = lib.func(PROTOTYPES[fn]);
     } catch (e) {
@@ -233,7 +326,7 @@ function bind(fn: Win32Function): (...args: never[]) => unknown {
   return f;
 }
 
-/** kernel32's calls, each bound on first use. */
+/** kernel32's (and ntdll's) calls, each bound on first use. */
 export const kernel32: Kernel32 = Object.fromEntries(
   (Object.keys(PROTOTYPES) as Win32Function[]).map((fn) => [fn, (...args: never[]) => bind(fn)(...args)]),
 ) as unknown as Kernel32;
@@ -250,6 +343,18 @@ export function missingFunctions(): Win32Function[] {
     }
   }
   return missing;
+}
+
+/** The byte offset koffi gives `member` of structure `name` (for the structures filled by hand). */
+export function offsetOf(name: keyof typeof STRUCTS, member: string): number {
+  load();
+  return (koffi as Koffi).offsetof(name, member);
+}
+
+/** The size koffi gives structure `name`. */
+export function sizeOf(name: keyof typeof STRUCTS): number {
+  load();
+  return (koffi as Koffi).sizeof(name);
 }
 
 /** The size and member offsets koffi gives each structure, for checking against the SDK headers. */
