@@ -15,6 +15,9 @@ import { MANIFEST, ofKind, only, planPure } from './helpers/plan.js';
 
 const ADMIN: Capabilities = { symlinks: true, junctions: true, hardlinks: true };
 const USER: Capabilities = { symlinks: false, junctions: true, hardlinks: true, symlinkNote: 'Developer Mode is off' };
+/** Where the volume holds no links at all, Developer Mode would not help: the hint says where a link can be made. */
+const NO_LINKS_HERE = /^make the link on an NTFS volume: this filesystem holds no junctions or symbolic links, whatever the privilege/;
+
 /** A FAT or exFAT volume: no reparse points, no hard links. */
 const FAT: Capabilities = { symlinks: false, junctions: false, hardlinks: false, symlinkNote: 'the volume holds no reparse points' };
 const GUID_C = '\\\\?\\Volume{6b29fc40-ca47-1067-b31d-00dd010662da}\\';
@@ -79,21 +82,21 @@ describe('privilege: decided at plan time from what the driver reported for the 
       entry('C:\\w\\l', 'C:\\t\\f.txt'),
       FAT,
       'cannot link to a file here: symbolic links are unavailable: the volume holds no reparse points, and this volume holds no hard links',
-      DEV_MODE,
+      NO_LINKS_HERE,
     ],
     [
       'auto, a folder on a FAT volume',
       entry('C:\\w\\l', 'C:\\t'),
       FAT,
       'cannot link to a folder here: this volume holds no junctions, and symbolic links are unavailable: the volume holds no reparse points',
-      DEV_MODE,
+      NO_LINKS_HERE,
     ],
     [
       'junction on a FAT volume',
       entry('C:\\w\\l', 'C:\\t', { type: 'junction' }),
       FAT,
       'cannot make a junction here: this volume holds none, and symbolic links are unavailable: the volume holds no reparse points',
-      DEV_MODE,
+      NO_LINKS_HERE,
     ],
     ['hardlink on a FAT volume', entry('C:\\w\\l', 'C:\\t\\f.txt', { type: 'hardlink' }), FAT, 'cannot create hard links here: this volume holds none', /type: symlink/],
   ] as const)('%s -> conflict', (_name, d, caps, reason, hint) => {

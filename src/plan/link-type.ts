@@ -54,8 +54,10 @@ function noteOf(caps: Capabilities): string {
 }
 
 /** What to do where no symbolic link can be made. */
-function noSymlinkHint(platform: Platform): string {
-  return platform === 'win32' ? DEVELOPER_MODE_HINT : 'make the link on a filesystem that holds symbolic links';
+function noSymlinkHint(caps: Capabilities, platform: Platform): string {
+  if (platform !== 'win32') return 'make the link on a filesystem that holds symbolic links';
+  // (junctions need no privilege: where there are none, the volume holds no links at all, whoever asks)
+  return caps.junctions ? DEVELOPER_MODE_HINT : 'make the link on an NTFS volume: this filesystem holds no junctions or symbolic links, whatever the privilege (FAT and exFAT hold none)';
 }
 
 /** A Windows network path, which junctions cannot lead to. */
@@ -89,13 +91,13 @@ function chooseAuto(d: Desired, targetKind: 'file' | 'dir' | 'other', ctx: TypeC
   const on = onVolume(ctx);
   if (!caps.junctions && caps.symlinks) return nativeSymlink(platform);
   if (!caps.junctions && targetKind === 'dir') {
-    return { ok: false, problem: `cannot link to a folder here: this volume holds no junctions, and symbolic links are unavailable${noteOf(caps)}`, hint: noSymlinkHint(platform) };
+    return { ok: false, problem: `cannot link to a folder here: this volume holds no junctions, and symbolic links are unavailable${noteOf(caps)}`, hint: noSymlinkHint(caps, platform) };
   }
   if (targetKind === 'dir') return autoFolder(d, ctx);
   if (ntfs !== undefined && caps.symlinks) return { ok: true, type: 'symlink', why: `auto: a symbolic link${on} (junctions lead only to folders)`, notes: [] };
   if (!autoMayHardLink(caps)) return { ok: true, type: 'symlink', why: 'auto: a symbolic link (this user may create them)', notes: [] };
   if (!caps.hardlinks) {
-    return { ok: false, problem: `cannot link to a file here: symbolic links are unavailable${noteOf(caps)}, and this volume holds no hard links`, hint: noSymlinkHint(platform) };
+    return { ok: false, problem: `cannot link to a file here: symbolic links are unavailable${noteOf(caps)}, and this volume holds no hard links`, hint: noSymlinkHint(caps, platform) };
   }
   return {
     ok: true,
@@ -134,7 +136,7 @@ function chooseJunction(d: Desired, targetKind: 'file' | 'dir' | 'other', ctx: T
     };
   }
   if (!caps.junctions && !caps.symlinks) {
-    return { ok: false, problem: `cannot make a junction here: this volume holds none, and symbolic links are unavailable${noteOf(caps)}`, hint: noSymlinkHint(platform) };
+    return { ok: false, problem: `cannot make a junction here: this volume holds none, and symbolic links are unavailable${noteOf(caps)}`, hint: noSymlinkHint(caps, platform) };
   }
   if (!caps.junctions) {
     return {
