@@ -6,7 +6,6 @@
  * its entries, and name where a handle really is. Paths are given in linkplan's form and handed
  * to Win32 in the `\\?\` form (paths.ts), so no path is too long.
  */
-import { DriverError } from '../../core/errors.js';
 import { win32Error } from './errors.js';
 import { longPath, plainPath } from './paths.js';
 import {
@@ -42,7 +41,6 @@ import {
   MAXIMUM_REPARSE_DATA_BUFFER_SIZE,
   OPEN_EXISTING,
   SYNCHRONIZE,
-  VOLUME_NAME_DOS,
   type ByHandleFileInformation,
   type Win32FindDataW,
 } from './win32.js';
@@ -159,17 +157,6 @@ export function writeReparseOn(h: number, p: string, opts: { buffer: Buffer; wha
 export function deleteOn(h: number, p: string, opts: { what: string }): void {
   const what = opts.what;
   if (k.SetFileInformationByHandle(h, FileDispositionInfo, Buffer.from([1]), 1) === 0) throw win32Error(p, what, { code: k.GetLastError() });
-}
-
-/** Where an open handle really is, as a `\\?\` path. */
-export function finalPathOf(h: number, p: string): string {
-  for (let chars = 512; ; chars *= 4) {
-    const out = Buffer.alloc(chars * 2);
-    const n = k.GetFinalPathNameByHandleW(h, out, chars, VOLUME_NAME_DOS);
-    if (n === 0) throw win32Error(p, 'cannot tell where it is', { code: k.GetLastError() });
-    if (n < chars) return out.toString('utf16le', 0, n * 2);
-    if (chars > 32768) throw new DriverError(p, 'its path is longer than Windows allows', { code: 'ENAMETOOLONG' });
-  }
 }
 
 /** One entry of a folder as FindFirstFileExW lists it: no entry is opened. */
