@@ -6,6 +6,7 @@
  * is not one of them is a problem that lists those there are. The switches are also returned as
  * they are, for `linkplan switch` to list and change.
  */
+import { naturalCompare } from '../core/natural-order.js';
 import { entryPath, parentOf, type AbsPath } from '../core/paths.js';
 import { excerpt } from '../core/printable.js';
 import type { Desired } from '../core/types.js';
@@ -28,7 +29,7 @@ export interface LoadedSwitch {
   pattern?: string;
 }
 
-const byName = (a: SwitchVersion, b: SwitchVersion): number => a.name.localeCompare(b.name, 'en', { numeric: true }) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byName = (a: SwitchVersion, b: SwitchVersion): number => naturalCompare(a.name, b.name);
 
 /** The versions a pattern finds: the folders (or links to folders) in its folder whose names match it. */
 function discovered(pattern: string, at: { where: readonly (string | number)[]; link: AbsPath | undefined }, ec: EntryContext): SwitchVersion[] | undefined {
