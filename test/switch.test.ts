@@ -8,6 +8,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
 import { setCurrent } from '../src/manifest/edit.js';
+import { manifestCachePath } from '../src/manifest/cache.js';
+import { stateDirFor } from '../src/state/state.js';
 import { loadManifest } from '../src/manifest/load.js';
 import type { AbsPath } from '../src/core/paths.js';
 import { REPO, runCli } from './helpers/cli.js';
@@ -199,6 +201,29 @@ describe('linkplan switch', () => {
     expect(fs.readlinkSync(`${root}/opt/jdk`)).toBe(`${root}/tools/jdk-21`);
     expect(fs.existsSync(`${root}/opt/notes`)).toBe(false);
     expect(fs.readFileSync(file, 'utf8')).toContain('current: 21\n');
+  });
+
+  it('edits where the parsed-manifest cache says, keeps its own parse for the next run, and trusts no cached place that no longer reads as the current value', () => {
+    const { root, file } = jdkHome();
+    const state = tempDir('linkplan-state-');
+    const env = { LINKPLAN_STATE_DIR: state };
+    expect(runCli(['apply', '--yes', file], { env }).code).toBe(0);
+    const cacheFile = manifestCachePath(stateDirFor(file, { stateDir: state }));
+    const cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { text: string; currents: Record<string, { start: number; end: number }> };
+    const before = fs.readFileSync(file, 'utf8');
+    expect(cached.text).toBe(before);
+    const at = cached.currents['jdk'] as { start: number; end: number };
+    expect(before.slice(at.start, at.end)).toBe('17');
+    // a place that reads as something else (the first comment's characters) is not used
+    fs.writeFileSync(cacheFile, JSON.stringify({ ...cached, currents: { jdk: { start: 2, end: 7, type: 'PLAIN' } } }));
+    expect(runCli(['switch', file, 'jdk', '21'], { env }).code).toBe(0);
+    const after = fs.readFileSync(file, 'utf8');
+    expect(after).toBe(before.replace('current: 17 # LTS', 'current: 21 # LTS'));
+    expect(fs.readlinkSync(`${root}/bin/jdk`)).toBe(`${root}/tools/jdk-21`);
+    expect((JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { text: string }).text).toBe(after);
+    // and back, from the place the cache kept for the edited text
+    expect(runCli(['switch', file, 'jdk', '17'], { env }).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
   });
 
   it('keeps a manifest that is a link a link (the file it leads to is edited)', () => {

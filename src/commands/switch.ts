@@ -16,7 +16,8 @@ import { excerpt, printable } from '../core/printable.js';
 import { ReadOnlyDriver } from '../drivers/decorators.js';
 import { editCurrent, notReadBack } from '../manifest/edit.js';
 import { loadManifest, readManifestText, type LoadedManifest } from '../manifest/load.js';
-import type { Document } from 'yaml';
+import { fileManifestCache } from '../manifest/cache.js';
+import { stateDirFor } from '../state/state.js';
 import type { LoadedSwitch } from '../manifest/switches.js';
 import type { StateOptions } from '../state/state.js';
 import { colorsFor } from '../views/render.js';
@@ -42,8 +43,11 @@ export async function run(opts: SwitchOptions, io: Io, deps: CommandDeps): Promi
   }
   const text = readManifestText(file);
   const driver = new ReadOnlyDriver(deps.createDriver());
-  const loadText = (t: string, keepDocument: boolean): LoadedManifest => loadManifest(file, { driver, vars: opts.var, volumeFacts: deps.volumeFacts, text: t, keepDocument });
-  const loaded = loadText(text, opts.version !== undefined);
+  // (through the parsed-manifest cache: a manifest applied before is not parsed again, and the
+  // edit's parse is kept for the next run)
+  const cache = fileManifestCache(stateDirFor(file, opts));
+  const loadText = (t: string): LoadedManifest => loadManifest(file, { driver, vars: opts.var, volumeFacts: deps.volumeFacts, text: t, cache });
+  const loaded = loadText(text);
   const sw = loaded.switches.find((s) => s.name === opts.name);
   if (sw === undefined) {
     const names = loaded.switches.map((s) => s.name);
@@ -59,9 +63,9 @@ export async function run(opts: SwitchOptions, io: Io, deps: CommandDeps): Promi
     });
   }
   const edit = { file, name: sw.name, version: version.name };
-  const edited = version.name === sw.current ? text : editCurrent(loaded.document as Document, text, edit);
+  const edited = version.name === sw.current ? text : editCurrent(loaded.currentSite(sw.name, sw.current), text, edit);
   // the edit read back as the manifest it makes, before anything changes: that one is applied
-  const after = edited === text ? loaded : loadText(edited, false);
+  const after = edited === text ? loaded : loadText(edited);
   if (after.switches.find((s) => s.name === sw.name)?.current !== version.name) throw notReadBack(edit);
   if (edited === text) io.out(`${printable(file)}: switches.${sw.name}.current is ${printable(version.name)} already\n`);
   else io.out(await unifiedDiff(file, text, edited, io.color));

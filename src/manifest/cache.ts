@@ -53,13 +53,15 @@ export function fileManifestCache(stateDir: string): ManifestCache {
         return undefined;
       }
       if (c.format !== FORMAT || c.linkplan !== VERSION || c.yaml !== YAML_VERSION || c.text !== text || !Array.isArray(c.links)) return undefined;
-      return { data: c.data, links: c.links };
+      const currents = typeof c.currents === 'object' && c.currents !== null ? c.currents : undefined;
+      return currents === undefined ? { data: c.data, links: c.links } : { data: c.data, links: c.links, currents };
     },
     put(text, parsed) {
       const data = exactJson(parsed.data);
       if (data === undefined) return;
       const head = JSON.stringify({ format: FORMAT, linkplan: VERSION, yaml: YAML_VERSION });
-      const json = `${head.slice(0, -1)},"links":${JSON.stringify(parsed.links)},"data":${data},"text":${JSON.stringify(text)}}\n`;
+      const currents = parsed.currents === undefined ? '' : `,"currents":${JSON.stringify(parsed.currents)}`;
+      const json = `${head.slice(0, -1)},"links":${JSON.stringify(parsed.links)}${currents},"data":${data},"text":${JSON.stringify(text)}}\n`;
       const tmp = `${file}.tmp-${process.pid}`;
       try {
         ensureDir(stateDir);

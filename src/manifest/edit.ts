@@ -6,12 +6,13 @@
  * and is written plain where YAML reads it back as the same name. The edit is read back before it
  * is returned: if the result does not say exactly the new version there, it is refused.
  */
-import { isAlias, isScalar, parseDocument, Scalar, type Document } from 'yaml';
+import { parseDocument, Scalar } from 'yaml';
+import { currentSite, type CurrentSite } from './parsed.js';
 import { UsageError } from '../core/errors.js';
 import { excerpt } from '../core/printable.js';
 
 /** `value` as YAML source in the style of the node it replaces. */
-function scalarSource(value: string, type: Scalar['type']): string {
+function scalarSource(value: string, type: string): string {
   if (type === Scalar.QUOTE_SINGLE) return `'${value.replaceAll("'", "''")}'`;
   if (type !== Scalar.QUOTE_DOUBLE && readsAs(value, value)) return value;
   return JSON.stringify(value);
@@ -39,25 +40,24 @@ function currentIn(text: string, name: string): string | undefined {
 
 /** `text` with `switches.<name>.current` set to `version`; a UsageError where that cannot be done safely. */
 export function setCurrent(text: string, opts: { file: string; name: string; version: string }): string {
-  const edited = editCurrent(parseDocument(text, { keepSourceTokens: false }), text, opts);
+  const edited = editCurrent(currentSite(parseDocument(text, { keepSourceTokens: false }), opts.name), text, opts);
   if (currentIn(edited, opts.name) !== opts.version) throw notReadBack(opts);
   return edited;
 }
 
 /**
- * `text`, whose YAML document is `doc`, with `switches.<name>.current` set to `version`; not read
- * back: the caller reads the result back (`linkplan switch` loads it as a manifest, then checks
- * the switch's current, and throws `notReadBack` where it differs).
+ * `text` with `switches.<name>.current`, which lies at `site`, set to `version`; not read back:
+ * the caller reads the result back (`linkplan switch` loads it as a manifest, then checks the
+ * switch's current, and throws `notReadBack` where it differs).
  */
-export function editCurrent(doc: Document, text: string, opts: { file: string; name: string; version: string }): string {
+export function editCurrent(site: CurrentSite, text: string, opts: { file: string; name: string; version: string }): string {
   const { file, name, version } = opts;
-  const node: unknown = doc.getIn(['switches', name, 'current'], true);
   const where = `switches.${name}.current`;
   const byHand = { hint: `edit ${where} in ${file} yourself, or switch with --no-save` };
-  if (isAlias(node)) throw new UsageError(`${file}: ${where} is an alias (*name), which linkplan does not rewrite`, byHand);
-  if (!isScalar(node) || node.range === undefined || node.range === null) throw new UsageError(`${file}: ${where} is not a plain value linkplan can rewrite`, byHand);
-  const [start, end] = node.range;
-  return text.slice(0, start) + scalarSource(version, node.type) + text.slice(end);
+  if ('refused' in site) {
+    throw new UsageError(site.refused === 'alias' ? `${file}: ${where} is an alias (*name), which linkplan does not rewrite` : `${file}: ${where} is not a plain value linkplan can rewrite`, byHand);
+  }
+  return text.slice(0, site.start) + scalarSource(version, site.type) + text.slice(site.end);
 }
 
 /** The refusal of an edit whose text does not read back as the version it sets. */

@@ -22,7 +22,6 @@ import { checkLayout } from './layout-checks.js';
 import { linkIndex, type LinkIndex } from '../core/link-index.js';
 import { describeSchemaErrors, yamlPath } from './schema-errors.js';
 import type { Desired, Volume } from '../core/types.js';
-import type { Document } from 'yaml';
 import { excerpt } from '../core/printable.js';
 import { readTextFile } from './read-file.js';
 import { pathChecker } from './path-validity.js';
@@ -31,7 +30,7 @@ import { checkVolumes, type ListedVolume } from './volumes.js';
 import { expandEntries } from './entries.js';
 import { expandSwitches, type LoadedSwitch } from './switches.js';
 import { expandDirectories } from './directories.js';
-import { inFileOrder, parseText, Problems, toCached, type ManifestCache, type ParsedText } from './parsed.js';
+import { currentSites, inFileOrder, parseText, Problems, toCached, type CurrentSite, type ManifestCache, type ParsedText } from './parsed.js';
 import type { RawManifest } from './raw.js';
 import type { Machine } from './when.js';
 
@@ -55,8 +54,6 @@ export interface LoadOptions {
   cache?: ManifestCache;
   /** The manifest's text, to load instead of the file's (`linkplan switch` plans its edit before saving it). */
   text?: string;
-  /** Keep the YAML document (`document`): `linkplan switch` edits the text where a node lies. */
-  keepDocument?: boolean;
 }
 
 export interface LoadedManifest {
@@ -73,8 +70,8 @@ export interface LoadedManifest {
   links: LinkIndex;
   /** The version switches of `switches:` that apply here (each is also one of `desired`). */
   switches: LoadedSwitch[];
-  /** With `keepDocument`: the YAML document of the text, with where each node lies in it. */
-  document?: Document;
+  /** Where switch `name`'s `current` lies in the text (`linkplan switch` rewrites it there): from the cached parse, else from the YAML. */
+  currentSite(name: string, current: string): CurrentSite;
 }
 
 /** The largest manifest read: a generated one of 50,000 links is about 8 MiB. */
@@ -198,6 +195,6 @@ export function loadManifest(file: string, opts: LoadOptions): LoadedManifest {
     volumes,
     links,
     switches: switched.switches,
-    ...(opts.keepDocument === true ? { document: parsed.yaml().doc } : {}),
+    currentSite: currentSites(parsed, text),
   };
 }

@@ -4,7 +4,7 @@
  * parsed on first need), and the problems found so far, kept with their places and reported in
  * the order they appear in the file.
  */
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { ManifestProblem } from '../core/errors.js';
 import { yamlPath } from './schema-errors.js';
 import { parseManifestYaml } from './yaml-limits.js';
@@ -18,6 +18,28 @@ import { parseManifestYaml } from './yaml-limits.js';
 export interface ParsedManifest {
   data: unknown;
   links: readonly (readonly [number, number] | null)[];
+  /** Where each switch's `current` value lies in the text (what `linkplan switch` rewrites), by switch name. */
+  currents?: Readonly<Record<string, CurrentSite>>;
+}
+
+/** Where a switch's `current` lies in the text: a plain or quoted value from `start` to `end` (its style), or why it cannot be rewritten. */
+export type CurrentSite = { start: number; end: number; type: string } | { refused: 'alias' | 'not-plain' };
+
+/** Where `switches.<name>.current` lies in `doc`. */
+export function currentSite(doc: Document, name: string): CurrentSite {
+  const node: unknown = doc.getIn(['switches', name, 'current'], true);
+  if (isAlias(node)) return { refused: 'alias' };
+  if (!isScalar(node) || node.range === undefined || node.range === null) return { refused: 'not-plain' };
+  return { start: node.range[0], end: node.range[1], type: node.type ?? 'PLAIN' };
+}
+
+/** Where the `current` of each switch of the parsed data lies. */
+function currentsOf(doc: Document, data: unknown): Record<string, CurrentSite> {
+  const out: Record<string, CurrentSite> = {};
+  const switches = typeof data === 'object' && data !== null ? (data as { switches?: unknown }).switches : undefined;
+  if (typeof switches !== 'object' || switches === null) return out;
+  for (const name of Object.keys(switches)) out[name] = currentSite(doc, name);
+  return out;
 }
 
 /** Where parsed manifests are kept between runs, by their text. */
@@ -92,6 +114,32 @@ export function parseText(text: string, display: string, cached: ParsedManifest 
   return { data, place, cached, yaml };
 }
 
+/**
+ * Where each switch's `current` lies in `text`: what the cached parse says, or what the YAML parsed
+ * for the data says (taken now: the document is not kept), or, for a cached parse that does not
+ * say, the text parsed again when asked.
+ */
+export function currentSites(parsed: ParsedText, text: string): (name: string, current: string) => CurrentSite {
+  const known = parsed.cached !== undefined ? parsed.cached.currents : currentsOf(parsed.yaml().doc, parsed.data);
+  return (name, current) => {
+    const site = known?.[name];
+    // (a cached place is used only where the characters there still read as the current value)
+    if (site !== undefined && ('refused' in site || holds(text, site, current))) return site;
+    return currentSite(parseManifestYaml(text, '').doc, name);
+  };
+}
+
+/** Whether the characters at `site` are one line of YAML that reads as `current`. */
+function holds(text: string, site: { start: number; end: number }, current: string): boolean {
+  const { start, end } = site;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > text.length || start >= end) return false;
+  const source = text.slice(start, end);
+  if (source.includes('\n') || source.includes('\r')) return false;
+  const doc = parseDocument(`v: ${source}\n`);
+  const v: unknown = doc.errors.length > 0 ? undefined : doc.get('v');
+  return (typeof v === 'string' || typeof v === 'number') && String(v) === current;
+}
+
 /** What the cache keeps of a parsed text: its data and the line and column of each of its `count` links. */
 export function toCached(parsed: ParsedText, count: number): ParsedManifest {
   const { doc, lc } = parsed.yaml();
@@ -100,7 +148,7 @@ export function toCached(parsed: ParsedText, count: number): ParsedManifest {
     const at = positionOf(doc, lc, ['links', i]);
     links.push(at.line === undefined || at.column === undefined ? null : ([at.line, at.column] as const));
   }
-  return { data: parsed.data, links };
+  return { data: parsed.data, links, currents: currentsOf(doc, parsed.data) };
 }
 
 /** Problems in the order they appear in the file; those without a place (--var) first. */
