@@ -712,7 +712,7 @@ describe('the steps whose done record is written at once', () => {
   /** What the journal found before it looked in one pass: the last step to touch each path, then each step with a path touched later. */
   function byLastToucher(steps: readonly Step[]): Set<number> {
     const last = new Map<string, number>();
-    const paths = (s: Step): string[] => (s.op === 'move' ? [s.from, s.to] : [s.path]);
+    const paths = (s: Step): string[] => (s.op === 'move' || s.op === 'copy-tree' ? [s.from, s.to] : [s.path]);
     steps.forEach((s, seq) => paths(s).forEach((p) => last.set(p, seq)));
     return new Set(steps.flatMap((s, seq) => (paths(s).some((p) => (last.get(p) ?? seq) > seq) ? [seq] : [])));
   }

@@ -6,8 +6,8 @@
  */
 import { DriverError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, Volume } from '../core/types.js';
-import type { DirEntry, Driver, TreeRemoval, WriteCall } from './driver.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts, Volume } from '../core/types.js';
+import type { CopyOptions, DirEntry, Driver, TreeRemoval, WriteCall } from './driver.js';
 
 /** Passes every call to the wrapped driver; subclasses override what they change. */
 export class DriverDecorator implements Driver {
@@ -49,7 +49,16 @@ export class DriverDecorator implements Driver {
   releaseFolders(): void {
     this.inner.releaseFolders();
   }
-  /** Every write goes through here, so a subclass can intercept all seven in one place. */
+  copyRefusal(from: AbsPath, to: AbsPath): string | undefined {
+    return this.inner.copyRefusal(from, to);
+  }
+  treeFacts(p: AbsPath): TreeFacts {
+    return this.inner.treeFacts(p);
+  }
+  freeBytes(p: AbsPath): number | undefined {
+    return this.inner.freeBytes(p);
+  }
+  /** Every write goes through here, so a subclass can intercept all eight in one place. */
   protected write(call: WriteCall, p: AbsPath, run: () => void): void {
     void call;
     void p;
@@ -78,6 +87,14 @@ export class DriverDecorator implements Driver {
     let out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
     this.write('removeTree', p, () => {
       out = this.inner.removeTree(p);
+    });
+    return out;
+  }
+  /** (a write the decorator stops copies nothing) */
+  copyTree(from: AbsPath, to: AbsPath, opts?: CopyOptions): TreeCount {
+    let out: TreeCount = { bytes: 0, files: 0, folders: 0, links: 0, hardLinked: 0 };
+    this.write('copyTree', from, () => {
+      out = this.inner.copyTree(from, to, opts);
     });
     return out;
   }

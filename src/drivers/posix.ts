@@ -7,16 +7,19 @@
  * link with unlinkat after a no-follow check, which never touches the target; and moves with
  * renameat2(RENAME_NOREPLACE), which never overwrites. Deleting a backup (`removeTree`) walks it
  * through handles too, each folder opened without following a link, each entry unlinked by name.
+ * A relocation's copy (`copyTree`, posix-copy.ts) is made below a top folder it makes through the
+ * handle on the target's folder, and deleted again, through handles, if it fails.
  */
 import { readHeadOf } from './read-head.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind } from '../core/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts } from '../core/types.js';
 import { FolderHandles, folderIdAt } from './folder-handles.js';
 import { linkAt, lstatAt, mkdirAt, openDirAt, renameAt, symlinkAt, unlinkAt, type AtStat } from './posix-at.js';
-import type { DirEntry, Driver, TreeRemoval } from './driver.js';
+import type { CopyOptions, DirEntry, Driver, TreeRemoval } from './driver.js';
+import { copyTreeAt, namesAt, treeFactsOf } from './posix-copy.js';
 
 /** An OS error as a DriverError that names `p` and what was being done (a DriverError as it is). */
 export function driverError(p: string, what: string, e: unknown): DriverError {
@@ -251,16 +254,62 @@ export class PosixDriver implements Driver {
     }
     return out;
   }
+
+  copyRefusal(_from?: AbsPath, _to?: AbsPath): string | undefined {
+    return undefined;
+  }
+
+  treeFacts(p: AbsPath): TreeFacts {
+    return treeFactsOf(p);
+  }
+
+  freeBytes(p: AbsPath): number | undefined {
+    try {
+      const st = fs.statfsSync(p);
+      return st.bavail * st.bsize;
+    } catch {
+      return undefined;
+    }
+  }
+
+  copyTree(from: AbsPath, to: AbsPath, opts: CopyOptions = {}): TreeCount {
+    const fromFd = this.folders.handle(path.dirname(from));
+    let toFd: number | undefined;
+    let made: { dev: number; ino: number } | undefined;
+    try {
+      toFd = path.dirname(to) === path.dirname(from) ? fromFd : this.folders.handle(path.dirname(to));
+      const into = toFd;
+      return copyTreeAt({ dirFd: fromFd, name: path.basename(from), path: from }, { dirFd: into, name: path.basename(to), path: to }, { ...opts, made: (id) => (made = id) });
+    } catch (e) {
+      const err = driverError(from, `cannot copy to ${to}`, e);
+      const left = made === undefined || toFd === undefined ? [] : discardCopy(toFd, { name: path.basename(to), path: to, made });
+      if (left.length === 0) throw err;
+      throw new DriverError(err.path, `${err.message.slice(err.path.length + 2)}; the part copied could not all be deleted, left:\n  ${left.join('\n  ')}`, { ...(err.code === undefined ? {} : { code: err.code }), cause: e });
+    } finally {
+      this.folders.release(fromFd);
+      if (toFd !== undefined && toFd !== fromFd) this.folders.release(toFd);
+    }
+  }
 }
 
-/** The names in the folder `fd` is a handle on (read through the handle where the OS allows it). */
-function namesAt(fd: number, p: string): string[] {
+/**
+ * Deletes what a failed copy made at `c.name` of the folder `dirFd` is a handle on, only while it
+ * is still the folder the copy made (`c.made`); returns what stays.
+ */
+function discardCopy(dirFd: number, c: { name: string; path: string; made: { dev: number; ino: number } }): string[] {
+  let same = false;
   try {
-    return fs.readdirSync(`/proc/self/fd/${fd}`);
+    const fd = openDirAt(dirFd, c.name, { follow: false });
+    const st = fs.fstatSync(fd);
+    fs.closeSync(fd);
+    same = st.dev === c.made.dev && st.ino === c.made.ino;
   } catch {
-    // (no /proc: the names are read by path, and each is still removed through the handle)
-    return fs.readdirSync(p);
+    return [];
   }
+  if (!same) return [`${c.path}: it is no longer the folder the copy made`];
+  const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
+  removeFolderAt(dirFd, { name: c.name, path: c.path, dev: c.made.dev }, out);
+  return out.left;
 }
 
 /** Removes entry `e.name` (not a folder) of the folder `fd` is a handle on: unlinkat never follows a link. */
