@@ -2,8 +2,10 @@
  * Drivers that wrap a real one. `ReadOnlyDriver` refuses every write (plan runs behind it, so
  * planning can never change the disk); `DryRunDriver` records the writes it is asked for instead
  * of doing them; `FaultyDriver` fails a chosen write call with a chosen OS error, which is how
- * rollback is proven on a real filesystem.
+ * rollback is proven on a real filesystem; `CorruptingCopyDriver` changes a file of a tree copy
+ * right after it is written, which its check must find.
  */
+import fs from 'node:fs';
 import { DriverError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts, Volume } from '../core/types.js';
@@ -153,5 +155,39 @@ export class FaultyDriver extends NthWriteDecorator {
   }
   protected before(n: number, call: WriteCall, p: AbsPath): void {
     if (n === this.opts.failAt) throw new DriverError(p, `${call} failed (${this.code}: injected fault)`, { code: this.code });
+  }
+}
+
+/**
+ * Changes the first byte of the Nth file (1-based) a tree copy writes, once it is written (its size
+ * stays: only its content tells): bit rot, or a disk that lies. An empty file gets a byte instead.
+ */
+export class CorruptingCopyDriver extends DriverDecorator {
+  /** The file changed, once it is. */
+  corrupted: string | undefined;
+  constructor(
+    inner: Driver,
+    private readonly nth: number,
+  ) {
+    super(inner);
+  }
+  override copyTree(from: AbsPath, to: AbsPath, opts: CopyOptions = {}): TreeCount {
+    return super.copyTree(from, to, {
+      ...opts,
+      onProgress: (p) => {
+        if (p.phase === 'copy' && p.files === this.nth) {
+          const fd = fs.openSync(p.path, 'r+');
+          try {
+            const b = Buffer.alloc(1);
+            if (fs.readSync(fd, b, 0, 1, 0) === 0) fs.writeSync(fd, 'x');
+            else fs.writeSync(fd, Buffer.of(b[0] === undefined ? 0 : 255 - b[0]), 0, 1, 0);
+          } finally {
+            fs.closeSync(fd);
+          }
+          this.corrupted = p.path;
+        }
+        opts.onProgress?.(p);
+      },
+    });
   }
 }

@@ -35,5 +35,7 @@ export function acceptFormat(file: string, f: { what: VersionedFile; found: unkn
   if (found > current) {
     throw new FormatVersionError(`${file}: ${what} format ${found} is newer than this linkplan reads (${current})`, { hint: 'use the linkplan that wrote it, or a later one' });
   }
-  throw new FormatVersionError(`${file}: ${what} format ${found} is from an earlier linkplan; this one reads format ${current} only`, { hint: OLDER_HINT[what] });
+  const reads = [...(f.readable ?? []), current];
+  const readsText = reads.length === 1 ? `format ${current}` : `formats ${reads.slice(0, -1).join(', ')} and ${current}`;
+  throw new FormatVersionError(`${file}: ${what} format ${found} is from an earlier linkplan; this one reads ${readsText} only`, { hint: OLDER_HINT[what] });
 }
