@@ -265,6 +265,24 @@ describe.skipIf(across())('a relocation killed midway', () => {
   });
 });
 
+describe.skipIf(across())('recovering a killed relocation never deletes what the copy did not make', () => {
+  it('a folder put at the copy\'s name since is left, with what it holds, and said; the original is back', async () => {
+    const vol = mountTmpfs(base, { size: '8m' }) as string;
+    const s = scene({ target: `${vol}/b/Game`, small: 20, big: 1000 });
+    const killed = await runCliAsync(['apply', 'layout.yaml', '--yes'], { cwd: s.dir, state: s.state, crashAt: 'copy:9' });
+    expect(killed.signal).toBe('SIGKILL');
+    // someone moves the half copy away and puts a folder of their own there
+    fs.renameSync(s.target, `${vol}/b/half`);
+    fs.mkdirSync(s.target);
+    fs.writeFileSync(`${s.target}/mine.txt`, 'mine');
+    const r = cli(['recover', 'layout.yaml'], s);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`left ${s.target}: is not the copy this apply made any more (something else has its name now); it is left alone`);
+    expect(fs.readFileSync(`${s.target}/mine.txt`, 'utf8')).toBe('mine');
+    expect(walk(s.game)).toEqual(s.before);
+  });
+});
+
 describe('the relocate example', () => {
   it('applies in a copy (the folder moved into the drive folder, a link left), then has nothing to do', () => {
     const d = path.join(tempDir(), 'relocate');
