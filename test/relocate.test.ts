@@ -14,10 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { CorruptingCopyDriver } from '../src/drivers/decorators.js';
+import { CorruptingCopyDriver, DriverDecorator } from '../src/drivers/decorators.js';
+import type { CopyOptions } from '../src/drivers/driver.js';
+import type { AbsPath } from '../src/core/paths.js';
+import type { TreeCount } from '../src/core/types.js';
 import { applyPlan } from '../src/apply/applier.js';
 import { recordFolders } from '../src/plan/folders.js';
-import { ApplyError } from '../src/core/errors.js';
+import { ApplyError, DriverError } from '../src/core/errors.js';
 import { REPO, runCli, runCliAsync } from './helpers/cli.js';
 import { planOnDisk, only, ofKind } from './helpers/plan.js';
 import { tempDir } from './helpers/tree.js';
@@ -224,6 +227,48 @@ describe.skipIf(across())('relocating to another volume', () => {
     expect(walk(s.game)).toEqual(s.before);
   });
 
+  it('a read error midway (a decorator failing the 5th file with EIO) is rolled back the same way, the file named', async () => {
+    const vol = mountTmpfs(base, { size: '16m' }) as string;
+    const s = scene({ target: `${vol}/Game`, small: 30, big: 10_000 });
+    const plan = planOnDisk(s.file);
+    const posix = new PosixDriver();
+    recordFolders(plan, posix);
+    class FailingRead extends DriverDecorator {
+      override copyTree(from: AbsPath, to: AbsPath, opts: CopyOptions = {}): TreeCount {
+        return super.copyTree(from, to, {
+          ...opts,
+          onProgress: (p) => {
+            if (p.phase === 'copy' && p.files === 5) throw new DriverError(p.path, 'cannot read (EIO: injected fault)', { code: 'EIO' });
+          },
+        });
+      }
+    }
+    const e = (await applyPlan(plan, new FailingRead(posix)).then(
+      () => undefined,
+      (x: unknown) => x,
+    )) as ApplyError;
+    expect(e).toBeInstanceOf(ApplyError);
+    expect(e.message).toMatch(new RegExp(`^apply failed at ${s.game}: ${vol}/Game/\\S+: cannot read \\(EIO: injected fault\\)\\nrolled back 0 steps`));
+    expect(fs.readdirSync(vol)).toEqual([]);
+    expect(walk(s.game)).toEqual(s.before);
+  });
+
+  it('onConflict: adopt relocates across volumes too; files with other names (hard links) are said, and copied as files of their own', () => {
+    const vol = mountTmpfs(base, { size: '4m' }) as string;
+    const dir = fs.mkdtempSync(path.join(base, 'case-'));
+    fs.mkdirSync(path.join(dir, 'data'));
+    fs.writeFileSync(path.join(dir, 'data', 'a'), 'same');
+    fs.linkSync(path.join(dir, 'data', 'a'), path.join(dir, 'data', 'b'));
+    fs.writeFileSync(path.join(dir, 'layout.yaml'), `version: 1\nlinks:\n  - { path: data, target: ${vol}/data, onConflict: adopt }\n`);
+    const s = { dir, state: path.join(dir, 'state') };
+    const plan = cli(['plan', 'layout.yaml'], s).stdout;
+    expect(plan).toContain('> relocate data ->');
+    expect(plan).toContain('note: 2 files have other names (hard links); each is copied as a file of its own');
+    expect(cli(['apply', 'layout.yaml', '--yes'], s).code).toBe(0);
+    const [a, b] = [fs.statSync(`${vol}/data/a`), fs.statSync(`${vol}/data/b`)];
+    expect([a.nlink, b.nlink, a.ino === b.ino, fs.readFileSync(`${vol}/data/b`, 'utf8')]).toEqual([1, 1, false, 'same']);
+  });
+
   it('a driver that cannot copy yet makes a conflict at plan time, not a failure midway', () => {
     const vol = mountTmpfs(base, { size: '4m' }) as string;
     const s = scene({ target: `${vol}/Game`, small: 3, big: 10 });
@@ -239,15 +284,18 @@ describe.skipIf(across())('relocating to another volume', () => {
 
 describe.skipIf(across())('a relocation killed midway', () => {
   // write calls: 1 mkdir (the target's folder), 2 the copy, 3 the move aside, 4 the link
-  const POINTS = ['after:1', 'copy:0', 'copy:9', 'verify:4', 'after:2', 'after:3'];
+  const POINTS = ['copy:0', 'copy:9', 'verify:4', 'after:2', 'after:3'];
 
   it.each(POINTS)('at %s: recover rolls back to the tree as it was; recover --forward finishes it', async (point) => {
     const vol = mountTmpfs(base, { size: '8m' }) as string;
-    for (const forward of [false, true]) {
+    const run = (args: string[], s: { dir: string; state: string }, crashAt?: string): ReturnType<typeof runCliAsync> =>
+      runCliAsync(args, { cwd: s.dir, state: s.state, ...(crashAt === undefined ? {} : { crashAt }) });
+    // (the two ways side by side, each in a case of its own)
+    const oneWay = async (forward: boolean): Promise<void> => {
       const s = scene({ target: `${vol}/${forward ? 'f' : 'b'}/Game`, small: 20, big: 200_000 });
-      const killed = await runCliAsync(['apply', 'layout.yaml', '--yes'], { cwd: s.dir, state: s.state, crashAt: point });
+      const killed = await run(['apply', 'layout.yaml', '--yes'], s, point);
       expect(killed.signal).toBe('SIGKILL');
-      const r = cli(forward ? ['recover', 'layout.yaml', '--forward'] : ['recover', 'layout.yaml'], s);
+      const r = await run(forward ? ['recover', 'layout.yaml', '--forward'] : ['recover', 'layout.yaml'], s);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       if (forward) {
@@ -259,9 +307,10 @@ describe.skipIf(across())('a relocation killed midway', () => {
         expect(fs.existsSync(`${s.game}.linkplan-backup`)).toBe(false);
         expect(fs.existsSync(`${vol}/b`)).toBe(false);
       }
-      expect(cli(['apply', 'layout.yaml', '--yes'], s).code).toBe(0);
+      expect((await run(['apply', 'layout.yaml', '--yes'], s)).code).toBe(0);
       expect(walk(s.target)).toEqual(s.before);
-    }
+    };
+    await Promise.all([oneWay(false), oneWay(true)]);
   });
 });
 
