@@ -149,6 +149,20 @@ describe('relocating within one volume', () => {
     expect(walk(s.target)).toEqual(s.before);
     expect(cli(['backups', 'list', 'layout.yaml'], s).stdout).toContain('adopted');
   });
+
+  it('a folder in the way of a target that exists is a conflict that says so; a file in the way is refused as onConflict says', () => {
+    const d = tempDir();
+    fs.mkdirSync(`${d}/Game/x`, { recursive: true });
+    fs.mkdirSync(`${d}/there/Game`, { recursive: true });
+    fs.writeFileSync(`${d}/cfg`, 'mine');
+    fs.writeFileSync(`${d}/there/cfg`, 'theirs');
+    fs.writeFileSync(`${d}/layout.yaml`, 'version: 1\nlinks:\n  - { path: Game, target: there/Game, relocate: true }\n  - { path: cfg, target: there/cfg, relocate: true }\n');
+    const plan = planOnDisk(`${d}/layout.yaml`);
+    expect(plan.actions.map((a) => `${a.kind}: ${a.reason}`)).toEqual([
+      `conflict: a folder is in the way, and it cannot be adopted because the target ${d}/there/Game exists already`,
+      'conflict: a regular file is in the way',
+    ]);
+  });
 });
 
 describe.skipIf(across())('relocating to another volume', () => {

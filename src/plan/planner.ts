@@ -372,8 +372,9 @@ function planInTheWay(ctx: PlanContext, w: Wanted): Action {
   const { d, before } = w;
   const what = describeEntry(before);
   // relocate: a folder in the way moves into the absent target, whatever onConflict says
-  if (w.adopting && d.relocate === true && before.kind === 'dir') return planAdopt(ctx, w, what);
-  if (d.onConflict === 'refuse') {
+  const relocating = d.relocate === true && before.kind === 'dir';
+  if (w.adopting && relocating) return planAdopt(ctx, w, what);
+  if (d.onConflict === 'refuse' && !relocating) {
     return blockedOf(w.base, `${what} is in the way`, 'set onConflict: backup to move it aside, or onConflict: adopt to move it into the target; linkplan never deletes it');
   }
   if (d.onConflict === 'backup' || (d.onConflict === 'persist' && !w.adopting)) {
