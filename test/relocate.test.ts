@@ -199,6 +199,27 @@ describe.skipIf(across())('relocating to another volume', () => {
     expect(walk(s.game)).toEqual(s.before);
   });
 
+  it('a saved plan is checked again: room gone since (preflight), or the copy figures taken out of it, is refused before anything is done', () => {
+    const vol = mountTmpfs(base, { size: '4m' }) as string;
+    const s = scene({ target: `${vol}/Game`, small: 5, big: 1_000_000 });
+    expect(cli(['plan', 'layout.yaml', '--out', 'plan.json'], s).code).toBe(0);
+    const saved = fs.readFileSync(path.join(s.dir, 'plan.json'), 'utf8');
+    fs.writeFileSync(`${vol}/filler`, Buffer.alloc(3_500_000));
+    const r = cli(['apply', 'plan.json', '--yes'], s);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`no room for a relocation now:\\n  ${vol}/Game: the copy needs 97\\d\\.\\d KiB \\(100\\d+ bytes\\), and its volume has \\d+\\.\\d KiB \\(\\d+ bytes\\) free`));
+    expect(fs.readdirSync(vol)).toEqual(['filler']);
+    fs.rmSync(`${vol}/filler`);
+    const plan = JSON.parse(saved) as { actions: Record<string, unknown>[] };
+    delete plan.actions[0]?.['copy'];
+    fs.writeFileSync(path.join(s.dir, 'plan.json'), JSON.stringify(plan));
+    const bad = cli(['apply', 'plan.json', '--yes'], s);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('plan.json: actions[0]: a relocate needs what it copies (copy)');
+    expect(fs.readdirSync(vol)).toEqual([]);
+    expect(walk(s.game)).toEqual(s.before);
+  });
+
   it('a volume that fills up midway (its blocks, not its free bytes): rolled back, the file named, nothing left there, exit 1', () => {
     // 3 MiB free, 2.9 MB of bytes: but each small file takes a 4 KiB page of its own
     const vol = mountTmpfs(base, { size: '3m' }) as string;
