@@ -21,7 +21,7 @@ import type { TreeCount } from '../src/core/types.js';
 import { applyPlan } from '../src/apply/applier.js';
 import { recordFolders } from '../src/plan/folders.js';
 import { ApplyError, DriverError } from '../src/core/errors.js';
-import { REPO, runCli, runCliAsync } from './helpers/cli.js';
+import { childEnv, entryFor, REPO, runCli, runCliAsync } from './helpers/cli.js';
 import { planOnDisk, only, ofKind } from './helpers/plan.js';
 import { tempDir } from './helpers/tree.js';
 
@@ -364,6 +364,36 @@ describe.skipIf(across())('recovering a killed relocation never deletes what the
     expect(r.stdout).toContain(`left ${s.target}: is not the copy this apply made any more (something else has its name now); it is left alone`);
     expect(fs.readFileSync(`${s.target}/mine.txt`, 'utf8')).toBe('mine');
     expect(walk(s.game)).toEqual(s.before);
+  });
+});
+
+describe.skipIf(across())('a relocation by a user who is not root', () => {
+  it('a copy with read-only folders (as the original has) is deleted whole when the relocation is rolled back', () => {
+    // both volumes reachable by nobody, the case owned by nobody, every run as nobody
+    fs.chmodSync(base, 0o755);
+    const from = mountTmpfs(base, { size: '4m' }) as string;
+    const to = mountTmpfs(base, { size: '4m' }) as string;
+    const dir = path.join(from, 'case');
+    fs.mkdirSync(path.join(dir, 'Game', 'ro', 'deeper'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'Game', 'ro', 'deeper', 'a'), 'a');
+    fs.writeFileSync(path.join(dir, 'Game', 'ro', 'b'), 'b');
+    fs.writeFileSync(path.join(dir, 'layout.yaml'), `version: 1\nlinks:\n  - { path: Game, target: ${to}/Game, relocate: true }\n`);
+    spawnSync('chown', ['-R', '65534:65534', dir]);
+    fs.chmodSync(path.join(dir, 'Game', 'ro', 'deeper'), 0o555);
+    fs.chmodSync(path.join(dir, 'Game', 'ro'), 0o555);
+    const asNobody = (args: string[], crashAt?: string): ReturnType<typeof spawnSync> => {
+      const env = childEnv({ LINKPLAN_STATE_DIR: path.join(dir, 'state'), HOME: dir, ...(crashAt === undefined ? {} : { LINKPLAN_CRASH_AT: crashAt }) });
+      return spawnSync(process.execPath, [entryFor(env), ...args], { cwd: dir, env, uid: 65534, gid: 65534, encoding: 'utf8', timeout: 60_000 });
+    };
+    // killed once the copy was made and checked (write 1), before the original moved aside
+    expect(asNobody(['apply', 'layout.yaml', '--yes'], 'after:1').signal).toBe('SIGKILL');
+    expect(fs.statSync(`${to}/Game/ro`).mode & 0o777).toBe(0o555);
+    const r = asNobody(['recover', 'layout.yaml']);
+    expect(r.stdout).not.toContain('left');
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(to)).toEqual([]);
+    expect(fs.readFileSync(path.join(dir, 'Game', 'ro', 'deeper', 'a'), 'utf8')).toBe('a');
+    expect(fs.statSync(path.join(dir, 'Game', 'ro')).mode & 0o777).toBe(0o555);
   });
 });
 

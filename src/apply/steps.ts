@@ -155,7 +155,7 @@ export function removeCopy(s: Extract<Step, { op: 'copy-tree' }>, driver: Driver
     return true;
   }
   if (now !== s.root) throw new DriverError(s.to, 'is not the copy this apply made any more (something else has its name now); it is left alone');
-  const left = driver.removeTree(s.to).left;
+  const left = driver.removeTree(s.to, { copy: true }).left;
   if (left.length > 0) throw new DriverError(s.to, `the copy was deleted in part; left:\n  ${left.join('\n  ')}`);
   return true;
 }

@@ -85,10 +85,10 @@ export class DriverDecorator implements Driver {
     this.write('rmdir', p, () => this.inner.rmdir(p));
   }
   /** (a write the decorator stops, as any other, removes nothing) */
-  removeTree(p: AbsPath): TreeRemoval {
+  removeTree(p: AbsPath, opts?: { copy?: boolean }): TreeRemoval {
     let out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
     this.write('removeTree', p, () => {
-      out = this.inner.removeTree(p);
+      out = this.inner.removeTree(p, opts);
     });
     return out;
   }

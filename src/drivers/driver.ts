@@ -59,8 +59,10 @@ export interface DriverWrites {
    * only: never following a link (a link inside is removed as a link), never crossing into another
    * filesystem mounted inside (left, with all it holds), through handles on the folders so a
    * folder swapped for a link midway cannot lead it elsewhere. What cannot go is left and listed.
+   * `copy`: the tree is a copy linkplan made (a relocation's, undone): a folder of it whose mode
+   * keeps its owner from deleting what it holds (read-only, as its original) is made writable first.
    */
-  removeTree(path: AbsPath): TreeRemoval;
+  removeTree(path: AbsPath, opts?: { copy?: boolean }): TreeRemoval;
   /**
    * Copies the folder `from` to `to` (absent; its folder exists), never following a link: a
    * symbolic link inside is copied as a link with the same text, a file with other names as a

@@ -239,13 +239,14 @@ export class PosixDriver implements Driver {
     }
   }
 
-  removeTree(p: AbsPath): TreeRemoval {
+  removeTree(p: AbsPath, opts: { copy?: boolean } = {}): TreeRemoval {
     const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
+    const copy = opts.copy === true;
     const fd = this.folders.handle(path.dirname(p));
     try {
       const name = path.basename(p);
       const st = lstatAt(fd, name);
-      if (st?.kind === 'dir') removeFolderAt(fd, { name, path: p, dev: undefined }, out);
+      if (st?.kind === 'dir') removeFolderAt(fd, { name, path: p, dev: undefined, copy }, out);
       else if (st !== undefined) removeEntryAt(fd, { name, path: p, kind: st.kind }, out);
     } catch (e) {
       throw driverError(p, 'cannot delete', e);
@@ -308,7 +309,7 @@ function discardCopy(dirFd: number, c: { name: string; path: string; made: { dev
   }
   if (!same) return [`${c.path}: it is no longer the folder the copy made`];
   const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
-  removeFolderAt(dirFd, { name: c.name, path: c.path, dev: c.made.dev }, out);
+  removeFolderAt(dirFd, { name: c.name, path: c.path, dev: c.made.dev, copy: true }, out);
   return out.left;
 }
 
@@ -329,9 +330,11 @@ function removeEntryAt(fd: number, e: { name: string; path: string; kind: AtStat
 /**
  * Removes folder `f.name` of the folder `parentFd` is a handle on, and all it holds, each entry
  * through a handle on its own folder opened without following a link; a folder on another device
- * than `f.dev` (a mount point) is left whole. False when something stays.
+ * than `f.dev` (a mount point) is left whole. `f.copy`: a copy linkplan made, whose folders are
+ * made writable by their owner first where their mode forbids deleting what they hold. False when
+ * something stays.
  */
-function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: number | undefined }, out: TreeRemoval): boolean {
+function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: number | undefined; copy?: boolean }, out: TreeRemoval): boolean {
   let fd: number;
   try {
     fd = openDirAt(parentFd, f.name, { follow: false });
@@ -341,16 +344,24 @@ function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: 
   }
   let whole = true;
   try {
-    const dev = fs.fstatSync(fd).dev;
+    const here = fs.fstatSync(fd);
+    const dev = here.dev;
     if (f.dev !== undefined && dev !== f.dev) {
       out.left.push(`${f.path}: another filesystem is mounted there; it is left with all it holds`);
       return false;
+    }
+    if (f.copy === true && (here.mode & 0o700) !== 0o700) {
+      try {
+        fs.fchmodSync(fd, (here.mode & 0o7777) | 0o700);
+      } catch {
+        // (not its owner: what cannot be deleted is listed below)
+      }
     }
     for (const name of namesAt(fd, f.path)) {
       const child = path.join(f.path, name);
       const st = lstatAt(fd, name);
       if (st === undefined) continue;
-      const ok = st.kind === 'dir' ? removeFolderAt(fd, { name, path: child, dev }, out) : removeEntryAt(fd, { name, path: child, kind: st.kind }, out);
+      const ok = st.kind === 'dir' ? removeFolderAt(fd, { name, path: child, dev, copy: f.copy === true }, out) : removeEntryAt(fd, { name, path: child, kind: st.kind }, out);
       whole &&= ok;
     }
   } finally {

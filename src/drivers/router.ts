@@ -119,8 +119,8 @@ export class VolumeRouter implements Driver {
     this.driverAt(p).rmdir(p);
   }
 
-  removeTree(p: AbsPath): TreeRemoval {
-    return this.driverAt(p).removeTree(p);
+  removeTree(p: AbsPath, opts?: { copy?: boolean }): TreeRemoval {
+    return this.driverAt(p).removeTree(p, opts);
   }
 
   /** A copy between a listed volume and another place is not made yet: each side's driver would write half of it. */
