@@ -180,7 +180,9 @@ class DiskReader {
   private relocation(p: AbsPath, target: AbsPath, dev: number): void {
     const there = this.folderAbove(target);
     if (there === undefined || there.dev === dev) return;
-    const refusal = this.driver.copyRefusal(p, target);
+    const up = this.entries.get(this.key(parentOf(p, this.platform)));
+    // (a folder on a device of its own is a mount point: it cannot be moved aside once copied)
+    const refusal = up?.kind === 'dir' && up.dev !== dev ? `${p} is a mount point (another filesystem is mounted there), which cannot be moved aside` : this.driver.copyRefusal(p, target);
     if (refusal !== undefined) {
       this.relocations.set(this.key(p), { bytes: 0, files: 0, folders: 0, links: 0, hardLinked: 0, problem: refusal });
       return;
