@@ -230,6 +230,7 @@ describe.skipIf(across())('relocating to another volume', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`${vol}/Game/\\S+: cannot (write|make) the copy.*ENOSPC`));
     expect(r.stderr).toContain('the disk is as it was before the apply');
+    expect(r.stderr).toContain('hint: free space (or files: inodes) on the target volume, or choose another target, then run apply again; the original was not touched');
     expect(r.stderr).not.toContain('    at ');
     expect(fs.readdirSync(vol)).toEqual([]);
     expect(walk(s.game)).toEqual(s.before);

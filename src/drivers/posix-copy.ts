@@ -103,11 +103,19 @@ interface Copying {
   done: number;
 }
 
+/** What to do about a copy that failed with `code`. */
+function hintFor(code: string | undefined): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'free space (or files: inodes) on the target volume, or choose another target, then run apply again; the original was not touched';
+  if (code === 'EIO') return 'a disk could not be read or written: check it (its health, its cable), then run apply again; the original was not touched';
+  return 'fix the cause and run apply again; the original was not touched';
+}
+
 /** A DriverError naming `p`, for an OS error while doing `what`. */
 function failed(p: string, what: string, e: unknown): DriverError {
   if (e instanceof DriverError) return e;
   const code = errnoCode(e);
-  return new DriverError(p, `${what} (${code ?? (e instanceof Error ? e.message : String(e))})`, code === undefined ? { cause: e } : { code, cause: e });
+  const hint = hintFor(code);
+  return new DriverError(p, `${what} (${code ?? (e instanceof Error ? e.message : String(e))})`, code === undefined ? { cause: e, hint } : { code, cause: e, hint });
 }
 
 function at<T>(p: string, what: string, fn: () => T): T {
@@ -220,7 +228,10 @@ function copyDir(src: Dir, dst: Dir, ctx: { rel: string; dev: bigint; c: Copying
 
 /** A difference the check found between the original and the copy. */
 function mismatch(copy: string, what: string): DriverError {
-  return new DriverError(copy, `the copy differs from the original (${what}); nothing was switched`, { code: 'EMISMATCH' });
+  return new DriverError(copy, `the copy differs from the original (${what}); nothing was switched`, {
+    code: 'EMISMATCH',
+    hint: 'the copy cannot be trusted: check the target disk (its health, its cable), then run apply again; the original was not touched',
+  });
 }
 
 /** SHA-256 of the file at `name` of `dir`, read through the handle. */
@@ -257,7 +268,7 @@ function verifyEntry(src: Dir, dst: Dir, name: string, ctx: { rel: string; dev: 
   } else if (s.isFile()) {
     const rec = c.files.get(dp);
     if (rec === undefined) throw mismatch(dp, 'a file the copy did not make');
-    if (sigOf(s) !== rec.sig) throw new DriverError(sp, 'changed while it was copied; nothing was switched', { code: 'ECHANGED' });
+    if (sigOf(s) !== rec.sig) throw new DriverError(sp, 'changed while it was copied; nothing was switched', { code: 'ECHANGED', hint: 'close the programs that write in the folder, then run apply again' });
     if (d.size !== s.size) throw mismatch(dp, `${d.size} bytes where the original has ${s.size}`);
     if ((d.mode & 0o7777n) !== (s.mode & 0o7777n)) throw mismatch(dp, 'its mode');
     if (hashAt(dst, name, c) !== rec.hash) throw mismatch(dp, 'its content');

@@ -285,7 +285,7 @@ export class PosixDriver implements Driver {
       const err = driverError(from, `cannot copy to ${to}`, e);
       const left = made === undefined || toFd === undefined ? [] : discardCopy(toFd, { name: path.basename(to), path: to, made });
       if (left.length === 0) throw err;
-      throw new DriverError(err.path, `${err.message.slice(err.path.length + 2)}; the part copied could not all be deleted, left:\n  ${left.join('\n  ')}`, { ...(err.code === undefined ? {} : { code: err.code }), cause: e });
+      throw new DriverError(err.path, `${err.message.slice(err.path.length + 2)}; the part copied could not all be deleted, left:\n  ${left.join('\n  ')}`, { ...(err.code === undefined ? {} : { code: err.code }), ...(err.hint === undefined ? {} : { hint: err.hint }), cause: e });
     } finally {
       this.folders.release(fromFd);
       if (toFd !== undefined && toFd !== fromFd) this.folders.release(toFd);
