@@ -306,6 +306,27 @@ describe.skipIf(across())('relocating to another volume', () => {
     expect([a.nlink, b.nlink, a.ino === b.ino, fs.readFileSync(`${vol}/data/b`, 'utf8')]).toEqual([1, 1, false, 'same']);
   });
 
+  it('onConflict: persist relocates a folder across volumes where the target is absent or an empty folder, and backs it up where the target holds something', () => {
+    const vol = mountTmpfs(base, { size: '4m' }) as string;
+    const dir = fs.mkdtempSync(path.join(base, 'case-'));
+    for (const n of ['first', 'empty', 'full']) {
+      fs.mkdirSync(path.join(dir, n, 'data'), { recursive: true });
+      fs.writeFileSync(path.join(dir, n, 'data', 'f'), n);
+    }
+    fs.mkdirSync(path.join(vol, 'persist', 'empty'), { recursive: true });
+    fs.mkdirSync(path.join(vol, 'persist', 'full', 'data'), { recursive: true });
+    const entries = ['first', 'empty', 'full'].map((n) => `  - { path: ${n}, target: ${vol}/persist/${n}, onConflict: persist }\n`).join('');
+    fs.writeFileSync(path.join(dir, 'layout.yaml'), `version: 1\nlinks:\n${entries}`);
+    const s = { dir, state: path.join(dir, 'state') };
+    const plan = cli(['plan', 'layout.yaml'], s).stdout;
+    expect(plan).toContain(`  > relocate empty -> ${vol}/persist/empty  (symlink; copies 5 bytes in 1 file, 1 folder and 0 links to another volume in place of its empty folder, checks the copy, keeps the original at empty.linkplan-backup)`);
+    expect(plan).toMatch(/> relocate first ->[\s\S]*\* backup {3}full ->/);
+    expect(cli(['apply', 'layout.yaml', '--yes'], s).code).toBe(0);
+    expect(['first', 'empty'].map((n) => fs.readFileSync(path.join(dir, n, 'data', 'f'), 'utf8'))).toEqual(['first', 'empty']);
+    expect(fs.readlinkSync(path.join(dir, 'empty'))).toBe(`${vol}/persist/empty`);
+    expect(fs.readFileSync(path.join(dir, 'full.linkplan-backup', 'data', 'f'), 'utf8')).toBe('full');
+  });
+
   it('a folder that is a mount point, or holds one, is a conflict at plan time (it could not be moved aside, or would be copied across)', () => {
     const vol = mountTmpfs(base, { size: '4m' }) as string;
     const dir = fs.mkdtempSync(path.join(base, 'case-'));
@@ -362,6 +383,27 @@ describe.skipIf(across())('a relocation killed midway', () => {
       }
       expect((await run(['apply', 'layout.yaml', '--yes'], s)).code).toBe(0);
       expect(walk(s.target)).toEqual(s.before);
+    };
+    await Promise.all([oneWay(false), oneWay(true)]);
+  });
+});
+
+describe.skipIf(across())('a relocation into an empty folder (persist) killed midway', () => {
+  it('is recovered both ways: the empty folder back, or the copy in its place', async () => {
+    const vol = mountTmpfs(base, { size: '8m' }) as string;
+    const oneWay = async (forward: boolean): Promise<void> => {
+      const s = scene({ target: `${vol}/${forward ? 'f' : 'b'}/Game`, small: 10, big: 1000 });
+      fs.mkdirSync(s.target, { recursive: true });
+      fs.writeFileSync(s.file, fs.readFileSync(s.file, 'utf8').replace('relocate: true', 'onConflict: persist'));
+      const killed = await runCliAsync(['apply', 'layout.yaml', '--yes'], { cwd: s.dir, state: s.state, crashAt: 'copy:4' });
+      expect(killed.signal).toBe('SIGKILL');
+      const r = await runCliAsync(forward ? ['recover', 'layout.yaml', '--forward'] : ['recover', 'layout.yaml'], { cwd: s.dir, state: s.state });
+      expect(r.code).toBe(0);
+      if (forward) expect(walk(s.target)).toEqual(s.before);
+      else {
+        expect(walk(s.game)).toEqual(s.before);
+        expect(fs.readdirSync(s.target)).toEqual([]);
+      }
     };
     await Promise.all([oneWay(false), oneWay(true)]);
   });

@@ -163,7 +163,7 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
       const shared = hardLinkDrift(a, driver);
       if (shared !== undefined) drift.push(shared);
     }
-    if (a.kind === 'adopt' && a.intoEmpty === true) {
+    if ((a.kind === 'adopt' || a.kind === 'relocate') && a.intoEmpty === true) {
       const e = driver.observe(a.link.target);
       if (e.kind !== 'dir' || driver.listDir(a.link.target).length > 0) drift.push({ path: a.link.target, expected: 'an empty folder (the adopt target)', found: e.kind === 'dir' ? 'a folder that is not empty' : describeEntry(e) });
     } else if (a.kind === 'adopt' || a.kind === 'relocate') {

@@ -87,6 +87,7 @@ export function addSteps(a: Action, out: Step[]): void {
       return;
     case 'relocate':
       for (const p of a.targetParents ?? []) out.push({ op: 'mkdir', path: p });
+      if (a.intoEmpty === true) out.push({ op: 'rmdir', path: a.link.target });
       out.push({ op: 'copy-tree', from: a.path, to: a.link.target }, { op: 'move', from: a.path, to: a.backupPath }, { op: 'link', path: a.path, link: a.link });
       return;
   }

@@ -270,6 +270,8 @@ export interface RelocateAction extends ActionFields {
   link: LinkSpec;
   backupPath: AbsPath;
   targetParents?: AbsPath[];
+  /** The target is an empty folder (persist), removed right before the copy is made there. */
+  intoEmpty?: true;
   /** What is copied. */
   copy: TreeCount;
 }

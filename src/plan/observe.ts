@@ -153,12 +153,12 @@ class DiskReader {
       if ((d.onConflict === 'adopt' || d.onConflict === 'persist' || (d.relocate === true && e.kind === 'dir')) && isInTheWay(e)) {
         const at = this.entry(eff);
         this.ancestors(parentOf(eff, this.platform));
-        if (e.kind === 'dir' && at.kind === 'absent') this.relocation(d.path, eff, e.dev);
         // (an empty folder in the way fills no empty target: it is moved aside, and recovery can
         // always tell a target the move filled from one still empty)
         if (d.onConflict === 'persist' && at.kind === 'dir' && e.kind === 'dir' && this.holds(eff) === 0 && (this.holds(d.path) ?? 0) > 0) {
           this.emptyFolders.add(this.key(eff));
         }
+        if (e.kind === 'dir' && (at.kind === 'absent' || this.emptyFolders.has(this.key(eff)))) this.relocation(d.path, eff, e.dev);
       }
     }
     if (d.state === 'present' && (d.onConflict === 'backup' || d.onConflict === 'persist') && (isInTheWay(e) || leadsElsewhere(d, e, this.platform))) this.backupSlot(d.path);

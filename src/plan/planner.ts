@@ -408,7 +408,7 @@ function planAdopt(ctx: PlanContext, w: Wanted, what: string): Action {
   if (!targetParents.ok) return conflictOf(d, before, `cannot adopt into ${d.target}: ${targetParents.problem}`, 'fix the target path');
   const herDev = before.kind === 'file' || before.kind === 'dir' ? before.dev : undefined;
   if (herDev !== undefined && targetParents.dev !== undefined && herDev !== targetParents.dev) {
-    if (before.kind === 'dir' && !intoEmpty) return planRelocate(ctx, { d, before, what, base: w.base, targetParents: targetParents.dirs });
+    if (before.kind === 'dir') return planRelocate(ctx, { d, before, what, base: w.base, targetParents: targetParents.dirs, intoEmpty });
     return conflictOf(d, before, `cannot adopt ${what} into ${d.target}: the two are on different volumes`, 'move it yourself, or use onConflict: backup');
   }
   for (const p of targetParents.dirs) ctx.willCreate.add(ctx.key(p));

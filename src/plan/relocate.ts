@@ -18,6 +18,8 @@ export interface RelocationAsked {
   what: string;
   base: LinkBase;
   targetParents: AbsPath[];
+  /** The target is an empty folder (persist) that the copy takes the place of. */
+  intoEmpty: boolean;
 }
 
 export function planRelocate(ctx: PlanContext, r: RelocationAsked): Action {
@@ -47,9 +49,10 @@ export function planRelocate(ctx: PlanContext, r: RelocationAsked): Action {
     ...r.base,
     notes,
     kind: 'relocate',
-    reason: `${what} is in the way, and the target ${d.target} is on another volume: it is copied there, the copy checked, the original kept at ${backupPath}, then linked`,
+    reason: `${what} is in the way, and the target ${d.target} is on another volume: it is copied there${r.intoEmpty ? ' in place of the empty folder there' : ''}, the copy checked, the original kept at ${backupPath}, then linked`,
     backupPath,
     copy,
     ...(r.targetParents.length > 0 ? { targetParents: r.targetParents } : {}),
+    ...(r.intoEmpty ? { intoEmpty: true as const } : {}),
   };
 }

@@ -203,7 +203,7 @@ function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
     case 'adopt':
       return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link.target)}${a.intoEmpty === true ? ', in place of its empty folder' : ''}${foldersText(a.targetParents, show)})`)}`;
     case 'relocate':
-      return `${head}${arrow}  ${c.dim(`(${kindText}; copies ${treeText(a.copy)} to another volume, checks the copy, keeps the original at ${show(a.backupPath)}${foldersText(a.targetParents, show)})`)}`;
+      return `${head}${arrow}  ${c.dim(`(${kindText}; copies ${treeText(a.copy)} to another volume${a.intoEmpty === true ? ' in place of its empty folder' : ''}, checks the copy, keeps the original at ${show(a.backupPath)}${foldersText(a.targetParents, show)})`)}`;
   }
 }
 

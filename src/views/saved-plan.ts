@@ -136,7 +136,7 @@ const SHAPES: Record<ActionKind, { needs: Readonly<Record<string, string>>; may:
   remove: { needs: {}, may: ['removeTarget'] },
   'backup-and-link': { needs: { link: 'the link it makes', backupPath: 'the name it moves what is in the way to' }, may: ['diff'] },
   adopt: { needs: { link: 'the link it makes' }, may: ['targetParents', 'intoEmpty'] },
-  relocate: { needs: { link: 'the link it makes', backupPath: 'the name it moves the original to', copy: 'what it copies' }, may: ['targetParents'] },
+  relocate: { needs: { link: 'the link it makes', backupPath: 'the name it moves the original to', copy: 'what it copies' }, may: ['targetParents', 'intoEmpty'] },
   'make-folder': { needs: {}, may: ['parents', 'mode'] },
   noop: { needs: {}, may: ['prune'] },
   conflict: { needs: { hint: 'what to do about it' }, may: ['link', 'diff'] },
