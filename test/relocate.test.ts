@@ -7,7 +7,7 @@
 // the original be kept as a backup. Then: a full target volume, a copy corrupted after it was
 // written (a decorator), kills at points inside and around the copy recovered both ways, and the
 // example.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -385,6 +385,28 @@ describe.skipIf(across())('a relocation killed midway', () => {
       expect(walk(s.target)).toEqual(s.before);
     };
     await Promise.all([oneWay(false), oneWay(true)]);
+  });
+});
+
+describe.skipIf(across())('a signal during a relocation\'s copy', () => {
+  it('is acted on once the copy ends, before the switch: all rolled back (the copy deleted), exit 130', async () => {
+    const vol = mountTmpfs(base, { size: '8m' }) as string;
+    const s = scene({ target: `${vol}/Game`, small: 10, big: 1000 });
+    const gate = path.join(s.dir, 'gate');
+    // held before its first write (the copy), where a signal waits as it would during the copy
+    const env = childEnv({ LINKPLAN_STATE_DIR: s.state, LINKPLAN_PAUSE_AT: `1:${gate}` });
+    const child = spawn(process.execPath, [entryFor(env), 'apply', 'layout.yaml', '--yes'], { cwd: s.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let waited = 0; !fs.existsSync(`${gate}.paused`) && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    fs.writeFileSync(gate, '');
+    expect(await done).toBe(130);
+    expect(stderr).toContain('apply interrupted (SIGINT): rolled back 1 step; the disk is as it was before the apply');
+    expect(fs.readdirSync(vol)).toEqual([]);
+    expect(walk(s.game)).toEqual(s.before);
   });
 });
 

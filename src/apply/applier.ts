@@ -331,9 +331,19 @@ export async function runSteps(all: readonly Step[], driver: Driver, opts: StepR
       // (a step counts as ran once it has, even if its done record then cannot be written)
       while (ran < end) {
         const step = all[ran] as Step;
-        if (step.op === 'copy-tree') runStep(step, driver, copyEvents(journal, ran, opts.progress));
-        else runStep(step, driver);
+        if (step.op !== 'copy-tree') {
+          runStep(step, driver);
+          journal.done(ran++);
+          continue;
+        }
+        runStep(step, driver, copyEvents(journal, ran, opts.progress));
         journal.done(ran++);
+        // a copy runs long without yielding: a signal that came meanwhile stops the apply here,
+        // before the switch, and not only after its action
+        if (poll !== undefined) {
+          await poll.yield();
+          stopIfAsked(stop, opts.what);
+        }
       }
       // awaited only when it waits for something: thousands of awaits of nothing add up
       const shown = opts.after?.(i);
