@@ -25,6 +25,7 @@ import { ApplyError, DriverError } from '../src/core/errors.js';
 import { childEnv, entryFor, REPO, runCli, runCliAsync } from './helpers/cli.js';
 import { planOnDisk, only, ofKind } from './helpers/plan.js';
 import { tempDir } from './helpers/tree.js';
+import { mountFreshVolume, skipNtfs3gTests } from './helpers/ntfs.js';
 
 const ROOT = process.getuid?.() === 0;
 const mounted: string[] = [];
@@ -502,5 +503,22 @@ describe('the copy progress line', () => {
     line?.clear();
     expect(drawn).toEqual(['\r\x1b[2K  copying: 1.0 MiB of 3.0 MiB, 10 of 40 files', '\r\x1b[2K']);
     expect(copyProgressLine({ actions: [] } as unknown as Plan, () => undefined)).toBeUndefined();
+  });
+});
+
+describe.skipIf(skipNtfs3gTests())('a relocation onto an NTFS volume (ntfs-3g)', () => {
+  it('is a conflict at plan time: that driver does not copy trees yet', async () => {
+    const vol = await mountFreshVolume({ sizeMiB: 8 });
+    try {
+      const dir = tempDir();
+      fs.mkdirSync(path.join(dir, 'Game'));
+      fs.writeFileSync(path.join(dir, 'Game', 'f'), 'f');
+      fs.writeFileSync(path.join(dir, 'layout.yaml'), `version: 1\nvolumes:\n  - { mount: ${vol.mountPoint}, windows: "D:" }\nlinks:\n  - { path: Game, target: ${vol.mountPoint}/Game, relocate: true }\n`);
+      const r = runCli(['plan', 'layout.yaml'], { cwd: dir });
+      expect(r.stdout).toContain(`! conflict Game: cannot relocate a folder to ${vol.mountPoint}/Game on another volume: relocation across volumes is not supported on this driver yet (from or to an NTFS volume listed under volumes:)`);
+      expect(fs.readdirSync(path.join(dir, 'Game'))).toEqual(['f']);
+    } finally {
+      await vol.dispose();
+    }
   });
 });
