@@ -47,7 +47,7 @@ export class CrashingDriver extends NthWriteDecorator {
       },
       onProgress: (p) => {
         opts.onProgress?.(p);
-        if (p.phase === when && p.files === at) kill();
+        if (p.phase === when && p.files === at && p.partly !== true) kill();
       },
     });
   }

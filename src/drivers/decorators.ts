@@ -175,7 +175,7 @@ export class CorruptingCopyDriver extends DriverDecorator {
     return super.copyTree(from, to, {
       ...opts,
       onProgress: (p) => {
-        if (p.phase === 'copy' && p.files === this.nth) {
+        if (p.phase === 'copy' && p.files === this.nth && p.partly !== true) {
           const fd = fs.openSync(p.path, 'r+');
           try {
             const b = Buffer.alloc(1);

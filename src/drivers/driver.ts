@@ -21,13 +21,16 @@ export interface TreeRemoval {
   left: string[];
 }
 
-/** How far a tree copy has got: counted after each file, and where it is now. */
+/** How far a tree copy has got: told after each file, and every 16 MiB within a big one. */
 export interface CopyProgress {
   phase: 'copy' | 'verify';
   bytes: number;
+  /** The files done. */
   files: number;
-  /** The file just copied (or checked), in the copy. */
+  /** The file just copied (or checked), in the copy; or, `partly`, the one being copied (or checked). */
   path: string;
+  /** Told from within a file, not once it is done. */
+  partly?: true;
 }
 
 export interface CopyOptions {

@@ -23,6 +23,7 @@ import { mkdirAt, openDirAt, openFileAt, readlinkAt, symlinkAt, syncFsOf, utimen
 /** Linux's O_NOATIME: reading a file the user owns leaves its access time alone (0 elsewhere). */
 const O_NOATIME = (fs.constants as Record<string, number | undefined>)['O_NOATIME'] ?? 0;
 const CHUNK = 1 << 20;
+const PROGRESS_EVERY = 16 * CHUNK;
 
 /** The names in the folder `fd` is a handle on (read through the handle where the OS allows it). */
 export function namesAt(fd: number, p: string): string[] {
@@ -100,7 +101,10 @@ interface Copying {
   asRoot: boolean;
   /** Bytes copied or checked so far (the progress counts). */
   bytes: number;
+  /** Files copied or checked so far. */
   done: number;
+  /** Where `bytes` is told next from within a file. */
+  mark: number;
 }
 
 /** What to do about a copy that failed with `code`. */
@@ -128,6 +132,13 @@ function at<T>(p: string, what: string, fn: () => T): T {
 
 const sigOf = (st: fs.BigIntStats): string => `${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 const times = (st: fs.BigIntStats): { atimeNs: bigint; mtimeNs: bigint } => ({ atimeNs: st.atimeNs, mtimeNs: st.mtimeNs });
+
+/** Within a big file, every 16 MiB: how far the copy (or its check) is. */
+function partly(c: Copying, phase: 'copy' | 'verify', p: string): void {
+  if (c.bytes < c.mark) return;
+  c.mark = c.bytes + PROGRESS_EVERY;
+  c.opts.onProgress?.({ phase, bytes: c.bytes, files: c.done, path: p, partly: true });
+}
 
 /** Opens a file to read, leaving its access time alone where this user may. */
 function openToRead(dirFd: number, name: string): number {
@@ -162,6 +173,7 @@ function copyFile(src: Dir, dst: Dir, name: string, c: Copying): void {
         hash.update(c.buf.subarray(0, n));
         at(to, 'cannot write the copy', () => writeAll(outFd, c.buf, n));
         c.bytes += n;
+        partly(c, 'copy', to);
       }
       at(to, 'cannot set the owner and mode of the copy', () => {
         if (c.asRoot) fs.fchownSync(outFd, Number(st.uid), Number(st.gid));
@@ -245,6 +257,7 @@ function hashAt(dir: Dir, name: string, c: Copying): string {
       if (n === 0) break;
       hash.update(c.buf.subarray(0, n));
       c.bytes += n;
+      partly(c, 'verify', p);
     }
     return hash.digest('hex');
   } finally {
@@ -336,6 +349,7 @@ export function copyTreeAt(from: { dirFd: number; name: string; path: string }, 
         asRoot: process.getuid?.() === 0,
         bytes: 0,
         done: 0,
+        mark: PROGRESS_EVERY,
       };
       const src = { fd: srcFd, path: from.path };
       const dst = { fd: dstFd, path: to.path };
@@ -343,6 +357,7 @@ export function copyTreeAt(from: { dirFd: number; name: string; path: string }, 
       at(to.path, 'cannot write the copy to the disk', () => syncFsOf(dstFd));
       c.bytes = 0;
       c.done = 0;
+      c.mark = PROGRESS_EVERY;
       verifyDir(src, dst, { rel: '', dev: rootSt.dev, c });
       finishFolders(dst, c);
       return c.count;
