@@ -29,6 +29,7 @@ const PROTOTYPES = {
   openatMode: 'int openat(int dirfd, const char *path, int flags, ...)',
   utimensat: 'int utimensat(int dirfd, const char *path, const void *times, int flags)',
   syncfs: 'int syncfs(int fd)',
+  posix_fadvise: 'int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)',
   symlinkat: 'int symlinkat(const char *target, int dirfd, const char *path)',
   linkat: 'int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)',
   unlinkat: 'int unlinkat(int dirfd, const char *path, int flags)',
@@ -50,6 +51,8 @@ interface Libc {
   utimensat: Fn<(dirfd: number, path: string, times: Buffer, flags: number) => number>;
   /** Linux only. */
   syncfs: Fn<(fd: number) => number> | undefined;
+  /** Linux only. */
+  fadvise: Fn<(fd: number, offset: number, len: number, advice: number) => number> | undefined;
   symlinkat: Fn<(target: string, dirfd: number, path: string) => number>;
   linkat: Fn<(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number) => number>;
   unlinkat: Fn<(dirfd: number, path: string, flags: number) => number>;
@@ -107,6 +110,7 @@ function bind(): Libc {
     openatMode: f(PROTOTYPES.openatMode),
     utimensat: f(PROTOTYPES.utimensat),
     syncfs: DARWIN ? undefined : optional(() => f(PROTOTYPES.syncfs)),
+    fadvise: DARWIN ? undefined : optional(() => f(PROTOTYPES.posix_fadvise)),
     symlinkat: f(PROTOTYPES.symlinkat),
     linkat: f(PROTOTYPES.linkat),
     unlinkat: f(PROTOTYPES.unlinkat),
@@ -222,6 +226,15 @@ export function syncFsOf(fd: number): void {
     return;
   }
   if (c.syncfs(fd) !== 0) fail(c, 'syncfs', String(fd));
+}
+
+/**
+ * Asks the kernel to drop what it caches of the file open at `fd` (POSIX_FADV_DONTNEED; written
+ * to the disk already), so reading it next reads the disk. Best effort: nothing where it cannot.
+ */
+export function dropCachedPages(fd: number): void {
+  const c = bind();
+  c.fadvise?.(fd, 0, 0, 4);
 }
 
 /** Makes symbolic link `name` in folder `dirFd` with link text `opts.linkText`; EEXIST if anything is there. */

@@ -9,7 +9,8 @@
  * own. Modes and access and modification times are kept (nanoseconds, links' own included; the
  * owner too when run as root); each file's SHA-256 is taken as it is read. Then the two trees are
  * walked side by side: the same names, kinds, sizes, modes and link texts, each copied file read
- * back and hashed against the original's, and each original file checked unchanged since it was
+ * back from the disk (its cached pages dropped first, where the kernel allows) and hashed against
+ * the original's, and each original file checked unchanged since it was
  * read (size and times). Only then are the folders' modes and times set, innermost first.
  */
 import crypto from 'node:crypto';
@@ -18,7 +19,7 @@ import path from 'node:path';
 import { DriverError, errnoCode } from '../core/errors.js';
 import type { TreeCount, TreeFacts } from '../core/types.js';
 import type { CopyOptions } from './driver.js';
-import { mkdirAt, openDirAt, openFileAt, readlinkAt, symlinkAt, syncFsOf, utimensAt } from './posix-at.js';
+import { dropCachedPages, mkdirAt, openDirAt, openFileAt, readlinkAt, symlinkAt, syncFsOf, utimensAt } from './posix-at.js';
 
 /** Linux's O_NOATIME: reading a file the user owns leaves its access time alone (0 elsewhere). */
 const O_NOATIME = (fs.constants as Record<string, number | undefined>)['O_NOATIME'] ?? 0;
@@ -251,6 +252,8 @@ function hashAt(dir: Dir, name: string, c: Copying): string {
   const p = path.join(dir.path, name);
   const fd = at(p, 'cannot read the copy back', () => openToRead(dir.fd, name));
   try {
+    // (read from the disk, not from what the kernel kept of the writes: the copy is on the disk since syncfs)
+    dropCachedPages(fd);
     const hash = crypto.createHash('sha256');
     for (;;) {
       const n = at(p, 'cannot read the copy back', () => fs.readSync(fd, c.buf, 0, CHUNK, null));
