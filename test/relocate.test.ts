@@ -59,7 +59,8 @@ afterAll(() => {
   for (const d of mounted.splice(0).reverse()) spawnSync('umount', ['-l', d]);
   fs.rmSync(base, { recursive: true, force: true });
 });
-const across = (): boolean => mountProblem !== undefined;
+/** Whether no second volume can be mounted here (the tests across volumes are then skipped, loudly). */
+const cannotMount = (): boolean => mountProblem !== undefined;
 
 /** SHA-256 of a file, read without touching its access time (as root, O_NOATIME always works). */
 function contentHash(p: string): string {
@@ -167,7 +168,7 @@ describe('relocating within one volume', () => {
   });
 });
 
-describe.skipIf(across())('relocating to another volume', () => {
+describe.skipIf(cannotMount())('relocating to another volume', () => {
   it('plan shows it (text and --json, with what it copies); apply copies byte for byte, links, keeps the original; a second apply does nothing', () => {
     const vol = mountTmpfs(base, { size: '64m' }) as string;
     const s = scene({ target: `${vol}/Games/Game`, small: 2000, big: 3_000_000 });
@@ -356,7 +357,7 @@ describe.skipIf(across())('relocating to another volume', () => {
   });
 });
 
-describe.skipIf(across())('a relocation killed midway', () => {
+describe.skipIf(cannotMount())('a relocation killed midway', () => {
   // write calls: 1 mkdir (the target's folder), 2 the copy, 3 the move aside, 4 the link (a kill
   // around the link is the crash matrix's, as for any action that makes one)
   const POINTS = ['copy:0', 'copy:9', 'verify:4', 'after:2'];
@@ -389,7 +390,7 @@ describe.skipIf(across())('a relocation killed midway', () => {
   });
 });
 
-describe.skipIf(across())('a signal during a relocation\'s copy', () => {
+describe.skipIf(cannotMount())('a signal during a relocation\'s copy', () => {
   it('is acted on once the copy ends, before the switch: all rolled back (the copy deleted), exit 130', async () => {
     const vol = mountTmpfs(base, { size: '8m' }) as string;
     const s = scene({ target: `${vol}/Game`, small: 10, big: 1000 });
@@ -411,7 +412,7 @@ describe.skipIf(across())('a signal during a relocation\'s copy', () => {
   });
 });
 
-describe.skipIf(across())('a relocation into an empty folder (persist) killed midway', () => {
+describe.skipIf(cannotMount())('a relocation into an empty folder (persist) killed midway', () => {
   it('is recovered both ways: the empty folder back, or the copy in its place', async () => {
     const vol = mountTmpfs(base, { size: '8m' }) as string;
     const oneWay = async (forward: boolean): Promise<void> => {
@@ -432,7 +433,7 @@ describe.skipIf(across())('a relocation into an empty folder (persist) killed mi
   });
 });
 
-describe.skipIf(across())('recovering a killed relocation never deletes what the copy did not make', () => {
+describe.skipIf(cannotMount())('recovering a killed relocation never deletes what the copy did not make', () => {
   it('a folder put at the copy\'s name since is left, with what it holds, and said; the original is back', async () => {
     const vol = mountTmpfs(base, { size: '8m' }) as string;
     const s = scene({ target: `${vol}/b/Game`, small: 20, big: 1000 });
@@ -450,7 +451,7 @@ describe.skipIf(across())('recovering a killed relocation never deletes what the
   });
 });
 
-describe.skipIf(across())('a relocation by a user who is not root', () => {
+describe.skipIf(cannotMount())('a relocation by a user who is not root', () => {
   it('a copy with read-only folders (as the original has) is deleted whole when the relocation is rolled back', () => {
     // both volumes reachable by nobody, the case owned by nobody, every run as nobody
     fs.chmodSync(base, 0o755);
