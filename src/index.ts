@@ -30,7 +30,7 @@ export { journalPath, JournalError, JOURNAL_VERSION } from './state/journal/form
 export { MemoryJournal, type Journal, type JournalOutcome } from './state/journal.js';
 export { PosixDriver } from './drivers/posix.js';
 export { DryRunDriver, FaultyDriver, ReadOnlyDriver, DriverDecorator } from './drivers/decorators.js';
-export type { Driver, DirEntry } from './drivers/driver.js';
+export type { Driver, DirEntry, CopyOptions, CopyProgress, TreeRemoval } from './drivers/driver.js';
 export * from './core/types.js';
 export * from './core/errors.js';
 export { toAbs, currentPlatform, type AbsPath, type Platform } from './core/paths.js';

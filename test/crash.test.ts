@@ -193,7 +193,7 @@ async function reference(manifest: string): Promise<Reference> {
   const lines = fs.readFileSync(path.join(dir, 'journal.last.jsonl'), 'utf8').trimEnd().split('\n');
   const header = JSON.parse(lines[0] ?? '') as { format: string; version: number; actions: unknown[] };
   expect(header.format).toBe('linkplan-journal');
-  expect(header.version).toBe(4);
+  expect(header.version).toBe(5);
   const steps = readJournal(path.join(dir, 'journal.last.jsonl'))?.header?.steps ?? [];
   expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({ close: 'committed' });
   expect((await cli(['apply', 'layout.yaml'], { cwd: root, state })).stdout).toMatch(/^No changes/);

@@ -333,11 +333,11 @@ links:
     expect(list.stdout).toMatch(
       new RegExp(
         [
-          `^ {4}1  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup`,
-          `    2  ${day}  backed up  home/cfg -> home/cfg\\.linkplan-backup`,
+          `^ {4}1  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup  8 bytes`,
+          `    2  ${day}  backed up  home/cfg -> home/cfg\\.linkplan-backup  1 byte`,
           `    3  ${day}  adopted   home/data -> t/data`,
-          `    4  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup-2`,
-          '4 backups; restore one with `linkplan backups restore layout.yaml ID`\n$',
+          `    4  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup-2  9 bytes`,
+          '4 backups \\(18 bytes\\); restore one with `linkplan backups restore layout.yaml ID`\n$',
         ].join('\n'),
       ),
     );
@@ -376,7 +376,7 @@ links:
     expect(fs.readlinkSync(h('data'))).toBe(path.join(p.d, 't/data'));
     expect(fs.readFileSync(h('rc.linkplan-backup-2'), 'utf8')).toBe('second rc');
     const after = p.run(['backups', 'list', 'layout.yaml']);
-    expect(after.stdout).toMatch(new RegExp(`^ {4}4  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup-2\n1 backup; `));
+    expect(after.stdout).toMatch(new RegExp(`^ {4}4  ${day}  backed up  home/rc -> home/rc\\.linkplan-backup-2  9 bytes\n1 backup \\(9 bytes\\); `));
     expect(p.run(['backups', 'prune', 'layout.yaml', '--older-than', '1h', '--yes']).stdout).toBe('No backups older than 1h\n');
   });
 
@@ -437,7 +437,7 @@ describe('the state folder and the journal', () => {
     const p = project(BK, { t: { f1: '1', f2: '2', f3: '3' }, rc: 'mine' });
     const manifest = path.join(p.d, 'layout.yaml');
     const list = (): string => p.run(['backups', 'list', 'layout.yaml']).stdout;
-    const backupsLine = /^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup\n1 backup; /;
+    const backupsLine = /^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup {2}4 bytes\n1 backup \(4 bytes\); /;
     expectOk(p.run(['apply', 'layout.yaml', '--yes']));
     // the apply wrote its actions once, in its journal; reading the records (any number of times) takes it in once
     expect(JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8'))).toMatchObject({ version: 3, owned: {}, backups: [] });
@@ -450,12 +450,12 @@ describe('the state folder and the journal', () => {
     const file = JSON.parse(fs.readFileSync(path.join(p.stateDir(), 'records.json'), 'utf8')) as { owned: Record<string, unknown>; backups: unknown[]; journal: string };
     expect(Object.keys(file.owned)).toEqual([path.join(p.d, 'rc')]);
     expect(file.backups).toHaveLength(1);
-    expect(list()).toMatch(/^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup\n {4}2 .* backed up {2}two -> two\.linkplan-backup\n2 backups; /);
+    expect(list()).toMatch(/^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup {2}4 bytes\n {4}2 .* backed up {2}two -> two\.linkplan-backup {2}8 bytes\n2 backups \(12 bytes\); /);
     // a change made here (a restore) writes records.json with the second apply in it, which is then not taken in again
     expectOk(p.run(['backups', 'restore', 'layout.yaml', '1']));
-    expect(list()).toMatch(/^ {4}2 .* backed up {2}two -> two\.linkplan-backup\n1 backup; /);
+    expect(list()).toMatch(/^ {4}2 .* backed up {2}two -> two\.linkplan-backup {2}\d+ bytes?\n1 backup \(\d+ bytes?\); /);
     fs.writeFileSync(manifest, 'version: 1\nlinks:\n  - { path: two, target: t/f2, onConflict: backup }\n');
-    const kept = /^ {4}2 .* backed up {2}two -> two\.linkplan-backup\n1 backup; /;
+    const kept = /^ {4}2 .* backed up {2}two -> two\.linkplan-backup {2}\d+ bytes?\n1 backup \(\d+ bytes?\); /;
     // (the restore put the file back where the link rc was: linkplan owns only two now)
     expect([...Records.load(p.stateDir(), manifest).owned().keys()]).toEqual([path.join(p.d, 'two')]);
     // an apply killed midway and rolled back leaves the records as they were: the last committed apply included
@@ -516,7 +516,7 @@ describe('the state folder and the journal', () => {
     fs.writeFileSync(last, later);
     const newer = p.run(['apply', 'layout.yaml']);
     expect(newer.code).toBe(1);
-    expect(newer.stderr).toBe(`linkplan: ${last}: last journal format 99 is newer than this linkplan reads (4)\n  hint: use the linkplan that wrote it, or a later one\n`);
+    expect(newer.stderr).toBe(`linkplan: ${last}: last journal format 99 is newer than this linkplan reads (5)\n  hint: use the linkplan that wrote it, or a later one\n`);
     expect(fs.readFileSync(last, 'utf8')).toBe(later);
     // an interrupted apply is recovered all the same
     fs.writeFileSync(last, good);
@@ -566,7 +566,7 @@ describe('the state folder and the journal', () => {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(lines.at(-1)).toBe('');
     const [header, ...rest] = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(header).toMatchObject({ format: 'linkplan-journal', version: 4, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
+    expect(header).toMatchObject({ format: 'linkplan-journal', version: 5, pid: expect.any(Number) as number, host: os.hostname(), manifest: path.join(p.d, 'layout.yaml') });
     expect(header?.['started']).toMatch(/^\d{4}-\d\d-\d\dT/);
     const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
     // the actions, in short (a link's text is its target, nothing was there), for the records
@@ -633,7 +633,7 @@ describe('the state folder and the journal', () => {
         const r = p.run(args);
         expect(r.code, String(version)).toBe(1);
         expect(r.stderr, String(version)).toBe(
-          `linkplan: ${file}: journal format ${version} is from an earlier linkplan; this one reads format 4 only\n` +
+          `linkplan: ${file}: journal format ${version} is from an earlier linkplan; this one reads formats 4 and 5 only\n` +
             '  hint: run `linkplan recover MANIFEST` with the linkplan that wrote it (or add --forward to finish it), then use this one; without that linkplan, put right by hand the paths the journal lists (it is JSON lines) and move the file aside\n',
         );
       }
@@ -689,7 +689,7 @@ describe('the state folder and the journal', () => {
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'journal.jsonl');
-    const text = JSON.stringify({ format: 'linkplan-journal', version: 5, pid: 1, host: 'h', started: 'x', actions: [], steps: [] }) + '\n';
+    const text = JSON.stringify({ format: 'linkplan-journal', version: 6, pid: 1, host: 'h', started: 'x', actions: [], steps: [] }) + '\n';
     fs.writeFileSync(file, text);
     const before = snapshot(p.d);
     const plan = p.run(['plan', 'layout.yaml']);
@@ -697,9 +697,9 @@ describe('the state folder and the journal', () => {
     expect(plan.stderr).toContain(`an apply was interrupted and left its journal ${file}`);
     const r = p.run(['recover', 'layout.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`linkplan: ${file}: journal format 5 is newer than this linkplan reads (4)\n  hint: use the linkplan that wrote it, or a later one\n`);
+    expect(r.stderr).toBe(`linkplan: ${file}: journal format 6 is newer than this linkplan reads (5)\n  hint: use the linkplan that wrote it, or a later one\n`);
     const fwd = p.run(['recover', 'layout.yaml', '--forward']);
-    expect(fwd.stderr).toContain('journal format 5 is newer than this linkplan reads (4)');
+    expect(fwd.stderr).toContain('journal format 6 is newer than this linkplan reads (5)');
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
     expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
     expect(snapshot(p.d)).toEqual(before);
@@ -712,7 +712,7 @@ describe('the steps whose done record is written at once', () => {
   /** What the journal found before it looked in one pass: the last step to touch each path, then each step with a path touched later. */
   function byLastToucher(steps: readonly Step[]): Set<number> {
     const last = new Map<string, number>();
-    const paths = (s: Step): string[] => (s.op === 'move' ? [s.from, s.to] : [s.path]);
+    const paths = (s: Step): string[] => (s.op === 'move' || s.op === 'copy-tree' ? [s.from, s.to] : [s.path]);
     steps.forEach((s, seq) => paths(s).forEach((p) => last.set(p, seq)));
     return new Set(steps.flatMap((s, seq) => (paths(s).some((p) => (last.get(p) ?? seq) > seq) ? [seq] : [])));
   }

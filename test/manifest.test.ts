@@ -127,7 +127,7 @@ describe('schema problems are all reported at once', () => {
       '13:18 links[0].when.hostname[0]: must be a string, not the number 5',
       '14:11 links[1].path: must not be empty',
       '16:17 links[1].onConflict: must be refuse, backup, adopt or persist, not the string "bakup" (did you mean "backup"?)',
-      '17:5 links[1].zzzzzz: unknown key; known keys: path, target, type, relative, state, onConflict, createParents, allowCycle, targetForm, allowSystemPaths, when, glob, exclude, fold',
+      '17:5 links[1].zzzzzz: unknown key; known keys: path, target, type, relative, state, onConflict, createParents, allowCycle, targetForm, allowSystemPaths, relocate, when, glob, exclude, fold',
     ]);
   });
 

@@ -136,7 +136,7 @@ describe('a saved plan is checked before anything runs', () => {
       (p.actions[3] as { extra?: number }).extra = 1;
       delete (p.actions[1] as { before?: Entry }).before;
     });
-    expect(r.stderr).toContain('plan.json: actions[0].kind: must be create, retarget, remove, backup-and-link, adopt, make-folder, noop or conflict, not the string "delete"');
+    expect(r.stderr).toContain('plan.json: actions[0].kind: must be create, retarget, remove, backup-and-link, adopt, relocate, make-folder, noop or conflict, not the string "delete"');
     expect(r.stderr).toContain('plan.json: actions[3].extra: unknown key');
     expect(r.stderr).toContain('plan.json: actions[1]: missing "before"');
   });
@@ -180,7 +180,7 @@ describe('a saved plan is checked before anything runs', () => {
       (p.actions[3] as { prune?: string }).prune = 'gone';
     });
     expect(r.stderr).toContain('plan.json: not a valid linkplan plan (4 problems)');
-    expect(r.stderr).toContain('plan.json: actions[0].link: a remove has no link (only a create, retarget, backup-and-link, adopt or conflict has one)');
+    expect(r.stderr).toContain('plan.json: actions[0].link: a remove has no link (only a create, retarget, backup-and-link, adopt, relocate or conflict has one)');
     expect(r.stderr).toContain('plan.json: actions[1].hint: a create has no hint (only a conflict has one)');
     expect(r.stderr).toContain('plan.json: actions[2]: a backup-and-link needs the name it moves what is in the way to (backupPath)');
     expect(r.stderr).toContain('plan.json: actions[3].prune: a create has no prune (only a noop has one)');

@@ -74,7 +74,7 @@ describe('a kill after the journal\'s close record, before its rename', () => {
     fs.writeFileSync(path.join(dir, 'journal.last.jsonl'), first);
     return p;
   }
-  const twoBackups = /^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup\n {4}2 .* backed up {2}two -> two\.linkplan-backup\n2 backups; /;
+  const twoBackups = /^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup {2}\d+ bytes?\n {4}2 .* backed up {2}two -> two\.linkplan-backup {2}\d+ bytes?\n2 backups \(\d+ bytes\); /;
 
   it('is finished by the next apply: nothing refused, both applies in the records', () => {
     const p = killedAtRename();
@@ -241,7 +241,7 @@ describe('state keyed by the manifest\'s real path, and hints that give the comm
     expectOk(runCli(['apply', path.join(alias, 'layout.yaml'), '--yes'], { cwd: p.d, env: { LINKPLAN_STATE_DIR: p.state } }));
     const list = p.run(['backups', 'list', 'layout.yaml']);
     expectOk(list);
-    expect(list.stdout).toMatch(/^ {4}1 .* backed up {2}\S*rc -> \S*rc\.linkplan-backup\n1 backup; /);
+    expect(list.stdout).toMatch(/^ {4}1 .* backed up {2}\S*rc -> \S*rc\.linkplan-backup {2}\d+ bytes?\n1 backup \(\d+ bytes?\); /);
     expect(fs.readdirSync(p.state)).toHaveLength(1);
   });
 

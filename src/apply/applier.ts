@@ -6,14 +6,15 @@
  * the completed steps are undone in reverse, and the error says what happened and what, if
  * anything, could not be undone.
  */
-import type { Driver } from '../drivers/driver.js';
+import type { CopyProgress, Driver } from '../drivers/driver.js';
 import { ApplyError, ConflictError, LinkplanError, StalePlanError } from '../core/errors.js';
 import { parentOf, pathKey, type AbsPath } from '../core/paths.js';
 import { describeEntry } from '../core/entries.js';
 import { isCreation, makesLink, type Action, type Entry, type Plan, type TargetInfo } from '../core/types.js';
 import { InterruptedError, SignalPoll, StoppedAtOnceError, type Interrupt } from './interrupt.js';
 import { MemoryJournal, type Journal } from '../state/journal.js';
-import { addSteps, describeStep, runStep, undoStep, type Step } from './steps.js';
+import { addSteps, describeStep, runStep, undoStep, type Step, type StepEvents } from './steps.js';
+import { bytesText } from '../core/sizes.js';
 
 export function sameEntry(a: Entry, b: Entry): boolean {
   if (a.kind !== b.kind) return false;
@@ -74,6 +75,28 @@ function unmakeableLinks(changing: readonly Action[], driver: Driver): string[] 
   return out;
 }
 
+/** The nearest path at or above `p` where something is: the folder whose volume a copy to `p` fills. */
+function nearestPresent(p: AbsPath, driver: Driver, platform: Plan['platform']): AbsPath {
+  let a = p;
+  while (driver.observe(a).kind === 'absent' && parentOf(a, platform) !== a) a = parentOf(a, platform);
+  return a;
+}
+
+/** Refuses a relocation whose copy no longer fits on its target's volume (the room is read again now). */
+function roomCheck(changing: readonly Action[], driver: Driver, platform: Plan['platform']): void {
+  const short: string[] = [];
+  for (const a of changing) {
+    if (a.kind !== 'relocate') continue;
+    const free = driver.freeBytes(nearestPresent(a.link.target, driver, platform));
+    if (free !== undefined && free < a.copy.bytes) short.push(`${a.link.target}: the copy needs ${bytesText(a.copy.bytes)} (${a.copy.bytes} bytes), and its volume has ${bytesText(free)} (${free} bytes) free`);
+  }
+  if (short.length > 0) {
+    throw new ConflictError(`no room for ${short.length === 1 ? 'a relocation' : `${short.length} relocations`} now:\n  ${short.join('\n  ')}`, {
+      hint: 'free space on the target volume (or choose another target), then run again; nothing was changed',
+    });
+  }
+}
+
 /**
  * Checks that the plan can run and (unless `recheck` is false: the plan was made from the disk a
  * moment ago, in this process, with nothing in between) that the disk is still what it was
@@ -96,6 +119,7 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
       hint: 'make the plan again as this user (`linkplan plan`), or turn on Developer Mode (Settings > System > For developers) or run elevated, as where the plan was made; nothing was changed',
     });
   }
+  roomCheck(changing, driver, plan.platform);
   const drift: Drift[] = [];
   const actionKeys = new Set(changing.map((a) => pathKey(a.path, plan.platform)));
   const madeByPlan = (p: AbsPath): boolean => {
@@ -130,16 +154,20 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
     if (moved !== undefined) drift.push(moved);
     if (isCreation(a)) a.parents?.forEach(folderToMake);
     else if (a.kind === 'adopt') a.targetParents?.forEach(folderToMake);
+    else if (a.kind === 'relocate') {
+      a.targetParents?.forEach(folderToMake);
+      mustBeAbsent(a.backupPath, 'the backup name');
+    }
     else if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) mustBeAbsent(a.backupPath, 'the backup name');
     else if (a.kind === 'remove') {
       const shared = hardLinkDrift(a, driver);
       if (shared !== undefined) drift.push(shared);
     }
-    if (a.kind === 'adopt' && a.intoEmpty === true) {
+    if ((a.kind === 'adopt' || a.kind === 'relocate') && a.intoEmpty === true) {
       const e = driver.observe(a.link.target);
       if (e.kind !== 'dir' || driver.listDir(a.link.target).length > 0) drift.push({ path: a.link.target, expected: 'an empty folder (the adopt target)', found: e.kind === 'dir' ? 'a folder that is not empty' : describeEntry(e) });
-    } else if (a.kind === 'adopt') {
-      if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, 'the adopt target');
+    } else if (a.kind === 'adopt' || a.kind === 'relocate') {
+      if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, `the ${a.kind} target`);
     } else if (makesLink(a) && !madeByPlan(a.link.target)) {
       const t = driver.observeTarget(a.link.target);
       if (t.kind === 'absent') drift.push({ path: a.link.target, expected: 'the link target', found: describeTarget(t) });
@@ -151,6 +179,8 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
 export interface ApplyHooks {
   /** Called after each action is done; may yield to let a progress view draw. */
   onAction?: (a: Action, done: number, total: number) => void | Promise<void>;
+  /** Called as a relocation's copy goes (after each file copied or checked), synchronously. */
+  onCopy?: (p: CopyProgress) => void;
 }
 
 export interface ApplyResult {
@@ -230,6 +260,7 @@ async function applyInFolders(plan: Plan, driver: Driver, opts: ApplyOptions): P
       if (drifted !== undefined) throw new StalePlanError([drifted]);
     },
     ...(opts.hooks?.onAction === undefined ? {} : { after: (i: number) => opts.hooks?.onAction?.(todo[i] as Action, i + 1, todo.length) }),
+    ...(opts.hooks?.onCopy === undefined ? {} : { progress: opts.hooks.onCopy }),
   });
   return { actions: todo.length, steps: all.length };
 }
@@ -249,6 +280,13 @@ export interface StepRunOptions {
   before?: (i: number) => void;
   /** After unit i's steps ran; awaited only when it returns a promise. */
   after?: (i: number) => void | Promise<void>;
+  /** How far a copy step is. */
+  progress?: (p: CopyProgress) => void;
+}
+
+/** What a copy step tells the journal (the folder it made) and the progress view. */
+function copyEvents(journal: Journal, seq: number, progress: StepRunOptions['progress']): StepEvents {
+  return { made: (root) => journal.made(seq, root), ...(progress === undefined ? {} : { progress }) };
 }
 
 /**
@@ -292,8 +330,20 @@ export async function runSteps(all: readonly Step[], driver: Driver, opts: StepR
       const end = ends[i] as number;
       // (a step counts as ran once it has, even if its done record then cannot be written)
       while (ran < end) {
-        runStep(all[ran] as Step, driver);
+        const step = all[ran] as Step;
+        if (step.op !== 'copy-tree') {
+          runStep(step, driver);
+          journal.done(ran++);
+          continue;
+        }
+        runStep(step, driver, copyEvents(journal, ran, opts.progress));
         journal.done(ran++);
+        // a copy runs long without yielding: a signal that came meanwhile stops the apply here,
+        // before the switch, and not only after its action
+        if (poll !== undefined) {
+          await poll.yield();
+          stopIfAsked(stop, opts.what);
+        }
       }
       // awaited only when it waits for something: thousands of awaits of nothing add up
       const shown = opts.after?.(i);

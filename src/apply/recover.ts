@@ -5,7 +5,9 @@
  * every step whose effect is present, newest first, leaving the disk as before the apply (but for
  * a folder the apply made that something has been put into since: that stays, and is reported).
  * Forward runs every step whose effect is missing, oldest first, when its starting state still
- * holds, leaving the disk as the apply would have. A `backups prune` killed midway is always
+ * holds, leaving the disk as the apply would have. A relocation's copy is deleted backward (only
+ * the folder the journal says the copy made, and only once the original is back), and made again
+ * from the start forward unless it was recorded done. A `backups prune` killed midway is always
  * finished, whichever way is asked: a backup it began to delete cannot be put back, so each one
  * still there (and still that backup) is deleted, and what cannot go is reported.
  */
@@ -15,7 +17,7 @@ import { isRetargetTempName } from '../drivers/posix.js';
 import { DriverError, errnoCode, LinkplanError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
 import type { Entry, FolderIdentity, LinkSpec } from '../core/types.js';
-import { describeStep, runStep, undoStep, type Step } from './steps.js';
+import { describeStep, removeCopy, runStep, undoStep, type Step } from './steps.js';
 import { fileIdentity } from '../state/files.js';
 import { FileJournal } from '../state/journal/writer.js';
 import { readJournal, type JournalRecord } from '../state/journal/reader.js';
@@ -52,6 +54,9 @@ export function effectPresent(s: Step, driver: Driver): boolean {
     case 'unlink':
     case 'remove-tree':
       return driver.observe(s.path).kind === 'absent';
+    case 'copy-tree':
+      // (the copy this apply made, whole or in part: whether it is whole, only its done record says)
+      return s.root !== undefined && fileIdentity(s.to) === s.root;
   }
 }
 
@@ -70,7 +75,48 @@ export function startStateHolds(s: Step, driver: Driver): boolean {
       return isLinkLike(driver.observe(s.path), s.previous, driver);
     case 'remove-tree':
       return fileIdentity(s.path) === s.identity;
+    case 'copy-tree':
+      return driver.observe(s.from).kind === 'dir' && driver.observe(s.to).kind === 'absent';
   }
+}
+
+/**
+ * Backward: deletes the copy a relocation made (whole or in part), once the original is back in
+ * its place; what is at the copy's name and is not that copy stays, noted in `left`.
+ */
+function undoCopy(seq: number, s: Extract<Step, { op: 'copy-tree' }>, ctx: { driver: Driver; journal: FileJournal; left: string[] }): boolean {
+  if (fileIdentity(s.to) === undefined) return false;
+  ctx.journal.undoing(seq);
+  try {
+    removeCopy(s, ctx.driver);
+  } catch (e) {
+    if (!(e instanceof DriverError)) throw e;
+    ctx.left.push(`left ${e.message}`);
+    return false;
+  }
+  ctx.journal.undone(seq);
+  return true;
+}
+
+/**
+ * Forward: a relocation's copy that was not recorded done is made again from the start (what a
+ * killed copy made is deleted first, and only that), then checked as the first one would have been.
+ */
+function redoCopy(seq: number, s: Extract<Step, { op: 'copy-tree' }>, ctx: { driver: Driver; journal: FileJournal; backwardCommand: string | undefined }): void {
+  const misfit = (why: string): RecoverError =>
+    new RecoverError(`cannot finish the apply: step ${seq + 1} (${describeStep(s)}) no longer fits the disk: ${why}`, {
+      hint: `run \`${ctx.backwardCommand ?? 'linkplan recover MANIFEST'}\` (without --forward) to roll the apply back instead`,
+    });
+  try {
+    removeCopy(s, ctx.driver);
+  } catch (e) {
+    if (e instanceof DriverError) throw misfit(e.message);
+    throw e;
+  }
+  if (!startStateHolds(s, ctx.driver)) throw misfit(`${s.from} is no longer a folder, or ${s.to} is taken`);
+  ctx.journal.begin([seq]);
+  runStep(s, ctx.driver, { made: (root) => ctx.journal.made(seq, root) });
+  ctx.journal.done(seq);
 }
 
 /**
@@ -160,7 +206,12 @@ function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: 
     const begun = [...rec.begun].sort((a, b) => b - a);
     for (const seq of begun) {
       const s = steps[seq];
-      if (s === undefined || !effectPresent(s, driver)) continue;
+      if (s === undefined) continue;
+      if (s.op === 'copy-tree') {
+        if (undoCopy(seq, s, { driver, journal, left })) changed.push(`delete the copy ${s.to}`);
+        continue;
+      }
+      if (!effectPresent(s, driver)) continue;
       // a restore's last step removes the link it moved aside: its name is free before the
       // restore as after it, so that step ran only if the one before it did
       if (restore && s.op === 'unlink' && seq > 0 && !rec.done.has(seq) && !ranBefore(seq)) continue;
@@ -182,7 +233,13 @@ function recoverInFolders(journalFile: string, driver: Driver, opts: { forward: 
   // forward: every step must either be done already or be able to run
   for (const [seq, s] of steps.entries()) {
     // a step recorded as done counts as done even if a later step changed its path again
-    if (rec.done.has(seq) || effectPresent(s, driver)) continue;
+    if (rec.done.has(seq)) continue;
+    if (s.op === 'copy-tree') {
+      redoCopy(seq, s, { driver, journal, backwardCommand: opts.backwardCommand });
+      changed.push(describeStep(s));
+      continue;
+    }
+    if (effectPresent(s, driver)) continue;
     if (!startStateHolds(s, driver)) {
       throw new RecoverError(`cannot finish the apply: step ${seq + 1} (${describeStep(s)}) no longer fits the disk`, {
         hint: `run \`${opts.backwardCommand ?? 'linkplan recover MANIFEST'}\` (without --forward) to roll the apply back instead`,

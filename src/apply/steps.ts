@@ -3,10 +3,13 @@
  * (undo: remove it while empty), move something (undo: move it back), make a link (undo: remove
  * it), replace a link (undo: put the old one back), remove a link (undo: make it again). An
  * action of the plan expands into a few steps; a failed apply undoes its done steps in reverse.
- * One step has no inverse: deleting a backup for `backups prune` (`remove-tree`), which is only
- * ever finished, never undone. Steps are plain values: the journal lists them as they ran.
+ * A relocation copies a folder to another volume (`copy-tree`; undo: delete the copy, only while
+ * it is the very folder the copy made, whose identity the journal records once it is made, and
+ * only while the original is back in its place). One step has no inverse: deleting a backup for
+ * `backups prune` (`remove-tree`), which is only ever finished, never undone. Steps are plain
+ * values: the journal lists them as they ran.
  */
-import type { Driver } from '../drivers/driver.js';
+import type { CopyProgress, Driver } from '../drivers/driver.js';
 import { DriverError } from '../core/errors.js';
 import { fileIdentity } from '../state/files.js';
 import { resolveLinkText, type AbsPath } from '../core/paths.js';
@@ -22,7 +25,19 @@ export type Step =
   | { op: 'replace-link'; path: AbsPath; link: LinkSpec; previous: LinkSpec }
   | { op: 'unlink'; path: AbsPath; previous: LinkSpec }
   /** Deletes the backup at `path` (a file, a link or a tree, never following a link), while it is still `identity`. */
-  | { op: 'remove-tree'; path: AbsPath; identity: string };
+  | { op: 'remove-tree'; path: AbsPath; identity: string }
+  /**
+   * Copies the folder `from` to `to` (on another volume) and checks the copy. `root`: the identity
+   * (`fileIdentity`) of the copy's top folder, once made (the journal records it then).
+   */
+  | { op: 'copy-tree'; from: AbsPath; to: AbsPath; root?: string };
+
+/** What a step may tell as it runs: the copy's top folder made (its identity), and how far a copy is. */
+export interface StepEvents {
+  /** Durable on return: the journal's record of the copy's top folder. */
+  made?: (root: string) => void;
+  progress?: (p: CopyProgress) => void;
+}
 
 /** The link an observed entry is, as a spec that can make it again. */
 function previousLink(a: Action): LinkSpec {
@@ -70,11 +85,19 @@ export function addSteps(a: Action, out: Step[]): void {
       if (a.intoEmpty === true) out.push({ op: 'rmdir', path: a.link.target });
       out.push({ op: 'move', from: a.path, to: a.link.target }, { op: 'link', path: a.path, link: a.link });
       return;
+    case 'relocate':
+      for (const p of a.targetParents ?? []) out.push({ op: 'mkdir', path: p });
+      if (a.intoEmpty === true) out.push({ op: 'rmdir', path: a.link.target });
+      out.push({ op: 'copy-tree', from: a.path, to: a.link.target }, { op: 'move', from: a.path, to: a.backupPath }, { op: 'link', path: a.path, link: a.link });
+      return;
   }
 }
 
-export function runStep(s: Step, driver: Driver): void {
+export function runStep(s: Step, driver: Driver, events?: StepEvents): void {
   switch (s.op) {
+    case 'copy-tree':
+      copyTreeStep(s, driver, events);
+      return;
     case 'mkdir':
       return driver.mkdir(s.path, s.mode);
     case 'rmdir':
@@ -100,8 +123,49 @@ function removeTreeStep(s: Extract<Step, { op: 'remove-tree' }>, driver: Driver)
   if (left.length > 0) throw new DriverError(s.path, `deleted in part; left:\n  ${left.join('\n  ')}`);
 }
 
+/**
+ * Copies a folder, the journal told which folder the copy's top is before anything is written
+ * into it (a failed copy deletes what it made itself, and throws).
+ */
+function copyTreeStep(s: Extract<Step, { op: 'copy-tree' }>, driver: Driver, events: StepEvents | undefined): void {
+  const progress = events?.progress;
+  driver.copyTree(s.from, s.to, {
+    onRoot: () => {
+      const root = fileIdentity(s.to);
+      if (root === undefined) throw new DriverError(s.to, 'the copy\'s folder is gone as soon as it was made');
+      s.root = root;
+      events?.made?.(root);
+    },
+    ...(progress === undefined ? {} : { onProgress: progress }),
+  });
+}
+
+/**
+ * Deletes the copy a relocation made at `s.to`: only the folder the copy made (its identity as the
+ * journal recorded it; where none was recorded, an empty folder alone: nothing was written into it
+ * yet), and only while the original folder is in its place at `s.from`. False when nothing is there.
+ */
+export function removeCopy(s: Extract<Step, { op: 'copy-tree' }>, driver: Driver): boolean {
+  const now = fileIdentity(s.to);
+  if (now === undefined) return false;
+  if (driver.observe(s.from).kind !== 'dir') throw new DriverError(s.to, `the original ${s.from} is not back in its place, so its copy here is kept`);
+  if (s.root === undefined) {
+    // killed between making the copy's folder and recording which it is: nothing was put in it
+    if (driver.observe(s.to).kind !== 'dir' || driver.listDir(s.to).length > 0) throw new DriverError(s.to, 'is not known to be the copy this apply made (no record of it); it is left alone');
+    driver.rmdir(s.to);
+    return true;
+  }
+  if (now !== s.root) throw new DriverError(s.to, 'is not the copy this apply made any more (something else has its name now); it is left alone');
+  const left = driver.removeTree(s.to, { copy: true }).left;
+  if (left.length > 0) throw new DriverError(s.to, `the copy was deleted in part; left:\n  ${left.join('\n  ')}`);
+  return true;
+}
+
 export function undoStep(s: Step, driver: Driver): void {
   switch (s.op) {
+    case 'copy-tree':
+      removeCopy(s, driver);
+      return;
     case 'mkdir':
       return driver.rmdir(s.path);
     case 'rmdir':
@@ -135,5 +199,7 @@ export function describeStep(s: Step, show: (p: string) => string = (p) => p): s
       return `remove link ${show(s.path)}`;
     case 'remove-tree':
       return `delete backup ${show(s.path)}`;
+    case 'copy-tree':
+      return `copy ${show(s.from)} to ${show(s.to)}`;
   }
 }

@@ -146,7 +146,7 @@ function noChanges(plan: Plan, ctx: { opts: ApplyOptions; io: Io; base: string; 
  */
 async function confirmRisky({ plan, base }: Prepared, ctx: { opts: ApplyOptions; io: Io; signals: ApplySignals | undefined }): Promise<boolean> {
   const { opts, io } = ctx;
-  const risky = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'backup-and-link' || a.kind === 'adopt');
+  const risky = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'backup-and-link' || a.kind === 'adopt' || a.kind === 'relocate');
   if (risky.length === 0 || opts.yes === true || opts.dryRun === true) return false;
   io.out(renderPlan(plan, { base, home: os.homedir(), color: io.color, verbose: opts.verbose === true }));
   const what = `this plan removes or moves ${risky.length} entr${risky.length === 1 ? 'y' : 'ies'}`;

@@ -18,7 +18,8 @@ import { confirm } from '../views/prompt.js';
 import { Records, type BackupRecord } from '../state/records.js';
 import { restoreSteps, runRestore } from '../apply/restore.js';
 import { manifestKey } from '../state/state-dir.js';
-import { fileIdentity } from '../state/files.js';
+import { bytesBelow, fileIdentity } from '../state/files.js';
+import { bytesText } from '../core/sizes.js';
 import { commandLine, settleState, stateDirFor, withLock, type StateOptions } from '../state/state.js';
 
 interface BackupsIo {
@@ -55,10 +56,15 @@ function list(file: string, opts: StateOptions, io: BackupsIo): number {
   const base = path.dirname(path.resolve(file));
   const show = (p: string): string => displayPath(p, { base, home: os.homedir() });
   const notes = { here: '', unknown: '', gone: '  (gone)', other: '  (replaced: something else has this name now)' };
+  let total = 0;
   for (const b of all) {
-    io.out(`  ${String(b.id).padStart(3)}  ${b.at.slice(0, 19).replace('T', ' ')}  ${b.kind === 'adopt' ? 'adopted ' : 'backed up'}  ${show(b.path)} -> ${show(b.movedTo)}${notes[backupState(b)]}\n`);
+    const state = backupState(b);
+    // the space a backup holds (an adopt's is the target's: it holds nothing of its own)
+    const bytes = b.kind === 'backup' && (state === 'here' || state === 'unknown') ? bytesBelow(b.movedTo) : undefined;
+    total += bytes ?? 0;
+    io.out(`  ${String(b.id).padStart(3)}  ${b.at.slice(0, 19).replace('T', ' ')}  ${b.kind === 'adopt' ? 'adopted ' : 'backed up'}  ${show(b.path)} -> ${show(b.movedTo)}${bytes === undefined ? '' : `  ${bytesText(bytes)}`}${notes[state]}\n`);
   }
-  io.out(`${all.length} backup${all.length === 1 ? '' : 's'}; restore one with \`${commandLine(['backups', 'restore'], file, { ...opts, after: ['ID'] })}\`\n`);
+  io.out(`${all.length} backup${all.length === 1 ? '' : 's'} (${bytesText(total)}); restore one with \`${commandLine(['backups', 'restore'], file, { ...opts, after: ['ID'] })}\`\n`);
   return 0;
 }
 

@@ -12,6 +12,7 @@ export function summarize(actions: readonly Action[]): PlanSummary {
     else if (a.kind === 'remove') s.remove++;
     else if (a.kind === 'backup-and-link') s.backup++;
     else if (a.kind === 'adopt') s.adopt++;
+    else if (a.kind === 'relocate') s.relocate = (s.relocate ?? 0) + 1;
     else if (a.kind === 'noop') s.unchanged++;
     else s.conflict++;
   }

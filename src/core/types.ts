@@ -51,6 +51,12 @@ export interface Desired {
   /** How the link's target is written (Windows and NTFS volumes; elsewhere only `path` exists). */
   targetForm: TargetForm;
   /**
+   * A real folder at the path is moved into the target where the target does not exist yet (as
+   * `onConflict: adopt` does for a folder), copied across when the two are on different volumes,
+   * whatever `onConflict` says about anything else in the way.
+   */
+  relocate?: true;
+  /**
    * Set on a folder entry (`directories:`): a real folder is wanted at the path, no link (target
    * null); made with `mode` (permission bits) where linkplan makes it.
    */
@@ -148,8 +154,37 @@ export interface Observed {
   targetKinds?: ReadonlyMap<string, TargetKind>;
   /** For paths with something in the way: the first backup name that is free. */
   backupSlots: ReadonlyMap<string, AbsPath>;
+  /**
+   * For a folder in the way that moves into a target on another volume (a relocation): what it
+   * holds and the room on the target's volume, keyed by `pathKey` of the folder.
+   */
+  relocations?: ReadonlyMap<string, TreeFacts>;
   /** Keys of the targets of `persist` entries that are empty folders where a folder that is not empty is in the way (it may move there). */
   emptyFolders?: ReadonlySet<string>;
+}
+
+/**
+ * What a folder holds, walked without following links: what a relocation copies. Hard-linked
+ * files (more than one name) are counted in `files` and copied as separate files.
+ */
+export interface TreeCount {
+  /** Bytes of the regular files. */
+  bytes: number;
+  files: number;
+  /** Folders below the top one. */
+  folders: number;
+  /** Symbolic links, copied as links with the same text. */
+  links: number;
+  /** Files with other names (hard links), inside the tree or outside. */
+  hardLinked: number;
+}
+
+/** A folder to relocate, as observe read it: what it holds, and why it cannot be copied, if so. */
+export interface TreeFacts extends TreeCount {
+  /** Why it cannot be relocated: something in it that cannot be copied, or a driver that cannot copy. */
+  problem?: string;
+  /** Bytes free for this user on the target's volume, where the driver can say. */
+  free?: number;
 }
 
 /** The link an action makes. */
@@ -225,6 +260,22 @@ export interface AdoptAction extends ActionFields {
   intoEmpty?: true;
 }
 
+/**
+ * A folder in the way whose target is on another volume: it is copied there (links copied as
+ * links), the copy checked against it, the original moved aside to `backupPath` (kept until the
+ * backup is pruned), then the link made.
+ */
+export interface RelocateAction extends ActionFields {
+  kind: 'relocate';
+  link: LinkSpec;
+  backupPath: AbsPath;
+  targetParents?: AbsPath[];
+  /** The target is an empty folder (persist), removed right before the copy is made there. */
+  intoEmpty?: true;
+  /** What is copied. */
+  copy: TreeCount;
+}
+
 /** Nothing at the path: a folder is made there (`directories:`), after the folders it needs (outermost first). */
 export interface MakeFolderAction extends ActionFields {
   kind: 'make-folder';
@@ -257,14 +308,14 @@ export interface ConflictAction extends ActionFields {
   diff?: ContentDiff;
 }
 
-export type Action = CreateAction | RetargetAction | RemoveAction | BackupAction | AdoptAction | MakeFolderAction | NoopAction | ConflictAction;
+export type Action = CreateAction | RetargetAction | RemoveAction | BackupAction | AdoptAction | RelocateAction | MakeFolderAction | NoopAction | ConflictAction;
 
 export type ActionKind = Action['kind'];
 
 /** An action that makes a link. */
-export type LinkAction = CreateAction | RetargetAction | BackupAction | AdoptAction;
+export type LinkAction = CreateAction | RetargetAction | BackupAction | AdoptAction | RelocateAction;
 
-const LINK_KINDS: ReadonlySet<ActionKind> = new Set<ActionKind>(['create', 'retarget', 'backup-and-link', 'adopt']);
+const LINK_KINDS: ReadonlySet<ActionKind> = new Set<ActionKind>(['create', 'retarget', 'backup-and-link', 'adopt', 'relocate']);
 
 /** Whether the action makes a link (and so carries it). */
 export function makesLink(a: Action): a is LinkAction {
@@ -285,6 +336,8 @@ export interface PlanSummary {
   remove: number;
   backup: number;
   adopt: number;
+  /** Present where the plan relocates a folder (older plans have none). */
+  relocate?: number;
   unchanged: number;
   conflict: number;
 }

@@ -2,12 +2,14 @@
  * Drivers that wrap a real one. `ReadOnlyDriver` refuses every write (plan runs behind it, so
  * planning can never change the disk); `DryRunDriver` records the writes it is asked for instead
  * of doing them; `FaultyDriver` fails a chosen write call with a chosen OS error, which is how
- * rollback is proven on a real filesystem.
+ * rollback is proven on a real filesystem; `CorruptingCopyDriver` changes a file of a tree copy
+ * right after it is written, which its check must find.
  */
+import fs from 'node:fs';
 import { DriverError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, Volume } from '../core/types.js';
-import type { DirEntry, Driver, TreeRemoval, WriteCall } from './driver.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts, Volume } from '../core/types.js';
+import type { CopyOptions, DirEntry, Driver, TreeRemoval, WriteCall } from './driver.js';
 
 /** Passes every call to the wrapped driver; subclasses override what they change. */
 export class DriverDecorator implements Driver {
@@ -49,7 +51,16 @@ export class DriverDecorator implements Driver {
   releaseFolders(): void {
     this.inner.releaseFolders();
   }
-  /** Every write goes through here, so a subclass can intercept all seven in one place. */
+  copyRefusal(from: AbsPath, to: AbsPath): string | undefined {
+    return this.inner.copyRefusal(from, to);
+  }
+  treeFacts(p: AbsPath): TreeFacts {
+    return this.inner.treeFacts(p);
+  }
+  freeBytes(p: AbsPath): number | undefined {
+    return this.inner.freeBytes(p);
+  }
+  /** Every write goes through here, so a subclass can intercept all eight in one place. */
   protected write(call: WriteCall, p: AbsPath, run: () => void): void {
     void call;
     void p;
@@ -74,10 +85,18 @@ export class DriverDecorator implements Driver {
     this.write('rmdir', p, () => this.inner.rmdir(p));
   }
   /** (a write the decorator stops, as any other, removes nothing) */
-  removeTree(p: AbsPath): TreeRemoval {
+  removeTree(p: AbsPath, opts?: { copy?: boolean }): TreeRemoval {
     let out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
     this.write('removeTree', p, () => {
-      out = this.inner.removeTree(p);
+      out = this.inner.removeTree(p, opts);
+    });
+    return out;
+  }
+  /** (a write the decorator stops copies nothing) */
+  copyTree(from: AbsPath, to: AbsPath, opts?: CopyOptions): TreeCount {
+    let out: TreeCount = { bytes: 0, files: 0, folders: 0, links: 0, hardLinked: 0 };
+    this.write('copyTree', from, () => {
+      out = this.inner.copyTree(from, to, opts);
     });
     return out;
   }
@@ -136,5 +155,39 @@ export class FaultyDriver extends NthWriteDecorator {
   }
   protected before(n: number, call: WriteCall, p: AbsPath): void {
     if (n === this.opts.failAt) throw new DriverError(p, `${call} failed (${this.code}: injected fault)`, { code: this.code });
+  }
+}
+
+/**
+ * Changes the first byte of the Nth file (1-based) a tree copy writes, once it is written (its size
+ * stays: only its content tells): bit rot, or a disk that lies. An empty file gets a byte instead.
+ */
+export class CorruptingCopyDriver extends DriverDecorator {
+  /** The file changed, once it is. */
+  corrupted: string | undefined;
+  constructor(
+    inner: Driver,
+    private readonly nth: number,
+  ) {
+    super(inner);
+  }
+  override copyTree(from: AbsPath, to: AbsPath, opts: CopyOptions = {}): TreeCount {
+    return super.copyTree(from, to, {
+      ...opts,
+      onProgress: (p) => {
+        if (p.phase === 'copy' && p.files === this.nth && p.partly !== true) {
+          const fd = fs.openSync(p.path, 'r+');
+          try {
+            const b = Buffer.alloc(1);
+            if (fs.readSync(fd, b, 0, 1, 0) === 0) fs.writeSync(fd, 'x');
+            else fs.writeSync(fd, Buffer.of(b[0] === undefined ? 0 : 255 - b[0]), 0, 1, 0);
+          } finally {
+            fs.closeSync(fd);
+          }
+          this.corrupted = p.path;
+        }
+        opts.onProgress?.(p);
+      },
+    });
   }
 }

@@ -6,7 +6,7 @@
  * decorators wrap a real one.
  */
 import type { AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, Volume } from '../core/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts, Volume } from '../core/types.js';
 
 export interface DirEntry {
   name: string;
@@ -21,7 +21,29 @@ export interface TreeRemoval {
   left: string[];
 }
 
-/** The calls that change the disk: each one but `removeTree` is a step the applier can undo. */
+/** How far a tree copy has got: told after each file, and every 16 MiB within a big one. */
+export interface CopyProgress {
+  phase: 'copy' | 'verify';
+  bytes: number;
+  /** The files done. */
+  files: number;
+  /** The file just copied (or checked), in the copy; or, `partly`, the one being copied (or checked). */
+  path: string;
+  /** Told from within a file, not once it is done. */
+  partly?: true;
+}
+
+export interface CopyOptions {
+  /**
+   * Called once the copy's top folder is made, before anything is written into it (the journal
+   * records which folder it is, so only that folder is ever deleted as the copy).
+   */
+  onRoot?: () => void;
+  /** Called after each file copied or checked. */
+  onProgress?: (p: CopyProgress) => void;
+}
+
+/** The calls that change the disk: each one but `removeTree` is a step the applier can undo (a copy is undone by deleting it). */
 export interface DriverWrites {
   /** Makes a link at `path`, which must be absent. */
   createLink(path: AbsPath, link: LinkSpec): void;
@@ -40,8 +62,20 @@ export interface DriverWrites {
    * only: never following a link (a link inside is removed as a link), never crossing into another
    * filesystem mounted inside (left, with all it holds), through handles on the folders so a
    * folder swapped for a link midway cannot lead it elsewhere. What cannot go is left and listed.
+   * `copy`: the tree is a copy linkplan made (a relocation's, undone): a folder of it whose mode
+   * keeps its owner from deleting what it holds (read-only, as its original) is made writable first.
    */
-  removeTree(path: AbsPath): TreeRemoval;
+  removeTree(path: AbsPath, opts?: { copy?: boolean }): TreeRemoval;
+  /**
+   * Copies the folder `from` to `to` (absent; its folder exists), never following a link: a
+   * symbolic link inside is copied as a link with the same text, a file with other names as a
+   * file of its own; modes and access and modification times kept (a folder's set after what it
+   * holds). Every file is made anew (never written through something that appeared at its name).
+   * Then both trees are walked and compared (kinds, sizes, link texts, SHA-256 of contents). On
+   * any failure, what the copy made is deleted and a DriverError names the file. Only the copy's
+   * top folder is made by path: everything below is written through handles on the folders made.
+   */
+  copyTree(from: AbsPath, to: AbsPath, opts?: CopyOptions): TreeCount;
 }
 
 export interface Driver extends DriverWrites {
@@ -86,7 +120,23 @@ export interface Driver extends DriverWrites {
   expectFolders(folders: readonly FolderIdentity[]): void;
   /** Ends an apply: lets go of the folders `expectFolders` opened. */
   releaseFolders(): void;
+  /**
+   * Why this driver cannot copy the folder `from` to `to` (`copyTree`), or undefined where it can:
+   * the capability a relocation across volumes needs, asked at plan time.
+   */
+  copyRefusal(from: AbsPath, to: AbsPath): string | undefined;
+  /**
+   * What the folder `p` holds, walked without following links, or (`problem`) what in it cannot
+   * be copied: something that is neither file, folder nor symbolic link, or another filesystem
+   * mounted inside.
+   */
+  treeFacts(p: AbsPath): TreeFacts;
+  /** Bytes this user may still write on the volume that holds the folder `p`; undefined where unknown. */
+  freeBytes(p: AbsPath): number | undefined;
 }
 
-export const WRITE_CALLS = ['createLink', 'replaceLink', 'removeLink', 'move', 'mkdir', 'rmdir', 'removeTree'] as const;
+/** What a driver that cannot copy a tree yet answers `copyRefusal` with (and throws from `copyTree`). */
+export const NO_RELOCATION = 'relocation across volumes is not supported on this driver yet';
+
+export const WRITE_CALLS = ['createLink', 'replaceLink', 'removeLink', 'move', 'mkdir', 'rmdir', 'removeTree', 'copyTree'] as const;
 export type WriteCall = (typeof WRITE_CALLS)[number];

@@ -3,7 +3,8 @@
  * that imports koffi. node:fs acts by path only, so a folder of the path swapped for a link
  * between a check and a write would redirect the write; these calls act on a name inside a
  * folder handle instead (`openat` with O_DIRECTORY and O_NOFOLLOW, `symlinkat`, `linkat`,
- * `unlinkat`, `mkdirat`, `readlinkat`, a no-follow stat, and `renameat2` with RENAME_NOREPLACE or
+ * `unlinkat`, `mkdirat`, `readlinkat`, a no-follow stat, `openat` of a file (made with an exact
+ * mode), `utimensat` without following, `syncfs`, and `renameat2` with RENAME_NOREPLACE or
  * RENAME_EXCHANGE, which node:fs does not offer at all). On macOS the same names exist, with
  * `renameatx_np(RENAME_EXCL / RENAME_SWAP)` for renameat2 (bound the same way, untested). One line
  * per C prototype; koffi and libc load on first use (a synchronous require: `plan` and other
@@ -25,6 +26,10 @@ const DARWIN = process.platform === 'darwin';
 // reads its fourth argument only with O_CREAT, which these folder opens never pass.
 const PROTOTYPES = {
   openat: 'int openat(int dirfd, const char *path, int flags)',
+  openatMode: 'int openat(int dirfd, const char *path, int flags, ...)',
+  utimensat: 'int utimensat(int dirfd, const char *path, const void *times, int flags)',
+  syncfs: 'int syncfs(int fd)',
+  posix_fadvise: 'int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)',
   symlinkat: 'int symlinkat(const char *target, int dirfd, const char *path)',
   linkat: 'int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)',
   unlinkat: 'int unlinkat(int dirfd, const char *path, int flags)',
@@ -41,6 +46,13 @@ const PROTOTYPES = {
 type Fn<T extends (...args: never[]) => unknown> = KoffiFunc<T>;
 interface Libc {
   openat: Fn<(dirfd: number, path: string, flags: number) => number>;
+  /** openat with its variadic mode argument (`'uint32_t', mode` after the flags). */
+  openatMode: Fn<(dirfd: number, path: string, flags: number, modeType: string, mode: number) => number>;
+  utimensat: Fn<(dirfd: number, path: string, times: Buffer, flags: number) => number>;
+  /** Linux only. */
+  syncfs: Fn<(fd: number) => number> | undefined;
+  /** Linux only. */
+  fadvise: Fn<(fd: number, offset: number, len: number, advice: number) => number> | undefined;
   symlinkat: Fn<(target: string, dirfd: number, path: string) => number>;
   linkat: Fn<(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number) => number>;
   unlinkat: Fn<(dirfd: number, path: string, flags: number) => number>;
@@ -95,6 +107,10 @@ function bind(): Libc {
   const f = <T>(proto: string): T => lib.func(proto) as T;
   libc = {
     openat: f(PROTOTYPES.openat),
+    openatMode: f(PROTOTYPES.openatMode),
+    utimensat: f(PROTOTYPES.utimensat),
+    syncfs: DARWIN ? undefined : optional(() => f(PROTOTYPES.syncfs)),
+    fadvise: DARWIN ? undefined : optional(() => f(PROTOTYPES.posix_fadvise)),
     symlinkat: f(PROTOTYPES.symlinkat),
     linkat: f(PROTOTYPES.linkat),
     unlinkat: f(PROTOTYPES.unlinkat),
@@ -158,6 +174,67 @@ export function openDirAt(dirFd: number, name: string, opts: { follow: boolean }
   const fd = c.openat(dirFd, name, O_DIRECTORY | C.O_CLOEXEC | (opts.follow ? 0 : O_NOFOLLOW));
   if (fd < 0) fail(c, 'openat', name);
   return fd;
+}
+
+/**
+ * Opens entry `name` of folder `dirFd` with `flags` (O_NOFOLLOW and O_CLOEXEC added: a link as the
+ * last component is refused), making it with exactly `mode` where the flags hold O_CREAT (the
+ * umask cleared for the one call). The caller closes it (fs.closeSync).
+ */
+export function openFileAt(dirFd: number, name: string, opts: { flags: number; mode?: number }): number {
+  const c = bind();
+  const flags = opts.flags | O_NOFOLLOW | C.O_CLOEXEC;
+  if (opts.mode === undefined) {
+    const fd = c.openat(dirFd, name, flags);
+    if (fd < 0) fail(c, 'openat', name);
+    return fd;
+  }
+  const umask = process.umask(0);
+  try {
+    const fd = c.openatMode(dirFd, name, flags, 'uint32_t', opts.mode);
+    if (fd < 0) fail(c, 'openat', name);
+    return fd;
+  } finally {
+    process.umask(umask);
+  }
+}
+
+/**
+ * Sets the access and modification times (nanoseconds since the epoch) of entry `name` of folder
+ * `dirFd`, of a symbolic link itself, not of what it leads to.
+ */
+export function utimensAt(dirFd: number, name: string, times: { atimeNs: bigint; mtimeNs: bigint }): void {
+  const c = bind();
+  // two struct timespec { time_t tv_sec; long tv_nsec; }: 64-bit fields on the 64-bit platforms linkplan runs on
+  const buf = Buffer.alloc(32);
+  const put = (at: number, ns: bigint): void => {
+    // (seconds rounded down, so a time before 1970 has nanoseconds in 0..999999999 as the call wants)
+    const rest = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+    buf.writeBigInt64LE((ns - rest) / 1_000_000_000n, at);
+    buf.writeBigInt64LE(rest, at + 8);
+  };
+  put(0, times.atimeNs);
+  put(16, times.mtimeNs);
+  if (c.utimensat(dirFd, name, buf, C.AT_SYMLINK_NOFOLLOW) !== 0) fail(c, 'utimensat', name);
+}
+
+/** Writes to the disk what is cached of the filesystem that holds `fd` (syncfs; fsync of `fd` alone where there is none). */
+export function syncFsOf(fd: number): void {
+  const c = bind();
+  if (c.syncfs === undefined) {
+    fs.fsyncSync(fd);
+    return;
+  }
+  if (c.syncfs(fd) !== 0) fail(c, 'syncfs', String(fd));
+}
+
+/**
+ * Asks the kernel to drop what it caches of the file open at `fd` (POSIX_FADV_DONTNEED; written
+ * to the disk already), so reading it next reads the disk. Best effort: nothing where it cannot.
+ */
+export function dropCachedPages(fd: number): void {
+  const c = bind();
+  c.fadvise?.(fd, 0, 0, 4);
 }
 
 /** Makes symbolic link `name` in folder `dirFd` with link text `opts.linkText`; EEXIST if anything is there. */

@@ -7,16 +7,19 @@
  * link with unlinkat after a no-follow check, which never touches the target; and moves with
  * renameat2(RENAME_NOREPLACE), which never overwrites. Deleting a backup (`removeTree`) walks it
  * through handles too, each folder opened without following a link, each entry unlinked by name.
+ * A relocation's copy (`copyTree`, posix-copy.ts) is made below a top folder it makes through the
+ * handle on the target's folder, and deleted again, through handles, if it fails.
  */
 import { readHeadOf } from './read-head.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind } from '../core/types.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts } from '../core/types.js';
 import { FolderHandles, folderIdAt } from './folder-handles.js';
 import { linkAt, lstatAt, mkdirAt, openDirAt, renameAt, symlinkAt, unlinkAt, type AtStat } from './posix-at.js';
-import type { DirEntry, Driver, TreeRemoval } from './driver.js';
+import type { CopyOptions, DirEntry, Driver, TreeRemoval } from './driver.js';
+import { copyTreeAt, namesAt, treeFactsOf } from './posix-copy.js';
 
 /** An OS error as a DriverError that names `p` and what was being done (a DriverError as it is). */
 export function driverError(p: string, what: string, e: unknown): DriverError {
@@ -236,13 +239,14 @@ export class PosixDriver implements Driver {
     }
   }
 
-  removeTree(p: AbsPath): TreeRemoval {
+  removeTree(p: AbsPath, opts: { copy?: boolean } = {}): TreeRemoval {
     const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
+    const copy = opts.copy === true;
     const fd = this.folders.handle(path.dirname(p));
     try {
       const name = path.basename(p);
       const st = lstatAt(fd, name);
-      if (st?.kind === 'dir') removeFolderAt(fd, { name, path: p, dev: undefined }, out);
+      if (st?.kind === 'dir') removeFolderAt(fd, { name, path: p, dev: undefined, copy }, out);
       else if (st !== undefined) removeEntryAt(fd, { name, path: p, kind: st.kind }, out);
     } catch (e) {
       throw driverError(p, 'cannot delete', e);
@@ -251,16 +255,62 @@ export class PosixDriver implements Driver {
     }
     return out;
   }
+
+  copyRefusal(_from?: AbsPath, _to?: AbsPath): string | undefined {
+    return undefined;
+  }
+
+  treeFacts(p: AbsPath): TreeFacts {
+    return treeFactsOf(p);
+  }
+
+  freeBytes(p: AbsPath): number | undefined {
+    try {
+      const st = fs.statfsSync(p);
+      return st.bavail * st.bsize;
+    } catch {
+      return undefined;
+    }
+  }
+
+  copyTree(from: AbsPath, to: AbsPath, opts: CopyOptions = {}): TreeCount {
+    const fromFd = this.folders.handle(path.dirname(from));
+    let toFd: number | undefined;
+    let made: { dev: number; ino: number } | undefined;
+    try {
+      toFd = path.dirname(to) === path.dirname(from) ? fromFd : this.folders.handle(path.dirname(to));
+      const into = toFd;
+      return copyTreeAt({ dirFd: fromFd, name: path.basename(from), path: from }, { dirFd: into, name: path.basename(to), path: to }, { ...opts, made: (id) => (made = id) });
+    } catch (e) {
+      const err = driverError(from, `cannot copy to ${to}`, e);
+      const left = made === undefined || toFd === undefined ? [] : discardCopy(toFd, { name: path.basename(to), path: to, made });
+      if (left.length === 0) throw err;
+      throw new DriverError(err.path, `${err.message.slice(err.path.length + 2)}; the part copied could not all be deleted, left:\n  ${left.join('\n  ')}`, { ...(err.code === undefined ? {} : { code: err.code }), ...(err.hint === undefined ? {} : { hint: err.hint }), cause: e });
+    } finally {
+      this.folders.release(fromFd);
+      if (toFd !== undefined && toFd !== fromFd) this.folders.release(toFd);
+    }
+  }
 }
 
-/** The names in the folder `fd` is a handle on (read through the handle where the OS allows it). */
-function namesAt(fd: number, p: string): string[] {
+/**
+ * Deletes what a failed copy made at `c.name` of the folder `dirFd` is a handle on, only while it
+ * is still the folder the copy made (`c.made`); returns what stays.
+ */
+function discardCopy(dirFd: number, c: { name: string; path: string; made: { dev: number; ino: number } }): string[] {
+  let same = false;
   try {
-    return fs.readdirSync(`/proc/self/fd/${fd}`);
+    const fd = openDirAt(dirFd, c.name, { follow: false });
+    const st = fs.fstatSync(fd);
+    fs.closeSync(fd);
+    same = st.dev === c.made.dev && st.ino === c.made.ino;
   } catch {
-    // (no /proc: the names are read by path, and each is still removed through the handle)
-    return fs.readdirSync(p);
+    return [];
   }
+  if (!same) return [`${c.path}: it is no longer the folder the copy made`];
+  const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
+  removeFolderAt(dirFd, { name: c.name, path: c.path, dev: c.made.dev, copy: true }, out);
+  return out.left;
 }
 
 /** Removes entry `e.name` (not a folder) of the folder `fd` is a handle on: unlinkat never follows a link. */
@@ -280,9 +330,11 @@ function removeEntryAt(fd: number, e: { name: string; path: string; kind: AtStat
 /**
  * Removes folder `f.name` of the folder `parentFd` is a handle on, and all it holds, each entry
  * through a handle on its own folder opened without following a link; a folder on another device
- * than `f.dev` (a mount point) is left whole. False when something stays.
+ * than `f.dev` (a mount point) is left whole. `f.copy`: a copy linkplan made, whose folders are
+ * made writable by their owner first where their mode forbids deleting what they hold. False when
+ * something stays.
  */
-function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: number | undefined }, out: TreeRemoval): boolean {
+function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: number | undefined; copy?: boolean }, out: TreeRemoval): boolean {
   let fd: number;
   try {
     fd = openDirAt(parentFd, f.name, { follow: false });
@@ -292,16 +344,24 @@ function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: 
   }
   let whole = true;
   try {
-    const dev = fs.fstatSync(fd).dev;
+    const here = fs.fstatSync(fd);
+    const dev = here.dev;
     if (f.dev !== undefined && dev !== f.dev) {
       out.left.push(`${f.path}: another filesystem is mounted there; it is left with all it holds`);
       return false;
+    }
+    if (f.copy === true && (here.mode & 0o700) !== 0o700) {
+      try {
+        fs.fchmodSync(fd, (here.mode & 0o7777) | 0o700);
+      } catch {
+        // (not its owner: what cannot be deleted is listed below)
+      }
     }
     for (const name of namesAt(fd, f.path)) {
       const child = path.join(f.path, name);
       const st = lstatAt(fd, name);
       if (st === undefined) continue;
-      const ok = st.kind === 'dir' ? removeFolderAt(fd, { name, path: child, dev }, out) : removeEntryAt(fd, { name, path: child, kind: st.kind }, out);
+      const ok = st.kind === 'dir' ? removeFolderAt(fd, { name, path: child, dev, copy: f.copy === true }, out) : removeEntryAt(fd, { name, path: child, kind: st.kind }, out);
       whole &&= ok;
     }
   } finally {

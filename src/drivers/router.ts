@@ -8,8 +8,8 @@
  */
 import { DriverError } from '../core/errors.js';
 import { isSameOrInside, type AbsPath } from '../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, Volume } from '../core/types.js';
-import type { DirEntry, Driver, TreeRemoval } from './driver.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts, Volume } from '../core/types.js';
+import { NO_RELOCATION, type CopyOptions, type DirEntry, type Driver, type TreeRemoval } from './driver.js';
 
 /** One listed volume and the driver that writes on it. */
 export interface RoutedVolume {
@@ -119,7 +119,28 @@ export class VolumeRouter implements Driver {
     this.driverAt(p).rmdir(p);
   }
 
-  removeTree(p: AbsPath): TreeRemoval {
-    return this.driverAt(p).removeTree(p);
+  removeTree(p: AbsPath, opts?: { copy?: boolean }): TreeRemoval {
+    return this.driverAt(p).removeTree(p, opts);
+  }
+
+  /** A copy between a listed volume and another place is not made yet: each side's driver would write half of it. */
+  copyRefusal(from: AbsPath, to: AbsPath): string | undefined {
+    const d = this.driverAt(from);
+    if (d !== this.driverAt(to)) return `${NO_RELOCATION} (from or to an NTFS volume listed under volumes:)`;
+    return d.copyRefusal(from, to);
+  }
+
+  treeFacts(p: AbsPath): TreeFacts {
+    return this.driverAt(p).treeFacts(p);
+  }
+
+  freeBytes(p: AbsPath): number | undefined {
+    return this.driverAt(p).freeBytes(p);
+  }
+
+  copyTree(from: AbsPath, to: AbsPath, opts?: CopyOptions): TreeCount {
+    const refusal = this.copyRefusal(from, to);
+    if (refusal !== undefined) throw new DriverError(from, refusal, { code: 'ENOTSUP' });
+    return this.driverAt(from).copyTree(from, to, opts);
   }
 }

@@ -114,8 +114,10 @@ function expandEntry(link: RawLink, o: RawOptions, i: number, desired: Desired[]
   }
   if (p === undefined || target === undefined) return;
   const source = sourceAt(where, ec);
-  // (allowSystemPaths per entry only: defaults cannot set it)
-  const make = entryMaker(o, link.allowSystemPaths ?? false);
+  // (allowSystemPaths and relocate per entry only: defaults cannot set them)
+  const plain = entryMaker(o, link.allowSystemPaths ?? false);
+  const make: MakeEntry = link.relocate === true ? (at, to, from) => ({ ...plain(at, to, from), relocate: true }) : plain;
+  if (link.relocate === true && (o.state ?? 'present') === 'absent') ec.problems.at([...where, 'relocate'], 'only means something for a link that is present (state: present)');
   if (link.glob === undefined) {
     desired.push(make(p, target, source));
     return;

@@ -31,6 +31,7 @@ export interface RawLink extends RawOptions {
   exclude?: string[];
   fold?: boolean;
   allowSystemPaths?: boolean;
+  relocate?: boolean;
 }
 
 /** A named version switch: a link at `path` to the `current` one of `versions`. */

@@ -14,7 +14,7 @@ export interface SchemaProblem {
   message: string;
 }
 
-const LINK_KEYS = ['path', 'target', 'type', 'relative', 'state', 'onConflict', 'createParents', 'allowCycle', 'targetForm', 'allowSystemPaths', 'when', 'glob', 'exclude', 'fold'];
+const LINK_KEYS = ['path', 'target', 'type', 'relative', 'state', 'onConflict', 'createParents', 'allowCycle', 'targetForm', 'allowSystemPaths', 'relocate', 'when', 'glob', 'exclude', 'fold'];
 const KNOWN_KEYS: Record<string, string[]> = {
   root: ['version', 'vars', 'defaults', 'links', 'volumes', '$schema'],
   link: LINK_KEYS,

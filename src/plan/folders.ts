@@ -17,7 +17,7 @@ export function writtenFolders(actions: readonly Action[]): AbsPath[] {
   for (const a of actions) {
     if (isCreation(a) && a.parents !== undefined) for (const p of a.parents) made.add(p);
     if (a.kind === 'make-folder') made.add(a.path);
-    if (a.kind === 'adopt' && a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
+    if ((a.kind === 'adopt' || a.kind === 'relocate') && a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
   }
   const out = new Set<string>();
   const add = (p: string): void => {
@@ -28,8 +28,8 @@ export function writtenFolders(actions: readonly Action[]): AbsPath[] {
   for (const a of actions) {
     if (a.kind === 'noop' || a.kind === 'conflict') continue;
     add(a.path);
-    if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) add(a.backupPath);
-    if (a.kind === 'adopt') add(a.link.target);
+    if ((a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'relocate') && a.backupPath !== undefined) add(a.backupPath);
+    if (a.kind === 'adopt' || a.kind === 'relocate') add(a.link.target);
   }
   return [...out].sort() as AbsPath[];
 }

@@ -3,7 +3,8 @@
  * each link path, its ancestors up to the first that exists (and, for a folder that exists, every
  * folder above it, so folder links on the way are known), each target (followed, as the OS
  * would) and, for an adopt, the target's own entry; and for anything in the way of a `backup`
- * entry, the first free backup name; what can be made at each link's path (volumes differ: an
+ * entry, the first free backup name; for a folder that moves into a target on another volume (a
+ * relocation), what it holds and the room on the target's volume; what can be made at each link's path (volumes differ: an
  * NTFS volume takes junctions) and the NTFS volumes the driver writes on. The planner itself
  * never reads the disk.
  */
@@ -12,7 +13,7 @@ import type { Driver } from '../drivers/driver.js';
 import { asAbs, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
 import { ABSENT } from '../core/entries.js';
 import { targetOf, type LinkIndex } from '../core/link-index.js';
-import type { Capabilities, Desired, Entry, Observed, TargetInfo, TargetKind } from '../core/types.js';
+import type { Capabilities, Desired, Entry, Observed, TargetInfo, TargetKind, TreeFacts } from '../core/types.js';
 
 /** `path.linkplan-backup`, then `-2`, `-3`...: a new backup never overwrites an earlier one. */
 export function backupCandidate(p: AbsPath, n: number): AbsPath {
@@ -77,7 +78,7 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
   }
   const reader = new DiskReader(driver, platform);
   desired.forEach((d, i) => reader.readEntry(d, d.target === null ? null : targetOf(links, i)));
-  const { capabilities, volumes, pathCapabilities, entries, targets, targetKinds, backupSlots, emptyFolders, volumeGuids } = reader;
+  const { capabilities, volumes, pathCapabilities, entries, targets, targetKinds, backupSlots, emptyFolders, volumeGuids, relocations } = reader;
   return {
     platform,
     capabilities,
@@ -89,6 +90,7 @@ export function observe(desired: readonly Desired[], driver: Driver, opts: Obser
     backupSlots,
     ...(emptyFolders.size > 0 ? { emptyFolders } : {}),
     ...(volumeGuids.size > 0 ? { volumeGuids } : {}),
+    ...(relocations.size > 0 ? { relocations } : {}),
   };
 }
 
@@ -99,6 +101,8 @@ class DiskReader {
   readonly targetKinds = new Map<string, TargetKind>();
   readonly backupSlots = new Map<string, AbsPath>();
   readonly emptyFolders = new Set<string>();
+  /** Folders in the way that move into a target on another volume, by key: what they hold. */
+  readonly relocations = new Map<string, TreeFacts>();
   /** Drive root key (`c:\`) -> its volume GUID path, for `targetForm: volume-guid`. */
   readonly volumeGuids = new Map<string, string>();
   readonly pathCapabilities = new Map<string, Capabilities>();
@@ -150,7 +154,7 @@ class DiskReader {
     if (eff !== null) {
       this.target(eff, needsIdentity(d, e, caps));
       if (d.targetForm === 'volume-guid' && d.target !== null) this.volumeGuid(d.target);
-      if ((d.onConflict === 'adopt' || d.onConflict === 'persist') && isInTheWay(e)) {
+      if ((d.onConflict === 'adopt' || d.onConflict === 'persist' || (d.relocate === true && e.kind === 'dir')) && isInTheWay(e)) {
         const at = this.entry(eff);
         this.ancestors(parentOf(eff, this.platform));
         // (an empty folder in the way fills no empty target: it is moved aside, and recovery can
@@ -158,6 +162,7 @@ class DiskReader {
         if (d.onConflict === 'persist' && at.kind === 'dir' && e.kind === 'dir' && this.holds(eff) === 0 && (this.holds(d.path) ?? 0) > 0) {
           this.emptyFolders.add(this.key(eff));
         }
+        if (e.kind === 'dir' && (at.kind === 'absent' || this.emptyFolders.has(this.key(eff)))) this.relocation(d.path, eff, e.dev);
       }
     }
     if (d.state === 'present' && (d.onConflict === 'backup' || d.onConflict === 'persist') && (isInTheWay(e) || leadsElsewhere(d, e, this.platform))) this.backupSlot(d.path);
@@ -169,6 +174,40 @@ class DiskReader {
     if (this.platform !== 'win32' || root === undefined || this.volumeGuids.has(this.key(root))) return;
     const guid = this.driver.volumeGuidPath?.(root as AbsPath);
     if (guid !== undefined) this.volumeGuids.set(this.key(root), guid);
+  }
+
+  /**
+   * For the folder `p` (on device `dev`) that moves into the absent `target`: if the nearest
+   * folder above the target is on another volume, what `p` holds (or why it cannot be copied) and
+   * the room there, and a backup name for the original.
+   */
+  private relocation(p: AbsPath, target: AbsPath, dev: number): void {
+    const there = this.folderAbove(target);
+    if (there === undefined || there.dev === dev) return;
+    const up = this.entries.get(this.key(parentOf(p, this.platform)));
+    // (a folder on a device of its own is a mount point: it cannot be moved aside once copied)
+    const refusal = up?.kind === 'dir' && up.dev !== dev ? `${p} is a mount point (another filesystem is mounted there), which cannot be moved aside` : this.driver.copyRefusal(p, target);
+    if (refusal !== undefined) {
+      this.relocations.set(this.key(p), { bytes: 0, files: 0, folders: 0, links: 0, hardLinked: 0, problem: refusal });
+      return;
+    }
+    const facts = this.driver.treeFacts(p);
+    const free = this.driver.freeBytes(there.path);
+    this.relocations.set(this.key(p), free === undefined ? facts : { ...facts, free });
+    this.backupSlot(p);
+  }
+
+  /** The nearest folder above `p` that exists (read by `ancestors`), and its device. */
+  private folderAbove(p: AbsPath): { path: AbsPath; dev: number } | undefined {
+    for (let a = parentOf(p, this.platform); ; a = parentOf(a, this.platform)) {
+      const e = this.entries.get(this.key(a));
+      if (e?.kind === 'dir') return { path: a, dev: e.dev };
+      if (e?.kind === 'symlink' || e?.kind === 'junction') {
+        const t = this.targets.get(this.key(a));
+        return t?.kind === 'dir' ? { path: a, dev: t.dev } : undefined;
+      }
+      if ((e !== undefined && e.kind !== 'absent') || parentOf(a, this.platform) === a) return undefined;
+    }
   }
 
   /** How many entries folder `p` holds; undefined where it cannot be listed (then it counts as neither empty nor not). */

@@ -8,7 +8,8 @@
  * volumes, links on an NTFS volume that Windows could not follow, a target form that cannot be
  * written (target-form.ts), foreign reparse points, folders that cannot be made,
  * relative text that a linked folder would misdirect, paths reached through a folder link
- * (folder-links.ts), links someone else made, which only onConflict: backup may replace), lists
+ * (folder-links.ts), links someone else made, which only onConflict: backup may replace), a
+ * folder to adopt on another volume (copied across: relocate.ts), lists
  * the folders to create, and orders the actions: removals first, then the rest in manifest order
  * (adopts that depend on each other ordered among themselves, adopt-order.ts). Each action is a
  * plain value of its kind (actions.ts); the JSON view orders its fields. What it knows while
@@ -27,6 +28,7 @@ import { chooseType } from './link-type.js';
 import { DEVELOPER_MODE_HINT, NTFS_MAX_NAMES, protectedPath } from './windows-guards.js';
 import { targetText } from './target-form.js';
 import { isLink, linkedFolder, missingParents, planContext, removedOnTheWay, removes, type LinkEntry, type PlanContext, type PlanOptions } from './plan-context.js';
+import { planRelocate } from './relocate.js';
 
 export type { MadeLink, PlanOptions } from './plan-context.js';
 
@@ -175,7 +177,7 @@ function planPresent(ctx: PlanContext, d: Targeted, before: Entry, i: number): A
   const through = removedOnTheWay(ctx, effTarget);
   if (through !== undefined) return conflictOf(d, before, `its target ${d.target} is reached through ${through}, a link this plan removes`, 'point the link at the real folder, or keep the other link');
   const kind = ctx.kindAt(effTarget);
-  const adopting = inTheWay(before) && adoptsHere(ctx, d, kind, effTarget);
+  const adopting = (d.relocate === true && before.kind === 'dir' && kind === 'absent') || (inTheWay(before) && adoptsHere(ctx, d, kind, effTarget));
   if (adopting && before.kind === 'special') {
     return conflictOf(d, before, `${describeEntry(before)} is in the way, and only a file or a folder can be adopted`, 'use onConflict: backup to move it aside, or remove it yourself');
   }
@@ -369,7 +371,10 @@ function foreignLink(ctx: PlanContext, w: Wanted, before: LinkEntry): Action {
 function planInTheWay(ctx: PlanContext, w: Wanted): Action {
   const { d, before } = w;
   const what = describeEntry(before);
-  if (d.onConflict === 'refuse') {
+  // relocate: a folder in the way moves into the absent target, whatever onConflict says
+  const relocating = d.relocate === true && before.kind === 'dir';
+  if (w.adopting && relocating) return planAdopt(ctx, w, what);
+  if (d.onConflict === 'refuse' && !relocating) {
     return blockedOf(w.base, `${what} is in the way`, 'set onConflict: backup to move it aside, or onConflict: adopt to move it into the target; linkplan never deletes it');
   }
   if (d.onConflict === 'backup' || (d.onConflict === 'persist' && !w.adopting)) {
@@ -403,6 +408,7 @@ function planAdopt(ctx: PlanContext, w: Wanted, what: string): Action {
   if (!targetParents.ok) return conflictOf(d, before, `cannot adopt into ${d.target}: ${targetParents.problem}`, 'fix the target path');
   const herDev = before.kind === 'file' || before.kind === 'dir' ? before.dev : undefined;
   if (herDev !== undefined && targetParents.dev !== undefined && herDev !== targetParents.dev) {
+    if (before.kind === 'dir') return planRelocate(ctx, { d, before, what, base: w.base, targetParents: targetParents.dirs, intoEmpty });
     return conflictOf(d, before, `cannot adopt ${what} into ${d.target}: the two are on different volumes`, 'move it yourself, or use onConflict: backup');
   }
   for (const p of targetParents.dirs) ctx.willCreate.add(ctx.key(p));

@@ -157,3 +157,31 @@ export function fileIdentity(p: string): string | undefined {
   if (st === undefined) return undefined;
   return st.birthtimeNs > 0n ? `${st.dev}:${st.ino}:${st.birthtimeNs}` : `${st.dev}:${st.ino}`;
 }
+
+/**
+ * The bytes of the files at and below `p`, walked without following a link and without crossing
+ * into another filesystem mounted inside (what a backup holds); undefined where nothing is. What
+ * cannot be read is not counted.
+ */
+export function bytesBelow(p: string): number | undefined {
+  const top = fs.lstatSync(p, { throwIfNoEntry: false });
+  if (top === undefined) return undefined;
+  if (!top.isDirectory()) return top.isFile() ? top.size : 0;
+  let n = 0;
+  const stack = [p];
+  while (stack.length > 0) {
+    const dir = stack.pop() as string;
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
+      if (st?.isFile() === true) n += st.size;
+      else if (st?.isDirectory() === true && st.dev === top.dev) stack.push(path.join(dir, name));
+    }
+  }
+  return n;
+}

@@ -1,7 +1,8 @@
 /**
  * The step log of one apply. The applier first hands it the whole list of steps, then, before
  * the first step runs, records the intent to run them all (durably, for a journal on disk),
- * after each step its completion, during a rollback the intent to undo each step (durably) and
+ * after each step its completion (and, for a copy, which folder it made, as soon as it made it),
+ * during a rollback the intent to undo each step (durably) and
  * each undo, and at the end the outcome.
  * `MemoryJournal` keeps it in memory; `FileJournal` (journal/writer.ts) is the write-ahead journal
  * on disk that `linkplan recover` reads back after a crash (journal/reader.ts).
@@ -22,6 +23,8 @@ export interface Journal {
   /** Records the intent to run these steps; durable on return. */
   begin(seqs: readonly number[]): void;
   done(seq: number): void;
+  /** Records which folder a copy step made (its identity) before anything is put in it; durable on return. */
+  made(seq: number, root: string): void;
   /** Records the intent to undo this done step; durable on return (a rollback is written ahead too). */
   undoing(seq: number): void;
   undone(seq: number): void;
@@ -41,6 +44,10 @@ export class MemoryJournal implements Journal {
   }
   done(seq: number): void {
     this.state.set(seq, 'done');
+  }
+  made(seq: number, root: string): void {
+    void seq;
+    void root;
   }
   undoing(seq: number): void {
     this.state.set(seq, 'undoing');

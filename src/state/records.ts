@@ -210,12 +210,13 @@ export class Records {
       // removed, or found no longer to be the link linkplan made: not linkplan's any more
       if (a.kind === 'remove' || (a.kind === 'noop' && a.prune !== undefined)) this.data.owned.delete(a.path);
       const l = a.link;
-      if (l !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt')) {
+      if (l !== undefined && (a.kind === 'create' || a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'adopt' || a.kind === 'relocate')) {
         this.data.owned.set(a.path, { type: l.type, target: l.target, linkText: l.linkText ?? l.target, at });
       }
       const what = a.before?.kind ?? 'absent';
       const identity = a.identity === undefined ? {} : { identity: a.identity };
-      if ((a.kind === 'backup-and-link' || a.kind === 'retarget') && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what, at, ...identity });
+      // (a relocation keeps the original under its backup name, restored and pruned as any backup)
+      if ((a.kind === 'backup-and-link' || a.kind === 'retarget' || a.kind === 'relocate') && a.backupPath !== undefined) this.addBackup({ path: a.path, movedTo: a.backupPath, kind: 'backup', what, at, ...identity });
       if (a.kind === 'adopt' && l !== undefined) this.addBackup({ path: a.path, movedTo: l.target, kind: 'adopt', what, at, ...identity });
     }
   }

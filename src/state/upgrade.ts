@@ -24,15 +24,18 @@ const OLDER_HINT: Record<VersionedFile, string> = {
 
 /**
  * Accepts `found`, the version a state file gives, when it is `current`; otherwise throws a
- * FormatVersionError naming the file and what to do. `damaged` makes the error for a version that is
+ * FormatVersionError naming the file and what to do. `readable`: earlier versions that read as the
+ * current one (what they hold is a part of what it may hold). `damaged` makes the error for a version that is
  * not a number at all.
  */
-export function acceptFormat(file: string, f: { what: VersionedFile; found: unknown; current: number; damaged: (why: string) => Error }): void {
+export function acceptFormat(file: string, f: { what: VersionedFile; found: unknown; current: number; readable?: readonly number[]; damaged: (why: string) => Error }): void {
   const { what, found, current } = f;
-  if (found === current) return;
+  if (found === current || (typeof found === 'number' && f.readable?.includes(found) === true)) return;
   if (typeof found !== 'number' || !Number.isInteger(found) || found < 1) throw f.damaged(`its format version ${JSON.stringify(found) ?? 'is missing'} is not a version`);
   if (found > current) {
     throw new FormatVersionError(`${file}: ${what} format ${found} is newer than this linkplan reads (${current})`, { hint: 'use the linkplan that wrote it, or a later one' });
   }
-  throw new FormatVersionError(`${file}: ${what} format ${found} is from an earlier linkplan; this one reads format ${current} only`, { hint: OLDER_HINT[what] });
+  const reads = [...(f.readable ?? []), current];
+  const readsText = reads.length === 1 ? `format ${current}` : `formats ${reads.slice(0, -1).join(', ')} and ${current}`;
+  throw new FormatVersionError(`${file}: ${what} format ${found} is from an earlier linkplan; this one reads ${readsText} only`, { hint: OLDER_HINT[what] });
 }

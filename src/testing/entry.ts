@@ -2,7 +2,8 @@
  * The test entry (bundled as dist/test-entry.cjs, which only the tests run; nothing the package
  * ships refers to it): the same command as the shipped one, with the crash and pause points the
  * crash-recovery and signal tests need. LINKPLAN_CRASH_AT (`before:N` or `after:N`) kills the
- * process with SIGKILL at the Nth write of an apply or a recover; LINKPLAN_PAUSE_AT (`N:GATE`)
+ * process with SIGKILL at the Nth write of an apply or a recover, and `copy:N` or `verify:N` inside
+ * a relocation's tree copy, at its Nth file copied or checked; LINKPLAN_PAUSE_AT (`N:GATE`)
  * holds an apply before its Nth write until the file GATE exists. The shipped command never reads
  * either variable.
  */

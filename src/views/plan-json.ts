@@ -22,6 +22,7 @@ const FIELD_ORDER: Record<ActionField, true> = {
   targetParents: true,
   intoEmpty: true,
   backupPath: true,
+  copy: true,
   removeTarget: true,
   notes: true,
   prune: true,

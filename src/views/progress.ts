@@ -1,12 +1,16 @@
 /**
  * The progress view of an apply: on a terminal wide enough, a listr2 task whose title counts the
  * changes and whose output names the one running (listr2 is loaded only then); otherwise, and for
- * a dry run, one plain line per action, written in blocks. Returns the applier's hooks and a
- * `run` that runs the apply inside the view.
+ * a dry run, one plain line per action, written in blocks. On a terminal, a relocation's copy
+ * (which runs without yielding) shows how far it is on a line of its own on stderr, redrawn at most
+ * ten times a second and cleared once the copy is done. Returns the applier's hooks and a `run`
+ * that runs the apply inside the view.
  */
 import os from 'node:os';
 import type { ApplyHooks } from '../apply/applier.js';
 import type { Plan } from '../core/types.js';
+import type { CopyProgress } from '../drivers/driver.js';
+import { bytesText } from '../core/sizes.js';
 import { actionRenderer, colorsFor } from './render.js';
 
 /** Where the view writes, and whether it may draw. */
@@ -38,6 +42,36 @@ function plainLines(io: ProgressIo, show: { base: string; home: string; color: b
   return { hooks, run: (job) => job(hooks).finally(flush) };
 }
 
+/**
+ * The line that shows how far the plan's relocations have copied (`write` draws it), and its
+ * `clear`; undefined for a plan without one.
+ */
+export function copyProgressLine(plan: Plan, write: (s: string) => void): { onCopy: (p: CopyProgress) => void; clear: () => void } | undefined {
+  let bytes = 0;
+  let files = 0;
+  for (const a of plan.actions) {
+    if (a.kind !== 'relocate') continue;
+    bytes += a.copy.bytes;
+    files += a.copy.files;
+  }
+  if (files === 0 && bytes === 0) return undefined;
+  let last = 0;
+  let shown = false;
+  return {
+    onCopy: (p) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      write(`\r\x1b[2K  ${p.phase === 'copy' ? 'copying' : 'checking the copy'}: ${bytesText(p.bytes)} of ${bytesText(bytes)}, ${p.files} of ${files} files`);
+    },
+    clear: () => {
+      if (shown) write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}
+
 export async function progressHooks(io: ProgressIo, plan: Plan, opts: { base: string; dryRun: boolean }): Promise<ProgressView> {
   const show = { base: opts.base, home: os.homedir(), color: io.color };
   // listr2 draws to the terminal's width: a terminal that reports none (some pseudo-terminals
@@ -47,6 +81,7 @@ export async function progressHooks(io: ProgressIo, plan: Plan, opts: { base: st
   const { Listr } = await import('listr2');
   const plain = actionRenderer({ ...show, color: false });
   const total = plan.actions.filter((a) => a.kind !== 'noop').length;
+  const copying = copyProgressLine(plan, (text) => process.stderr.write(text));
   return {
     hooks: {},
     run: async (job) => {
@@ -57,7 +92,9 @@ export async function progressHooks(io: ProgressIo, plan: Plan, opts: { base: st
             task: async (_ctx, task) => {
               let last = 0;
               await job({
+                ...(copying === undefined ? {} : { onCopy: copying.onCopy }),
                 onAction: async (a, done, n) => {
+                  copying?.clear();
                   task.output = plain.line(a).trim();
                   task.title = `Applying changes (${done}/${n})`;
                   const now = Date.now();

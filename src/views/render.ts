@@ -1,7 +1,7 @@
 /**
  * Renders a plan as text for a person. Everything shown comes from the `Plan` value that
  * `plan --json` prints, so the two can never disagree. One line per action with a symbol
- * (+ create, ~ retarget, - remove, * backup and link, < adopt, = unchanged, ! conflict), then
+ * (+ create, ~ retarget, - remove, * backup and link, < adopt, > relocate, = unchanged, ! conflict), then
  * notes, hints and bounded diffs indented below it, and a summary line. Colours only when asked
  * (the CLI asks on a TTY without NO_COLOR). Control characters in paths, link texts and file
  * contents are escaped (see printable.ts): each action is one line, whatever its names hold.
@@ -10,6 +10,7 @@ import pc from 'picocolors';
 import { displayPath, isInside, isWindowsAbsolute, pathDisplay, pathKey, resolveLinkText } from '../core/paths.js';
 import { needsEscape, printable } from '../core/printable.js';
 import { describeEntry, modeText } from '../core/entries.js';
+import { treeText } from '../core/sizes.js';
 import { makesLink, type Action, type ActionKind, type ContentDiff, type LinkAction, type LinkSpec, type Plan, type PlanSummary } from '../core/types.js';
 
 export interface RenderOptions {
@@ -27,6 +28,7 @@ const SYMBOL: Record<ActionKind, string> = {
   remove: '-',
   'backup-and-link': '*',
   adopt: '<',
+  relocate: '>',
   'make-folder': '+',
   noop: '=',
   conflict: '!',
@@ -37,6 +39,7 @@ const LABEL: Record<ActionKind, string> = {
   remove: 'remove',
   'backup-and-link': 'backup',
   adopt: 'adopt',
+  relocate: 'relocate',
   'make-folder': 'folder',
   noop: 'ok',
   conflict: 'conflict',
@@ -63,6 +66,7 @@ function paint(c: Colors, kind: ActionKind, s: string): string {
       return c.red(s);
     case 'backup-and-link':
     case 'adopt':
+    case 'relocate':
       return c.magenta(s);
     case 'noop':
       return c.dim(s);
@@ -75,6 +79,7 @@ export function summaryLine(s: PlanSummary): string {
   const parts = [`${s.create} to create`, `${s.retarget} to retarget`, `${s.remove} to remove`, `${s.unchanged} unchanged`];
   if (s.backup > 0) parts.push(`${s.backup} to back up and link`);
   if (s.adopt > 0) parts.push(`${s.adopt} to adopt`);
+  if ((s.relocate ?? 0) > 0) parts.push(`${s.relocate ?? 0} to relocate`);
   if (s.conflict > 0) parts.push(`${s.conflict} conflict${s.conflict === 1 ? '' : 's'}`);
   return parts.join(', ');
 }
@@ -197,6 +202,8 @@ function actionLine(a: Action, show: (p: string) => string, c: Colors): string {
       return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} aside to ${show(a.backupPath)})`)}`;
     case 'adopt':
       return `${head}${arrow}  ${c.dim(`(${kindText}; moves ${describeEntry(a.before)} into ${show(link.target)}${a.intoEmpty === true ? ', in place of its empty folder' : ''}${foldersText(a.targetParents, show)})`)}`;
+    case 'relocate':
+      return `${head}${arrow}  ${c.dim(`(${kindText}; copies ${treeText(a.copy)} to another volume${a.intoEmpty === true ? ' in place of its empty folder' : ''}, checks the copy, keeps the original at ${show(a.backupPath)}${foldersText(a.targetParents, show)})`)}`;
   }
 }
 
@@ -232,7 +239,7 @@ export function renderPlan(plan: Plan, opts: RenderOptions): string {
   }
   if (lines.length > 0) lines.push('');
   lines.push(`Plan: ${summaryLine(plan.summary)}`);
-  const changes = plan.summary.create + plan.summary.retarget + plan.summary.remove + plan.summary.backup + plan.summary.adopt;
+  const changes = plan.summary.create + plan.summary.retarget + plan.summary.remove + plan.summary.backup + plan.summary.adopt + (plan.summary.relocate ?? 0);
   if (plan.summary.conflict > 0) {
     lines.push(c.red(`${plan.summary.conflict} conflict${plan.summary.conflict === 1 ? '' : 's'} must be resolved before apply; nothing will be changed until then`));
   } else if (changes === 0) {

@@ -120,6 +120,7 @@ const SUMMARY_KIND: Record<keyof PlanSummary, Action['kind']> = {
   remove: 'remove',
   backup: 'backup-and-link',
   adopt: 'adopt',
+  relocate: 'relocate',
   unchanged: 'noop',
   conflict: 'conflict',
 };
@@ -135,6 +136,7 @@ const SHAPES: Record<ActionKind, { needs: Readonly<Record<string, string>>; may:
   remove: { needs: {}, may: ['removeTarget'] },
   'backup-and-link': { needs: { link: 'the link it makes', backupPath: 'the name it moves what is in the way to' }, may: ['diff'] },
   adopt: { needs: { link: 'the link it makes' }, may: ['targetParents', 'intoEmpty'] },
+  relocate: { needs: { link: 'the link it makes', backupPath: 'the name it moves the original to', copy: 'what it copies' }, may: ['targetParents', 'intoEmpty'] },
   'make-folder': { needs: {}, may: ['parents', 'mode'] },
   noop: { needs: {}, may: ['prune'] },
   conflict: { needs: { hint: 'what to do about it' }, may: ['link', 'diff'] },
@@ -177,8 +179,10 @@ export function planProblems(plan: Plan): PlanProblem[] {
   const out: PlanProblem[] = [];
   const counted = summarize(plan.actions);
   for (const k of Object.keys(SUMMARY_KIND) as (keyof PlanSummary)[]) {
-    if (counted[k] !== plan.summary[k]) {
-      out.push({ where: `summary.${k}`, message: `says ${plan.summary[k]}, but the plan has ${counted[k]} ${SUMMARY_KIND[k]} action${counted[k] === 1 ? '' : 's'}` });
+    // (a plan relocates nothing where its summary has no relocate)
+    const n = counted[k] ?? 0;
+    if (n !== (plan.summary[k] ?? 0)) {
+      out.push({ where: `summary.${k}`, message: `says ${plan.summary[k] ?? 0}, but the plan has ${n} ${SUMMARY_KIND[k]} action${n === 1 ? '' : 's'}` });
     }
   }
   const platform = plan.platform;
@@ -226,8 +230,8 @@ function actionPaths(a: Action, where: string): [string, string][] {
   if (link !== undefined) out.push([`${where}.link.target`, link.target]);
   const dirs = (field: string, ps: readonly string[] | undefined): void => ps?.forEach((p, j) => out.push([`${where}.${field}[${j}]`, p]));
   if (isCreation(a)) dirs('parents', a.parents);
-  if (a.kind === 'adopt') dirs('targetParents', a.targetParents);
-  if ((a.kind === 'retarget' || a.kind === 'backup-and-link') && a.backupPath !== undefined) out.push([`${where}.backupPath`, a.backupPath]);
+  if (a.kind === 'adopt' || a.kind === 'relocate') dirs('targetParents', a.targetParents);
+  if ((a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'relocate') && a.backupPath !== undefined) out.push([`${where}.backupPath`, a.backupPath]);
   if (a.kind === 'remove' && a.removeTarget !== undefined) out.push([`${where}.removeTarget`, a.removeTarget]);
   return out;
 }
@@ -270,6 +274,8 @@ function startNeeds(a: Action): string | undefined {
       return b !== 'absent' ? undefined : 'something in the way at its path';
     case 'adopt':
       return b === 'file' || b === 'dir' ? undefined : 'a file or a folder at its path';
+    case 'relocate':
+      return b === 'dir' ? undefined : 'a folder at its path';
     case 'noop':
     case 'conflict':
       return undefined;
@@ -300,11 +306,11 @@ function actionProblems(a: Action, where: string, platform: Platform): PlanProbl
   } else if (a.kind === 'make-folder' && a.after.kind !== 'dir') {
     out.push({ where: `${where}.after`, message: `a make-folder leaves a folder, not ${describeOutcome(a.after)}` });
   }
-  if (a.kind === 'backup-and-link' && (a.backupPath === a.path || parentOf(a.backupPath, platform) !== parentOf(a.path, platform))) {
+  if ((a.kind === 'backup-and-link' || a.kind === 'relocate') && (a.backupPath === a.path || parentOf(a.backupPath, platform) !== parentOf(a.path, platform))) {
     out.push({ where: `${where}.backupPath`, message: `must be beside ${a.path}, in the same folder` });
   }
   if (isCreation(a)) out.push(...folderProblems(a.parents, a.path, `${where}.parents`, platform));
-  if (a.kind === 'adopt') out.push(...folderProblems(a.targetParents, a.link.target, `${where}.targetParents`, platform));
+  if (a.kind === 'adopt' || a.kind === 'relocate') out.push(...folderProblems(a.targetParents, a.link.target, `${where}.targetParents`, platform));
   return out;
 }
 
@@ -323,8 +329,8 @@ function linkProblems(a: LinkAction, where: string, platform: Platform): PlanPro
   if ((link.type !== 'symlink' || absolute) && link.linkText !== link.target && !byVolumeGuid(link, platform)) {
     return [{ where: `${where}.link.linkText`, message: `a ${link.type} to ${link.target} is written as that path, not ${link.linkText}` }];
   }
-  if (a.kind === 'adopt' && (link.target === a.path || isInside(link.target, a.path, platform))) {
-    return [{ where: `${where}.link.target`, message: `an adopt cannot move ${a.path} into itself` }];
+  if ((a.kind === 'adopt' || a.kind === 'relocate') && (link.target === a.path || isInside(link.target, a.path, platform))) {
+    return [{ where: `${where}.link.target`, message: `${a.kind === 'adopt' ? 'an adopt' : 'a relocate'} cannot move ${a.path} into itself` }];
   }
   return [];
 }

@@ -16,7 +16,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../../core/errors.js';
 import type { AbsPath } from '../../core/paths.js';
-import type { Capabilities, Entry, LinkSpec, TargetInfo, Volume } from '../../core/types.js';
+import type { Capabilities, Entry, LinkSpec, TargetInfo, TreeCount, Volume } from '../../core/types.js';
+import { NO_RELOCATION } from '../driver.js';
 import { entryOfReparse, reparseWrite, writeReparse, type NtfsNaming, type ReparseWrite } from '../ntfs/links.js';
 import { decodeReparse, formatReparseTag, ReparseEncodeError, type ReparsePoint } from '../ntfs/reparse.js';
 import { PosixDriver, renameOver, retargetTempName, wrap as wrapFsError } from '../posix.js';
@@ -123,6 +124,15 @@ export class Ntfs3gDriver extends PosixDriver {
       },
       targetIsDirectory: (local) => statOrUndefined(local)?.isDirectory(),
       };
+  }
+
+  /** (links in a copied tree would have to be written as NTFS reparse data: not done yet) */
+  override copyRefusal(): string | undefined {
+    return `${NO_RELOCATION} (ntfs-3g at ${this.paths.mountPoint})`;
+  }
+
+  override copyTree(from: AbsPath): TreeCount {
+    throw new DriverError(from, this.copyRefusal() ?? NO_RELOCATION, { code: 'ENOTSUP' });
   }
 
   get mountPoint(): string {

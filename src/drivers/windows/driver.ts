@@ -21,8 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DriverError } from '../../core/errors.js';
 import type { AbsPath } from '../../core/paths.js';
-import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind } from '../../core/types.js';
-import type { DirEntry, Driver, TreeRemoval } from '../driver.js';
+import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts } from '../../core/types.js';
+import { NO_RELOCATION, type DirEntry, type Driver, type TreeRemoval } from '../driver.js';
 import { entryOfReparse, reparseWrite, verifyReparse, writeReparse, type ReparseTransport, type ReparseWrite } from '../ntfs/links.js';
 import { formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
 import { retargetTempName } from '../posix.js';
@@ -280,6 +280,23 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   releaseFolders(): void {
     this.folders.end();
+  }
+
+  /** (a relocation's copy is not written for Windows yet: the plan turns this into a conflict) */
+  copyRefusal(): string | undefined {
+    return `${NO_RELOCATION} (Windows)`;
+  }
+
+  treeFacts(): TreeFacts {
+    return { bytes: 0, files: 0, folders: 0, links: 0, hardLinked: 0, problem: `${NO_RELOCATION} (Windows)` };
+  }
+
+  freeBytes(): number | undefined {
+    return undefined;
+  }
+
+  copyTree(from: AbsPath): TreeCount {
+    throw new DriverError(from, `${NO_RELOCATION} (Windows)`, { code: 'ENOTSUP' });
   }
 
   // -------------------------------------------------------------------------------------------

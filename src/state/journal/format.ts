@@ -11,8 +11,9 @@
  * links; within an action's group a path written `""` is the action's path, and a link written
  * `0` is the action's link, so the common steps cost a few bytes each:
  * `["mkdir",P]` (or `["mkdir",P,MODE]`), `["rmdir",P]`, `["move",FROM,TO]`, `["link",P,L]`, `["replace-link",P,L,PREVIOUS]`,
- * `["unlink",P,PREVIOUS]`, `["remove-tree",P,IDENTITY]`; a link is `[type,target]` (its text is
- * its target) or `[type,target,text]`.
+ * `["unlink",P,PREVIOUS]`, `["remove-tree",P,IDENTITY]`, `["copy-tree",FROM,TO]`; a link is
+ * `[type,target]` (its text is its target) or `[type,target,text]`. A copy's top folder, once
+ * made, is named by a record of its own: `{"made":N,"root":IDENTITY}`.
  */
 import path from 'node:path';
 import { LinkplanError } from '../../core/errors.js';
@@ -22,8 +23,14 @@ import type { Step } from '../../apply/steps.js';
 import type { RecordedAction } from '../journal.js';
 
 export const JOURNAL_FORMAT = 'linkplan-journal';
-/** 4: the header lists the steps themselves (3 listed only actions, and the steps followed from them). */
-export const JOURNAL_VERSION = 4;
+/**
+ * 5: a relocation's `copy-tree` step, and the `made` record naming the folder it made (a journal
+ * of format 4 holds neither, and means what it meant: it is read as format 5). 4: the header lists
+ * the steps themselves (3 listed only actions, and the steps followed from them).
+ */
+export const JOURNAL_VERSION = 5;
+/** The earlier formats a journal is read in as it is (each one's steps are steps of this one). */
+export const JOURNAL_READABLE: readonly number[] = [4];
 
 export class JournalError extends LinkplanError {}
 
@@ -113,6 +120,8 @@ export function encodeStep(s: Step, action: JournalSource | undefined): unknown[
       return ['unlink', at(s.path), linkCode(s.previous, undefined)];
     case 'remove-tree':
       return ['remove-tree', at(s.path), s.identity];
+    case 'copy-tree':
+      return ['copy-tree', at(s.from), at(s.to)];
   }
 }
 
@@ -155,6 +164,8 @@ export function decodeStep(code: unknown, action: RecordedAction | undefined): S
     case 'remove-tree':
       if (typeof code[2] !== 'string') throw new Error('a remove-tree step does not say what it removes');
       return { op: 'remove-tree', path: pathAt(1), identity: code[2] };
+    case 'copy-tree':
+      return { op: 'copy-tree', from: pathAt(1), to: pathAt(2) };
     default:
       throw new Error(`${JSON.stringify(code[0]) ?? 'nothing'} is not a step this linkplan knows`);
   }

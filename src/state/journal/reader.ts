@@ -14,7 +14,7 @@ import type { Step } from '../../apply/steps.js';
 import type { JournalOutcome, RecordedAction } from '../journal.js';
 import { readStateFile } from '../files.js';
 import { acceptFormat } from '../upgrade.js';
-import { DAMAGED_JOURNAL_HINT, decodeStep, JournalError, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalHeader, type PruneNote, type RestoreNote } from './format.js';
+import { DAMAGED_JOURNAL_HINT, decodeStep, JournalError, JOURNAL_FORMAT, JOURNAL_READABLE, JOURNAL_VERSION, type JournalHeader, type PruneNote, type RestoreNote } from './format.js';
 
 /** A finished apply that is in the records: what it did, and its journal's id and end. */
 export interface FinishedApply {
@@ -90,7 +90,7 @@ export function readFinishedApply(file: string, opts: { open?: boolean } = {}): 
     throw damaged('its first line is not a journal header', e);
   }
   if (typeof header !== 'object' || header === null || header.format !== JOURNAL_FORMAT) throw damaged('its first line is not a journal header');
-  acceptFormat(file, { what: 'last journal', found: header.version, current: JOURNAL_VERSION, damaged });
+  acceptFormat(file, { what: 'last journal', found: header.version, current: JOURNAL_VERSION, readable: JOURNAL_READABLE, damaged });
   if (!Array.isArray(header.actions)) throw damaged('its header lists no actions');
   const restore = header.restore;
   if (restore !== undefined && (typeof restore !== 'object' || restore === null || typeof restore.backup !== 'number' || typeof restore.path !== 'string')) throw damaged('the restore it names is not a backup');
@@ -158,6 +158,11 @@ export function readJournal(file: string): JournalRecord | undefined {
       rec.done.delete(r['undone']);
     }
     if (typeof r['close'] === 'string') rec.closed = r['close'] as JournalOutcome;
+    // the folder a copy made (the latest record wins: a copy run again by --forward makes another)
+    if (typeof r['made'] === 'number' && typeof r['root'] === 'string') {
+      const s = header.steps[r['made']];
+      if (s?.op === 'copy-tree') s.root = r['root'];
+    }
   }
   return rec;
 }
@@ -167,7 +172,7 @@ function readHeader(file: string, first: unknown): JournalHeader {
   const header = first as (Partial<Omit<JournalHeader, 'steps'>> & { version?: unknown; steps?: unknown }) | undefined;
   if (typeof header !== 'object' || header === null || header.format !== JOURNAL_FORMAT) throw new JournalError(`${file}: not a linkplan journal`, { hint: "move the file away if it is not linkplan's" });
   const damaged = (why: string, cause?: unknown): JournalError => new JournalError(`${file}:1: the journal's header is damaged (${why})`, { hint: 'the journal is damaged; inspect it by hand', cause });
-  acceptFormat(file, { what: 'journal', found: header.version, current: JOURNAL_VERSION, damaged });
+  acceptFormat(file, { what: 'journal', found: header.version, current: JOURNAL_VERSION, readable: JOURNAL_READABLE, damaged });
   const actions = header.actions;
   if (!Array.isArray(actions) || !actions.every(isRecordedAction)) throw damaged('its actions are not a list of actions');
   const groups = header.steps;

@@ -6,7 +6,8 @@
  * step ran is read from the disk); after each step a `done` record (written at once when a later
  * step changes the same path again; otherwise with the next record that is synced, consecutive
  * steps in one `{"done":[first,last],"range":true}`); during a rollback, before each undo an
- * `undoing` record (fsynced) and after it an `undone` record; and a `close` record at the end,
+ * `undoing` record (fsynced) and after it an `undone` record; for a copy, once its folder is made,
+ * a `made` record naming it (fsynced); and a `close` record at the end,
  * with the journal's id, after which the file is moved to `journal.last.jsonl` (a journal closed
  * before its header was written recorded nothing that ran, and is removed). A committed journal
  * there is part of linkplan's records (records.ts) until `records.json` takes it in. Every record
@@ -267,6 +268,12 @@ export class FileJournal implements Journal {
     }
   }
 
+  /** Written and made durable at once: a copy's folder is known before anything is put in it. */
+  made(seq: number, root: string): void {
+    this.push(JSON.stringify({ made: seq, root }));
+    this.sync();
+  }
+
   /**
    * Durable before the undo runs: a rollback killed right after undoing a step, before its
    * `undone` record, must not leave the step's `done` record standing for `recover --forward`.
@@ -368,7 +375,7 @@ function journalId(): string {
  */
 function journalActionWithIdentity(a: JournalSource): Record<string, unknown> {
   const out = journalAction(a);
-  if (a.kind === 'backup-and-link' || a.kind === 'adopt') {
+  if (a.kind === 'backup-and-link' || a.kind === 'adopt' || a.kind === 'relocate') {
     const id = fileIdentity(a.path);
     if (id !== undefined) out['identity'] = id;
   }
@@ -408,7 +415,7 @@ export function retouchedSteps(steps: readonly Step[]): Set<number> {
   };
   for (let seq = 0; seq < steps.length; seq++) {
     const s = steps[seq] as Step;
-    if (s.op === 'move') {
+    if (s.op === 'move' || s.op === 'copy-tree') {
       touch(s.from, seq);
       touch(s.to, seq);
     } else touch(s.path, seq);
