@@ -9,7 +9,7 @@ import { naturalCompare } from '../src/core/natural-order.js';
 
 const sign = (n: number): number => Math.sign(n);
 /** Version-like names: digits, dots, dashes and a few letters, so runs of digits meet often. */
-const name = fc.stringMatching(/^[0-9a-cA-C.\-]{0,12}$/);
+const name = fc.stringMatching(/^[0-9a-cA-C.-]{0,12}$/);
 
 describe('naturalCompare', () => {
   it('is a total order: antisymmetric, transitive, and 0 only for the same string', () => {
@@ -35,7 +35,7 @@ describe('naturalCompare', () => {
 
   it('orders text without digits by character code', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-zA-Z.\-]{0,8}$/), fc.stringMatching(/^[a-zA-Z.\-]{0,8}$/), (a, b) => {
+      fc.property(fc.stringMatching(/^[a-zA-Z.-]{0,8}$/), fc.stringMatching(/^[a-zA-Z.-]{0,8}$/), (a, b) => {
         expect(sign(naturalCompare(a, b))).toBe(a < b ? -1 : a > b ? 1 : 0);
       }),
     );
