@@ -183,6 +183,7 @@ describe.skipIf(cannotMount())('relocating to another volume', () => {
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     expect(fs.readlinkSync(s.game)).toBe(s.target);
+    expect(applied.stdout).toContain('The original of home/Game is kept at home/Game.linkplan-backup (2.9 MiB) until `linkplan backups prune layout.yaml --older-than AGE` deletes it.\n');
     expect(walk(s.target)).toEqual(s.before);
     expect(walk(`${s.game}.linkplan-backup`)).toEqual(s.before);
     // the link outside the tree stayed a link: nothing of /etc was copied

@@ -13,6 +13,7 @@ import { describeStep, stepsFor } from '../apply/steps.js';
 import { NotConfirmedError, UsageError } from '../core/errors.js';
 import { displayPath, pathDisplay } from '../core/paths.js';
 import { printable } from '../core/printable.js';
+import { bytesText } from '../core/sizes.js';
 import type { Plan } from '../core/types.js';
 import { DryRunDriver } from '../drivers/decorators.js';
 import type { Driver } from '../drivers/driver.js';
@@ -124,7 +125,19 @@ async function applyLocked(opts: ApplyOptions, ctx: LockedContext): Promise<numb
   if (opts.dryRun === true) return dryRun(prepared, io);
   await runApply(plan, { file: opts.file, opts, io, base, real, records: records(), prompted, saved: saved !== undefined, stateDir, manifestPath, signals: ctx.signals, deps: ctx.deps });
   io.out(`Applied: ${summaryLine(plan.summary)}\n`);
+  for (const l of keptOriginals(plan, base)) io.out(`${l}\n`);
   return 0;
+}
+
+/** For each relocation applied: where the original is kept, what it holds, and how to delete it. */
+function keptOriginals(plan: Plan, base: string): string[] {
+  const show = pathDisplay({ base, home: os.homedir() });
+  const file = printable(displayPath(plan.manifest.path, { base: process.cwd() }));
+  return plan.actions.flatMap((a) =>
+    a.kind === 'relocate'
+      ? [`The original of ${printable(show(a.path))} is kept at ${printable(show(a.backupPath))} (${bytesText(a.copy.bytes)}) until \`linkplan backups prune ${file} --older-than AGE\` deletes it.`]
+      : [],
+  );
 }
 
 /** A plan with nothing to change: what --prune leaves alone, and the links it found changed, recorded. */
