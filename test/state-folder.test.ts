@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/applier.js';
 import { Records } from '../src/state/records.js';
 import { manifestStateDir } from '../src/state/state-dir.js';
-import { StateFolderError } from '../src/state/files.js';
+import { fileIdentity, StateFolderError } from '../src/state/files.js';
 import { FileJournal } from '../src/state/journal/writer.js';
 import { DriverDecorator, FaultyDriver, ReadOnlyDriver } from '../src/drivers/decorators.js';
 import type { WriteCall } from '../src/drivers/driver.js';
@@ -561,6 +561,29 @@ describe('backups prune', () => {
     expect(posix.removeTree(path.join(base, 'backup') as AbsPath)).toEqual({ files: 3, folders: 2, links: 3, left: [] });
     expect(fs.existsSync(path.join(base, 'backup'))).toBe(false);
     expect(snapshot(path.join(base, 'outside'))).toEqual({ ...outside, keep: { ...(outside['keep'] as object), nlink: 1 } });
+  });
+
+  it('deletes a folder only while the one opened at its name is the one checked: a folder put in its place after the check is left whole', () => {
+    const base = tempDir();
+    const p = path.join(base, 'backup') as AbsPath;
+    writeTree(base, { backup: { a: 'the backup' } });
+    const checked = fileIdentity(p) as string;
+    // swapped after the check: the backup renamed away, another folder under its name
+    fs.renameSync(p, path.join(base, 'moved'));
+    writeTree(base, { backup: { b: 'someone else\'s', sub: { c: 'c' } } });
+    const other = snapshot(p);
+    const posix = new PosixDriver();
+    expect(posix.removeTree(p, { identity: checked })).toEqual({ files: 0, folders: 0, links: 0, left: [`${p}: it is not the folder that was checked (something else has its name now); it is left alone`] });
+    expect(snapshot(p)).toEqual(other);
+    // a file under the name is not the folder either
+    fs.renameSync(p, path.join(base, 'other'));
+    fs.writeFileSync(p, 'a file now');
+    expect(posix.removeTree(p, { identity: checked }).left).toHaveLength(1);
+    expect(fs.readFileSync(p, 'utf8')).toBe('a file now');
+    fs.rmSync(p);
+    fs.renameSync(path.join(base, 'moved'), p);
+    expect(posix.removeTree(p, { identity: checked })).toEqual({ files: 1, folders: 1, links: 0, left: [] });
+    expect(fs.existsSync(p)).toBe(false);
   });
 
   it.skipIf(!ROOT)('deletes a backup folder without following a link inside it or crossing into another filesystem, and reports what it removed', () => {

@@ -264,7 +264,7 @@ function finishPrune(rec: JournalRecord, journal: FileJournal, driver: Driver): 
       left.push(`left ${s.path}: it is not that backup any more (something else has its name now)`);
       continue;
     }
-    const d = driver.removeTree(s.path);
+    const d = driver.removeTree(s.path, { identity: s.identity });
     journal.done(seq);
     changed.push(describeStep(s));
     for (const l of d.left) left.push(`left ${l}`);

@@ -119,7 +119,7 @@ export function runStep(s: Step, driver: Driver, events?: StepEvents): void {
 /** Deletes a backup while it is still the one recorded; what stays (a mount point, say) is an error naming it. */
 function removeTreeStep(s: Extract<Step, { op: 'remove-tree' }>, driver: Driver): void {
   if (fileIdentity(s.path) !== s.identity) throw new DriverError(s.path, 'is not that backup any more (something else has its name now); it is left alone');
-  const left = driver.removeTree(s.path).left;
+  const left = driver.removeTree(s.path, { identity: s.identity }).left;
   if (left.length > 0) throw new DriverError(s.path, `deleted in part; left:\n  ${left.join('\n  ')}`);
 }
 
@@ -156,7 +156,7 @@ export function removeCopy(s: Extract<Step, { op: 'copy-tree' }>, driver: Driver
     return true;
   }
   if (now !== s.root) throw new DriverError(s.to, 'is not the copy this apply made any more (something else has its name now); it is left alone');
-  const left = driver.removeTree(s.to, { copy: true }).left;
+  const left = driver.removeTree(s.to, { copy: true, identity: s.root }).left;
   if (left.length > 0) throw new DriverError(s.to, `the copy was deleted in part; left:\n  ${left.join('\n  ')}`);
   return true;
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { DriverError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts, Volume } from '../core/types.js';
-import type { CopyOptions, DirEntry, Driver, TreeRemoval, WriteCall } from './driver.js';
+import type { CopyOptions, DirEntry, Driver, RemoveTreeOptions, TreeRemoval, WriteCall } from './driver.js';
 
 /** Passes every call to the wrapped driver; subclasses override what they change. */
 export class DriverDecorator implements Driver {
@@ -85,7 +85,7 @@ export class DriverDecorator implements Driver {
     this.write('rmdir', p, () => this.inner.rmdir(p));
   }
   /** (a write the decorator stops, as any other, removes nothing) */
-  removeTree(p: AbsPath, opts?: { copy?: boolean }): TreeRemoval {
+  removeTree(p: AbsPath, opts?: RemoveTreeOptions): TreeRemoval {
     let out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
     this.write('removeTree', p, () => {
       out = this.inner.removeTree(p, opts);

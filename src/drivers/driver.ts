@@ -13,6 +13,11 @@ export interface DirEntry {
   kind: 'file' | 'dir' | 'link' | 'other';
 }
 
+export interface RemoveTreeOptions {
+  copy?: boolean;
+  identity?: string;
+}
+
 /** What `removeTree` removed, and what it left in place and why (nothing: the tree is gone whole). */
 export interface TreeRemoval {
   files: number;
@@ -64,8 +69,11 @@ export interface DriverWrites {
    * folder swapped for a link midway cannot lead it elsewhere. What cannot go is left and listed.
    * `copy`: the tree is a copy linkplan made (a relocation's, undone): a folder of it whose mode
    * keeps its owner from deleting what it holds (read-only, as its original) is made writable first.
+   * `identity`: what the caller checked the folder at `path` is (`fileIdentity`); the folder is
+   * deleted only if the one opened there is still that one (a folder put in its place after the
+   * check is left alone, and listed), where the driver can tell (the node:fs driver does).
    */
-  removeTree(path: AbsPath, opts?: { copy?: boolean }): TreeRemoval;
+  removeTree(path: AbsPath, opts?: RemoveTreeOptions): TreeRemoval;
   /**
    * Copies the folder `from` to `to` (absent; its folder exists), never following a link: a
    * symbolic link inside is copied as a link with the same text, a file with other names as a

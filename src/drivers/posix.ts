@@ -18,7 +18,8 @@ import type { AbsPath } from '../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts } from '../core/types.js';
 import { FolderHandles, folderIdAt } from './folder-handles.js';
 import { linkAt, lstatAt, mkdirAt, openDirAt, renameAt, symlinkAt, unlinkAt, type AtStat } from './posix-at.js';
-import type { CopyOptions, DirEntry, Driver, TreeRemoval } from './driver.js';
+import type { CopyOptions, DirEntry, Driver, RemoveTreeOptions, TreeRemoval } from './driver.js';
+import { statIdentity } from '../core/identity.js';
 import { copyTreeAt, namesAt, treeFactsOf } from './posix-copy.js';
 
 /** An OS error as a DriverError that names `p` and what was being done (a DriverError as it is). */
@@ -239,14 +240,16 @@ export class PosixDriver implements Driver {
     }
   }
 
-  removeTree(p: AbsPath, opts: { copy?: boolean } = {}): TreeRemoval {
+  removeTree(p: AbsPath, opts: RemoveTreeOptions = {}): TreeRemoval {
     const out: TreeRemoval = { files: 0, folders: 0, links: 0, left: [] };
     const copy = opts.copy === true;
     const fd = this.folders.handle(path.dirname(p));
     try {
       const name = path.basename(p);
       const st = lstatAt(fd, name);
-      if (st?.kind === 'dir') removeFolderAt(fd, { name, path: p, dev: undefined, copy }, out);
+      const identity = opts.identity === undefined ? {} : { identity: opts.identity };
+      if (st?.kind === 'dir') removeFolderAt(fd, { name, path: p, dev: undefined, copy, ...identity }, out);
+      else if (st !== undefined && opts.identity !== undefined) out.left.push(`${p}: it is not the folder that was checked (something else has its name now); it is left alone`);
       else if (st !== undefined) removeEntryAt(fd, { name, path: p, kind: st.kind }, out);
     } catch (e) {
       throw driverError(p, 'cannot delete', e);
@@ -334,7 +337,7 @@ function removeEntryAt(fd: number, e: { name: string; path: string; kind: AtStat
  * made writable by their owner first where their mode forbids deleting what they hold. False when
  * something stays.
  */
-function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: number | undefined; copy?: boolean }, out: TreeRemoval): boolean {
+function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: number | undefined; copy?: boolean; identity?: string }, out: TreeRemoval): boolean {
   let fd: number;
   try {
     fd = openDirAt(parentFd, f.name, { follow: false });
@@ -345,6 +348,11 @@ function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: 
   let whole = true;
   try {
     const here = fs.fstatSync(fd);
+    // (asked of the folder opened, not of its name: one put there after the check is not it)
+    if (f.identity !== undefined && statIdentity(fs.fstatSync(fd, { bigint: true })) !== f.identity) {
+      out.left.push(`${f.path}: it is not the folder that was checked (something else has its name now); it is left alone`);
+      return false;
+    }
     const dev = here.dev;
     if (f.dev !== undefined && dev !== f.dev) {
       out.left.push(`${f.path}: another filesystem is mounted there; it is left with all it holds`);

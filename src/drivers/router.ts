@@ -9,7 +9,7 @@
 import { DriverError } from '../core/errors.js';
 import { isSameOrInside, type AbsPath } from '../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts, Volume } from '../core/types.js';
-import { NO_RELOCATION, type CopyOptions, type DirEntry, type Driver, type TreeRemoval } from './driver.js';
+import { NO_RELOCATION, type CopyOptions, type DirEntry, type Driver, type RemoveTreeOptions, type TreeRemoval } from './driver.js';
 
 /** One listed volume and the driver that writes on it. */
 export interface RoutedVolume {
@@ -119,7 +119,7 @@ export class VolumeRouter implements Driver {
     this.driverAt(p).rmdir(p);
   }
 
-  removeTree(p: AbsPath, opts?: { copy?: boolean }): TreeRemoval {
+  removeTree(p: AbsPath, opts?: RemoveTreeOptions): TreeRemoval {
     return this.driverAt(p).removeTree(p, opts);
   }
 

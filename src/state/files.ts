@@ -7,6 +7,7 @@
  * `StateFolderError` naming the file, what linkplan was doing and what the user can do about it
  * (free space, make the folder writable, give another one with --state-dir).
  */
+import { statIdentity } from '../core/identity.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode, LinkplanError } from '../core/errors.js';
@@ -154,8 +155,7 @@ export function replaceFile(file: string, data: string, what: string): void {
  */
 export function fileIdentity(p: string): string | undefined {
   const st = fs.lstatSync(p, { bigint: true, throwIfNoEntry: false });
-  if (st === undefined) return undefined;
-  return st.birthtimeNs > 0n ? `${st.dev}:${st.ino}:${st.birthtimeNs}` : `${st.dev}:${st.ino}`;
+  return st === undefined ? undefined : statIdentity(st);
 }
 
 /**
