@@ -147,14 +147,14 @@ describe('asking the Restart Manager who holds a file', () => {
     expect(linux.log.calls).toEqual([]);
   });
 
-  it('asks only for a sharing or lock violation, or access denied on a file that is not read-only', () => {
+  it('asks only for a sharing or lock violation on a file, or access denied on a file that is not read-only; never for a folder', () => {
     const asked = (code: number, attributes: number): boolean => {
       const { k, log } = restartManager(six);
       holdersFor(PAK, { code, k: { ...k, GetFileAttributesW: () => attributes }, platform: 'win32' });
       return log.calls.length > 0;
     };
-    expect([asked(32, 0x20), asked(33, 0x20), asked(5, 0x20)]).toEqual([true, true, true]);
+    expect([asked(32, 0x20), asked(33, 0x20), asked(5, 0x20), asked(32, 0xffffffff)]).toEqual([true, true, true, true]);
     // a folder, a read-only file, an absent path, another error
-    expect([asked(5, 0x10), asked(5, 0x21), asked(5, 0xffffffff), asked(2, 0x20), asked(145, 0x20)]).toEqual([false, false, false, false, false]);
+    expect([asked(32, 0x10), asked(5, 0x10), asked(5, 0x21), asked(5, 0xffffffff), asked(2, 0x20), asked(145, 0x20)]).toEqual([false, false, false, false, false, false]);
   });
 });

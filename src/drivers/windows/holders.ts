@@ -9,7 +9,7 @@
  * slow, the time all lookups of a process take is capped: past it, the answer is "cannot tell".
  */
 import { performance } from 'node:perf_hooks';
-import { plainPath } from './paths.js';
+import { longPath, plainPath } from './paths.js';
 import {
   CCH_RM_SESSION_KEY,
   ERROR_ACCESS_DENIED,
@@ -61,21 +61,22 @@ export function holdersOf(paths: readonly string[], opts: HoldersOptions = {}): 
 }
 
 /**
- * The holders to name for Win32 error `code` at `path`: looked up for a sharing or lock violation,
- * and for access denied on a file that exists and is not read-only (a running program's file);
- * undefined for anything else, a folder included.
+ * The holders to name for Win32 error `code` at `path`: looked up for a sharing or lock violation
+ * on a file, and for access denied on a file that is not read-only (a running program's file);
+ * undefined for anything else. Never for a folder: the Restart Manager tracks files only.
  */
 export function holdersFor(path: string, opts: HoldersOptions & { code: number }): Holder[] | undefined {
   const { code } = opts;
   if (code !== ERROR_SHARING_VIOLATION && code !== ERROR_LOCK_VIOLATION && code !== ERROR_ACCESS_DENIED) return undefined;
   if ((opts.platform ?? process.platform) !== 'win32') return undefined;
-  if (code === ERROR_ACCESS_DENIED) {
-    try {
-      const a = (opts.k ?? kernel32).GetFileAttributesW(path);
-      if (a === INVALID_FILE_ATTRIBUTES || (a & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_READONLY)) !== 0) return undefined;
-    } catch {
-      return undefined;
-    }
+  try {
+    const a = (opts.k ?? kernel32).GetFileAttributesW(longPath(path));
+    // (a file another program holds may not even let its attributes be read: ask anyway)
+    const unknown = a === INVALID_FILE_ATTRIBUTES;
+    if (!unknown && (a & FILE_ATTRIBUTE_DIRECTORY) !== 0) return undefined;
+    if (code === ERROR_ACCESS_DENIED && (unknown || (a & FILE_ATTRIBUTE_READONLY) !== 0)) return undefined;
+  } catch {
+    return undefined;
   }
   return holdersOf([path], opts);
 }
