@@ -7,7 +7,7 @@
 // (test/windows/holders.test.ts).
 import { describe, expect, it } from 'vitest';
 import { win32Error } from '../src/drivers/windows/errors.js';
-import { holdersFor, holdersOf } from '../src/drivers/windows/holders.js';
+import { BUDGET_MS, holdersFor, holdersOf } from '../src/drivers/windows/holders.js';
 import { kernel32, offsetOf, sizeOf, type Kernel32 } from '../src/drivers/windows/win32.js';
 
 const PAK = 'C:\\Games\\X\\data.pak';
@@ -145,6 +145,16 @@ describe('asking the Restart Manager who holds a file', () => {
     const linux = restartManager(six);
     expect(holdersOf([PAK], { k: linux.k, platform: 'linux' })).toBeUndefined();
     expect(linux.log.calls).toEqual([]);
+  });
+
+  it('stops asking once this process\'s lookups have taken their time budget (the Restart Manager can be slow)', () => {
+    const { k, log } = restartManager(six);
+    let clock = 0;
+    // each lookup takes half the budget on this clock (read before and after it): the third finds it spent
+    const opts = { k, platform: 'win32', spent: { ms: 0 }, now: () => (clock += BUDGET_MS * 0.5) };
+    const answers = [1, 2, 3, 4].map(() => holdersOf([PAK], opts)?.length);
+    expect(answers).toEqual([5, 5, undefined, undefined]);
+    expect(log.calls.filter((c) => c === 'RmStartSession')).toHaveLength(2);
   });
 
   it('asks only for a sharing or lock violation on a file, or access denied on a file that is not read-only; never for a folder', () => {

@@ -36,27 +36,33 @@ export interface Holder {
 /** RmGetList calls in one lookup: the list may grow between the call that sizes it and the next. */
 const MAX_TRIES = 3;
 /** The time all lookups of this process may take together, in milliseconds. */
-const BUDGET_MS = 3000;
-let spentMs = 0;
+export const BUDGET_MS = 3000;
+/** The time this process's lookups took so far. */
+const spent = { ms: 0 };
 
 export interface HoldersOptions {
   /** The calls to use (tests give their own); Windows' by default. */
   k?: Kernel32;
   /** The platform to act for (tests); process.platform by default. */
   platform?: string;
+  /** The time spent so far, and the clock (tests); this process's and performance.now by default. */
+  spent?: { ms: number };
+  now?: () => number;
 }
 
 /** The programs holding `paths` open, each once; undefined when Windows cannot tell (or names nobody). */
 export function holdersOf(paths: readonly string[], opts: HoldersOptions = {}): Holder[] | undefined {
-  if ((opts.platform ?? process.platform) !== 'win32' || paths.length === 0 || spentMs >= BUDGET_MS) return undefined;
-  const started = performance.now();
+  const budget = opts.spent ?? spent;
+  const now = opts.now ?? ((): number => performance.now());
+  if ((opts.platform ?? process.platform) !== 'win32' || paths.length === 0 || budget.ms >= BUDGET_MS) return undefined;
+  const started = now();
   try {
     const found = askRestartManager(opts.k ?? kernel32, paths.map(plainPath));
     return found === undefined || found.length === 0 ? undefined : found;
   } catch {
     return undefined;
   } finally {
-    spentMs += performance.now() - started;
+    budget.ms += now() - started;
   }
 }
 
