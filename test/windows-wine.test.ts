@@ -240,11 +240,29 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     // the folder's file object)
   });
 
+  it('binds the Restart Manager (rstrtmgr.dll) and asks it who holds a file in use: Wine\'s names nobody, so the lookup says "cannot tell" at once and the error keeps its general words', () => {
+    expect(value('missing')).not.toEqual(expect.arrayContaining([expect.stringMatching(/^Rm/)]));
+    const holder = value('holder') as { pid: number; handle: string };
+    // the other process really holds it (a handle, not `error <code>`)
+    expect(holder.handle).toMatch(/^\d+$/);
+    expect(holder.pid).toBeGreaterThan(0);
+    const { holders, ms } = value('holdersOf') as { holders: unknown; ms: number };
+    expect(holders).toBeNull();
+    expect(ms).toBeLessThan(2000);
+    const e = error('removeHeld');
+    expect(e.code).toBe('EBUSY');
+    expect(e.message).toMatch(/held-link\.txt: cannot remove link \(another program is using it; ERROR_SHARING_VIOLATION 32\)$/);
+    expect(e.hint).toMatch(/^close the program that has it open/);
+    expect(value('afterRemoveHeld')).toMatchObject({ kind: 'file', nlink: 2 });
+    // once the other process lets go, the link goes
+    expect(value('removeLetGo')).toBeNull();
+  });
+
   it('has the words of the Win32 errors users meet in the Windows build', () => {
     const words = value('errorWords') as Record<string, { name: string; errno: string; text: string }>;
     expect(words['50']?.text).toBe('this filesystem does not support reparse points (junctions and symbolic links)');
     expect(words['1314']).toMatchObject({ name: 'ERROR_PRIVILEGE_NOT_HELD', errno: 'EPERM' });
-    for (const c of ['1314', '4390', '17', '1142', '5', '32', '145', '183', '50']) expect(words[c]?.name).toMatch(/^ERROR_/);
+    for (const c of ['1314', '4390', '17', '1142', '5', '32', '33', '145', '183', '50']) expect(words[c]?.name).toMatch(/^ERROR_/);
   });
 
   it('runs the linkplan command under Wine: a junction on a volume without reparse points is a conflict and nothing is written; hard links apply, and a second apply changes nothing; a symbolic link is a conflict the plan explains', () => {

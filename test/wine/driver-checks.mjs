@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 const [indexUrl, work, outFile, otherFs, linuxSh] = process.argv.slice(2);
 /** The Linux path of a Windows path on Z:. */
@@ -158,7 +159,26 @@ try {
   out.swapped = { value: await inLinux(`mv '${linux(at('swap'))}' '${linux(at('swap-original'))}' && ln -s decoy '${linux(at('swap'))}'`) };
   record('swapMkdir', () => d.mkdir(at('swap\\made')));
   d.releaseFolders();
-  record('errorWords', () => Object.fromEntries([1314, 4390, 17, 1142, 5, 32, 145, 183, 50].map((c) => [c, win.win32ErrorInfo(c)])));
+  // a file another Windows process holds open with no sharing: removing it fails, and the
+  // Restart Manager is asked who holds it (the holder, or "cannot tell": null)
+  fs.writeFileSync(at('held-file.txt'), 'held');
+  d.createLink(at('held-link.txt'), hard(at('held-file.txt')));
+  const [ready, stop] = [at('..\\hold-ready'), at('..\\hold-stop')];
+  const holdOpen = fileURLToPath(new URL('./hold-open.mjs', import.meta.url));
+  const child = spawn(process.execPath, [holdOpen, indexUrl, at('held-link.txt'), ready, stop], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  for (let i = 0; i < 200 && !fs.existsSync(ready); i++) await sleep(50);
+  out.holder = { value: { pid: child.pid, handle: fs.existsSync(ready) ? fs.readFileSync(ready, 'utf8') : 'not ready' } };
+  record('holdersOf', () => {
+    const started = Date.now();
+    return { holders: win.holdersOf([at('held-link.txt')]) ?? null, ms: Date.now() - started };
+  });
+  record('removeHeld', () => d.removeLink(at('held-link.txt')));
+  record('afterRemoveHeld', () => d.observe(at('held-link.txt')));
+  fs.writeFileSync(stop, '');
+  await Promise.race([exited, sleep(10_000)]);
+  record('removeLetGo', () => d.removeLink(at('held-link.txt')));
+  record('errorWords', () => Object.fromEntries([1314, 4390, 17, 1142, 5, 32, 33, 145, 183, 50].map((c) => [c, win.win32ErrorInfo(c)])));
 } catch (e) {
   out.fatal = { error: { message: String(e?.stack ?? e) } };
 }

@@ -7,6 +7,7 @@
 #include <windows.h>
 #include <winioctl.h>
 #include <winternl.h>
+#include <restartmanager.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -36,6 +37,8 @@ int main(void) {
   C(FILE_OPEN); C(FILE_CREATE); C(FILE_DIRECTORY_FILE); C(FILE_SYNCHRONOUS_IO_NONALERT); C(FILE_NON_DIRECTORY_FILE);
   C(FILE_OPEN_FOR_BACKUP_INTENT); C(FILE_OPEN_REPARSE_POINT); C(OBJ_CASE_INSENSITIVE);
   C(FileRenameInformation); C(FileLinkInformation);
+  C(ERROR_SHARING_VIOLATION); C(ERROR_LOCK_VIOLATION);
+  C(CCH_RM_SESSION_KEY); C(CCH_RM_MAX_APP_NAME); C(CCH_RM_MAX_SVC_NAME); C(RmService);
   printf("\n},\n\"structs\": {\n  ");
   S(FILETIME); M(FILETIME, dwLowDateTime); M(FILETIME, dwHighDateTime); E();
   S(BY_HANDLE_FILE_INFORMATION); M(BY_HANDLE_FILE_INFORMATION, dwFileAttributes); M(BY_HANDLE_FILE_INFORMATION, ftCreationTime);
@@ -61,6 +64,9 @@ int main(void) {
   M(FILE_RENAME_INFORMATION, FileNameLength); M(FILE_RENAME_INFORMATION, FileName); E();
   S(FILE_LINK_INFORMATION); M(FILE_LINK_INFORMATION, ReplaceIfExists); M(FILE_LINK_INFORMATION, RootDirectory);
   M(FILE_LINK_INFORMATION, FileNameLength); M(FILE_LINK_INFORMATION, FileName); E();
+  S(RM_UNIQUE_PROCESS); M(RM_UNIQUE_PROCESS, dwProcessId); M(RM_UNIQUE_PROCESS, ProcessStartTime); E();
+  S(RM_PROCESS_INFO); M(RM_PROCESS_INFO, Process); M(RM_PROCESS_INFO, strAppName); M(RM_PROCESS_INFO, strServiceShortName);
+  M(RM_PROCESS_INFO, ApplicationType); M(RM_PROCESS_INFO, AppStatus); M(RM_PROCESS_INFO, TSSessionId); M(RM_PROCESS_INFO, bRestartable); E();
   printf("\n}}\n");
   return 0;
 }

@@ -2,9 +2,13 @@
  * Win32 error codes in words a user understands, with what to do about each: the Windows driver
  * turns every failed call into a DriverError through `win32Error`, whose `code` is the POSIX-style
  * name the rest of linkplan already reads (ENOENT, EEXIST, EPERM...), so the applier and the CLI
- * treat a Windows failure like any other. Pure: no I/O, no koffi; tested on every OS.
+ * treat a Windows failure like any other. A file in use (a sharing or lock violation, or access
+ * denied on a file a running program holds) is reported with the programs that hold it, as
+ * holders.ts learns them from Windows, and a hint to close those; where Windows cannot tell, the
+ * words stay general. The words themselves are pure (holders can be given): tested on every OS.
  */
 import { DriverError } from '../../core/errors.js';
+import { holdersFor, type Holder } from './holders.js';
 
 export interface Win32ErrorInfo {
   /** The Windows SDK name, like ERROR_PRIVILEGE_NOT_HELD. */
@@ -43,6 +47,12 @@ const KNOWN: Readonly<Record<number, Win32ErrorInfo>> = {
     errno: 'EBUSY',
     text: 'another program is using it',
     hint: 'close the program that has it open (an editor, a terminal in that folder, an antivirus scan) and run linkplan again',
+  },
+  33: {
+    name: 'ERROR_LOCK_VIOLATION',
+    errno: 'EBUSY',
+    text: 'another program has locked part of it',
+    hint: 'close the program that has it open (an editor, a backup or sync tool, an antivirus scan) and run linkplan again',
   },
   50: {
     name: 'ERROR_NOT_SUPPORTED',
@@ -92,10 +102,32 @@ export function win32ErrorInfo(code: number): Win32ErrorInfo {
   return KNOWN[code] ?? { name: `error ${code}`, errno: 'EIO', text: `Windows error ${code}` };
 }
 
-/** A DriverError for Win32 error `code` while doing `what` at `path`: `path: what (text; ERROR_NAME 5)` plus the hint. */
-export function win32Error(path: string, what: string, opts: { code: number }): DriverError {
-  const code = opts.code;
+/** `notepad.exe (pid 123), Steam (pid 4312)`. */
+function holderList(holders: readonly Holder[]): string {
+  return holders.map((h) => `${h.name} (pid ${h.pid})`).join(', ');
+}
+
+/**
+ * What Win32 error `code` means when `holders` (at least one) hold the entry open: the words name
+ * them, and the hint says to close them; without holders, win32ErrorInfo's words.
+ */
+export function inUseInfo(code: number, holders: readonly Holder[] | undefined): Win32ErrorInfo {
   const info = win32ErrorInfo(code);
+  if (holders === undefined || holders.length === 0 || (code !== 5 && code !== 32 && code !== 33)) return info;
+  const list = holderList(holders);
+  const text = code === 5 ? `${info.text}: another program is using it: ${list}` : `${info.text}: ${list}`;
+  const hint = `close ${list} (or wait until ${holders.length === 1 ? 'it lets' : 'they let'} go of it), then run linkplan again`;
+  return { ...info, text, hint };
+}
+
+/**
+ * A DriverError for Win32 error `code` while doing `what` at `path`: `path: what (text; ERROR_NAME 5)`
+ * plus the hint. For a file in use, the programs holding it are named: `opts.holders` when given
+ * (undefined: cannot tell), else asked of Windows (see holders.ts).
+ */
+export function win32Error(path: string, what: string, opts: { code: number; holders?: readonly Holder[] | undefined }): DriverError {
+  const code = opts.code;
+  const info = inUseInfo(code, 'holders' in opts ? opts.holders : holdersFor(path, { code }));
   const tail = info.name.startsWith('ERROR_') ? `${info.name} ${code}` : `Win32 ${info.name}`;
   return new DriverError(path, `${what} (${info.text}; ${tail})`, { code: info.errno, ...(info.hint === undefined ? {} : { hint: info.hint }) });
 }

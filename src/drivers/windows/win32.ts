@@ -5,7 +5,8 @@
  * documented Win32 calls; ntdll gives the few that act on a name relative to an open folder
  * handle (NtCreateFile with OBJECT_ATTRIBUTES.RootDirectory, NtSetInformationFile for a rename
  * or a hard link into a folder handle), which Win32 has no path-free form of, and
- * RtlNtStatusToDosError, which turns their NTSTATUS into the Win32 code errors.ts knows. koffi
+ * RtlNtStatusToDosError, which turns their NTSTATUS into the Win32 code errors.ts knows; rstrtmgr
+ * (the Restart Manager) names the processes that hold a file open, for holders.ts. koffi
  * and each DLL are loaded on first use, and each function is bound on its first call, so a
  * function that Wine or an older Windows lacks (FindFirstFileNameW: Wine 8 has none) fails only
  * where it is called, with a Win32MissingError naming it. Errors: GetLastError is bound like the
@@ -99,13 +100,24 @@ export const ERROR_PRIVILEGE_NOT_HELD = 1314;
 export const ERROR_NOT_A_REPARSE_POINT = 4390;
 /** A loop of links on the way (POSIX's ELOOP). */
 export const ERROR_CANT_RESOLVE_FILENAME = 1921;
+/** Another process has the file open without sharing, or holds a lock on a range of it. */
+export const ERROR_SHARING_VIOLATION = 32;
+export const ERROR_LOCK_VIOLATION = 33;
+
+// Restart Manager (restartmanager.h): who holds a file open.
+/** The characters of a session key, without its NUL (RmStartSession writes CCH_RM_SESSION_KEY + 1). */
+export const CCH_RM_SESSION_KEY = 32;
+export const CCH_RM_MAX_APP_NAME = 255;
+export const CCH_RM_MAX_SVC_NAME = 63;
+/** RM_APP_TYPE: a Windows service (strServiceShortName names it). */
+export const RmService = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Types and structures
 // ---------------------------------------------------------------------------------------------
 
 /** Names of the SDK's types, as koffi aliases (BOOL is an int, not C's bool). */
-const ALIASES = { BOOL: 'int', BOOLEAN: 'uint8_t', DWORD: 'uint32_t', HANDLE: 'intptr_t', LPCWSTR: 'const char16_t *', NTSTATUS: 'int32_t', USHORT: 'uint16_t' } as const;
+const ALIASES = { BOOL: 'int', BOOLEAN: 'uint8_t', DWORD: 'uint32_t', HANDLE: 'intptr_t', LPCWSTR: 'const char16_t *', NTSTATUS: 'int32_t', UINT: 'uint32_t', USHORT: 'uint16_t' } as const;
 
 /** The structures the calls fill, member by member in declaration order, as koffi declares them. */
 export const STRUCTS = {
@@ -170,6 +182,18 @@ export const STRUCTS = {
     dwReserved1: 'DWORD',
     cFileName: 'char16_t[260]',
     cAlternateFileName: 'char16_t[14]',
+  },
+  /** A process, told apart from a later one given the same id by its start time. */
+  RM_UNIQUE_PROCESS: { dwProcessId: 'DWORD', ProcessStartTime: 'FILETIME' },
+  /** One process RmGetList names (read by hand at these offsets from an array of them). */
+  RM_PROCESS_INFO: {
+    Process: 'RM_UNIQUE_PROCESS',
+    strAppName: 'char16_t[256]',
+    strServiceShortName: 'char16_t[64]',
+    ApplicationType: 'int',
+    AppStatus: 'DWORD',
+    TSSessionId: 'DWORD',
+    bRestartable: 'BOOL',
   },
 } as const;
 
@@ -242,10 +266,26 @@ export const PROTOTYPES = {
   NtCreateFile: 'NTSTATUS __stdcall NtCreateFile(_Out_ HANDLE *FileHandle, DWORD DesiredAccess, OBJECT_ATTRIBUTES *ObjectAttributes, _Out_ IO_STATUS_BLOCK *IoStatusBlock, void *AllocationSize, DWORD FileAttributes, DWORD ShareAccess, DWORD CreateDisposition, DWORD CreateOptions, void *EaBuffer, DWORD EaLength)',
   NtSetInformationFile: 'NTSTATUS __stdcall NtSetInformationFile(HANDLE FileHandle, _Out_ IO_STATUS_BLOCK *IoStatusBlock, const void *FileInformation, DWORD Length, int FileInformationClass)',
   RtlNtStatusToDosError: 'DWORD __stdcall RtlNtStatusToDosError(NTSTATUS Status)',
+  // rstrtmgr (restartmanager.h): each returns a Win32 error code (0: done)
+  RmStartSession: 'DWORD __stdcall RmStartSession(_Out_ DWORD *pSessionHandle, DWORD dwSessionFlags, _Out_ void *strSessionKey)',
+  RmRegisterResources: 'DWORD __stdcall RmRegisterResources(DWORD dwSessionHandle, UINT nFiles, const char16_t **rgsFileNames, UINT nApplications, void *rgApplications, UINT nServices, void *rgsServiceNames)',
+  RmGetList: 'DWORD __stdcall RmGetList(DWORD dwSessionHandle, _Out_ UINT *pnProcInfoNeeded, _Inout_ UINT *pnProcInfo, _Out_ void *rgAffectedApps, _Out_ DWORD *lpdwRebootReasons)',
+  RmEndSession: 'DWORD __stdcall RmEndSession(DWORD dwSessionHandle)',
 } as const;
 
-/** The functions ntdll gives (the rest are kernel32's). */
-const NTDLL: ReadonlySet<string> = new Set(['NtCreateFile', 'NtSetInformationFile', 'RtlNtStatusToDosError']);
+type Dll = 'kernel32.dll' | 'ntdll.dll' | 'rstrtmgr.dll';
+
+/** The DLL of each function that is not kernel32's. */
+const DLL_OF: Readonly<Record<string, Dll>> = {
+  NtCreateFile: 'ntdll.dll',
+  NtSetInformationFile: 'ntdll.dll',
+  RtlNtStatusToDosError: 'ntdll.dll',
+  RmStartSession: 'rstrtmgr.dll',
+  RmRegisterResources: 'rstrtmgr.dll',
+  RmGetList: 'rstrtmgr.dll',
+  RmEndSession: 'rstrtmgr.dll',
+};
+const dllOf = (fn: string): Dll => DLL_OF[fn] ?? 'kernel32.dll';
 
 /** The calls as JavaScript sees them (a BOOL is a number: 0 is failure). */
 export interface Kernel32 {
@@ -274,6 +314,10 @@ export interface Kernel32 {
   NtCreateFile(handle: [number], access: number, attributes: ObjectAttributes, io: Record<string, never>, allocation: null, fileAttributes: number, share: number, disposition: number, options: number, ea: null, eaLength: number): number;
   NtSetInformationFile(h: number, io: Record<string, never>, info: Buffer, length: number, cls: number): number;
   RtlNtStatusToDosError(status: number): number;
+  RmStartSession(session: [number], flags: number, key: Buffer): number;
+  RmRegisterResources(session: number, nFiles: number, files: string[], nApps: number, apps: null, nServices: number, services: null): number;
+  RmGetList(session: number, needed: [number], count: [number], infos: Buffer | null, reasons: [number]): number;
+  RmEndSession(session: number): number;
 }
 
 export type Win32Function = keyof typeof PROTOTYPES;
@@ -282,10 +326,10 @@ export type Win32Function = keyof typeof PROTOTYPES;
 // Loading
 // ---------------------------------------------------------------------------------------------
 
-/** A Win32 function this system's kernel32 (or ntdll) does not export (Wine, an older Windows). */
+/** A Win32 function this system's kernel32 (or ntdll, rstrtmgr) does not export, or whose DLL does not load (Wine, an older Windows). */
 export class Win32MissingError extends Error {
   constructor(readonly fn: string, cause: unknown) {
-    super(`${fn}: ${NTDLL.has(fn) ? 'ntdll' : 'kernel32'} on this system has no such function`, { cause });
+    super(`${fn}: ${dllOf(fn).replace(/\.dll$/, '')} on this system has no such function`, { cause });
     this.name = 'Win32MissingError';
   }
 }
@@ -295,27 +339,44 @@ let koffi: Koffi | undefined;
 const libs = new Map<string, Lib>();
 const bound = new Map<string, (...args: never[]) => unknown>();
 
-/** koffi with the types declared, and the DLL `dll` loaded (each once). */
-function load(dll: 'kernel32.dll' | 'ntdll.dll' = 'kernel32.dll'): Lib {
+/** koffi with the types declared (once; no DLL needed, so the layouts can be read on any OS). */
+function declared(): Koffi {
   if (koffi === undefined) {
     const k = createRequire(import.meta.url)('koffi') as Koffi;
     for (const [name, type] of Object.entries(ALIASES)) k.alias(name, type);
     for (const [name, members] of Object.entries(STRUCTS)) k.struct(name, members);
     koffi = k;
   }
+  return koffi;
+}
+
+/** The DLL `dll` loaded (once), with koffi's types declared. */
+function load(dll: Dll = 'kernel32.dll'): Lib {
+  const k = declared();
   let lib = libs.get(dll);
   if (lib === undefined) {
-    lib = koffi.load(dll);
+    lib = k.load(dll);
     libs.set(dll, lib);
   }
   return lib;
+}
+
+/** DLL `dll` for `fn`, a Win32MissingError when it does not load. */
+function loadOptional(fn: Win32Function, dll: Dll): Lib {
+  try {
+    return load(dll);
+  } catch (e) {
+    throw new Win32MissingError(fn, e);
+  }
 }
 
 /** Binds `fn` on its first call; throws Win32MissingError when its DLL lacks it. */
 function bind(fn: Win32Function): (...args: never[]) => unknown {
   let f = bound.get(fn);
   if (f === undefined) {
-    const lib = load(NTDLL.has(fn) ? 'ntdll.dll' : 'kernel32.dll');
+    const dll = dllOf(fn);
+    // (kernel32 and ntdll are always there; rstrtmgr is loaded only when a holder is looked up)
+    const lib = dll === 'rstrtmgr.dll' ? loadOptional(fn, dll) : load(dll);
     try {
       f = lib.func(PROTOTYPES[fn]);
     } catch (e) {
@@ -347,20 +408,17 @@ export function missingFunctions(): Win32Function[] {
 
 /** The byte offset koffi gives `member` of structure `name` (for the structures filled by hand). */
 export function offsetOf(name: keyof typeof STRUCTS, member: string): number {
-  load();
-  return (koffi as Koffi).offsetof(name, member);
+  return declared().offsetof(name, member);
 }
 
 /** The size koffi gives structure `name`. */
 export function sizeOf(name: keyof typeof STRUCTS): number {
-  load();
-  return (koffi as Koffi).sizeof(name);
+  return declared().sizeof(name);
 }
 
 /** The size and member offsets koffi gives each structure, for checking against the SDK headers. */
 export function structLayouts(): Record<string, { size: number; offsets: Record<string, number> }> {
-  load();
-  const k = koffi as Koffi;
+  const k = declared();
   return Object.fromEntries(
     Object.entries(STRUCTS).map(([name, members]) => [
       name,
