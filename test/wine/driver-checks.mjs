@@ -158,6 +158,8 @@ try {
   out.swapped = { value: await inLinux(`mv '${linux(at('swap'))}' '${linux(at('swap-original'))}' && ln -s decoy '${linux(at('swap'))}'`) };
   record('swapMkdir', () => d.mkdir(at('swap\\made')));
   d.releaseFolders();
+  const { copyChecks } = await import('./copy-checks.mjs');
+  copyChecks({ d, work, record, out, indexUrl });
   record('errorWords', () => Object.fromEntries([1314, 4390, 17, 1142, 5, 32, 145, 183, 50].map((c) => [c, win.win32ErrorInfo(c)])));
 } catch (e) {
   out.fatal = { error: { message: String(e?.stack ?? e) } };
