@@ -53,8 +53,8 @@ const KEPT = FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SY
 const READ = FILE_READ_DATA | FILE_TRAVERSE;
 const HINT = 'fix the cause and run apply again; the original was not touched';
 
-/** Why the reparse point `p` (its raw data `raw`, a folder or not) cannot be copied; undefined for a junction or symbolic link that can. */
-function reparseProblem(p: string, raw: Buffer): string | undefined {
+/** Why the reparse point `p` (its raw data `raw`) cannot be copied; undefined for a junction or symbolic link, which can. */
+export function reparseProblem(p: string, raw: Buffer): string | undefined {
   const tag = raw.length < 4 ? 0 : raw.readUInt32LE(0);
   if (!isNameSurrogate(tag)) return `${p} is a ${reparseTagName(tag)} reparse point (tag ${formatReparseTag(tag)}), which cannot be copied (its data is another program's to give)`;
   try {
