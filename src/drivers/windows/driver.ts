@@ -13,7 +13,9 @@
  * cannot redirect it. A link is removed by a handle on the link itself, checked to be that link
  * before it goes. Every write is read back and compared: a call that reports success has not
  * always done the work (Wine's CreateSymbolicLinkW returns success and makes nothing). Paths reach
- * Win32 in the `\\?\` form, so length is no limit.
+ * Win32 in the `\\?\` form, so length is no limit. A relocation's tree copy (copy.ts) is made
+ * relative to the handles on the checked folders of the original and of the target, and deleted
+ * again, by handles, if it fails.
  */
 import { readHeadOf } from '../read-head.js';
 import fs from 'node:fs';
