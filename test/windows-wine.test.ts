@@ -267,11 +267,13 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     );
   });
 
-  it('finds a copy changed between its writing and its check, names the file, and deletes the copy; refuses a target that exists and leaves it as it was', () => {
+  it('finds a copy changed between its writing and its check, or an original written to meanwhile, names the file, and deletes the copy; refuses a target that exists and leaves it as it was', () => {
     const bad = value('copyCorruptedFile') as string;
     expect(bad).toMatch(/copy-bad\\a\\b\\deep\.txt$/);
     expect(error('copyCorrupted')).toMatchObject({ code: 'EMISMATCH', message: `${bad}: the copy differs from the original (its content); nothing was switched` });
     expect(value('afterCorrupted')).toEqual({ kind: 'absent' });
+    expect(error('copyChanged')).toMatchObject({ code: 'ECHANGED', message: expect.stringMatching(/copy-src\\file\.txt: changed while it was copied; nothing was switched$/) as unknown });
+    expect(value('afterChanged')).toEqual({ kind: 'absent' });
     expect(error('copyOntoExisting')).toMatchObject({ code: 'EEXIST', message: expect.stringMatching(/copy-taken: cannot make the copy \(something already exists there; ERROR_ALREADY_EXISTS 183\)$/) as unknown });
     expect(value('afterOntoExisting')).toEqual(['mine.txt']);
   });

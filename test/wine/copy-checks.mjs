@@ -1,7 +1,8 @@
 // The Windows driver's tree copy (a relocation's), run by driver-checks.mjs under Wine: a tree of
 // folders and files with times and attributes (read-only, hidden) copied between two folders and
 // described on both sides (names, kinds, contents' SHA-256, times, attributes), a copy corrupted
-// between its writing and its check (the check must name the file, and the copy must be gone),
+// between its writing and its check (the check must name the file, and the copy must be gone), an
+// original written to during the copy (named, the copy gone),
 // and a target that exists (refused, left as it was). Wine has no reparse points, so no junction
 // or symbolic link is inside. Outcomes are recorded for windows-wine.test.ts to judge.
 import crypto from 'node:crypto';
@@ -85,6 +86,13 @@ export function copyChecks({ d, work, record, out, indexUrl }) {
   record('copyCorrupted', () => d.copyTree(src, `${work}\\copy-bad`, { onProgress: corrupt }));
   out.copyCorruptedFile = { value: corrupted };
   record('afterCorrupted', () => d.observe(`${work}\\copy-bad`));
+
+  // an original file written to after it was copied: the check says so, naming it, and the copy goes
+  const grow = (p) => {
+    if (p.phase === 'copy' && p.partly !== true && p.path.endsWith('\\file.txt')) fs.appendFileSync(`${src}\\file.txt`, 'more');
+  };
+  record('copyChanged', () => d.copyTree(src, `${work}\\copy-changed`, { onProgress: grow }));
+  record('afterChanged', () => d.observe(`${work}\\copy-changed`));
 
   // a target that exists: refused, and left as it was
   fs.mkdirSync(`${work}\\copy-taken`);
