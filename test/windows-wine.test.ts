@@ -248,6 +248,9 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(value('copyFree') as number).toBeGreaterThan(0);
     expect(value('copyTree')).toEqual(count);
     expect(value('copyRoots')).toBe(1);
+    // (the copy's top folder keeps its own creation time, so the identity a journal records of it
+    // holds to the end: not checkable here, as Wine reports a folder's creation time as its last
+    // change, which each entry made in it moves; test/windows/copy.test.ts checks it on NTFS)
     type Described = { rel: string; kind: string; mtime: number; atime: number; attributes: number; sha256?: string };
     const strip = (t: Described[]): Omit<Described, 'atime' | 'sha256'>[] => t.map(({ rel, kind, mtime, attributes }) => ({ rel, kind, mtime, attributes }));
     const before = value('copySrcTree') as Described[];

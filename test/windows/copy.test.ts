@@ -3,7 +3,8 @@
 // leads to is not copied); a symbolic link too, when run elevated (its reparse data is written
 // on a handle, which Developer Mode's flag does not cover); files byte for byte
 // with their last write time and their read-only and hidden attributes, as Windows' own tools read
-// them; and a plan-time refusal of nothing in such a tree.
+// them; nothing in such a tree refused at plan time; and the copy's top folder still the one the
+// journal was told of at the end (its creation time, part of that identity, is its own).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,7 +48,15 @@ describe('a relocation\'s tree copy (Windows)', () => {
     expect(d.copyRefusal(src, abs(root, 'dst'))).toBeUndefined();
     expect(d.treeFacts(src)).toEqual({ bytes: 19, files: 3, folders: 1, links: symlinks ? 2 : 1, hardLinked: 0 });
     expect(d.freeBytes(abs(root))).toBeGreaterThan(0);
-    const count = d.copyTree(src, abs(root, 'dst'));
+    // (the identity a journal records of the copy's top folder when it is made, as state/files.ts reads it)
+    const identity = (): string => {
+      const st = fs.lstatSync(path.join(root, 'dst'), { bigint: true });
+      return `${st.dev}:${st.ino}:${st.birthtimeNs}`;
+    };
+    let atRoot = '';
+    const count = d.copyTree(src, abs(root, 'dst'), { onRoot: () => (atRoot = identity()) });
+    // still the folder the journal was told of, so a rollback or a recovery deletes it as its own
+    expect(identity()).toBe(atRoot);
     expect(count).toEqual({ bytes: 19, files: 3, folders: 1, links: symlinks ? 2 : 1, hardLinked: 0 });
 
     const dst = path.join(root, 'dst');

@@ -68,7 +68,8 @@ export function copyChecks({ d, work, record, out, indexUrl }) {
   const progress = [];
   let roots = 0;
   const before = describeTree(src, attrs, { stat: true });
-  record('copyTree', () => d.copyTree(src, `${work}\\copy-dst`, { onRoot: () => roots++, onProgress: (p) => progress.push({ ...p, path: p.path.slice(work.length + 1) }) }));
+  const onRoot = () => roots++;
+  record('copyTree', () => d.copyTree(src, `${work}\\copy-dst`, { onRoot, onProgress: (p) => progress.push({ ...p, path: p.path.slice(work.length + 1) }) }));
   out.copyRoots = { value: roots };
   out.copyProgress = { value: progress };
   record('copySrcTree', () => before);

@@ -16,7 +16,8 @@
  * walked side by side: the same names, kinds, sizes, attributes and reparse data, each copied file
  * read back (after FlushFileBuffers) and hashed against the original's, and each original file
  * checked unchanged since it was read (size, last write and change times). Only then are the
- * folders' times and attributes set, innermost first.
+ * folders' times and attributes set, innermost first; the top folder keeps its own creation time
+ * (the identity a journal records of the copy, `dev:ino:birthtime`, includes it).
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -356,7 +357,8 @@ export function copyTreeOn(from: { dir: number; name: string; path: string }, to
         count: { bytes: 0, files: 0, folders: 0, links: 0, hardLinked: 0 },
         opts,
         files: new Map(),
-        dirs: [{ rel: [], basic: rootBasic }],
+        // (the top folder keeps its own creation time: it is part of the identity the journal records of the copy)
+        dirs: [{ rel: [], basic: { ...rootBasic, creation: 0n } }],
         buf: Buffer.allocUnsafe(CHUNK),
         bytes: 0,
         done: 0,
