@@ -240,9 +240,9 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     // the folder's file object)
   });
 
-  it("copies a tree for a relocation (walked by handles, files made with FILE_CREATE): contents byte for byte, last write times and the read-only, hidden and archive attributes kept, folders' times set after their contents", () => {
+  it("copies a tree for a relocation (walked by handles, files made with FILE_CREATE, a file with two names as two files): contents byte for byte, last write times and the read-only, hidden and archive attributes kept, folders' times set after their contents", () => {
     expect(value('copyRefusal')).toBeNull();
-    const count = { bytes: 5_120_030, files: 6, folders: 3, links: 0, hardLinked: 0 };
+    const count = { bytes: 5_120_034, files: 7, folders: 3, links: 0, hardLinked: 2 };
     expect(value('copyFacts')).toEqual(count);
     expect(value('copyFree')).toEqual(expect.any(Number) as unknown);
     expect(value('copyFree') as number).toBeGreaterThan(0);
@@ -260,13 +260,15 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(strip(copy)).toEqual(strip(before));
     expect(copy.map((e) => [e.rel, e.sha256])).toEqual(after.map((e) => [e.rel, e.sha256]));
     expect(strip(after)).toEqual(strip(before));
+    // a file with two names in the tree becomes two files
+    expect(value('copyLinkCounts')).toEqual([2, 1, 1]);
     expect(before.find((e) => e.rel === 'ro.txt')?.attributes).toBe(0x21);
     expect(before.find((e) => e.rel === 'hidden.txt')?.attributes).toBe(0x22);
     expect(before.find((e) => e.rel === 'a\\b')?.mtime).toBe(Date.UTC(2020, 0, 2, 9, 4, 5));
     // progress: each file copied, then each checked, in the copy's names
     const progress = value('copyProgress') as { phase: string; files: number; path: string }[];
     expect(progress.map((p) => `${p.phase} ${p.files} ${p.path}`)).toEqual(
-      ['copy', 'verify'].flatMap((phase) => ['a\\b\\deep.txt', 'a\\big.bin', 'empty.txt', 'file.txt', 'hidden.txt', 'ro.txt'].map((f, i) => `${phase} ${i + 1} copy-dst\\${f}`)),
+      ['copy', 'verify'].flatMap((phase) => ['a\\b\\deep.txt', 'a\\big.bin', 'a\\deep-too.txt', 'empty.txt', 'file.txt', 'hidden.txt', 'ro.txt'].map((f, i) => `${phase} ${i + 1} copy-dst\\${f}`)),
     );
   });
 

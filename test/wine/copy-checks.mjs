@@ -1,5 +1,5 @@
 // The Windows driver's tree copy (a relocation's), run by driver-checks.mjs under Wine: a tree of
-// folders and files with times and attributes (read-only, hidden) copied between two folders and
+// folders and files with times and attributes (read-only, hidden) and a file with two names copied between two folders and
 // described on both sides (names, kinds, contents' SHA-256, times, attributes), a copy corrupted
 // between its writing and its check (the check must name the file, and the copy must be gone), an
 // original written to during the copy (named, the copy gone),
@@ -49,6 +49,8 @@ function makeTree(src, attrs) {
   fs.writeFileSync(`${src}\\a\\big.bin`, crypto.createHash('sha512').update('seed').digest().toString('hex').repeat(40_000));
   fs.writeFileSync(`${src}\\ro.txt`, 'read-only');
   fs.writeFileSync(`${src}\\hidden.txt`, 'hidden');
+  // (two names of one file: the copy makes two files)
+  fs.linkSync(`${src}\\a\\b\\deep.txt`, `${src}\\a\\deep-too.txt`);
   let t = Date.UTC(2020, 0, 2, 3, 4, 5) / 1000;
   for (const rel of ['file.txt', 'empty.txt', 'a\\b\\deep.txt', 'a\\big.bin', 'ro.txt', 'hidden.txt', 'a\\b', 'a', 'empty']) {
     fs.utimesSync(`${src}\\${rel}`, t - 86_400, t);
@@ -75,6 +77,7 @@ export function copyChecks({ d, work, record, out, indexUrl }) {
   record('copySrcTree', () => before);
   record('copyDstTree', () => describeTree(`${work}\\copy-dst`, attrs));
   record('copySrcAfter', () => describeTree(src, attrs));
+  record('copyLinkCounts', () => [fs.statSync(`${src}\\a\\deep-too.txt`).nlink, fs.statSync(`${work}\\copy-dst\\a\\deep-too.txt`).nlink, fs.statSync(`${work}\\copy-dst\\a\\b\\deep.txt`).nlink]);
 
   // a copy changed on the disk after it was written: the check names it, and the copy goes
   let corrupted = null;
