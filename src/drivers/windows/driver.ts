@@ -341,13 +341,14 @@ export class WindowsDriver implements Driver, ReparseTransport {
 
   /** Deletes what a failed copy made at `to`, only while it is still the folder the copy made (`made`); returns what stays. */
   private discardCopy(to: AbsPath, made: string): string[] {
-    let same: boolean;
+    let now: string | undefined;
     try {
-      same = this.withEntryAt(to, { access: 0, what: 'cannot open the copy', absent: () => undefined }, (h) => fileFacts(h, to).fileId) === made;
+      now = this.withEntryAt(to, { access: 0, what: 'cannot open the copy', absent: () => undefined }, (h) => fileFacts(h, to).fileId);
     } catch {
       return [];
     }
-    if (!same) return [`${to}: it is no longer the folder the copy made`];
+    if (now === undefined) return [];
+    if (now !== made) return [`${to}: it is no longer the folder the copy made`];
     return this.removeTree(to).left;
   }
 
