@@ -265,6 +265,12 @@ describe.skipIf(skip)('the Windows driver under Wine', () => {
     expect(before.find((e) => e.rel === 'ro.txt')?.attributes).toBe(0x21);
     expect(before.find((e) => e.rel === 'hidden.txt')?.attributes).toBe(0x22);
     expect(before.find((e) => e.rel === 'a\\b')?.mtime).toBe(Date.UTC(2020, 0, 2, 9, 4, 5));
+    // to the root of another drive (another volume serial): the same tree, and deleted again by removeTree
+    const onC = value('copyToDriveRoot') as { count: unknown; volumes: number[]; trees: [unknown, unknown] };
+    expect(onC.count).toEqual(count);
+    expect(onC.trees[1]).toEqual(onC.trees[0]);
+    expect(onC.volumes[0]).not.toBe(onC.volumes[1]);
+    expect(value('afterDriveRoot')).toEqual({ kind: 'absent' });
     // progress: each file copied, then each checked, in the copy's names
     const progress = value('copyProgress') as { phase: string; files: number; path: string }[];
     expect(progress.map((p) => `${p.phase} ${p.files} ${p.path}`)).toEqual(

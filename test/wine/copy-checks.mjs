@@ -79,6 +79,19 @@ export function copyChecks({ d, work, record, out, indexUrl }) {
   record('copySrcAfter', () => describeTree(src, attrs));
   record('copyLinkCounts', () => [fs.statSync(`${src}\\a\\deep-too.txt`).nlink, fs.statSync(`${work}\\copy-dst\\a\\deep-too.txt`).nlink, fs.statSync(`${work}\\copy-dst\\a\\b\\deep.txt`).nlink]);
 
+  // to the root of another drive (C: is the prefix's drive_c, a volume of its own serial under Wine), removed after
+  const onC = `C:\\linkplan-copy-${process.pid}`;
+  record('copyToDriveRoot', () => {
+    try {
+      const noAccess = (t) => t.map(({ atime: _atime, ...e }) => e);
+      const count = d.copyTree(src, onC);
+      return { count, volumes: [d.observe(src).dev, d.observe(onC).dev], trees: [noAccess(describeTree(src, attrs)), noAccess(describeTree(onC, attrs))] };
+    } finally {
+      d.removeTree(onC);
+    }
+  });
+  record('afterDriveRoot', () => d.observe(onC));
+
   // a copy changed on the disk after it was written: the check names it, and the copy goes
   let corrupted = null;
   const corrupt = (p) => {
