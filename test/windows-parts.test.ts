@@ -2,14 +2,16 @@
 // (errors.ts), the `\\?\` path forms (paths.ts), and the shared NTFS link logic (ntfs/links.ts)
 // seen with Windows naming: what a raw buffer is as an Entry (hex fixtures in mklink's layouts),
 // the buffer a link becomes under Windows' rules, and the read-back that catches a write that
-// reported success and did nothing.
+// reported success and did nothing. And which reparse points a relocation's copy re-makes (junctions,
+// symbolic links) and which it refuses, naming them (another program's, a volume mounted inside).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DriverError } from '../src/core/errors.js';
 import type { AbsPath } from '../src/core/paths.js';
 import type { LinkSpec } from '../src/core/types.js';
 import { entryOfReparse, reparseWrite, verifyReparse } from '../src/drivers/ntfs/links.js';
-import { encodeMountPoint, encodeSymlink, ReparseEncodeError } from '../src/drivers/ntfs/reparse.js';
+import { encodeAppExecLink, encodeMountPoint, encodeRawReparse, encodeSymlink, IO_REPARSE_TAG_CLOUD_3, IO_REPARSE_TAG_DEDUP, ReparseEncodeError } from '../src/drivers/ntfs/reparse.js';
+import { reparseProblem } from '../src/drivers/windows/copy.js';
 import { SYMLINK_PRIVILEGE_NOTE, win32Error, win32ErrorInfo } from '../src/drivers/windows/errors.js';
 import { windowsNaming } from '../src/drivers/windows/naming.js';
 import { longPath, plainPath, sameWindowsPath, volumeRootOf } from '../src/drivers/windows/paths.js';
@@ -143,5 +145,21 @@ describe('NTFS links with Windows naming', () => {
     expect(thrown(DriverError, () => verify(encodeSymlink('Media\\Music', { relative: true }), false)).code).toBe('EIO');
     expect(thrown(DriverError, () => verify(encodeMountPoint('E:\\Media\\Music'), false)).code).toBe('EIO');
     expect(thrown(DriverError, () => verify(undefined, false)).message).toBe('C:\\work\\link: Windows reported the link made, but no link is there');
+  });
+});
+
+describe("the reparse points a relocation's copy re-makes, and those it refuses", () => {
+  const at = 'C:\\Games\\Big\\x';
+  it('re-makes a junction or symbolic link, wherever it leads (outside the tree, another drive, relative)', () => {
+    expect(reparseProblem(at, encodeMountPoint('D:\\elsewhere'))).toBeUndefined();
+    expect(reparseProblem(at, encodeSymlink('..\\saves', { relative: true }))).toBeUndefined();
+    expect(reparseProblem(at, encodeSymlink('E:\\data\\file.bin', { relative: false }))).toBeUndefined();
+  });
+
+  it("refuses another program's reparse point (cloud placeholder, deduplicated file, app execution alias) and a volume mounted inside, naming it", () => {
+    expect(reparseProblem(at, encodeRawReparse(IO_REPARSE_TAG_CLOUD_3, Buffer.from('placeholder')))).toMatch(/^C:\\Games\\Big\\x is a \S+ reparse point \(tag 0x9000301A\), which cannot be copied/i);
+    expect(reparseProblem(at, encodeRawReparse(IO_REPARSE_TAG_DEDUP, Buffer.alloc(8)))).toMatch(/reparse point \(tag 0x80000013\), which cannot be copied/i);
+    expect(reparseProblem(at, encodeAppExecLink({ packageId: 'P', appUserModelId: 'P!App', targetPath: 'C:\\p.exe' }))).toMatch(/which cannot be copied/);
+    expect(reparseProblem(at, encodeMountPoint('\\\\?\\Volume{01234567-89ab-cdef-0123-456789abcdef}\\'))).toBe(`a volume is mounted at ${at}; it is not copied`);
   });
 });

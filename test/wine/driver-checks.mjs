@@ -178,6 +178,8 @@ try {
   fs.writeFileSync(stop, '');
   await Promise.race([exited, sleep(10_000)]);
   record('removeLetGo', () => d.removeLink(at('held-link.txt')));
+  const { copyChecks } = await import('./copy-checks.mjs');
+  copyChecks({ d, work, record, out, indexUrl });
   record('errorWords', () => Object.fromEntries([1314, 4390, 17, 1142, 5, 32, 33, 145, 183, 50].map((c) => [c, win.win32ErrorInfo(c)])));
 } catch (e) {
   out.fatal = { error: { message: String(e?.stack ?? e) } };

@@ -13,7 +13,9 @@
  * cannot redirect it. A link is removed by a handle on the link itself, checked to be that link
  * before it goes. Every write is read back and compared: a call that reports success has not
  * always done the work (Wine's CreateSymbolicLinkW returns success and makes nothing). Paths reach
- * Win32 in the `\\?\` form, so length is no limit.
+ * Win32 in the `\\?\` form, so length is no limit. A relocation's tree copy (copy.ts) is made
+ * relative to the handles on the checked folders of the original and of the target, and deleted
+ * again, by handles, if it fails.
  */
 import { readHeadOf } from '../read-head.js';
 import fs from 'node:fs';
@@ -22,7 +24,8 @@ import path from 'node:path';
 import { DriverError } from '../../core/errors.js';
 import type { AbsPath } from '../../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts } from '../../core/types.js';
-import { NO_RELOCATION, type DirEntry, type Driver, type TreeRemoval } from '../driver.js';
+import type { CopyOptions, DirEntry, Driver, TreeRemoval } from '../driver.js';
+import { copyTreeOn, treeFactsOfWindows } from './copy.js';
 import { entryOfReparse, reparseWrite, verifyReparse, writeReparse, type ReparseTransport, type ReparseWrite } from '../ntfs/links.js';
 import { formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
 import { retargetTempName } from '../posix.js';
@@ -32,6 +35,7 @@ import {
   deleteOn,
   fileFacts,
   findEntries,
+  freeBytesOf,
   openEntry,
   readReparseOn,
   volumeFactsOn,
@@ -73,6 +77,17 @@ function wrap<T>(p: string, what: string, fn: () => T): T {
     }
     if (e instanceof Win32MissingError) throw new DriverError(p, `${what} (${e.message})`, { code: 'ENOSYS', cause: e });
     throw new DriverError(p, `${what} (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+}
+
+/** What `wrap` throws for `e`. */
+function asDriverError(p: string, what: string, e: unknown): DriverError {
+  try {
+    return wrap(p, what, () => {
+      throw e;
+    });
+  } catch (err) {
+    return err as DriverError;
   }
 }
 
@@ -282,21 +297,59 @@ export class WindowsDriver implements Driver, ReparseTransport {
     this.folders.end();
   }
 
-  /** (a relocation's copy is not written for Windows yet: the plan turns this into a conflict) */
-  copyRefusal(): string | undefined {
-    return `${NO_RELOCATION} (Windows)`;
-  }
-
-  treeFacts(): TreeFacts {
-    return { bytes: 0, files: 0, folders: 0, links: 0, hardLinked: 0, problem: `${NO_RELOCATION} (Windows)` };
-  }
-
-  freeBytes(): number | undefined {
+  /**
+   * Nothing stops this driver copying a folder: what in it cannot be copied (a reparse point of
+   * another program, a volume mounted inside, an encrypted file) is `treeFacts`'s problem.
+   */
+  copyRefusal(_from?: AbsPath, _to?: AbsPath): string | undefined {
     return undefined;
   }
 
-  copyTree(from: AbsPath): TreeCount {
-    throw new DriverError(from, `${NO_RELOCATION} (Windows)`, { code: 'ENOTSUP' });
+  treeFacts(p: AbsPath): TreeFacts {
+    return treeFactsOfWindows(p);
+  }
+
+  freeBytes(p: AbsPath): number | undefined {
+    try {
+      return freeBytesOf(p);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Copies the folder `from` to `to` (copy.ts), each relative to the handle on its checked folder;
+   * if it fails, what the copy made is deleted (only while `to` is still the folder it made), and
+   * what could not be is named.
+   */
+  copyTree(from: AbsPath, to: AbsPath, opts: CopyOptions = {}): TreeCount {
+    let made: string | undefined;
+    try {
+      return this.at(from, 'cannot open the folder', (fromDir, fromName) =>
+        this.at(to, 'cannot make the copy', (toDir, toName) =>
+          copyTreeOn({ dir: fromDir, name: fromName, path: from }, { dir: toDir, name: toName, path: to }, { ...opts, made: (id) => (made = id) }),
+        ),
+      );
+    } catch (e) {
+      const err = asDriverError(from, `cannot copy to ${to}`, e);
+      const left = made === undefined ? [] : this.discardCopy(to, made);
+      const hint = err.hint ?? 'fix the cause and run apply again; the original was not touched';
+      const tail = left.length === 0 ? '' : `; the part copied could not all be deleted, left:\n  ${left.join('\n  ')}`;
+      throw new DriverError(err.path, `${err.message.slice(err.path.length + 2)}${tail}`, { ...(err.code === undefined ? {} : { code: err.code }), hint, cause: e });
+    }
+  }
+
+  /** Deletes what a failed copy made at `to`, only while it is still the folder the copy made (`made`); returns what stays. */
+  private discardCopy(to: AbsPath, made: string): string[] {
+    let now: string | undefined;
+    try {
+      now = this.withEntryAt(to, { access: 0, what: 'cannot open the copy', absent: () => undefined }, (h) => fileFacts(h, to).fileId);
+    } catch {
+      return [];
+    }
+    if (now === undefined) return [];
+    if (now !== made) return [`${to}: it is no longer the folder the copy made`];
+    return this.removeTree(to).left;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   DELETE,
   ERROR_CANT_RESOLVE_FILENAME,
   ERROR_FILE_NOT_FOUND,
+  ERROR_HANDLE_EOF,
   ERROR_INVALID_PARAMETER,
   ERROR_NOT_SUPPORTED,
   ERROR_NO_MORE_FILES,
@@ -194,6 +195,40 @@ export function findEntries(p: string): FoundEntry[] {
     k.FindClose(h);
   }
   return out;
+}
+
+/** Reads up to `n` bytes of the file open as `h` (with FILE_READ_DATA) into `buf`, from where the last read ended; 0 at its end. */
+export function readOn(h: number, buf: Buffer, opts: { n: number; p: string; what: string }): number {
+  const read: [number] = [0];
+  if (k.ReadFile(h, buf, opts.n, read, null) === 0) {
+    const code = k.GetLastError();
+    if (code === ERROR_HANDLE_EOF) return 0;
+    throw win32Error(opts.p, opts.what, { code });
+  }
+  return read[0];
+}
+
+/** Writes the first `n` bytes of `buf` to the file open as `h` (with FILE_WRITE_DATA), after what was written before. */
+export function writeOn(h: number, buf: Buffer, opts: { n: number; p: string; what: string }): void {
+  for (let off = 0; off < opts.n; ) {
+    const written: [number] = [0];
+    if (k.WriteFile(h, off === 0 ? buf : buf.subarray(off), opts.n - off, written, null) === 0) throw win32Error(opts.p, opts.what, { code: k.GetLastError() });
+    if (written[0] === 0) throw win32Error(opts.p, opts.what, { code: ERROR_HANDLE_EOF });
+    off += written[0];
+  }
+}
+
+/** Asks Windows to write what it holds of the file open as `h` to the disk (FlushFileBuffers). */
+export function flushOn(h: number, p: string): void {
+  if (k.FlushFileBuffers(h) === 0) throw win32Error(p, 'cannot write the copy to the disk', { code: k.GetLastError() });
+}
+
+/** Bytes this user may still write on the volume that holds the folder `p` (GetDiskFreeSpaceExW, quotas counted). */
+export function freeBytesOf(p: string): number {
+  const available: [number | bigint] = [0];
+  const dir = longPath(p);
+  check(p, k.GetDiskFreeSpaceExW(dir.endsWith('\\') ? dir : `${dir}\\`, available, [0], [0]) !== 0, { what: 'cannot tell the free space of its volume' });
+  return Number(available[0]);
 }
 
 /** After a path call (`ok` true when it returned success): a failure as a DriverError naming `p` and what was being done. */

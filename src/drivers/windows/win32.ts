@@ -31,6 +31,9 @@ export const SYNCHRONIZE = 0x00100000;
 /** A folder's FILE_READ_DATA: an open with it takes part in sharing checks (one with attributes only does not). */
 export const FILE_LIST_DIRECTORY = 0x0001;
 export const FILE_TRAVERSE = 0x0020;
+/** A file's data: read, and written (the same bits as FILE_LIST_DIRECTORY and FILE_ADD_FILE of a folder). */
+export const FILE_READ_DATA = 0x0001;
+export const FILE_WRITE_DATA = 0x0002;
 export const FILE_SHARE_READ = 0x1;
 export const FILE_SHARE_WRITE = 0x2;
 export const FILE_SHARE_DELETE = 0x4;
@@ -38,6 +41,12 @@ export const OPEN_EXISTING = 3;
 export const FILE_FLAG_OPEN_REPARSE_POINT = 0x00200000;
 export const FILE_FLAG_BACKUP_SEMANTICS = 0x02000000;
 export const FILE_ATTRIBUTE_READONLY = 0x1;
+export const FILE_ATTRIBUTE_HIDDEN = 0x2;
+export const FILE_ATTRIBUTE_SYSTEM = 0x4;
+export const FILE_ATTRIBUTE_ARCHIVE = 0x20;
+/** Attributes a tree copy does not keep (the copy is neither compressed nor encrypted): see copy.ts. */
+export const FILE_ATTRIBUTE_COMPRESSED = 0x800;
+export const FILE_ATTRIBUTE_ENCRYPTED = 0x4000;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
 export const FILE_ATTRIBUTE_REPARSE_POINT = 0x400;
 export const INVALID_FILE_ATTRIBUTES = 0xffffffff;
@@ -256,6 +265,10 @@ export const PROTOTYPES = {
   FindFirstFileExW: 'HANDLE __stdcall FindFirstFileExW(LPCWSTR lpFileName, int fInfoLevelId, _Out_ WIN32_FIND_DATAW *lpFindFileData, int fSearchOp, void *lpSearchFilter, DWORD dwAdditionalFlags)',
   FindNextFileW: 'BOOL __stdcall FindNextFileW(HANDLE hFindFile, _Out_ WIN32_FIND_DATAW *lpFindFileData)',
   CreateSymbolicLinkW: 'BOOLEAN __stdcall CreateSymbolicLinkW(LPCWSTR lpSymlinkFileName, LPCWSTR lpTargetFileName, DWORD dwFlags)',
+  ReadFile: 'BOOL __stdcall ReadFile(HANDLE hFile, _Out_ void *lpBuffer, DWORD nNumberOfBytesToRead, _Out_ DWORD *lpNumberOfBytesRead, void *lpOverlapped)',
+  WriteFile: 'BOOL __stdcall WriteFile(HANDLE hFile, const void *lpBuffer, DWORD nNumberOfBytesToWrite, _Out_ DWORD *lpNumberOfBytesWritten, void *lpOverlapped)',
+  FlushFileBuffers: 'BOOL __stdcall FlushFileBuffers(HANDLE hFile)',
+  GetDiskFreeSpaceExW: 'BOOL __stdcall GetDiskFreeSpaceExW(LPCWSTR lpDirectoryName, _Out_ uint64_t *lpFreeBytesAvailableToCaller, _Out_ uint64_t *lpTotalNumberOfBytes, _Out_ uint64_t *lpTotalNumberOfFreeBytes)',
   RemoveDirectoryW: 'BOOL __stdcall RemoveDirectoryW(LPCWSTR lpPathName)',
   DeleteFileW: 'BOOL __stdcall DeleteFileW(LPCWSTR lpFileName)',
   GetFinalPathNameByHandleW: 'DWORD __stdcall GetFinalPathNameByHandleW(HANDLE hFile, _Out_ void *lpszFilePath, DWORD cchFilePath, DWORD dwFlags)',
@@ -304,6 +317,11 @@ export interface Kernel32 {
   FindFirstFileExW(name: string, level: number, data: Partial<Win32FindDataW>, op: number, filter: null, flags: number): number;
   FindNextFileW(h: number, data: Partial<Win32FindDataW>): number;
   CreateSymbolicLinkW(link: string, target: string, flags: number): number;
+  ReadFile(h: number, buf: Buffer, size: number, read: [number], overlapped: null): number;
+  WriteFile(h: number, buf: Buffer, size: number, written: [number], overlapped: null): number;
+  FlushFileBuffers(h: number): number;
+  /** (the counts come back as number or bigint, as koffi gives a uint64_t) */
+  GetDiskFreeSpaceExW(name: string, available: [number | bigint], total: [number | bigint], free: [number | bigint]): number;
   RemoveDirectoryW(name: string): number;
   DeleteFileW(name: string): number;
   GetFinalPathNameByHandleW(h: number, out: Buffer, chars: number, flags: number): number;
