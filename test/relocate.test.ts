@@ -193,21 +193,18 @@ describe.skipIf(cannotMount())('relocating to another volume', () => {
     expect(cli(['apply', 'layout.yaml', '--yes'], s).stdout).toBe('No changes: the disk already matches layout.yaml (1 entry)\n');
   });
 
-  it('a tree of a 200 MB file and 10,000 small files, within one volume and across two, arrives byte for byte', () => {
+  it('a tree of a 200 MB file and 10,000 small files arrives byte for byte on another volume', () => {
+    // (within one volume a relocation is the rename tested above, whatever the tree holds)
     const vol = mountTmpfs(base, { size: '400m' }) as string;
-    for (const target of [`${vol}/Big`, undefined]) {
-      const s = scene({ target: target ?? 'Big', small: 10_000, big: 200_000_000 });
-      const applied = cli(['apply', 'layout.yaml', '--yes'], s);
-      expect(applied.stderr).toBe('');
-      expect(applied.code).toBe(0);
-      const at = target ?? path.join(s.dir, 'Big');
-      expect(fs.readlinkSync(s.game)).toBe(at);
-      expect(walk(at)).toEqual(s.before);
-      // across volumes the original is kept until pruned; within one the tree itself moved
-      expect(fs.existsSync(`${s.game}.linkplan-backup`)).toBe(target !== undefined);
-      fs.rmSync(s.dir, { recursive: true });
-      if (target !== undefined) fs.rmSync(target, { recursive: true });
-    }
+    const s = scene({ target: `${vol}/Big`, small: 10_000, big: 200_000_000 });
+    const applied = cli(['apply', 'layout.yaml', '--yes'], s);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    expect(fs.readlinkSync(s.game)).toBe(s.target);
+    expect(walk(s.target)).toEqual(s.before);
+    expect(fs.statSync(`${s.game}.linkplan-backup/data/big.pak`).size).toBe(200_000_000);
+    fs.rmSync(s.dir, { recursive: true });
+    fs.rmSync(s.target, { recursive: true });
   }, 60_000);
 
   it('a target volume too small for the tree is a conflict naming both figures, before anything is done', () => {
