@@ -13,7 +13,7 @@ import { describeEntry } from '../core/entries.js';
 import { isCreation, makesLink, type Action, type Entry, type Plan, type TargetInfo } from '../core/types.js';
 import { InterruptedError, SignalPoll, StoppedAtOnceError, type Interrupt } from './interrupt.js';
 import { MemoryJournal, type Journal } from '../state/journal.js';
-import { addSteps, describeStep, runStep, undoStep, type Step, type StepEvents } from './steps.js';
+import { addSteps, describeStep, emptyFolderAt, runStep, undoStep, type Step, type StepEvents } from './steps.js';
 import { bytesText } from '../core/sizes.js';
 
 export function sameEntry(a: Entry, b: Entry): boolean {
@@ -164,8 +164,10 @@ export function preflight(plan: Plan, driver: Driver, opts: { recheck?: boolean 
       if (shared !== undefined) drift.push(shared);
     }
     if ((a.kind === 'adopt' || a.kind === 'relocate') && a.intoEmpty === true) {
-      const e = driver.observe(a.link.target);
-      if (e.kind !== 'dir' || driver.listDir(a.link.target).length > 0) drift.push({ path: a.link.target, expected: 'an empty folder (the adopt target)', found: e.kind === 'dir' ? 'a folder that is not empty' : describeEntry(e) });
+      if (!emptyFolderAt(a.link.target, driver)) {
+        const e = driver.observe(a.link.target);
+        drift.push({ path: a.link.target, expected: 'an empty folder (the adopt target)', found: e.kind === 'dir' ? 'a folder that is not empty' : describeEntry(e) });
+      }
     } else if (a.kind === 'adopt' || a.kind === 'relocate') {
       if (!madeByPlan(a.link.target)) mustBeAbsent(a.link.target, `the ${a.kind} target`);
     } else if (makesLink(a) && !madeByPlan(a.link.target)) {

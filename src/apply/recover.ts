@@ -17,7 +17,7 @@ import { isRetargetTempName } from '../drivers/posix.js';
 import { DriverError, errnoCode, LinkplanError } from '../core/errors.js';
 import type { AbsPath } from '../core/paths.js';
 import type { Entry, FolderIdentity, LinkSpec } from '../core/types.js';
-import { describeStep, removeCopy, runStep, undoStep, type Step } from './steps.js';
+import { describeStep, emptyFolderAt, removeCopy, runStep, undoStep, type Step } from './steps.js';
 import { fileIdentity } from '../state/files.js';
 import { FileJournal } from '../state/journal/writer.js';
 import { readJournal, type JournalRecord } from '../state/journal/reader.js';
@@ -31,11 +31,6 @@ function isLinkLike(e: Entry, link: LinkSpec, driver: Driver): boolean {
     return t.kind === 'file' && t.fileId === e.fileId;
   }
   return e.kind === link.type && e.linkText === link.linkText;
-}
-
-/** Whether an empty folder is at `p`. */
-function emptyFolderAt(p: AbsPath, driver: Driver): boolean {
-  return driver.observe(p).kind === 'dir' && driver.listDir(p).length === 0;
 }
 
 /** True when the step's effect is on disk. */

@@ -140,6 +140,11 @@ function copyTreeStep(s: Extract<Step, { op: 'copy-tree' }>, driver: Driver, eve
   });
 }
 
+/** Whether an empty folder is at `p`. */
+export function emptyFolderAt(p: AbsPath, driver: Driver): boolean {
+  return driver.observe(p).kind === 'dir' && driver.listDir(p).length === 0;
+}
+
 /**
  * Deletes the copy a relocation made at `s.to`: only the folder the copy made (its identity as the
  * journal recorded it; where none was recorded, an empty folder alone: nothing was written into it
@@ -151,7 +156,7 @@ export function removeCopy(s: Extract<Step, { op: 'copy-tree' }>, driver: Driver
   if (driver.observe(s.from).kind !== 'dir') throw new DriverError(s.to, `the original ${s.from} is not back in its place, so its copy here is kept`);
   if (s.root === undefined) {
     // killed between making the copy's folder and recording which it is: nothing was put in it
-    if (driver.observe(s.to).kind !== 'dir' || driver.listDir(s.to).length > 0) throw new DriverError(s.to, 'is not known to be the copy this apply made (no record of it); it is left alone');
+    if (!emptyFolderAt(s.to, driver)) throw new DriverError(s.to, 'is not known to be the copy this apply made (no record of it); it is left alone');
     driver.rmdir(s.to);
     return true;
   }
