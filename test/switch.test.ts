@@ -175,6 +175,12 @@ describe('linkplan switch', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
     expect(runCli(['apply', '--yes', file]).code).toBe(0);
     expect(fs.readlinkSync(`${root}/bin/jdk`)).toBe(`${root}/tools/jdk-17`);
+    // the command it gives is one to copy: a manifest path with a space in it is quoted
+    // (another manifest path has records of its own: the link is made anew)
+    const spaced = path.join(root, 'my layout.yaml');
+    fs.renameSync(file, spaced);
+    fs.unlinkSync(`${root}/bin/jdk`);
+    expect(runCli(['switch', '--no-save', spaced, 'jdk', '11']).stdout).toContain(`the next \`linkplan apply '${spaced}'\` switches jdk back to it.`);
   });
 
   it('changes that one link only, whatever else in the manifest differs from the disk', () => {

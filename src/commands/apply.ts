@@ -11,7 +11,7 @@ import { applyPlan, preflight } from '../apply/applier.js';
 import { StoppedAtOnceError, watchSignals, type SignalWatch } from '../apply/interrupt.js';
 import { describeStep, stepsFor } from '../apply/steps.js';
 import { NotConfirmedError, UsageError } from '../core/errors.js';
-import { displayPath, pathDisplay } from '../core/paths.js';
+import { displayPath, pathDisplay, shellWord } from '../core/paths.js';
 import { printable } from '../core/printable.js';
 import { bytesText } from '../core/sizes.js';
 import type { Plan } from '../core/types.js';
@@ -132,7 +132,8 @@ async function applyLocked(opts: ApplyOptions, ctx: LockedContext): Promise<numb
 /** For each relocation applied: where the original is kept, what it holds, and how to delete it. */
 function keptOriginals(plan: Plan, base: string): string[] {
   const show = pathDisplay({ base, home: os.homedir() });
-  const file = printable(displayPath(plan.manifest.path, { base: process.cwd() }));
+  // (a command to copy: the path as one shell word, as the saved plan's hint gives it)
+  const file = printable(shellWord(displayPath(plan.manifest.path, { base: process.cwd() })));
   return plan.actions.flatMap((a) =>
     a.kind === 'relocate'
       ? [`The original of ${printable(show(a.path))} is kept at ${printable(show(a.backupPath))} (${bytesText(a.copy.bytes)}) until \`linkplan backups prune ${file} --older-than AGE\` deletes it.`]

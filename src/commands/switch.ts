@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errnoCode, UsageError } from '../core/errors.js';
-import { pathDisplay, pathKey, resolveLinkText, currentPlatform } from '../core/paths.js';
+import { pathDisplay, pathKey, resolveLinkText, currentPlatform, shellWord } from '../core/paths.js';
 import { excerpt, printable } from '../core/printable.js';
 import { ReadOnlyDriver } from '../drivers/decorators.js';
 import { editCurrent, notReadBack } from '../manifest/edit.js';
@@ -39,7 +39,7 @@ export type SwitchOptions = StateOptions & {
 export async function run(opts: SwitchOptions, io: Io, deps: CommandDeps): Promise<number> {
   const { file } = opts;
   if (opts.json === true && opts.version !== undefined) {
-    throw new UsageError(`--json lists the versions of ${excerpt(opts.name)}; it does not switch`, { hint: `run \`linkplan switch ${file} ${opts.name} --json\`` });
+    throw new UsageError(`--json lists the versions of ${excerpt(opts.name)}; it does not switch`, { hint: `run \`linkplan switch ${printable(shellWord(file))} ${printable(shellWord(opts.name))} --json\`` });
   }
   const text = readManifestText(file);
   const driver = new ReadOnlyDriver(deps.createDriver());
@@ -81,7 +81,7 @@ export async function run(opts: SwitchOptions, io: Io, deps: CommandDeps): Promi
   const code = await apply.run(applied, io, deps);
   if (code !== 0 || edited === text) return code;
   if (!opts.save) {
-    io.out(`The manifest was not changed: it still says ${sw.name} ${printable(sw.current)}, and the next \`linkplan apply ${printable(file)}\` switches ${sw.name} back to it.\n`);
+    io.out(`The manifest was not changed: it still says ${sw.name} ${printable(sw.current)}, and the next \`linkplan apply ${printable(shellWord(file))}\` switches ${sw.name} back to it.\n`);
     return 0;
   }
   saveManifest(file, text, edited);
