@@ -207,6 +207,23 @@ describe.skipIf(cannotMount())('relocating to another volume', () => {
     fs.rmSync(s.target, { recursive: true });
   }, 60_000);
 
+  it('on a terminal, the copy\'s progress is one line redrawn in place under listr2, not a line per update', () => {
+    const vol = mountTmpfs(base, { size: '64m' }) as string;
+    const s = scene({ target: `${vol}/Game`, small: 300, big: 20_000_000 });
+    const bin = path.join(REPO, 'bin', 'linkplan.js');
+    const r = spawnSync('script', ['-qec', `stty cols 100; '${process.execPath}' '${bin}' apply layout.yaml --yes`, '/dev/null'], {
+      cwd: s.dir,
+      env: childEnv({ LINKPLAN_STATE_DIR: s.state, TERM: 'xterm' }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    expect(fs.readlinkSync(s.game)).toBe(s.target);
+    // drawn over itself (carriage return, erase the line), never printed as a line of its own
+    expect(r.stdout).toContain('\r\x1b[2K  copying: ');
+    expect(r.stdout).not.toMatch(/(?:copying|checking the copy): [^\r\n]* files\r?\n/);
+  });
+
   it('a target volume too small for the tree is a conflict naming both figures, before anything is done', () => {
     const vol = mountTmpfs(base, { size: '1m' }) as string;
     const s = scene({ target: `${vol}/Game`, small: 5, big: 2_000_000 });

@@ -6,6 +6,7 @@
  * ten times a second and cleared once the copy is done. Returns the applier's hooks and a `run`
  * that runs the apply inside the view.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import type { ApplyHooks } from '../apply/applier.js';
 import type { Plan } from '../core/types.js';
@@ -81,7 +82,9 @@ export async function progressHooks(io: ProgressIo, plan: Plan, opts: { base: st
   const { Listr } = await import('listr2');
   const plain = actionRenderer({ ...show, color: false });
   const total = plan.actions.filter((a) => a.kind !== 'noop').length;
-  const copying = copyProgressLine(plan, (text) => process.stderr.write(text));
+  // (written to the descriptor itself: listr2 takes over process.stderr.write while it draws, and
+  // prints each write captured there as a line of its own, where this line must redraw in place)
+  const copying = copyProgressLine(plan, (text) => fs.writeSync(process.stderr.fd, text));
   return {
     hooks: {},
     run: async (job) => {
