@@ -13,10 +13,10 @@
  * the original's, and each original file checked unchanged since it was
  * read (size and times). Only then are the folders' modes and times set, innermost first.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError, errnoCode } from '../core/errors.js';
+import { newSha256 } from '../core/hash.js';
 import type { TreeCount, TreeFacts } from '../core/types.js';
 import type { CopyOptions } from './driver.js';
 import { dropCachedPages, mkdirAt, openDirAt, openFileAt, readlinkAt, symlinkAt, syncFsOf, utimensAt } from './posix-at.js';
@@ -166,7 +166,7 @@ function copyFile(src: Dir, dst: Dir, name: string, c: Copying): void {
     const st = fs.fstatSync(inFd, { bigint: true });
     if (!st.isFile()) throw new DriverError(from, 'changed while it was copied (it is no longer a file)');
     const outFd = at(to, 'cannot make the copy', () => openFileAt(dst.fd, name, { flags: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode: 0o600 }));
-    const hash = crypto.createHash('sha256');
+    const hash = newSha256();
     try {
       for (;;) {
         const n = at(from, 'cannot read', () => fs.readSync(inFd, c.buf, 0, CHUNK, null));
@@ -254,7 +254,7 @@ function hashAt(dir: Dir, name: string, c: Copying): string {
   try {
     // (read from the disk, not from what the kernel kept of the writes: the copy is on the disk since syncfs)
     dropCachedPages(fd);
-    const hash = crypto.createHash('sha256');
+    const hash = newSha256();
     for (;;) {
       const n = at(p, 'cannot read the copy back', () => fs.readSync(fd, c.buf, 0, CHUNK, null));
       if (n === 0) break;

@@ -19,9 +19,9 @@
  * folders' times and attributes set, innermost first; the top folder keeps its own creation time
  * (the identity a journal records of the copy, `dev:ino:birthtime`, includes it).
  */
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { DriverError } from '../../core/errors.js';
+import { newSha256 } from '../../core/hash.js';
 import type { TreeCount, TreeFacts } from '../../core/types.js';
 import type { CopyOptions } from '../driver.js';
 import { decodeReparse, formatReparseTag, isNameSurrogate, reparseTagName } from '../ntfs/reparse.js';
@@ -167,7 +167,7 @@ function copyFile(src: { h: number; f: FileFacts; path: string }, to: Dir, name:
   if ((basic.attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0) throw new DriverError(src.path, encrypted(src.path).slice(src.path.length + 1), { code: 'ENOTSUP', hint: HINT });
   const dp = path.win32.join(to.path, name);
   const out = createFileAt(to.h, name, { p: dp, access: FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES, what: 'cannot make the copy' });
-  const hash = crypto.createHash('sha256');
+  const hash = newSha256();
   let size = 0;
   try {
     for (;;) {
@@ -250,7 +250,7 @@ function mismatch(copy: string, what: string): DriverError {
 
 /** SHA-256 of the file open as `h` (`p` in the copy), read from its start. */
 function hashOn(h: number, p: string, c: Copying): string {
-  const hash = crypto.createHash('sha256');
+  const hash = newSha256();
   for (;;) {
     const n = readOn(h, c.buf, { n: CHUNK, p, what: 'cannot read the copy back' });
     if (n === 0) break;
