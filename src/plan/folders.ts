@@ -6,9 +6,8 @@
  * so a saved plan carries them. A small read step after the pure planner: one stat per folder,
  * through the driver.
  */
-import path from 'node:path';
 import type { Driver } from '../drivers/driver.js';
-import type { AbsPath } from '../core/paths.js';
+import { parentOf, type AbsPath } from '../core/paths.js';
 import { isCreation, type Action, type FolderIdentity, type Plan } from '../core/types.js';
 
 /** The folders the plan's writes happen in, the nearest existing one for those it makes. */
@@ -20,9 +19,14 @@ export function writtenFolders(actions: readonly Action[]): AbsPath[] {
     if ((a.kind === 'adopt' || a.kind === 'relocate') && a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
   }
   const out = new Set<string>();
-  const add = (p: string): void => {
-    let dir = path.dirname(p);
-    while (made.has(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  // (the folder each parent folder is written in, worked out once: a glob puts many links in one)
+  const seen = new Set<string>();
+  const add = (p: AbsPath): void => {
+    const parent = parentOf(p);
+    if (seen.has(parent)) return;
+    seen.add(parent);
+    let dir = parent;
+    for (let up = parentOf(dir); made.has(dir) && up !== dir; up = parentOf(dir)) dir = up;
     out.add(dir);
   };
   for (const a of actions) {
