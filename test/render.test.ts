@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validatePlan } from '../src/generated/validators.js';
 import { displayPath, type AbsPath } from '../src/core/paths.js';
+import { linesNeedEscape, needsEscape } from '../src/core/printable.js';
 import { renderAction, renderPlan, summaryLine } from '../src/views/render.js';
 import type { Action, Plan } from '../src/core/types.js';
 import { runCli } from './helpers/cli.js';
@@ -287,5 +288,17 @@ describe('paths as a person reads them', () => {
     expect(show('/etc/hosts', { base: '/' })).toBe('etc/hosts');
     expect(show('C:\\Users\\Me\\AppData\\x', { base: 'c:\\users\\me', platform: 'win32' })).toBe('AppData\\x');
     expect(show('D:\\tools\\jdk', { base: 'C:\\proj', home: 'C:\\Users\\Me', platform: 'win32' })).toBe('D:\\tools\\jdk');
+  });
+});
+
+describe('linesNeedEscape: many lines tested at once', () => {
+  it('says what testing each line would say, a newline inside a line included', () => {
+    const lines = fc.array(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('a\nb', 'x\u001b[31m', '\ud83d\ude00 ok', 'lone \ud83d', '\udc00', 'plain')), { maxLength: 8 });
+    fc.assert(
+      fc.property(lines, (ls) => {
+        expect(linesNeedEscape(ls.map((l) => `${l}\n`).join(''), ls.length)).toBe(ls.some((l) => needsEscape(l)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -131,14 +131,17 @@ async function applyLocked(opts: ApplyOptions, ctx: LockedContext): Promise<numb
 
 /** For each relocation applied: where the original is kept, what it holds, and how to delete it. */
 function keptOriginals(plan: Plan, base: string): string[] {
+  // (the summary counts them: a plan of thousands of links and no relocation is not looked through)
+  if ((plan.summary.relocate ?? 0) === 0) return [];
   const show = pathDisplay({ base, home: os.homedir() });
   // (a command to copy: the path as one shell word, as the saved plan's hint gives it)
   const file = printable(shellWord(displayPath(plan.manifest.path, { base: process.cwd() })));
-  return plan.actions.flatMap((a) =>
-    a.kind === 'relocate'
-      ? [`The original of ${printable(show(a.path))} is kept at ${printable(show(a.backupPath))} (${bytesText(a.copy.bytes)}) until \`linkplan backups prune ${file} --older-than AGE\` deletes it.`]
-      : [],
-  );
+  const lines: string[] = [];
+  for (const a of plan.actions) {
+    if (a.kind !== 'relocate') continue;
+    lines.push(`The original of ${printable(show(a.path))} is kept at ${printable(show(a.backupPath))} (${bytesText(a.copy.bytes)}) until \`linkplan backups prune ${file} --older-than AGE\` deletes it.`);
+  }
+  return lines;
 }
 
 /** A plan with nothing to change: what --prune leaves alone, and the links it found changed, recorded. */

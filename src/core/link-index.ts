@@ -5,7 +5,7 @@
  * applied (a target that is, or lies inside, another link of the list is read through that link's
  * own target). A value, built from the list alone: no I/O, and nothing kept anywhere else.
  */
-import { parentOf, pathKey, type AbsPath, type Platform } from './paths.js';
+import { parentMemo, parentOf, pathKey, type AbsPath, type Platform } from './paths.js';
 import type { Desired } from './types.js';
 
 export interface LinkIndex {
@@ -19,9 +19,19 @@ export interface LinkIndex {
 /** The index of `desired` (read in `platform`'s path rules). */
 export function linkIndex(desired: readonly Desired[], platform: Platform): LinkIndex {
   const byPath = new Map<string, Desired>();
-  for (const d of desired) if (makesLink(d, platform)) byPath.set(pathKey(d.path, platform), d);
+  // (indexed loops: run once over thousands of links, mostly before the optimiser gets to them,
+  // where `for...of` and `map` cost a step or a call per element)
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as Desired;
+    if (makesLink(d, platform)) byPath.set(pathKey(d.path, platform), d);
+  }
   const resolve = targetResolver(byPath, platform);
-  return { platform, byPath, targets: desired.map((d) => (d.target === null ? null : resolve(d.target))) };
+  const targets: (AbsPath | null)[] = [];
+  for (let i = 0; i < desired.length; i++) {
+    const t = (desired[i] as Desired).target;
+    targets.push(t === null ? null : resolve(t));
+  }
+  return { platform, byPath, targets };
 }
 
 /**
@@ -67,20 +77,22 @@ function targetResolver(byPath: ReadonlyMap<string, Desired>, platform: Platform
   if (byPath.size === 0) return (t) => t;
   /** Keys of folders with no link of the list at or above them. */
   const clear = new Set<string>();
+  // (targets come folder by folder: their folders' keys are found with their hashes computed)
+  const folderOf = parentMemo(platform);
   /** One step: where `t` leads through the nearest link at or above it, or undefined where none is. */
   const step = (t: AbsPath): AbsPath | undefined => {
-    const seen: string[] = [];
+    let seen: string[] | undefined;
     for (let a = t, leaf = true; ; leaf = false) {
       const k = pathKey(a, platform);
       if (!leaf && clear.has(k)) break;
       const d = byPath.get(k);
       if (d !== undefined && d.target !== null) return (d.target + t.slice(a.length)) as AbsPath;
-      if (!leaf) seen.push(k);
-      const up = parentOf(a, platform);
+      if (!leaf) (seen ??= []).push(k);
+      const up = leaf ? folderOf(a) : parentOf(a, platform);
       if (up === a) break;
       a = up;
     }
-    for (const k of seen) clear.add(k);
+    if (seen !== undefined) for (let j = 0; j < seen.length; j++) clear.add(seen[j] as string);
     return undefined;
   };
   return (target) => {

@@ -18,6 +18,10 @@ const UNPRINTABLE_ALL = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-
 // eslint-disable-next-line no-control-regex
 const UNPRINTABLE_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** The same, but a newline is not counted (many lines tested at once, see `linesNeedEscape`). */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
 
 function escapeOne(ch: string): string {
@@ -30,6 +34,17 @@ function escapeOne(ch: string): string {
 /** True when `s` holds something `printable` would escape. */
 export function needsEscape(s: string): boolean {
   return UNPRINTABLE.test(s);
+}
+
+/**
+ * Whether any of the `lines` lines of `text` (each ended by a newline) holds something `printable`
+ * would escape, a newline of its own included: one test of many lines, not one per line.
+ */
+export function linesNeedEscape(text: string, lines: number): boolean {
+  if (UNPRINTABLE_BUT_NEWLINE.test(text)) return true;
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n !== lines;
 }
 
 /**

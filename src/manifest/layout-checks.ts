@@ -6,7 +6,7 @@
  * already in place (a repository cloned where the manifest links it to).
  */
 import type { ManifestProblem } from '../core/errors.js';
-import { isInside, parentOf, pathKey } from '../core/paths.js';
+import { isInside, parentMemo, parentOf, pathKey } from '../core/paths.js';
 import type { LinkIndex } from '../core/link-index.js';
 import type { Desired } from '../core/types.js';
 
@@ -45,11 +45,15 @@ export function checkLayout(desired: readonly Desired[], links: LinkIndex): Mani
   }
   /** Keys of folders with no present link of the manifest at or above them. */
   const clear = new Set<string>();
-  for (const d of desired) {
+  const folderOf = parentMemo(platform);
+  // (indexed loops: run once over thousands of links, mostly before the optimiser gets to them,
+  // where `for...of` costs an iterator step per element)
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as Desired;
     // a link whose folder is (inside) another link: creating it would write through that link
     // (made only when a folder not yet known clear is met: most links meet none)
     let seen: string[] | undefined;
-    for (let p = parentOf(d.path, platform); ; ) {
+    for (let p = folderOf(d.path); ; ) {
       const k = pathKey(p, platform);
       if (clear.has(k)) break;
       const up = parentOf(p, platform);
@@ -63,7 +67,7 @@ export function checkLayout(desired: readonly Desired[], links: LinkIndex): Mani
       (seen ??= []).push(k);
       p = up;
     }
-    if (seen !== undefined) for (const k of seen) clear.add(k);
+    if (seen !== undefined) for (let j = 0; j < seen.length; j++) clear.add(seen[j] as string);
     if (d.state !== 'present' || d.target === null) continue;
     // (a path that is its own target is already in place: a repository cloned where it is linked to)
     if (pathKey(d.path, platform) === pathKey(d.target, platform)) continue;

@@ -9,8 +9,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { ApplyHooks } from '../apply/applier.js';
-import type { Plan } from '../core/types.js';
+import type { Action, Plan } from '../core/types.js';
 import type { CopyProgress } from '../drivers/driver.js';
+import { linesNeedEscape } from '../core/printable.js';
 import { bytesText } from '../core/sizes.js';
 import { actionRenderer, colorsFor } from './render.js';
 
@@ -29,14 +30,21 @@ export interface ProgressView {
 /** One line per action, written in blocks: thousands of links need not cost a write each. */
 function plainLines(io: ProgressIo, show: { base: string; home: string; color: boolean }): ProgressView {
   const render = actionRenderer(show, colorsFor(io.color));
+  // without colours, a block is tested as a whole, one test of 32 KiB rather than one per line,
+  // and only a block with something to escape is made again line by line (in colour, each line is
+  // tested without its colours: see actionRenderer)
+  const line = io.color ? render.line : render.unescaped;
   let block = '';
+  let shown: Action[] = [];
   const flush = (): void => {
-    if (block !== '') io.out(block);
+    if (block !== '') io.out(io.color || !linesNeedEscape(block, shown.length) ? block : shown.map((a) => `${render.line(a)}\n`).join(''));
     block = '';
+    shown = [];
   };
   const hooks: ApplyHooks = {
     onAction: (a) => {
-      block += render.line(a) + '\n';
+      block += line(a) + '\n';
+      shown.push(a);
       if (block.length >= 32768) flush();
     },
   };

@@ -122,6 +122,8 @@ export interface ActionRenderer {
   lines(a: Action): string[];
   /** The action's own line alone. */
   line(a: Action): string;
+  /** The action's own line, not yet escaped: for a caller that escapes many lines at once (printableLines). */
+  unescaped(a: Action): string;
 }
 
 const NO_COLORS = colorsFor(false);
@@ -154,6 +156,7 @@ export function actionRenderer(opts: RenderOptions, c: Colors = colorsFor(opts.c
       return out;
     },
     line,
+    unescaped: (a) => actionLine(a, show, c),
   };
 }
 
