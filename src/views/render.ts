@@ -119,11 +119,11 @@ function foldersText(ps: readonly string[] | undefined, show: (p: string) => str
 /** Renders one action after another with the same options (an apply shows thousands). */
 export interface ActionRenderer {
   /** The action's lines: its own, then its notes, hint and diff. */
-  lines(a: Action): string[];
+  lines: (a: Action) => string[];
   /** The action's own line alone. */
-  line(a: Action): string;
-  /** The action's own line, not yet escaped: for a caller that escapes many lines at once (printableLines). */
-  unescaped(a: Action): string;
+  line: (a: Action) => string;
+  /** The action's own line, not yet escaped: for a caller that tests many lines at once (linesNeedEscape). */
+  unescaped: (a: Action) => string;
 }
 
 const NO_COLORS = colorsFor(false);
