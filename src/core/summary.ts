@@ -6,7 +6,9 @@ import { isCreation, type Action, type Plan, type PlanSummary } from './types.js
 
 export function summarize(actions: readonly Action[]): PlanSummary {
   const s: PlanSummary = { create: 0, retarget: 0, remove: 0, backup: 0, adopt: 0, unchanged: 0, conflict: 0 };
-  for (const a of actions) {
+  // (an indexed loop: run once over thousands of actions, mostly before the optimiser gets to it)
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i] as Action;
     if (isCreation(a)) s.create++;
     else if (a.kind === 'retarget') s.retarget++;
     else if (a.kind === 'remove') s.remove++;

@@ -9,7 +9,9 @@ import type { Volume } from './types.js';
 /** Of `volumes`, the one that holds `p`: the longest mount point that is `p` or lies above it. */
 export function volumeHolding<V extends { mount: string }>(p: string, volumes: readonly V[], platform: Platform): V | undefined {
   let best: V | undefined;
-  for (const v of volumes) {
+  // (asked of every link's path, mostly with no volumes listed: no iterator made)
+  for (let i = 0; i < volumes.length; i++) {
+    const v = volumes[i] as V;
     if (isSameOrInside(p, v.mount, platform) && (best === undefined || v.mount.length > best.mount.length)) best = v;
   }
   return best;

@@ -7,29 +7,37 @@
  * through the driver.
  */
 import type { Driver } from '../drivers/driver.js';
-import { parentOf, type AbsPath } from '../core/paths.js';
+import { parentMemo, parentOf, type AbsPath } from '../core/paths.js';
 import { isCreation, type Action, type FolderIdentity, type Plan } from '../core/types.js';
 
 /** The folders the plan's writes happen in, the nearest existing one for those it makes. */
 export function writtenFolders(actions: readonly Action[]): AbsPath[] {
+  // (indexed loops: run once over thousands of actions, mostly before the optimiser gets to them)
   const made = new Set<string>();
-  for (const a of actions) {
-    if (isCreation(a) && a.parents !== undefined) for (const p of a.parents) made.add(p);
+  const addAll = (ps: readonly AbsPath[] | undefined): void => {
+    if (ps !== undefined) for (let j = 0; j < ps.length; j++) made.add(ps[j] as AbsPath);
+  };
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i] as Action;
+    if (isCreation(a)) addAll(a.parents);
     if (a.kind === 'make-folder') made.add(a.path);
-    if ((a.kind === 'adopt' || a.kind === 'relocate') && a.targetParents !== undefined) for (const p of a.targetParents) made.add(p);
+    if (a.kind === 'adopt' || a.kind === 'relocate') addAll(a.targetParents);
   }
   const out = new Set<string>();
-  // (the folder each parent folder is written in, worked out once: a glob puts many links in one)
+  // (the folder each parent folder is written in, worked out once: a glob puts many links in one,
+  // and its actions come folder by folder)
   const seen = new Set<string>();
+  const folderOf = parentMemo();
   const add = (p: AbsPath): void => {
-    const parent = parentOf(p);
+    const parent = folderOf(p);
     if (seen.has(parent)) return;
     seen.add(parent);
     let dir = parent;
     for (let up = parentOf(dir); made.has(dir) && up !== dir; up = parentOf(dir)) dir = up;
     out.add(dir);
   };
-  for (const a of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i] as Action;
     if (a.kind === 'noop' || a.kind === 'conflict') continue;
     add(a.path);
     if ((a.kind === 'retarget' || a.kind === 'backup-and-link' || a.kind === 'relocate') && a.backupPath !== undefined) add(a.backupPath);

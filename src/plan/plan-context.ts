@@ -154,7 +154,8 @@ export function removes(look: Lookups, d: Desired, e: Entry): boolean {
 function removedLinks(desired: readonly Desired[], look: Lookups, ctx: Pick<PlanContext, 'manifestDir' | 'linksAbove' | 'leadsToFolder'>): Set<string> {
   const { platform, key } = look;
   const removed = new Set<string>();
-  for (const d of desired) {
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i] as Desired;
     if (d.state !== 'absent' || !removes(look, d, look.entryAt(d.path))) continue;
     const above = ctx.linksAbove(parentOf(d.path, platform));
     if (countingLink(above, { platform, manifestDir: ctx.manifestDir, target: d.target, leadsToFolder: ctx.leadsToFolder }) === undefined) removed.add(key(d.path));
