@@ -81,50 +81,47 @@ export interface JournalSource {
 }
 
 /**
- * An action as the header lists it (JSON text): its kind and path; its link, with the link's text
- * only where that is not the target; its backup name; what was at the path, only where something
- * was; and the `identity` of what it moves, where given.
+ * An action as the header lists it: its kind and path; its link, with the link's text only where
+ * that is not the target; its backup name; and what was at the path, only where something was.
  */
-export function journalActionText(a: JournalSource, identity?: string): string {
-  // (written as text, field by field in a stable order, with no object made: an apply may list
-  // tens of thousands; the same text as JSON.stringify of the object, which the tests check)
-  let t = `{"kind":${json(a.kind)},"path":${json(a.path)}`;
+export function journalAction(a: JournalSource): Record<string, unknown> {
+  // (fields set one by one, in a stable order: an apply may list tens of thousands)
+  const out: Record<string, unknown> = { kind: a.kind, path: a.path };
   const l = a.link;
-  if (l !== undefined) t += `,"link":{"type":${json(l.type)},"target":${json(l.target)}${l.linkText === l.target ? '' : `,"linkText":${json(l.linkText)}`}}`;
-  if (a.backupPath !== undefined) t += `,"backupPath":${json(a.backupPath)}`;
-  if (a.before.kind !== 'absent') t += `,"before":{"kind":${json(a.before.kind)}}`;
-  if (identity !== undefined) t += `,"identity":${json(identity)}`;
-  return `${t}}`;
+  if (l !== undefined) out['link'] = l.linkText === l.target ? { type: l.type, target: l.target } : { type: l.type, target: l.target, linkText: l.linkText };
+  if (a.backupPath !== undefined) out['backupPath'] = a.backupPath;
+  if (a.before.kind !== 'absent') out['before'] = { kind: a.before.kind };
+  return out;
 }
 
-const json = (v: string | number): string => JSON.stringify(v);
+type LinkCode = 0 | [string, string] | [string, string, string];
 
-function linkText(l: LinkSpec, own: LinkSpec | undefined): string {
-  if (own !== undefined && l.type === own.type && l.target === own.target && l.linkText === own.linkText) return '0';
-  return l.linkText === l.target ? `[${json(l.type)},${json(l.target)}]` : `[${json(l.type)},${json(l.target)},${json(l.linkText)}]`;
+function linkCode(l: LinkSpec, own: LinkSpec | undefined): LinkCode {
+  if (own !== undefined && l.type === own.type && l.target === own.target && l.linkText === own.linkText) return 0;
+  return l.linkText === l.target ? [l.type, l.target] : [l.type, l.target, l.linkText];
 }
 
-/** A step as the header lists it (JSON text), beside the action it belongs to (if any). */
-export function encodeStepText(s: Step, action: JournalSource | undefined): string {
-  const at = (p: string): string => (action !== undefined && p === action.path ? '""' : json(p));
+/** A step as the header lists it, beside the action it belongs to (if any). */
+export function encodeStep(s: Step, action: JournalSource | undefined): unknown[] {
+  const at = (p: string): string => (action !== undefined && p === action.path ? '' : p);
   const own = action?.link;
   switch (s.op) {
     case 'mkdir':
-      return s.mode === undefined ? `["mkdir",${at(s.path)}]` : `["mkdir",${at(s.path)},${json(s.mode)}]`;
+      return s.mode === undefined ? ['mkdir', at(s.path)] : ['mkdir', at(s.path), s.mode];
     case 'rmdir':
-      return `["rmdir",${at(s.path)}]`;
+      return ['rmdir', at(s.path)];
     case 'move':
-      return `["move",${at(s.from)},${at(s.to)}]`;
+      return ['move', at(s.from), at(s.to)];
     case 'link':
-      return `["link",${at(s.path)},${linkText(s.link, own)}]`;
+      return ['link', at(s.path), linkCode(s.link, own)];
     case 'replace-link':
-      return `["replace-link",${at(s.path)},${linkText(s.link, own)},${linkText(s.previous, undefined)}]`;
+      return ['replace-link', at(s.path), linkCode(s.link, own), linkCode(s.previous, undefined)];
     case 'unlink':
-      return `["unlink",${at(s.path)},${linkText(s.previous, undefined)}]`;
+      return ['unlink', at(s.path), linkCode(s.previous, undefined)];
     case 'remove-tree':
-      return `["remove-tree",${at(s.path)},${json(s.identity)}]`;
+      return ['remove-tree', at(s.path), s.identity];
     case 'copy-tree':
-      return `["copy-tree",${at(s.from)},${at(s.to)}]`;
+      return ['copy-tree', at(s.from), at(s.to)];
   }
 }
 

@@ -26,8 +26,8 @@ import { ensureDir } from '../state-dir.js';
 import { fileIdentity, isNoSpace, onStateFile, stateError, syncDir, writeWhole } from '../files.js';
 import type { Step } from '../../apply/steps.js';
 import {
-  encodeStepText,
-  journalActionText,
+  encodeStep,
+  journalAction,
   JournalError,
   journalPath,
   JOURNAL_FORMAT,
@@ -193,7 +193,7 @@ export class FileJournal implements Journal {
     if (this.meta === undefined) return;
     try {
       this.reserve = writeReserve(path.dirname(this.file), steps.length);
-      this.push(this.header(steps, opts.ends));
+      this.push(JSON.stringify(this.header(steps, opts.ends)));
       this.sync();
       syncDir(path.dirname(this.file));
     } catch (e) {
@@ -204,13 +204,9 @@ export class FileJournal implements Journal {
     this.started = true;
   }
 
-  /**
-   * The header's line: one JSON object, its actions and steps written as text one by one (an apply
-   * may list tens of thousands; the same text as JSON.stringify of the whole, which the tests check).
-   */
-  private header(steps: readonly Step[], ends: ArrayLike<number> | undefined): string {
+  private header(steps: readonly Step[], ends: ArrayLike<number> | undefined): Record<string, unknown> {
     const meta = this.meta as JournalMeta;
-    const head = JSON.stringify({
+    return {
       format: JOURNAL_FORMAT,
       version: JOURNAL_VERSION,
       pid: process.pid,
@@ -221,10 +217,9 @@ export class FileJournal implements Journal {
       ...(meta.folders === undefined || meta.folders.length === 0 ? {} : { folders: meta.folders }),
       ...(meta.restore === undefined ? {} : { restore: meta.restore }),
       ...(meta.prune === undefined ? {} : { prune: meta.prune }),
-    });
-    const actions: string[] = [];
-    for (let i = 0; i < meta.actions.length; i++) actions.push(actionWithIdentity(meta.actions[i] as JournalSource));
-    return `${head.slice(0, -1)},"actions":[${actions.join(',')}],"steps":${stepGroups(steps, meta.actions, ends)}}`;
+      actions: meta.actions.map(journalActionWithIdentity),
+      steps: stepGroups(steps, meta.actions, ends),
+    };
   }
 
   /** Closes and removes a journal that records nothing that ran, and its reserve. */
@@ -375,34 +370,36 @@ function journalId(): string {
 }
 
 /**
- * `journalActionText`, and for a backup or an adopt the identity of what it moves (read now, right
+ * `journalAction`, and for a backup or an adopt the identity of what it moves (read now, right
  * before the apply's first step: a move keeps it), so prune and restore later know it.
  */
-function actionWithIdentity(a: JournalSource): string {
-  const moves = a.kind === 'backup-and-link' || a.kind === 'adopt' || a.kind === 'relocate';
-  return journalActionText(a, moves ? fileIdentity(a.path) : undefined);
+function journalActionWithIdentity(a: JournalSource): Record<string, unknown> {
+  const out = journalAction(a);
+  if (a.kind === 'backup-and-link' || a.kind === 'adopt' || a.kind === 'relocate') {
+    const id = fileIdentity(a.path);
+    if (id !== undefined) out['identity'] = id;
+  }
+  return out;
 }
 
 /**
- * The steps in groups (JSON text), group i beside action i, each step in short (format.ts);
- * without `ends` (or where they do not fit the actions) one group of steps written in full.
+ * The steps in groups, group i beside action i, each step in short (format.ts); without `ends`
+ * (or where they do not fit the actions) one group of steps written in full.
  */
-function stepGroups(steps: readonly Step[], actions: readonly JournalSource[], ends: ArrayLike<number> | undefined): string {
+function stepGroups(steps: readonly Step[], actions: readonly JournalSource[], ends: ArrayLike<number> | undefined): unknown[][] {
   // (an indexed loop: run once over tens of thousands of steps)
-  const group = (from: number, to: number, a: JournalSource | undefined): string => {
-    const codes: string[] = [];
-    for (let k = from; k < to; k++) codes.push(encodeStepText(steps[k] as Step, a));
-    return `[${codes.join(',')}]`;
-  };
-  if (ends === undefined || ends.length !== actions.length || (ends[ends.length - 1] ?? 0) !== steps.length) return `[${group(0, steps.length, undefined)}]`;
-  const out: string[] = [];
+  const whole = (): unknown[][] => [steps.map((s) => encodeStep(s, undefined))];
+  if (ends === undefined || ends.length !== actions.length || (ends[ends.length - 1] ?? 0) !== steps.length) return whole();
+  const out: unknown[][] = [];
   let k = 0;
   for (let i = 0; i < actions.length; i++) {
+    const a = actions[i];
     const end = ends[i] as number;
-    out.push(group(k, end, actions[i]));
-    k = end;
+    const group: unknown[] = [];
+    for (; k < end; k++) group.push(encodeStep(steps[k] as Step, a));
+    out.push(group);
   }
-  return `[${out.join(',')}]`;
+  return out;
 }
 
 /** The steps a later step of the same apply touches a path of again. */
