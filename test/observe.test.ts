@@ -160,6 +160,33 @@ describe('what observe reads of a target: its kind, or which file it is as well'
     expect(asked.full).toEqual([]);
   });
 
+  it('a ListingMemo answers from a folder listed after a question about it, and folder by folder', () => {
+    const root = treeWith();
+    fs.mkdirSync(`${root}/u`);
+    fs.writeFileSync(`${root}/u/g.txt`, 'g\n');
+    const asked = new TargetQuestions(new PosixDriver());
+    const driver = new ListingMemoDriver(asked);
+    // asked before its folder is listed: the driver answers
+    expect(driver.targetKind(`${root}/t/file.txt` as AbsPath)).toBe('file');
+    driver.listDir(`${root}/t` as AbsPath);
+    driver.listDir(`${root}/u` as AbsPath);
+    for (const p of ['t/file.txt', 't/dir', 'u/g.txt', 't/file.txt', 'u/g.txt']) driver.targetKind(`${root}/${p}` as AbsPath);
+    expect(asked.kinds).toEqual([`${root}/t/file.txt`]);
+    expect(['t/file.txt', 't/dir', 'u/g.txt'].map((p) => driver.targetKind(`${root}/${p}` as AbsPath))).toEqual(['file', 'dir', 'file']);
+  });
+
+  it('a ListingMemo splits a POSIX path at its slashes alone: a backslash is part of a name there', () => {
+    const root = treeWith();
+    fs.mkdirSync(`${root}/t/a`);
+    fs.writeFileSync(`${root}/t/a/b`, 'b\n');
+    const asked = new TargetQuestions(new PosixDriver());
+    const driver = new ListingMemoDriver(asked);
+    driver.listDir(`${root}/t` as AbsPath);
+    driver.listDir(`${root}/t/a` as AbsPath);
+    // t/a\b is no file (t/a/b is): the memo must not read the name as a folder and a name
+    expect(driver.targetKind(`${root}/t/a\\b` as AbsPath)).toBe('absent');
+  });
+
   it('a ListingMemo forgets its listings at the first write through it', () => {
     const root = treeWith();
     const asked = new TargetQuestions(new PosixDriver());

@@ -9,7 +9,7 @@
  * observed through another); any write through one of them forgets every listing, so an answer is
  * never older than the last write made through it.
  */
-import type { AbsPath } from '../core/paths.js';
+import { currentPlatform, type AbsPath, type Platform } from '../core/paths.js';
 import type { TargetKind } from '../core/types.js';
 import { DriverDecorator } from './decorators.js';
 import type { DirEntry, Driver, WriteCall } from './driver.js';
@@ -17,8 +17,15 @@ import type { DirEntry, Driver, WriteCall } from './driver.js';
 /** The listings kept, by folder path as it was listed: each name's kind there. */
 export class ListingMemo {
   private readonly folders = new Map<string, Map<string, DirEntry['kind']>>();
+  /** What separates a folder from a name in the paths asked about (a backslash is part of a name on POSIX). */
+  private readonly sep: string;
+
+  constructor(platform: Platform = currentPlatform()) {
+    this.sep = platform === 'win32' ? '\\' : '/';
+  }
 
   remember(dir: AbsPath, entries: readonly DirEntry[]): void {
+    this.last = { dir: '', names: undefined };
     const names = new Map<string, DirEntry['kind']>();
     // (an indexed loop: a glob lists thousands of names, mostly before the optimiser gets to it)
     for (let i = 0; i < entries.length; i++) {
@@ -28,16 +35,28 @@ export class ListingMemo {
     this.folders.set(dir, names);
   }
 
+  /** The folder the last answer came from, and its names: a glob's targets are asked about folder by folder. */
+  private last: { dir: string; names: Map<string, DirEntry['kind']> | undefined } = { dir: '', names: undefined };
+
   /** What a listing says `p` is, where that is a file or a folder; undefined where it cannot say. */
   kindOf(p: AbsPath): 'file' | 'dir' | undefined {
-    const cut = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+    const cut = p.lastIndexOf(this.sep);
     if (cut <= 0) return undefined;
-    const kind = this.folders.get(p.slice(0, cut))?.get(p.slice(cut + 1));
+    // (the same folder as the last question: no slice of it to make and hash)
+    const last = this.last;
+    let names = last.names;
+    if (cut !== last.dir.length || !p.startsWith(last.dir)) {
+      const dir = p.slice(0, cut);
+      names = this.folders.get(dir);
+      this.last = { dir, names };
+    }
+    const kind = names?.get(p.slice(cut + 1));
     return kind === 'file' || kind === 'dir' ? kind : undefined;
   }
 
   forget(): void {
     this.folders.clear();
+    this.last = { dir: '', names: undefined };
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { autoMayHardLink } from './link-type.js';
 import type { Driver } from '../drivers/driver.js';
-import { asAbs, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
+import { asAbs, parentMemo, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
 import { ABSENT } from '../core/entries.js';
 import { targetOf, type LinkIndex } from '../core/link-index.js';
 import type { Capabilities, Desired, Entry, Observed, TargetInfo, TargetKind, TreeFacts } from '../core/types.js';
@@ -119,12 +119,15 @@ class DiskReader {
   /** Keys of folders whose whole chain of ancestors was read (see `chain`). */
   private readonly chained = new Set<string>();
   private lastChained: AbsPath | undefined;
+  /** `parentOf` for the links' paths in turn: a glob's come folder by folder (see parentMemo). */
+  private readonly folderOf: (p: AbsPath) => AbsPath;
 
   constructor(
     private readonly driver: Driver,
     private readonly platform: Platform,
   ) {
     this.sep = platform === 'win32' ? '\\' : '/';
+    this.folderOf = parentMemo(platform);
     this.volumes = driver.volumes?.() ?? [];
     this.perPath = this.volumes.length > 0 || platform === 'win32';
     this.capabilities = driver.capabilities(asAbs(this.sep, platform));
@@ -140,7 +143,7 @@ class DiskReader {
     if (this.perPath) this.pathCapabilities.set(this.key(d.path), caps);
     // the folders above first: nothing can be at a path whose folder is absent (on a first
     // apply, that is most of them), so it need not be read
-    const dir = parentOf(d.path, this.platform);
+    const dir = this.folderOf(d.path);
     const folder = this.ancestors(dir);
     if (folder.kind !== 'absent') this.chain(dir);
     const k = this.key(d.path);

@@ -6,7 +6,7 @@
  * has taken so far (folders it creates, adopt targets). Also the questions asked of all that:
  * which folders a path still needs, which folder link above it is read by the OS.
  */
-import { parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
+import { parentMemo, parentOf, pathKey, resolveLinkText, type AbsPath, type Platform } from '../core/paths.js';
 import { ABSENT, describeEntry } from '../core/entries.js';
 import { targetOf, type LinkIndex } from '../core/link-index.js';
 import { volumeHolding } from '../core/volumes.js';
@@ -65,6 +65,8 @@ export interface PlanContext extends Lookups {
   opts: PlanOptions;
   /** Where the target of entry `i` leads (through the manifest's own links). */
   targetOf: (i: number) => AbsPath;
+  /** `parentOf`, for the entries' paths in turn (see parentMemo: the planner asks it of each path, folder by folder). */
+  folderOf: (p: AbsPath) => AbsPath;
   manifestDir: AbsPath;
   /** The folder links at and above a folder, nearest first. */
   linksAbove: (dir: AbsPath) => readonly FolderLink[];
@@ -136,7 +138,8 @@ export function planContext(desired: readonly Desired[], observed: Observed, opt
   const inSource = sourceTest(targets, { platform, manifestDir });
   const targetOfEntry = (i: number): AbsPath => targetOf(links, i);
   const arrivals = adoptArrivals(desired, { entryAt, kindAt, targetOf: targetOfEntry, key });
-  return { ...look, desired, observed, opts, targetOf: targetOfEntry, manifestDir, linksAbove, leadsToFolder, removed, inSource, arrivals, willCreate: new Set(), adoptedInto: new Map() };
+  const folderOf = parentMemo(platform);
+  return { ...look, desired, observed, opts, targetOf: targetOfEntry, folderOf, manifestDir, linksAbove, leadsToFolder, removed, inSource, arrivals, willCreate: new Set(), adoptedInto: new Map() };
 }
 
 /** Whether absent entry `d` removes the link `e` at its path: it names no target, or the link leads there. */
@@ -183,7 +186,7 @@ export type MissingParents = { ok: true; dirs: AbsPath[]; dev?: number } | { ok:
 export function missingParents(ctx: PlanContext, p: AbsPath, throughArrivals = false): MissingParents {
   const { platform, key } = ctx;
   const dirs: AbsPath[] = [];
-  for (let a = parentOf(p, platform); ; a = parentOf(a, platform)) {
+  for (let a = ctx.folderOf(p); ; a = parentOf(a, platform)) {
     if (ctx.willCreate.has(key(a))) return { ok: true, dirs };
     if (throughArrivals && ctx.arrivals.has(key(a))) {
       const dev = ctx.arrivals.get(key(a));

@@ -70,7 +70,7 @@ function planEntry(ctx: PlanContext, i: number): Action | undefined {
   let before = ctx.entryAt(d.path);
   const guarded = d.prune === undefined ? systemPathGuard(ctx, d, before) : undefined;
   if (guarded !== undefined) return guarded;
-  const above = ctx.linksAbove(parentOf(d.path, ctx.platform));
+  const above = ctx.linksAbove(ctx.folderOf(d.path));
   if (d.folder !== undefined) return planFolder(ctx, d, before, above);
   if (above.length > 0) {
     const isRemoved = (p: AbsPath): boolean => ctx.removed.has(ctx.key(p));

@@ -101,8 +101,15 @@ function linkCode(l: LinkSpec, own: LinkSpec | undefined): LinkCode {
   return l.linkText === l.target ? [l.type, l.target] : [l.type, l.target, l.linkText];
 }
 
+/**
+ * The commonest step, a create's: the action's own link at the action's own path; one array for all
+ * of them (and one group holding it alone), as an apply may list tens of thousands.
+ */
+export const OWN_LINK: readonly unknown[] = Object.freeze(['link', '', 0]);
+export const OWN_LINK_ALONE: readonly (readonly unknown[])[] = Object.freeze([OWN_LINK]);
+
 /** A step as the header lists it, beside the action it belongs to (if any). */
-export function encodeStep(s: Step, action: JournalSource | undefined): unknown[] {
+export function encodeStep(s: Step, action: JournalSource | undefined): readonly unknown[] {
   const at = (p: string): string => (action !== undefined && p === action.path ? '' : p);
   const own = action?.link;
   switch (s.op) {
@@ -112,8 +119,11 @@ export function encodeStep(s: Step, action: JournalSource | undefined): unknown[
       return ['rmdir', at(s.path)];
     case 'move':
       return ['move', at(s.from), at(s.to)];
-    case 'link':
-      return ['link', at(s.path), linkCode(s.link, own)];
+    case 'link': {
+      const where = at(s.path);
+      const code = linkCode(s.link, own);
+      return where === '' && code === 0 ? OWN_LINK : ['link', where, code];
+    }
     case 'replace-link':
       return ['replace-link', at(s.path), linkCode(s.link, own), linkCode(s.previous, undefined)];
     case 'unlink':

@@ -27,6 +27,8 @@ import { fileIdentity, isNoSpace, onStateFile, stateError, syncDir, writeWhole }
 import type { Step } from '../../apply/steps.js';
 import {
   encodeStep,
+  OWN_LINK,
+  OWN_LINK_ALONE,
   journalAction,
   JournalError,
   journalPath,
@@ -386,16 +388,22 @@ function journalActionWithIdentity(a: JournalSource): Record<string, unknown> {
  * The steps in groups, group i beside action i, each step in short (format.ts); without `ends`
  * (or where they do not fit the actions) one group of steps written in full.
  */
-function stepGroups(steps: readonly Step[], actions: readonly JournalSource[], ends: ArrayLike<number> | undefined): unknown[][] {
+function stepGroups(steps: readonly Step[], actions: readonly JournalSource[], ends: ArrayLike<number> | undefined): (readonly (readonly unknown[])[])[] {
   // (an indexed loop: run once over tens of thousands of steps)
-  const whole = (): unknown[][] => [steps.map((s) => encodeStep(s, undefined))];
+  const whole = (): (readonly unknown[])[][] => [steps.map((s) => encodeStep(s, undefined))];
   if (ends === undefined || ends.length !== actions.length || (ends[ends.length - 1] ?? 0) !== steps.length) return whole();
-  const out: unknown[][] = [];
+  const out: (readonly (readonly unknown[])[])[] = [];
   let k = 0;
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i];
     const end = ends[i] as number;
-    const group: unknown[] = [];
+    if (end === k + 1) {
+      // (a group of one step, most often a create's own link: no array made for it)
+      const only = encodeStep(steps[k++] as Step, a);
+      out.push(only === OWN_LINK ? OWN_LINK_ALONE : [only]);
+      continue;
+    }
+    const group: (readonly unknown[])[] = [];
     for (; k < end; k++) group.push(encodeStep(steps[k] as Step, a));
     out.push(group);
   }
