@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Records } from '../src/state/records.js';
 import { FileJournal } from '../src/state/journal/writer.js';
@@ -13,7 +14,7 @@ import { readJournal } from '../src/state/journal/reader.js';
 import { journalAction } from '../src/state/journal/format.js';
 import { addSteps, type Step } from '../src/apply/steps.js';
 import type { AbsPath } from '../src/core/paths.js';
-import type { CreateAction } from '../src/core/types.js';
+import type { CreateAction, LinkSpec } from '../src/core/types.js';
 import { tempDir } from './helpers/tree.js';
 
 const N = 3000;
@@ -93,5 +94,42 @@ describe('state files of thousands of links', () => {
     const again = Records.load(state, path.join(root, 'layout.yaml'));
     expect([...again.owned()]).toEqual([...r.owned()]);
     expect(again.owned().get(actions[5]?.path ?? '')).toEqual({ ...actions[5]?.link, at: '2026-12-01T00:00:00.000Z' });
+  });
+});
+
+describe('the header of any mix of steps', () => {
+  const name = fc.constantFrom('a', 'b c', 'q"uote', 'back\\slash', 'ünï', 'tab\there');
+  it('is one JSON.stringify of itself, and reads back step for step', () => {
+    const root = tempDir();
+    const p = (n: string): AbsPath => path.join(root, n) as AbsPath;
+    // each action with its steps: a create's own link alone, with a folder first, a retarget, a backup
+    const group = fc.oneof(
+      name.map((n) => ({ kind: 'create' as const, n, steps: (l: LinkSpec): Step[] => [{ op: 'link', path: p(n), link: l }] })),
+      name.map((n) => ({ kind: 'create' as const, n, steps: (l: LinkSpec): Step[] => [{ op: 'mkdir', path: p(`${n}.d`) }, { op: 'link', path: p(n), link: l }] })),
+      name.map((n) => ({ kind: 'retarget' as const, n, steps: (l: LinkSpec): Step[] => [{ op: 'replace-link', path: p(n), link: l, previous: { type: 'symlink', target: p('old'), linkText: 'old' } }] })),
+      name.map((n) => ({ kind: 'backup-and-link' as const, n, steps: (l: LinkSpec): Step[] => [{ op: 'move', from: p(n), to: p(`${n}.bak`) }, { op: 'link', path: p(n), link: { ...l, linkText: 'rel' } }] })),
+    );
+    let run = 0;
+    fc.assert(
+      fc.property(fc.array(group, { maxLength: 12 }), (groups) => {
+        const state = path.join(root, `state-${run++}`);
+        const actions = groups.map((g) => ({ kind: g.kind, path: p(g.n), link: { type: 'symlink' as const, target: p(`t/${g.n}`), linkText: p(`t/${g.n}`) }, before: { kind: 'absent' as const } }));
+        const steps: Step[] = [];
+        const ends = new Int32Array(groups.length);
+        groups.forEach((g, i) => {
+          steps.push(...g.steps(actions[i]!.link));
+          ends[i] = steps.length;
+        });
+        const j = FileJournal.create(state, { manifest: p('layout.yaml'), actions });
+        j.start(steps, { ends });
+        j.close('committed');
+        const file = path.join(state, 'journal.last.jsonl');
+        const text = fs.readFileSync(file, 'utf8');
+        const first = text.slice(0, text.indexOf('\n'));
+        expect(JSON.stringify(JSON.parse(first))).toBe(first);
+        expect(readJournal(file)?.header?.steps).toEqual(steps);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
