@@ -7,7 +7,7 @@
 //
 // Each start-up trick below is kept because bench/startup.mjs measured its gain (bench/README.md,
 // "Start-up tricks"); `node scripts/build.mjs --without NAME,...` builds without the named ones
-// (plugin names, shared-builtins, code-cache, minify), which is how that script measures them.
+// (plugin names, shared-builtins, code-cache, minify, prewrapped), which is how that script measures them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -87,7 +87,13 @@ const picocolorsNoStdoutProbe = {
   },
 };
 const startupPlugins = [commanderChildProcessLazy, picocolorsNoStdoutProbe];
-const tricks = [...startupPlugins.map((p) => p.name), 'shared-builtins', 'code-cache', 'minify'];
+const tricks = [...startupPlugins.map((p) => p.name), 'shared-builtins', 'code-cache', 'minify', 'prewrapped'];
+/**
+ * The CommonJS wrapper Node puts around a module (Module.wrap), written into the command's bundles
+ * themselves: the loader then hands V8 the text it read, not a copy of it made longer by the wrapper.
+ */
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname) {';
+const WRAPPER_END = '\n});';
 for (const n of without) if (!tricks.includes(n)) throw new Error(`--without: no trick named ${n} (there are ${tricks.join(', ')})`);
 const common = {
   plugins: startupPlugins.filter((p) => !without.has(p.name)),
@@ -129,12 +135,22 @@ await esbuild.build({
   define: { 'import.meta.url': '__linkplanModuleUrl' },
   banner: {
     js: [
+      // (prewrapped: the bundle is its own CommonJS wrapper, see bin/linkplan.js)
+      ...(without.has('prewrapped') ? [] : [WRAPPER_START]),
       "var __linkplanModuleUrl = require('node:url').pathToFileURL(__filename).href;",
       'var __linkplanBuiltins = {};',
       'var __linkplanBuiltin = (id) => (__linkplanBuiltins[id] ??= __toESM(require(id), 1));',
     ].join('\n'),
   },
+  ...(without.has('prewrapped') ? {} : { footer: { js: WRAPPER_END } }),
 });
+// bin/linkplan.js reads the bundles as latin1, which is their text only while they are ASCII
+// (esbuild writes any other character as an escape); a bundle that is not fails the build
+for (const name of ['cli.cjs', 'test-entry.cjs']) {
+  const text = fs.readFileSync(path.join(fresh, name), 'latin1');
+  const at = text.search(/[^\x00-\x7f]/);
+  if (at !== -1) throw new Error(`${name}: a character that is not ASCII at offset ${at}; bin/linkplan.js reads the bundle as latin1`);
+}
 /**
  * esbuild gives every source file that imports a Node module its own copy of that module's
  * namespace (`__toESM(require("node:fs"), 1)` copies all of node:fs's hundred properties), 38 of
