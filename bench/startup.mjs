@@ -23,7 +23,7 @@ import { summarize } from './lib/stats.mjs';
 
 const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 /** The tricks `scripts/build.mjs --without` knows, and noble-hashes (below). */
-const TRICKS = ['commander-child-process-lazy', 'picocolors-no-stdout-probe', 'shared-builtins', 'code-cache', 'minify', 'prewrapped', 'noble-hashes'];
+const TRICKS = ['commander-child-process-lazy', 'picocolors-no-stdout-probe', 'shared-builtins', 'code-cache', 'prewrapped', 'noble-hashes'];
 /**
  * Without noble-hashes, the copy's src/core/hash.ts takes every digest with node:crypto (loaded at
  * start, as the state folder's name is a digest).

@@ -7,7 +7,7 @@
 //
 // Each start-up trick below is kept because bench/startup.mjs measured its gain (bench/README.md,
 // "Start-up tricks"); `node scripts/build.mjs --without NAME,...` builds without the named ones
-// (plugin names, shared-builtins, code-cache, minify, prewrapped), which is how that script measures them.
+// (plugin names, shared-builtins, code-cache, prewrapped), which is how that script measures them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -87,7 +87,7 @@ const picocolorsNoStdoutProbe = {
   },
 };
 const startupPlugins = [commanderChildProcessLazy, picocolorsNoStdoutProbe];
-const tricks = [...startupPlugins.map((p) => p.name), 'shared-builtins', 'code-cache', 'minify', 'prewrapped'];
+const tricks = [...startupPlugins.map((p) => p.name), 'shared-builtins', 'code-cache', 'prewrapped'];
 /**
  * The CommonJS wrapper Node puts around a module (Module.wrap), written into the command's bundles
  * themselves: the loader then hands V8 the text it read, not a copy of it made longer by the wrapper.
@@ -104,12 +104,6 @@ const common = {
   sourcemap: 'linked',
   external: ['listr2', 'diff', 'koffi'],
   logLevel: 'warning',
-  /**
-   * Whitespace and syntax minified (names kept: stack traces and profiles still read, and the
-   * source maps lead back to the sources): the bundle is a third smaller, and every start reads it,
-   * turns it into a string and hands it to V8 with its code cache.
-   */
-  ...(without.has('minify') ? {} : { minifyWhitespace: true, minifySyntax: true }),
 };
 // the library: ESM, its heavy parts in chunks loaded on demand
 await esbuild.build({
