@@ -401,7 +401,7 @@ const OWN_LINK_ALONE_TEXT = JSON.stringify(OWN_LINK_ALONE);
  * The steps in groups (JSON text), group i beside action i, each step in short (format.ts); without
  * `ends` (or where they do not fit the actions) one group of steps written in full. A group that is
  * a create's own link alone is written as its known text; the others, a run at a time, by
- * JSON.stringify (thousands of small arrays in one call cost twice what the known text does).
+ * JSON.stringify (thousands of small arrays in one call cost more: bench/README.md).
  */
 function stepsText(steps: readonly Step[], actions: readonly JournalSource[], ends: ArrayLike<number> | undefined): string {
   if (ends === undefined || ends.length !== actions.length || (ends[ends.length - 1] ?? 0) !== steps.length) return JSON.stringify([steps.map((s) => encodeStep(s, undefined))]);
