@@ -146,8 +146,8 @@ export function basicInfoOn(h: number, p: string): BasicInfo {
 
 /**
  * Sets the creation, last access and last write times and the attributes of the entry open as
- * `h` (with FILE_WRITE_ATTRIBUTES); the change time is the system's. Attributes 0 leave them as
- * they are.
+ * `h` (with FILE_WRITE_ATTRIBUTES); the change time is the system's. A time of 0, and attributes
+ * of 0, leave what is there.
  */
 export function setBasicInfoOn(h: number, info: Omit<BasicInfo, 'change'>, opts: { p: string; what: string }): void {
   const b = Buffer.alloc(sizeOf('FILE_BASIC_INFO'));
@@ -217,8 +217,6 @@ export function listOn(h: number, p: string): FoundEntry[] {
 
 /** Sets the attributes of the entry open as `h` (with FILE_WRITE_ATTRIBUTES); its times stay as they are. */
 export function setAttributesOn(h: number, attributes: number, opts: { p: string; what: string }): void {
-  const b = Buffer.alloc(sizeOf('FILE_BASIC_INFO'));
-  // (0 would mean "leave them": no attribute at all is FILE_ATTRIBUTE_NORMAL)
-  b.writeUInt32LE(attributes === 0 ? FILE_ATTRIBUTE_NORMAL : attributes, offsetOf('FILE_BASIC_INFO', 'FileAttributes'));
-  if (k.SetFileInformationByHandle(h, FileBasicInfo, b, b.length) === 0) throw win32Error(opts.p, opts.what, { code: k.GetLastError() });
+  // (times of 0 leave them as they are; attributes of 0 would too: no attribute at all is FILE_ATTRIBUTE_NORMAL)
+  setBasicInfoOn(h, { creation: 0n, access: 0n, write: 0n, attributes: attributes === 0 ? FILE_ATTRIBUTE_NORMAL : attributes }, opts);
 }
