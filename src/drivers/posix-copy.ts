@@ -19,12 +19,11 @@ import { DriverError, errnoCode } from '../core/errors.js';
 import { newSha256 } from '../core/hash.js';
 import type { TreeCount, TreeFacts } from '../core/types.js';
 import type { CopyOptions } from './driver.js';
+import { CHUNK, COPY_HINT, changedMeanwhile, mismatch, partly, PROGRESS_EVERY, type CopyCounts } from './tree-copy.js';
 import { dropCachedPages, mkdirAt, openDirAt, openFileAt, readlinkAt, symlinkAt, syncFsOf, utimensAt } from './posix-at.js';
 
 /** Linux's O_NOATIME: reading a file the user owns leaves its access time alone (0 elsewhere). */
 const O_NOATIME = (fs.constants as Record<string, number | undefined>)['O_NOATIME'] ?? 0;
-const CHUNK = 1 << 20;
-const PROGRESS_EVERY = 16 * CHUNK;
 
 /** The names in the folder `fd` is a handle on (read through the handle where the OS allows it). */
 export function namesAt(fd: number, p: string): string[] {
@@ -91,28 +90,21 @@ interface Dir {
 }
 
 /** What the copy has done so far. */
-interface Copying {
+interface Copying extends CopyCounts {
   count: TreeCount;
-  opts: CopyOptions;
   /** Each copied file (by its path in the copy): the original's SHA-256 and its size and times as read. */
   files: Map<string, { hash: string; sig: string }>;
   /** Every folder of the copy (relative to its top, '' the top), outermost first, with the original's mode and times. */
   dirs: { rel: string; st: fs.BigIntStats }[];
   buf: Buffer;
   asRoot: boolean;
-  /** Bytes copied or checked so far (the progress counts). */
-  bytes: number;
-  /** Files copied or checked so far. */
-  done: number;
-  /** Where `bytes` is told next from within a file. */
-  mark: number;
 }
 
 /** What to do about a copy that failed with `code`. */
 function hintFor(code: string | undefined): string {
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'free space (or files: inodes) on the target volume, or choose another target, then run apply again; the original was not touched';
   if (code === 'EIO') return 'a disk could not be read or written: check it (its health, its cable), then run apply again; the original was not touched';
-  return 'fix the cause and run apply again; the original was not touched';
+  return COPY_HINT;
 }
 
 /** A DriverError naming `p`, for an OS error while doing `what`. */
@@ -133,13 +125,6 @@ function at<T>(p: string, what: string, fn: () => T): T {
 
 const sigOf = (st: fs.BigIntStats): string => `${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 const times = (st: fs.BigIntStats): { atimeNs: bigint; mtimeNs: bigint } => ({ atimeNs: st.atimeNs, mtimeNs: st.mtimeNs });
-
-/** Within a big file, every 16 MiB: how far the copy (or its check) is. */
-function partly(c: Copying, phase: 'copy' | 'verify', p: string): void {
-  if (c.bytes < c.mark) return;
-  c.mark = c.bytes + PROGRESS_EVERY;
-  c.opts.onProgress?.({ phase, bytes: c.bytes, files: c.done, path: p, partly: true });
-}
 
 /** Opens a file to read, leaving its access time alone where this user may. */
 function openToRead(dirFd: number, name: string): number {
@@ -239,14 +224,6 @@ function copyDir(src: Dir, dst: Dir, ctx: { rel: string; dev: bigint; c: Copying
   }
 }
 
-/** A difference the check found between the original and the copy. */
-function mismatch(copy: string, what: string): DriverError {
-  return new DriverError(copy, `the copy differs from the original (${what}); nothing was switched`, {
-    code: 'EMISMATCH',
-    hint: 'the copy cannot be trusted: check the target disk (its health, its cable), then run apply again; the original was not touched',
-  });
-}
-
 /** SHA-256 of the file at `name` of `dir`, read through the handle. */
 function hashAt(dir: Dir, name: string, c: Copying): string {
   const p = path.join(dir.path, name);
@@ -284,7 +261,7 @@ function verifyEntry(src: Dir, dst: Dir, name: string, ctx: { rel: string; dev: 
   } else if (s.isFile()) {
     const rec = c.files.get(dp);
     if (rec === undefined) throw mismatch(dp, 'a file the copy did not make');
-    if (sigOf(s) !== rec.sig) throw new DriverError(sp, 'changed while it was copied; nothing was switched', { code: 'ECHANGED', hint: 'close the programs that write in the folder, then run apply again' });
+    if (sigOf(s) !== rec.sig) throw changedMeanwhile(sp);
     if (d.size !== s.size) throw mismatch(dp, `${d.size} bytes where the original has ${s.size}`);
     if ((d.mode & 0o7777n) !== (s.mode & 0o7777n)) throw mismatch(dp, 'its mode');
     if (hashAt(dst, name, c) !== rec.hash) throw mismatch(dp, 'its content');

@@ -24,8 +24,9 @@ import { DriverError } from '../../core/errors.js';
 import { newSha256 } from '../../core/hash.js';
 import type { TreeCount, TreeFacts } from '../../core/types.js';
 import type { CopyOptions } from '../driver.js';
+import { CHUNK, COPY_HINT, changedMeanwhile, mismatch, partly, PROGRESS_EVERY, type CopyCounts } from '../tree-copy.js';
 import { decodeReparse, formatReparseTag, isNameSurrogate, reparseTagName } from '../ntfs/reparse.js';
-import { fileFacts, findEntries, flushOn, openEntry, readOn, readReparseOn, writeOn, writeReparseOn, type FileFacts } from './handles.js';
+import { fileFacts, findEntries, flushOn, readOn, readReparseOn, withEntry, writeOn, writeReparseOn, type FileFacts } from './handles.js';
 import { basicInfoOn, createFileAt, listOn, mkdirAt, openAt, setBasicInfoOn, type BasicInfo } from './relative.js';
 import {
   FILE_ATTRIBUTE_ARCHIVE,
@@ -46,13 +47,10 @@ import {
   kernel32 as k,
 } from './win32.js';
 
-const CHUNK = 1 << 20;
-const PROGRESS_EVERY = 16 * CHUNK;
 /** The attributes a copy keeps. */
 const KEPT = FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE;
 /** Access to an entry of the original: read its data (a folder: list it), attributes and reparse data. */
 const READ = FILE_READ_DATA | FILE_TRAVERSE;
-const HINT = 'fix the cause and run apply again; the original was not touched';
 
 /** Why the reparse point `p` (its raw data `raw`) cannot be copied; undefined for a junction or symbolic link, which can. */
 export function reparseProblem(p: string, raw: Buffer): string | undefined {
@@ -81,7 +79,7 @@ export function treeFactsOfWindows(root: string): TreeFacts {
       for (const e of findEntries(dir)) {
         const p = path.win32.join(dir, e.name);
         if ((e.attributes & FILE_ATTRIBUTE_REPARSE_POINT) !== 0) {
-          const raw = withOpen(p, (h) => readReparseOn(h, p)) ?? Buffer.alloc(4);
+          const raw = withEntry(p, (h): Buffer | undefined => readReparseOn(h, p), { absent: () => undefined }) ?? Buffer.alloc(4);
           const problem = reparseProblem(p, raw);
           if (problem !== undefined) return { ...out, problem };
           out.links++;
@@ -90,7 +88,7 @@ export function treeFactsOfWindows(root: string): TreeFacts {
           stack.push(p);
         } else {
           if ((e.attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0) return { ...out, problem: encrypted(p) };
-          const f = withOpen(p, (h) => fileFacts(h, p));
+          const f = withEntry(p, (h): FileFacts | undefined => fileFacts(h, p), { absent: () => undefined });
           out.files++;
           out.bytes += f?.size ?? 0;
           if ((f?.nlink ?? 1) > 1) out.hardLinked++;
@@ -103,17 +101,6 @@ export function treeFactsOfWindows(root: string): TreeFacts {
   return out;
 }
 
-/** Runs `fn` on a handle on the entry `p` itself (by path: plan time reads only), undefined when it is gone. */
-function withOpen<T>(p: string, fn: (h: number) => T): T | undefined {
-  const h = openEntry(p);
-  if (h === undefined) return undefined;
-  try {
-    return fn(h);
-  } finally {
-    k.CloseHandle(h);
-  }
-}
-
 /** A folder open for the copy: its handle and its path (for messages). */
 interface Dir {
   h: number;
@@ -121,33 +108,22 @@ interface Dir {
 }
 
 /** What the copy has done so far. */
-interface Copying {
+interface Copying extends CopyCounts {
   count: TreeCount;
-  opts: CopyOptions;
   /** Each copied file (by its path in the copy): the original's SHA-256, and its size and times as read. */
   files: Map<string, { hash: string; sig: string }>;
   /** Every folder of the copy (its names below the copy's top, [] the top), outermost first, with the original's times and attributes. */
   dirs: { rel: string[]; basic: BasicInfo }[];
   buf: Buffer;
-  bytes: number;
-  done: number;
-  mark: number;
 }
 
 const sigOf = (b: BasicInfo, size: number): string => `${size}:${b.write}:${b.change}`;
-
-/** Within a big file, every 16 MiB: how far the copy (or its check) is. */
-function partly(c: Copying, phase: 'copy' | 'verify', p: string): void {
-  if (c.bytes < c.mark) return;
-  c.mark = c.bytes + PROGRESS_EVERY;
-  c.opts.onProgress?.({ phase, bytes: c.bytes, files: c.done, path: p, partly: true });
-}
 
 /** Opens the entry `name` of `dir` itself with `access` (and READ), runs `fn` with it and its facts, closes it. */
 function entry<T>(dir: Dir, name: string, opts: { access: number; what: string }, fn: (h: number, f: FileFacts, p: string) => T): T {
   const p = path.win32.join(dir.path, name);
   const h = openAt(dir.h, name, { p, access: READ | opts.access, what: opts.what });
-  if (h === undefined) throw new DriverError(p, `${opts.what} (it is gone)`, { code: 'ENOENT', hint: HINT });
+  if (h === undefined) throw new DriverError(p, `${opts.what} (it is gone)`, { code: 'ENOENT', hint: COPY_HINT });
   try {
     return fn(h, fileFacts(h, p), p);
   } finally {
@@ -164,7 +140,7 @@ function keptAttributes(attributes: number, directory: boolean): number {
 /** Copies the file open as `src` (the entry `name` of `from`) into `to`, made anew; records its hash. */
 function copyFile(src: { h: number; f: FileFacts; path: string }, to: Dir, name: string, c: Copying): void {
   const basic = basicInfoOn(src.h, src.path);
-  if ((basic.attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0) throw new DriverError(src.path, encrypted(src.path).slice(src.path.length + 1), { code: 'ENOTSUP', hint: HINT });
+  if ((basic.attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0) throw new DriverError(src.path, encrypted(src.path).slice(src.path.length + 1), { code: 'ENOTSUP', hint: COPY_HINT });
   const dp = path.win32.join(to.path, name);
   const out = createFileAt(to.h, name, { p: dp, access: FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES, what: 'cannot make the copy' });
   const hash = newSha256();
@@ -194,9 +170,9 @@ function copyFile(src: { h: number; f: FileFacts; path: string }, to: Dir, name:
 /** Makes entry `name` of `to` as the junction or symbolic link open as `src`: the same kind of entry, the same reparse data. */
 function copyLink(src: { h: number; f: FileFacts; path: string }, to: Dir, name: string, c: Copying): void {
   const raw = readReparseOn(src.h, src.path);
-  if (raw === undefined) throw new DriverError(src.path, 'changed while it was copied (it is no longer a link)', { code: 'ECHANGED', hint: HINT });
+  if (raw === undefined) throw new DriverError(src.path, 'changed while it was copied (it is no longer a link)', { code: 'ECHANGED', hint: COPY_HINT });
   const problem = reparseProblem(src.path, raw);
-  if (problem !== undefined) throw new DriverError(src.path, problem.slice(src.path.length + 1), { code: 'ENOTSUP', hint: HINT });
+  if (problem !== undefined) throw new DriverError(src.path, problem.slice(src.path.length + 1), { code: 'ENOTSUP', hint: COPY_HINT });
   const basic = basicInfoOn(src.h, src.path);
   const dp = path.win32.join(to.path, name);
   const what = 'cannot make the copy of the link';
@@ -225,7 +201,7 @@ function copyDir(src: Dir, dst: Dir, ctx: { rel: string[]; volume: number; c: Co
     entry(src, name, { access: 0, what: 'cannot open to copy' }, (h, f, sp) => {
       if (f.reparse) return copyLink({ h, f, path: sp }, dst, name, c);
       if (!f.directory) return copyFile({ h, f, path: sp }, dst, name, c);
-      if (f.volume !== ctx.volume) throw new DriverError(sp, 'another volume is mounted here; it is not copied', { code: 'EXDEV', hint: HINT });
+      if (f.volume !== ctx.volume) throw new DriverError(sp, 'another volume is mounted here; it is not copied', { code: 'EXDEV', hint: COPY_HINT });
       const dp = path.win32.join(dst.path, name);
       const dh = mkdirAt(dst.h, name, { p: dp, access: FILE_TRAVERSE, what: 'cannot make the copy of the folder' });
       try {
@@ -238,14 +214,6 @@ function copyDir(src: Dir, dst: Dir, ctx: { rel: string[]; volume: number; c: Co
       }
     });
   }
-}
-
-/** A difference the check found between the original and the copy. */
-function mismatch(copy: string, what: string): DriverError {
-  return new DriverError(copy, `the copy differs from the original (${what}); nothing was switched`, {
-    code: 'EMISMATCH',
-    hint: 'the copy cannot be trusted: check the target disk (its health, its cable), then run apply again; the original was not touched',
-  });
 }
 
 /** SHA-256 of the file open as `h` (`p` in the copy), read from its start. */
@@ -268,7 +236,7 @@ function verifyFile(s: { h: number; f: FileFacts; path: string }, d: { h: number
   const rec = c.files.get(d.path);
   if (rec === undefined) throw mismatch(d.path, 'a file the copy did not make');
   const sb = basicInfoOn(s.h, s.path);
-  if (sigOf(sb, s.f.size) !== rec.sig) throw new DriverError(s.path, 'changed while it was copied; nothing was switched', { code: 'ECHANGED', hint: 'close the programs that write in the folder, then run apply again' });
+  if (sigOf(sb, s.f.size) !== rec.sig) throw changedMeanwhile(s.path);
   if (d.f.size !== s.f.size) throw mismatch(d.path, `${d.f.size} bytes where the original has ${s.f.size}`);
   if ((basicInfoOn(d.h, d.path).attributes & KEPT) !== (sb.attributes & KEPT)) throw mismatch(d.path, 'its attributes');
   if (hashOn(d.h, d.path, c) !== rec.hash) throw mismatch(d.path, 'its content');
@@ -292,7 +260,7 @@ function verifyEntry(src: Dir, dst: Dir, name: string, ctx: { volume: number; c:
         if (a === undefined || b === undefined || !a.equals(b)) throw mismatch(dp, 'its reparse data (where the link leads)');
       } else if (!sf.directory) verifyFile({ h: sh, f: sf, path: sp }, { h: dh, f: df, path: dp }, ctx.c);
       else {
-        if (sf.volume !== ctx.volume) throw new DriverError(sp, 'another volume is mounted here; it is not copied', { code: 'EXDEV', hint: HINT });
+        if (sf.volume !== ctx.volume) throw new DriverError(sp, 'another volume is mounted here; it is not copied', { code: 'EXDEV', hint: COPY_HINT });
         verifyDir({ h: sh, path: sp }, { h: dh, path: dp }, ctx);
       }
     }),
@@ -325,7 +293,7 @@ function finishFolders(top: Dir, c: Copying): void {
       for (const name of rel) {
         p = path.win32.join(p, name);
         const next = openAt(h, name, { p, access: FILE_TRAVERSE | FILE_LIST_DIRECTORY | FILE_WRITE_ATTRIBUTES, what });
-        if (next === undefined) throw new DriverError(p, `${what} (it is gone)`, { code: 'ENOENT', hint: HINT });
+        if (next === undefined) throw new DriverError(p, `${what} (it is gone)`, { code: 'ENOENT', hint: COPY_HINT });
         opened.push(next);
         h = next;
       }
@@ -344,10 +312,10 @@ function finishFolders(top: Dir, c: Copying): void {
  */
 export function copyTreeOn(from: { dir: number; name: string; path: string }, to: { dir: number; name: string; path: string }, opts: CopyOptions & { made: (fileId: string) => void }): TreeCount {
   const srcH = openAt(from.dir, from.name, { p: from.path, access: READ, what: 'cannot open the folder' });
-  if (srcH === undefined) throw new DriverError(from.path, 'cannot open the folder (it is gone)', { code: 'ENOENT', hint: HINT });
+  if (srcH === undefined) throw new DriverError(from.path, 'cannot open the folder (it is gone)', { code: 'ENOENT', hint: COPY_HINT });
   try {
     const rootF = fileFacts(srcH, from.path);
-    if (!rootF.directory || rootF.reparse) throw new DriverError(from.path, 'is no longer a folder; nothing was copied', { code: 'ENOTDIR', hint: HINT });
+    if (!rootF.directory || rootF.reparse) throw new DriverError(from.path, 'is no longer a folder; nothing was copied', { code: 'ENOTDIR', hint: COPY_HINT });
     const rootBasic = basicInfoOn(srcH, from.path);
     const dstH = mkdirAt(to.dir, to.name, { p: to.path, access: FILE_TRAVERSE | FILE_WRITE_ATTRIBUTES, what: 'cannot make the copy' });
     try {

@@ -26,6 +26,7 @@ import type { AbsPath } from '../../core/paths.js';
 import type { Capabilities, Entry, FolderIdentity, LinkSpec, TargetInfo, TargetKind, TreeCount, TreeFacts } from '../../core/types.js';
 import type { CopyOptions, DirEntry, Driver, TreeRemoval } from '../driver.js';
 import { copyTreeOn, treeFactsOfWindows } from './copy.js';
+import { COPY_HINT } from '../tree-copy.js';
 import { entryOfReparse, reparseWrite, verifyReparse, writeReparse, type ReparseTransport, type ReparseWrite } from '../ntfs/links.js';
 import { formatReparseTag, isNameSurrogate, ReparseEncodeError, reparseTagName } from '../ntfs/reparse.js';
 import { retargetTempName } from '../posix.js';
@@ -66,28 +67,22 @@ import {
   Win32MissingError,
 } from './win32.js';
 
+/** What was thrown while doing `what` at `p`, as a DriverError that names both (a DriverError as it is). */
+function asDriverError(p: string, what: string, e: unknown): DriverError {
+  if (e instanceof DriverError) return e;
+  if (e instanceof ReparseEncodeError) {
+    return new DriverError(p, `${what} (${e.message.replace(/^reparse buffer: /, '')})`, { code: 'EINVAL', cause: e });
+  }
+  if (e instanceof Win32MissingError) return new DriverError(p, `${what} (${e.message})`, { code: 'ENOSYS', cause: e });
+  return new DriverError(p, `${what} (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+}
+
 /** Runs `fn`, turning what it throws into a DriverError that names `p` and what was being done. */
 function wrap<T>(p: string, what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof DriverError) throw e;
-    if (e instanceof ReparseEncodeError) {
-      throw new DriverError(p, `${what} (${e.message.replace(/^reparse buffer: /, '')})`, { code: 'EINVAL', cause: e });
-    }
-    if (e instanceof Win32MissingError) throw new DriverError(p, `${what} (${e.message})`, { code: 'ENOSYS', cause: e });
-    throw new DriverError(p, `${what} (${e instanceof Error ? e.message : String(e)})`, { cause: e });
-  }
-}
-
-/** What `wrap` throws for `e`. */
-function asDriverError(p: string, what: string, e: unknown): DriverError {
-  try {
-    return wrap(p, what, () => {
-      throw e;
-    });
-  } catch (err) {
-    return err as DriverError;
+    throw asDriverError(p, what, e);
   }
 }
 
@@ -333,7 +328,7 @@ export class WindowsDriver implements Driver, ReparseTransport {
     } catch (e) {
       const err = asDriverError(from, `cannot copy to ${to}`, e);
       const left = made === undefined ? [] : this.discardCopy(to, made);
-      const hint = err.hint ?? 'fix the cause and run apply again; the original was not touched';
+      const hint = err.hint ?? COPY_HINT;
       const tail = left.length === 0 ? '' : `; the part copied could not all be deleted, left:\n  ${left.join('\n  ')}`;
       throw new DriverError(err.path, `${err.message.slice(err.path.length + 2)}${tail}`, { ...(err.code === undefined ? {} : { code: err.code }), hint, cause: e });
     }
