@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PosixDriver } from '../src/drivers/posix.js';
-import { setCurrent } from '../src/manifest/edit.js';
+import { parseDocument } from 'yaml';
+import { editCurrent } from '../src/manifest/edit.js';
+import { currentSite } from '../src/manifest/parsed.js';
 import { manifestCachePath } from '../src/manifest/cache.js';
 import { stateDirFor } from '../src/state/state.js';
 import { loadManifest } from '../src/manifest/load.js';
@@ -106,7 +108,10 @@ describe('switches: in the manifest', () => {
   });
 });
 
-describe('setCurrent changes the value and not one other byte', () => {
+/** `switches.<name>.current` of `text` set to `version`, where the YAML says that value lies. */
+const setCurrent = (text: string, opts: { file: string; name: string; version: string }): string => editCurrent(currentSite(parseDocument(text), opts.name), text, opts);
+
+describe('editCurrent changes the value and not one other byte', () => {
   const cases: [string, string, string][] = [
     ['plain, with a comment after it', 'switches:\n  jdk:\n    current: 17 # LTS\n', 'switches:\n  jdk:\n    current: 21 # LTS\n'],
     ['double-quoted', 'switches:\n  jdk:\n    current: "17"\n', 'switches:\n  jdk:\n    current: "21"\n'],

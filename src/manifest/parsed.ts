@@ -134,10 +134,20 @@ function holds(text: string, site: { start: number; end: number }, current: stri
   const { start, end } = site;
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > text.length || start >= end) return false;
   const source = text.slice(start, end);
-  if (source.includes('\n') || source.includes('\r')) return false;
-  const doc = parseDocument(`v: ${source}\n`);
-  const v: unknown = doc.errors.length > 0 ? undefined : doc.get('v');
-  return (typeof v === 'string' || typeof v === 'number') && String(v) === current;
+  return !source.includes('\r') && readsAs(source, current);
+}
+
+/** Whether `source` as a mapping value reads back as `name` (a number reads back as its digits). */
+export function readsAs(source: string, name: string): boolean {
+  if (source.includes('\n')) return false;
+  try {
+    const doc = parseDocument(`v: ${source}\n`);
+    if (doc.errors.length > 0) return false;
+    const v: unknown = doc.get('v');
+    return (typeof v === 'string' || typeof v === 'number') && String(v) === name && !/\s#/.test(source);
+  } catch {
+    return false;
+  }
 }
 
 /** What the cache keeps of a parsed text: its data and the line and column of each of its `count` links. */
