@@ -347,20 +347,21 @@ function removeFolderAt(parentFd: number, f: { name: string; path: string; dev: 
   }
   let whole = true;
   try {
-    const here = fs.fstatSync(fd);
-    // (asked of the folder opened, not of its name: one put there after the check is not it)
-    if (f.identity !== undefined && statIdentity(fs.fstatSync(fd, { bigint: true })) !== f.identity) {
+    // (one stat of the folder opened, not of its name: one put there after the check is not it)
+    const here = fs.fstatSync(fd, { bigint: true });
+    if (f.identity !== undefined && statIdentity(here) !== f.identity) {
       out.left.push(`${f.path}: it is not the folder that was checked (something else has its name now); it is left alone`);
       return false;
     }
-    const dev = here.dev;
+    const dev = Number(here.dev);
     if (f.dev !== undefined && dev !== f.dev) {
       out.left.push(`${f.path}: another filesystem is mounted there; it is left with all it holds`);
       return false;
     }
-    if (f.copy === true && (here.mode & 0o700) !== 0o700) {
+    const mode = Number(here.mode);
+    if (f.copy === true && (mode & 0o700) !== 0o700) {
       try {
-        fs.fchmodSync(fd, (here.mode & 0o7777) | 0o700);
+        fs.fchmodSync(fd, (mode & 0o7777) | 0o700);
       } catch {
         // (not its owner: what cannot be deleted is listed below)
       }
