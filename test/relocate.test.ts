@@ -141,6 +141,24 @@ function scene(opts: { target: string; small: number; big: number }): { dir: str
 
 const cli = (args: string[], s: { dir: string; state: string }): ReturnType<typeof runCli> => runCli(args, { cwd: s.dir, env: { LINKPLAN_STATE_DIR: s.state } });
 
+/** A relocation onto a fresh tmpfs, planned in the library (its folders recorded), for an apply through a decorator of the node:fs driver. */
+function plannedRelocation(): { vol: string; s: ReturnType<typeof scene>; plan: Plan; posix: PosixDriver } {
+  const vol = mountTmpfs(base, { size: '16m' }) as string;
+  const s = scene({ target: `${vol}/Game`, small: 30, big: 10_000 });
+  const plan = planOnDisk(s.file);
+  const posix = new PosixDriver();
+  recordFolders(plan, posix);
+  return { vol, s, plan, posix };
+}
+
+/** What the apply of `plan` through `driver` is rejected with. */
+function rejection(plan: Plan, driver: DriverDecorator): Promise<unknown> {
+  return applyPlan(plan, driver).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+}
+
 describe('relocating within one volume', () => {
   it('is the rename it always was: the tree moved whole, the link left, the adopt recorded', () => {
     const d = tempDir();
@@ -281,17 +299,10 @@ describe.skipIf(cannotMount())('relocating to another volume', () => {
   });
 
   it('a copy that differs from the original once written (a corrupting decorator) is found by the check and rolled back, the file named', async () => {
-    const vol = mountTmpfs(base, { size: '16m' }) as string;
-    const s = scene({ target: `${vol}/Game`, small: 30, big: 10_000 });
-    const plan = planOnDisk(s.file);
+    const { vol, s, plan, posix } = plannedRelocation();
     ofKind(only(plan), 'relocate');
-    const posix = new PosixDriver();
-    recordFolders(plan, posix);
     const corrupting = new CorruptingCopyDriver(posix, 7);
-    const e = await applyPlan(plan, corrupting).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
+    const e = await rejection(plan, corrupting);
     expect(e).toBeInstanceOf(ApplyError);
     expect((e as ApplyError).message).toContain(`${corrupting.corrupted ?? '?'}: the copy differs from the original (its content); nothing was switched`);
     expect(fs.readdirSync(vol)).toEqual([]);
@@ -299,11 +310,7 @@ describe.skipIf(cannotMount())('relocating to another volume', () => {
   });
 
   it('a read error midway (a decorator failing the 5th file with EIO) is rolled back the same way, the file named', async () => {
-    const vol = mountTmpfs(base, { size: '16m' }) as string;
-    const s = scene({ target: `${vol}/Game`, small: 30, big: 10_000 });
-    const plan = planOnDisk(s.file);
-    const posix = new PosixDriver();
-    recordFolders(plan, posix);
+    const { vol, s, plan, posix } = plannedRelocation();
     class FailingRead extends DriverDecorator {
       override copyTree(from: AbsPath, to: AbsPath, opts: CopyOptions = {}): TreeCount {
         return super.copyTree(from, to, {
@@ -314,10 +321,7 @@ describe.skipIf(cannotMount())('relocating to another volume', () => {
         });
       }
     }
-    const e = (await applyPlan(plan, new FailingRead(posix)).then(
-      () => undefined,
-      (x: unknown) => x,
-    )) as ApplyError;
+    const e = (await rejection(plan, new FailingRead(posix))) as ApplyError;
     expect(e).toBeInstanceOf(ApplyError);
     expect(e.message).toMatch(new RegExp(`^apply failed at ${s.game}: ${vol}/Game/\\S+: cannot read \\(EIO: injected fault\\)\\nrolled back 0 steps`));
     expect(fs.readdirSync(vol)).toEqual([]);
