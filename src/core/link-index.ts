@@ -18,20 +18,31 @@ export interface LinkIndex {
 
 /** The index of `desired` (read in `platform`'s path rules). */
 export function linkIndex(desired: readonly Desired[], platform: Platform): LinkIndex {
+  const byPath = linksByPath(desired, platform);
+  return { platform, byPath, targets: resolvedTargets(desired, targetResolver(byPath, platform)) };
+}
+
+/** The links `desired` makes, by `pathKey`. */
+function linksByPath(desired: readonly Desired[], platform: Platform): Map<string, Desired> {
   const byPath = new Map<string, Desired>();
-  // (indexed loops: run once over thousands of links, mostly before the optimiser gets to them,
-  // where `for...of` and `map` cost a step or a call per element)
+  // (indexed loops, each in a function of its own: run once over thousands of links, mostly before
+  // the optimiser gets to them)
   for (let i = 0; i < desired.length; i++) {
     const d = desired[i] as Desired;
-    if (makesLink(d, platform)) byPath.set(pathKey(d.path, platform), d);
+    const k = linkKey(d, platform);
+    if (k !== undefined) byPath.set(k, d);
   }
-  const resolve = targetResolver(byPath, platform);
+  return byPath;
+}
+
+/** For each entry of `desired`, where its target leads (`resolve`), or null where it names none. */
+function resolvedTargets(desired: readonly Desired[], resolve: (target: AbsPath) => AbsPath): (AbsPath | null)[] {
   const targets: (AbsPath | null)[] = [];
   for (let i = 0; i < desired.length; i++) {
     const t = (desired[i] as Desired).target;
     targets.push(t === null ? null : resolve(t));
   }
-  return { platform, byPath, targets };
+  return targets;
 }
 
 /**
@@ -41,7 +52,7 @@ export function linkIndex(desired: readonly Desired[], platform: Platform): Link
  */
 export function withEntries(links: LinkIndex, more: readonly Desired[]): LinkIndex {
   const { platform, byPath } = links;
-  const adding = more.find((d) => makesLink(d, platform));
+  const adding = more.find((d) => linkKey(d, platform) !== undefined);
   if (adding !== undefined) throw new Error(`${adding.path}: withEntries takes entries that make no link; index the whole list instead`);
   const resolve = targetResolver(byPath, platform);
   return { platform, byPath, targets: [...links.targets, ...more.map((d) => (d.target === null ? null : resolve(d.target)))] };
@@ -63,9 +74,14 @@ export function targetOf(links: LinkIndex, i: number): AbsPath {
   return t;
 }
 
-/** Whether `d` makes a link: present, with a target (a path that is its own target is no link: the folder is where it would lead). */
-function makesLink(d: Desired, platform: Platform): boolean {
-  return d.state === 'present' && d.target !== null && pathKey(d.path, platform) !== pathKey(d.target, platform);
+/**
+ * The key of `d`'s path where `d` makes a link: present, with a target (a path that is its own
+ * target is no link: the folder is where it would lead); undefined where it makes none.
+ */
+function linkKey(d: Desired, platform: Platform): string | undefined {
+  if (d.state !== 'present' || d.target === null) return undefined;
+  const k = pathKey(d.path, platform);
+  return k === pathKey(d.target, platform) ? undefined : k;
 }
 
 /**

@@ -7,12 +7,18 @@
  * through the driver.
  */
 import type { Driver } from '../drivers/driver.js';
-import { parentMemo, parentOf, type AbsPath } from '../core/paths.js';
+import { currentPlatform, parentMemo, parentOf, type AbsPath } from '../core/paths.js';
 import { isCreation, type Action, type FolderIdentity, type Plan } from '../core/types.js';
 
 /** The folders the plan's writes happen in, the nearest existing one for those it makes. */
 export function writtenFolders(actions: readonly Action[]): AbsPath[] {
-  // (indexed loops: run once over thousands of actions, mostly before the optimiser gets to them)
+  return foldersWrittenIn(actions, madeFolders(actions));
+}
+
+/** The folders the plan makes. */
+function madeFolders(actions: readonly Action[]): Set<string> {
+  // (indexed loops, each in a function of its own: run once over thousands of actions, mostly
+  // before the optimiser gets to them)
   const made = new Set<string>();
   const addAll = (ps: readonly AbsPath[] | undefined): void => {
     if (ps !== undefined) for (let j = 0; j < ps.length; j++) made.add(ps[j] as AbsPath);
@@ -23,17 +29,23 @@ export function writtenFolders(actions: readonly Action[]): AbsPath[] {
     if (a.kind === 'make-folder') made.add(a.path);
     if (a.kind === 'adopt' || a.kind === 'relocate') addAll(a.targetParents);
   }
+  return made;
+}
+
+/** The folders the actions write in, where those the plan makes (`made`) count as the nearest existing one above. */
+function foldersWrittenIn(actions: readonly Action[], made: ReadonlySet<string>): AbsPath[] {
+  const platform = currentPlatform();
   const out = new Set<string>();
   // (the folder each parent folder is written in, worked out once: a glob puts many links in one,
   // and its actions come folder by folder)
   const seen = new Set<string>();
-  const folderOf = parentMemo();
+  const folderOf = parentMemo(platform);
   const add = (p: AbsPath): void => {
     const parent = folderOf(p);
     if (seen.has(parent)) return;
     seen.add(parent);
     let dir = parent;
-    for (let up = parentOf(dir); made.has(dir) && up !== dir; up = parentOf(dir)) dir = up;
+    for (let up = parentOf(dir, platform); made.has(dir) && up !== dir; up = parentOf(dir, platform)) dir = up;
     out.add(dir);
   };
   for (let i = 0; i < actions.length; i++) {

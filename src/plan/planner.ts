@@ -35,12 +35,7 @@ export type { MadeLink, PlanOptions } from './plan-context.js';
 export function computePlan(desired: readonly Desired[], observed: Observed, opts: PlanOptions): Plan {
   const ctx = planContext(desired, observed, opts);
   const order = adoptOrder(desired, ctx.arrivals, { targetOf: ctx.targetOf, key: ctx.key });
-  const actions: Action[] = [];
-  for (let n = 0; n < desired.length; n++) {
-    const action = planEntry(ctx, order === undefined ? n : (order[n] as number));
-    if (action !== undefined) actions.push(action);
-  }
-  const ordered = removalsFirst(actions);
+  const ordered = removalsFirst(planEntries(ctx, order));
   const volumes = observed.volumes ?? [];
   return {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -50,6 +45,16 @@ export function computePlan(desired: readonly Desired[], observed: Observed, opt
     actions: ordered,
     summary: summarize(ordered),
   };
+}
+
+/** The action of each entry, in `order` (manifest order where undefined). */
+function planEntries(ctx: PlanContext, order: readonly number[] | undefined): Action[] {
+  const actions: Action[] = [];
+  for (let n = 0; n < ctx.desired.length; n++) {
+    const action = planEntry(ctx, order === undefined ? n : (order[n] as number));
+    if (action !== undefined) actions.push(action);
+  }
+  return actions;
 }
 
 /** Removals first, so a path they free can be reused; otherwise manifest order. */
