@@ -9,7 +9,6 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/applier.js';
-import { manifestStateDir } from '../src/state/state-dir.js';
 import { Records } from '../src/state/records.js';
 import { DAMAGED_JOURNAL_HINT } from '../src/state/journal/format.js';
 import { FileJournal, retouchedSteps } from '../src/state/journal/writer.js';
@@ -24,33 +23,15 @@ import { loadManifest } from '../src/manifest/load.js';
 import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import type { Plan } from '../src/core/types.js';
-import { runCli, type CliResult } from './helpers/cli.js';
+import { runCli } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
+import { cliProject, expectOk, type CliProject } from './helpers/project.js';
 
 const posix = new PosixDriver();
 
 function planOf(root: string): Plan {
   const loaded = loadManifest(path.join(root, 'layout.yaml'), { driver: posix, env: {}, platform: 'linux', hostname: 'host', home: '/nonexistent-home' });
   return computePlan(loaded.desired, observe(loaded.desired, posix, { platform: 'linux', links: loaded.links }), { links: loaded.links, manifest: { path: loaded.file, digest: loaded.digest } });
-}
-
-/** A project folder with its own state folder, and the CLI run in it. */
-function project(manifest: string, tree: TreeSpec): { d: string; state: string; run: (args: string[]) => CliResult; stateDir: () => string } {
-  const base = tempDir();
-  const d = path.join(base, 'w');
-  const state = path.join(base, 'state');
-  writeTree(d, { ...tree, 'layout.yaml': manifest });
-  return {
-    d,
-    state,
-    run: (args) => runCli(args, { cwd: d, env: { LINKPLAN_STATE_DIR: state } }),
-    stateDir: () => manifestStateDir(path.join(d, 'layout.yaml'), { root: state }),
-  };
-}
-
-function expectOk(r: CliResult): void {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
 }
 
 function journalLines(file: string): Record<string, unknown>[] {
@@ -162,7 +143,7 @@ describe('a journal-backed apply (FileJournal in a state folder) failing at ever
   });
 
   it('through the CLI: a stale saved plan is refused, and the next apply is not blocked by a leftover journal', () => {
-    const p = project('version: 1\nlinks:\n  - { path: a, target: t/f }\n', { t: { f: 'f' } });
+    const p = cliProject('version: 1\nlinks:\n  - { path: a, target: t/f }\n', { t: { f: 'f' } });
     expectOk(p.run(['plan', 'layout.yaml', '--out', 'plan.json']));
     fs.symlinkSync('elsewhere', path.join(p.d, 'a'));
     const stale = p.run(['apply', 'plan.json']);
@@ -193,7 +174,7 @@ links:
 
   it('removes exactly the links linkplan made that are still as it made them; leaves the rest, and says so', () => {
     // drop/premade is already right before the first apply: linkplan did not make it
-    const p = project(V1, { t: { f1: '1', f2: '2', f3: '3', f4: '4', f9: '9' }, drop: { premade: { link: 'placeholder' } } });
+    const p = cliProject(V1, { t: { f1: '1', f2: '2', f3: '3', f4: '4', f9: '9' }, drop: { premade: { link: 'placeholder' } } });
     fs.unlinkSync(path.join(p.d, 'drop/premade'));
     fs.symlinkSync(path.join(p.d, 't/f4'), path.join(p.d, 'drop/premade'));
     const first = p.run(['apply', 'layout.yaml']);
@@ -269,7 +250,7 @@ links:
   });
 
   it('refuses the version 1 records an earlier linkplan wrote, saying what to do, and changes nothing', () => {
-    const p = project('version: 1\nlinks:\n  - { path: keep, target: t/f1 }\n', { t: { f1: '1', f2: '2' }, n: {} });
+    const p = cliProject('version: 1\nlinks:\n  - { path: keep, target: t/f1 }\n', { t: { f1: '1', f2: '2' }, n: {} });
     const abs = path.join(p.d, 't/f2');
     fs.symlinkSync(abs, path.join(p.d, 'n/old'));
     fs.mkdirSync(p.stateDir(), { recursive: true });
@@ -288,7 +269,7 @@ links:
   });
 
   it('state: absent removes a link linkplan did not make, but never a real file or folder', () => {
-    const p = project('version: 1\nlinks:\n  - { path: theirs, state: absent }\n', { t: { f: 'f' }, theirs: { link: 't/f' }, real: 'data', realdir: { x: 'x' } });
+    const p = cliProject('version: 1\nlinks:\n  - { path: theirs, state: absent }\n', { t: { f: 'f' }, theirs: { link: 't/f' }, real: 'data', realdir: { x: 'x' } });
     const r = p.run(['apply', 'layout.yaml', '--yes']);
     expectOk(r);
     expect(r.stdout).toMatch(/^Applied: 0 to create, 0 to retarget, 1 to remove/m);
@@ -315,7 +296,7 @@ links:
   const TREE: TreeSpec = { t: { rc: 'managed', cfgdir: { k: 'v' } }, home: { rc: 'first rc', cfg: { mine: 'm' }, data: { d: 'd' } } };
 
   it('lists, never overwrites an earlier backup, restores, refuses to restore over something real, and prunes by age', () => {
-    const p = project(MANIFEST, TREE);
+    const p = cliProject(MANIFEST, TREE);
     const h = (s: string): string => path.join(p.d, 'home', s);
     expectOk(p.run(['apply', 'layout.yaml', '--yes']));
     // something real is back in the way: the second backup gets the next free name
@@ -381,7 +362,7 @@ links:
   });
 
   it('restores adopted content to where it was', () => {
-    const p = project(MANIFEST, TREE);
+    const p = cliProject(MANIFEST, TREE);
     expectOk(p.run(['apply', 'layout.yaml', '--yes']));
     const r = p.run(['backups', 'restore', 'layout.yaml', '3']);
     expectOk(r);
@@ -391,7 +372,7 @@ links:
   });
 
   it('lists nothing for a manifest without backups', () => {
-    const p = project('version: 1\nlinks: []\n', {});
+    const p = cliProject('version: 1\nlinks: []\n', {});
     expect(p.run(['backups', 'list', 'layout.yaml']).stdout).toBe('No backups recorded for layout.yaml\n');
   });
 });
@@ -411,7 +392,7 @@ describe('the state folder and the journal', () => {
   });
 
   it('refuses to change anything when the records are damaged or from a newer linkplan, and never overwrites them', () => {
-    const p = project('version: 1\nlinks:\n  - { path: a, target: t/f1 }\n', { t: { f1: '1', f2: '2' } });
+    const p = cliProject('version: 1\nlinks:\n  - { path: a, target: t/f1 }\n', { t: { f1: '1', f2: '2' } });
     expectOk(p.run(['apply', 'layout.yaml']));
     const recordsFile = path.join(p.stateDir(), 'records.json');
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), 'version: 1\nlinks:\n  - { path: a, target: t/f1 }\n  - { path: b, target: t/f2 }\n');
@@ -434,7 +415,7 @@ describe('the state folder and the journal', () => {
 
   it('keeps the records as records.json and the last committed journal: each apply taken in once, none lost to a later one', () => {
     const BK = 'version: 1\nlinks:\n  - { path: rc, target: t/f1, onConflict: backup }\n';
-    const p = project(BK, { t: { f1: '1', f2: '2', f3: '3' }, rc: 'mine' });
+    const p = cliProject(BK, { t: { f1: '1', f2: '2', f3: '3' }, rc: 'mine' });
     const manifest = path.join(p.d, 'layout.yaml');
     const list = (): string => p.run(['backups', 'list', 'layout.yaml']).stdout;
     const backupsLine = /^ {4}1 .* backed up {2}rc -> rc\.linkplan-backup {2}4 bytes\n1 backup \(4 bytes\); /;
@@ -480,7 +461,7 @@ describe('the state folder and the journal', () => {
   });
 
   it('recover writes the last committed apply into records.json before the journal it closes takes its place', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     expectOk(p.run(['apply', 'layout.yaml']));
     // an apply that records.json was not brought up to date for (a library's, say), killed before its first step
     const header = { format: 'linkplan-journal', version: 4, pid: 1, host: 'h', started: '2026-01-01T00:00:00.000Z', manifest: path.join(p.d, 'layout.yaml'), actions: [{ kind: 'create', path: path.join(p.d, 'c'), link: { type: 'symlink', target: path.join(p.d, 't/f') } }], steps: [[['link', '', 0]]] };
@@ -492,7 +473,7 @@ describe('the state folder and the journal', () => {
   });
 
   it('refuses to change anything when the last journal is damaged, naming it; recover still runs, and warns', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     expectOk(p.run(['apply', 'layout.yaml']));
     const last = path.join(p.stateDir(), 'journal.last.jsonl');
     const good = fs.readFileSync(last, 'utf8');
@@ -533,7 +514,7 @@ describe('the state folder and the journal', () => {
   const M = 'version: 1\nlinks:\n  - { path: a, target: t/f }\n  - { path: n/b, target: t/f }\n';
 
   it('is --state-dir when given, else $LINKPLAN_STATE_DIR, one folder per manifest', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     const explicit = path.join(tempDir(), 'explicit');
     const r = p.run(['apply', 'layout.yaml', '--state-dir', explicit]);
     expectOk(r);
@@ -560,7 +541,7 @@ describe('the state folder and the journal', () => {
   });
 
   it('writes a versioned journal of JSON lines a person can read', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     expectOk(p.run(['apply', 'layout.yaml']));
     const file = path.join(p.stateDir(), 'journal.last.jsonl');
     const lines = fs.readFileSync(file, 'utf8').split('\n');
@@ -606,8 +587,8 @@ describe('the state folder and the journal', () => {
    * the folder n are there, n/b is not), with `records` after the header; the header's own fields
    * (`actions`, and for version 1 `steps`) from `fields`.
    */
-  function killedEarlierApply(version: number, records: object[], fields: (d: string, link: Record<string, string>) => object): { p: ReturnType<typeof project>; dir: string; file: string; link: Record<string, string> } {
-    const p = project(M, { t: { f: 'f' } });
+  function killedEarlierApply(version: number, records: object[], fields: (d: string, link: Record<string, string>) => object): { p: CliProject; dir: string; file: string; link: Record<string, string> } {
+    const p = cliProject(M, { t: { f: 'f' } });
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const link = { type: 'symlink', target: path.join(p.d, 't/f'), linkText: path.join(p.d, 't/f') };
@@ -668,7 +649,7 @@ describe('the state folder and the journal', () => {
   });
 
   it('refuses a journal whose steps are damaged, naming the file, and touches nothing', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'journal.jsonl');
@@ -685,7 +666,7 @@ describe('the state folder and the journal', () => {
   });
 
   it('refuses a journal of another version with a clear message, and touches nothing', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     const dir = p.stateDir();
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'journal.jsonl');
@@ -739,7 +720,7 @@ describe('the steps whose done record is written at once', () => {
 
 describe('the journal lists the steps themselves', () => {
   it('recovery undoes the steps the journal lists, even where its actions would make other steps now', () => {
-    const p = project('version: 1\nlinks:\n  - { path: a, target: t/f }\n', { t: { f: 'f' }, data: { keep: 'mine' } });
+    const p = cliProject('version: 1\nlinks:\n  - { path: a, target: t/f }\n', { t: { f: 'f' }, data: { keep: 'mine' } });
     const before = snapshot(p.d);
     const a = path.join(p.d, 'a') as AbsPath;
     const link = { type: 'symlink' as const, target: path.join(p.d, 't/f') as AbsPath, linkText: path.join(p.d, 't/f') };

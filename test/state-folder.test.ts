@@ -23,26 +23,8 @@ import { observe } from '../src/plan/observe.js';
 import { computePlan } from '../src/plan/planner.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { snapshot, tempDir, writeTree, type TreeSpec } from './helpers/tree.js';
+import { cliProject, expectOk, type CliProject } from './helpers/project.js';
 import { ON_WINDOWS, posixOnly } from './helpers/platform.js';
-
-/** A project folder with its own state folder, and the CLI run in it. */
-function project(manifest: string, tree: TreeSpec): { d: string; state: string; run: (args: string[], env?: Record<string, string>) => CliResult; stateDir: () => string } {
-  const base = tempDir();
-  const d = path.join(base, 'w');
-  const state = path.join(base, 'state');
-  writeTree(d, { ...tree, 'layout.yaml': manifest });
-  return {
-    d,
-    state,
-    run: (args, env = {}) => runCli(args, { cwd: d, env: { LINKPLAN_STATE_DIR: state, ...env } }),
-    stateDir: () => manifestStateDir(path.join(d, 'layout.yaml'), { root: state }),
-  };
-}
-
-function expectOk(r: CliResult): void {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-}
 
 /** A clear refusal: exit 1, one message with a hint, no stack trace, no "internal error". */
 function expectClear(r: CliResult, ...parts: string[]): void {
@@ -62,8 +44,8 @@ const BK = 'version: 1\nlinks:\n  - { path: rc, target: t/f1, onConflict: backup
 
 describe('a kill after the journal\'s close record, before its rename', () => {
   /** Two applies with a backup each; then the disk as a kill between the second's close and rename leaves it. */
-  function killedAtRename(): ReturnType<typeof project> {
-    const p = project(BK, { t: { f1: '1', f2: '2' }, rc: 'mine', two: 'mine too' });
+  function killedAtRename(): CliProject {
+    const p = cliProject(BK, { t: { f1: '1', f2: '2' }, rc: 'mine', two: 'mine too' });
     expectOk(p.run(['apply', 'layout.yaml', '--yes']));
     const dir = p.stateDir();
     const first = fs.readFileSync(path.join(dir, 'journal.last.jsonl'));
@@ -105,7 +87,7 @@ describe('a kill after the journal\'s close record, before its rename', () => {
 
 describe('recover, where the user has put something into a folder the apply made', () => {
   it('leaves that folder and what is in it, says so, and finishes the recovery', () => {
-    const p = project('version: 1\nlinks:\n  - { path: a, target: t/f }\n  - { path: n/b, target: t/f }\n', { t: { f: 'f' } });
+    const p = cliProject('version: 1\nlinks:\n  - { path: a, target: t/f }\n  - { path: n/b, target: t/f }\n', { t: { f: 'f' } });
     // killed after making the folder n and the link n/b
     const killed = p.run(['apply', 'layout.yaml'], { LINKPLAN_CRASH_AT: 'after:3' });
     expect(killed.code).toBeNull();
@@ -134,7 +116,7 @@ describe('damaged state files', () => {
   const M = 'version: 1\nlinks:\n  - { path: a, target: t/f }\n';
 
   it('records.json that is not an object of records: a clear message naming it, and a hint that keeps the records', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     expectOk(p.run(['apply', 'layout.yaml']));
     fs.writeFileSync(path.join(p.d, 'layout.yaml'), M + '  - { path: b, target: t/f }\n');
     const file = path.join(p.stateDir(), 'records.json');
@@ -151,7 +133,7 @@ describe('damaged state files', () => {
   });
 
   it('a folder named lock: a clear message naming it', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     fs.mkdirSync(path.join(p.stateDir(), 'lock'), { recursive: true });
     for (const args of [['apply', 'layout.yaml'], ['backups', 'prune', 'layout.yaml', '--older-than', '1d']]) {
       expectClear(p.run([...args, '--lock-timeout', '0']), `${path.join(p.stateDir(), 'lock')}: `, 'is not a lock file');
@@ -160,7 +142,7 @@ describe('damaged state files', () => {
   });
 
   it.skipIf(!ROOT)('a state folder that cannot be written: a clear message naming it, nothing changed', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     fs.mkdirSync(p.state);
     const ro = path.join(p.state, 'ro');
     fs.mkdirSync(ro);
@@ -175,7 +157,7 @@ describe('damaged state files', () => {
   });
 
   it('a folder named journal.jsonl: plan and apply refuse, recover names it; nothing is stuck once it is moved away', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     const journal = path.join(p.stateDir(), 'journal.jsonl');
     fs.mkdirSync(journal, { recursive: true });
     expectClear(p.run(['apply', 'layout.yaml']), `an apply was interrupted and left its journal ${journal}`);
@@ -235,7 +217,7 @@ describe('state keyed by the manifest\'s real path, and hints that give the comm
   const M = 'version: 1\nlinks:\n  - { path: a, target: t/f }\n  - { path: c, target: t/f }\n';
 
   it('a manifest reached through a symlinked folder finds the same state', () => {
-    const p = project(BK, { t: { f1: '1' }, rc: 'mine' });
+    const p = cliProject(BK, { t: { f1: '1' }, rc: 'mine' });
     const alias = path.join(path.dirname(p.d), 'alias');
     fs.symlinkSync(p.d, alias);
     expectOk(runCli(['apply', path.join(alias, 'layout.yaml'), '--yes'], { cwd: p.d, env: { LINKPLAN_STATE_DIR: p.state } }));
@@ -246,7 +228,7 @@ describe('state keyed by the manifest\'s real path, and hints that give the comm
   });
 
   it('the state folder an earlier linkplan keyed by the path as given (through the linked folder) is still found', () => {
-    const p = project(BK, { t: { f1: '1' }, rc: 'mine' });
+    const p = cliProject(BK, { t: { f1: '1' }, rc: 'mine' });
     const alias = path.join(path.dirname(p.d), 'alias');
     fs.symlinkSync(p.d, alias);
     const earlier = manifestStateDir(path.join(alias, 'layout.yaml'), { root: p.state });
@@ -257,7 +239,7 @@ describe('state keyed by the manifest\'s real path, and hints that give the comm
   });
 
   it('recover and backups use --state-dir as apply does; the hints give it, quoted for a shell', () => {
-    const p = project(M, { t: { f: 'f' } });
+    const p = cliProject(M, { t: { f: 'f' } });
     const explicit = path.join(tempDir(), "my state's dir");
     const killed = p.run(['apply', 'layout.yaml', '--state-dir', explicit], { LINKPLAN_CRASH_AT: 'after:1' });
     expect(killed.code).toBeNull();
@@ -400,7 +382,7 @@ describe('a full state folder (a small tmpfs)', () => {
 
   it.skipIf(!ROOT)('through the CLI at 10 fill levels: applied and recorded whole, or rolled back with a clear message; the next plan and apply work once space is freed', () => {
     const { manifest, tree } = fullTree(40);
-    const p = project(manifest, tree);
+    const p = cliProject(manifest, tree);
     fs.mkdirSync(p.state);
     mount(p.state, 'tmpfs', 'size=4m');
     const pristine = path.join(path.dirname(p.d), 'pristine');
@@ -455,7 +437,7 @@ describe('backups restore, killed at any point', () => {
     for (const at of points) {
       it(`backup ${id}, killed ${at}: the next command names the restore; recover puts it back as before, --forward finishes it`, () => {
         for (const forward of [false, true]) {
-          const p = project(MB, TB);
+          const p = cliProject(MB, TB);
           expectOk(p.run(['apply', 'layout.yaml', '--yes']));
           const listed = p.run(['backups', 'list', 'layout.yaml']).stdout;
           const before = snapshot(p.d);
@@ -486,7 +468,7 @@ describe('backups restore, killed at any point', () => {
 describe('backups prune', () => {
   const MB = 'version: 1\nlinks:\n  - { path: home/rc, target: t/rc, onConflict: backup }\n  - { path: home/cfg, target: t/cfg, onConflict: backup }\n';
 
-  function ageAll(p: ReturnType<typeof project>, ids: number[]): void {
+  function ageAll(p: CliProject, ids: number[]): void {
     // records.json takes in the last apply first
     Records.load(p.stateDir(), path.join(p.d, 'layout.yaml')).save();
     const file = path.join(p.stateDir(), 'records.json');
@@ -496,7 +478,7 @@ describe('backups prune', () => {
   }
 
   it('leaves a younger backup that was given an older record\'s name, and says so', () => {
-    const p = project(MB, { t: { rc: 'managed', cfg: 'c' }, home: { rc: 'first rc', cfg: 'x' } });
+    const p = cliProject(MB, { t: { rc: 'managed', cfg: 'c' }, home: { rc: 'first rc', cfg: 'x' } });
     const h = (s: string): string => path.join(p.d, 'home', s);
     expectOk(p.run(['apply', 'layout.yaml', '--yes']));
     // the user deletes the first backup and writes a new rc; a later apply backs that up under the same name
@@ -521,7 +503,7 @@ describe('backups prune', () => {
   });
 
   it('killed midway, is named by the next command and finished by recover (a deletion is never undone); the records then drop what is gone', () => {
-    const p = project(MB, { t: { rc: 'managed', cfg: 'c' }, home: { rc: 'first rc', cfg: { a: 'a', sub: { b: 'b' } } } });
+    const p = cliProject(MB, { t: { rc: 'managed', cfg: 'c' }, home: { rc: 'first rc', cfg: { a: 'a', sub: { b: 'b' } } } });
     const h = (s: string): string => path.join(p.d, 'home', s);
     expectOk(p.run(['apply', 'layout.yaml', '--yes']));
     ageAll(p, [1, 2]);
@@ -587,7 +569,7 @@ describe('backups prune', () => {
   });
 
   it.skipIf(!ROOT)('deletes a backup folder without following a link inside it or crossing into another filesystem, and reports what it removed', () => {
-    const p = project(MB, { t: { rc: 'managed', cfg: 'c' }, home: { rc: 'first rc', cfg: { a: 'a', sub: { b: 'b' } } }, outside: { keep: 'keep me' } });
+    const p = cliProject(MB, { t: { rc: 'managed', cfg: 'c' }, home: { rc: 'first rc', cfg: { a: 'a', sub: { b: 'b' } } }, outside: { keep: 'keep me' } });
     const h = (s: string): string => path.join(p.d, 'home', s);
     fs.symlinkSync(path.join(p.d, 'outside'), h('cfg/sub/out'));
     fs.mkdirSync(h('cfg/mnt'));
