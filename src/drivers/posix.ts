@@ -123,15 +123,15 @@ export class PosixDriver implements Driver {
   }
 
   listDir(p: AbsPath): DirEntry[] {
-    return wrap(p, 'cannot list folder', () =>
-      fs
-        .readdirSync(p, { withFileTypes: true })
-        .map((d): DirEntry => ({
-          name: d.name,
-          kind: d.isSymbolicLink() ? 'link' : d.isDirectory() ? 'dir' : d.isFile() ? 'file' : 'other',
-        }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    );
+    return wrap(p, 'cannot list folder', () => {
+      const found = fs.readdirSync(p, { withFileTypes: true });
+      const out: DirEntry[] = [];
+      for (let i = 0; i < found.length; i++) {
+        const d = found[i] as fs.Dirent;
+        out.push({ name: d.name, kind: d.isSymbolicLink() ? 'link' : d.isDirectory() ? 'dir' : d.isFile() ? 'file' : 'other' });
+      }
+      return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    });
   }
 
   readHead(p: AbsPath, max: number): { bytes: Uint8Array; size: number } {
