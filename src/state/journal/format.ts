@@ -105,7 +105,7 @@ function linkCode(l: LinkSpec, own: LinkSpec | undefined): LinkCode {
  * The commonest step, a create's: the action's own link at the action's own path; one array for all
  * of them (and one group holding it alone), as an apply may list tens of thousands.
  */
-const OWN_LINK: readonly unknown[] = Object.freeze(['link', '', 0]);
+export const OWN_LINK: readonly unknown[] = Object.freeze(['link', '', 0]);
 export const OWN_LINK_ALONE: readonly (readonly unknown[])[] = Object.freeze([OWN_LINK]);
 
 /** A step as the header lists it, beside the action it belongs to (if any). */

@@ -27,6 +27,7 @@ import { fileIdentity, isNoSpace, onStateFile, stateError, syncDir, writeWhole }
 import type { Step } from '../../apply/steps.js';
 import {
   encodeStep,
+  OWN_LINK,
   OWN_LINK_ALONE,
   journalAction,
   JournalError,
@@ -388,12 +389,6 @@ function journalActionWithIdentity(a: JournalSource): Record<string, unknown> {
   return out;
 }
 
-/** Whether step `s` is action `a`'s own link at its own path (what encodeStep writes as OWN_LINK). */
-function isOwnLink(s: Step, a: JournalSource): boolean {
-  const own = a.link;
-  return s.op === 'link' && s.path === a.path && own !== undefined && s.link.type === own.type && s.link.target === own.target && s.link.linkText === own.linkText;
-}
-
 /** The text of a group that is a create's own link alone (OWN_LINK_ALONE): the commonest by far. */
 const OWN_LINK_ALONE_TEXT = JSON.stringify(OWN_LINK_ALONE);
 
@@ -416,10 +411,14 @@ function stepsText(steps: readonly Step[], actions: readonly JournalSource[], en
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i];
     const end = ends[i] as number;
-    if (end === k + 1 && a !== undefined && isOwnLink(steps[k] as Step, a)) {
-      k++;
-      flush();
-      out.push(OWN_LINK_ALONE_TEXT);
+    if (end === k + 1) {
+      // (a group of one step: encodeStep says whether it is the action's own link, OWN_LINK)
+      const only = encodeStep(steps[k++] as Step, a);
+      if (only !== OWN_LINK) run.push([only]);
+      else {
+        flush();
+        out.push(OWN_LINK_ALONE_TEXT);
+      }
       continue;
     }
     const group: (readonly unknown[])[] = [];
