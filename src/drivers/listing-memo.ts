@@ -9,7 +9,7 @@
  * observed through another); any write through one of them forgets every listing, so an answer is
  * never older than the last write made through it.
  */
-import { currentPlatform, type AbsPath, type Platform } from '../core/paths.js';
+import { currentPlatform, parentMemo, type AbsPath, type Platform } from '../core/paths.js';
 import type { TargetKind } from '../core/types.js';
 import { DriverDecorator } from './decorators.js';
 import type { DirEntry, Driver, WriteCall } from './driver.js';
@@ -19,13 +19,19 @@ export class ListingMemo {
   private readonly folders = new Map<string, Map<string, DirEntry['kind']>>();
   /** What separates a folder from a name in the paths asked about (a backslash is part of a name on POSIX). */
   private readonly sep: string;
+  /** The folder of each path asked about: a glob's targets are asked about folder by folder (see parentMemo). */
+  private readonly folderOf: (p: AbsPath) => AbsPath;
+  /** The folder the last answer came from, and its names. */
+  private lastDir: string | undefined;
+  private lastNames: Map<string, DirEntry['kind']> | undefined;
 
   constructor(platform: Platform = currentPlatform()) {
     this.sep = platform === 'win32' ? '\\' : '/';
+    this.folderOf = parentMemo(platform);
   }
 
   remember(dir: AbsPath, entries: readonly DirEntry[]): void {
-    this.last = { dir: '', names: undefined };
+    this.lastDir = undefined;
     const names = new Map<string, DirEntry['kind']>();
     // (an indexed loop: a glob lists thousands of names, mostly before the optimiser gets to it)
     for (let i = 0; i < entries.length; i++) {
@@ -35,28 +41,24 @@ export class ListingMemo {
     this.folders.set(dir, names);
   }
 
-  /** The folder the last answer came from, and its names: a glob's targets are asked about folder by folder. */
-  private last: { dir: string; names: Map<string, DirEntry['kind']> | undefined } = { dir: '', names: undefined };
-
   /** What a listing says `p` is, where that is a file or a folder; undefined where it cannot say. */
   kindOf(p: AbsPath): 'file' | 'dir' | undefined {
     const cut = p.lastIndexOf(this.sep);
     if (cut <= 0) return undefined;
-    // (the same folder as the last question: no slice of it to make and hash)
-    const last = this.last;
-    let names = last.names;
-    if (cut !== last.dir.length || !p.startsWith(last.dir)) {
-      const dir = p.slice(0, cut);
-      names = this.folders.get(dir);
-      this.last = { dir, names };
+    const dir = this.folderOf(p);
+    // (a folder other than what precedes the last separator, such as a drive's root: no listing answers)
+    if (dir.length !== cut) return undefined;
+    if (dir !== this.lastDir) {
+      this.lastDir = dir;
+      this.lastNames = this.folders.get(dir);
     }
-    const kind = names?.get(p.slice(cut + 1));
+    const kind = this.lastNames?.get(p.slice(cut + 1));
     return kind === 'file' || kind === 'dir' ? kind : undefined;
   }
 
   forget(): void {
     this.folders.clear();
-    this.last = { dir: '', names: undefined };
+    this.lastDir = undefined;
   }
 }
 
