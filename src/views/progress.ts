@@ -33,18 +33,20 @@ function plainLines(io: ProgressIo, show: { base: string; home: string; color: b
   // without colours, a block is tested as a whole, one test of 32 KiB rather than one per line,
   // and only a block with something to escape is made again line by line (in colour, each line is
   // tested without its colours: see actionRenderer)
-  const line = io.color ? render.line : render.unescaped;
+  const whole = !io.color;
+  const line = whole ? render.unescaped : render.line;
   let block = '';
+  /** The block's actions, where it is tested as a whole (to make it again line by line). */
   let shown: Action[] = [];
   const flush = (): void => {
-    if (block !== '') io.out(io.color || !linesNeedEscape(block, shown.length) ? block : shown.map((a) => `${render.line(a)}\n`).join(''));
+    if (block !== '') io.out(whole && linesNeedEscape(block, shown.length) ? shown.map((a) => `${render.line(a)}\n`).join('') : block);
     block = '';
     shown = [];
   };
   const hooks: ApplyHooks = {
     onAction: (a) => {
       block += line(a) + '\n';
-      shown.push(a);
+      if (whole) shown.push(a);
       if (block.length >= 32768) flush();
     },
   };
