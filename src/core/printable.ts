@@ -9,18 +9,21 @@
  * message: escaped, and cut short. JSON output needs neither: JSON escapes them itself.
  */
 
-/** A character that is not shown as itself: C0, DEL, C1, or a surrogate that is not half of a pair. */
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE_ALL = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/** The same, but a tab is shown as itself (the lines of a file's content). */
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A surrogate that is not half of a pair. */
+const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 
+/** A character that is not shown as itself: a C0 control in `c0` (ranges of a character class), DEL, a C1 control, or a lone surrogate. */
+function unprintable(c0: string, flags = ''): RegExp {
+  return new RegExp(`[${c0}\\u007f-\\u009f]|${LONE_SURROGATE}`, flags);
+}
+
+/** Any C0 control. */
+const UNPRINTABLE = unprintable('\\u0000-\\u001f');
+const UNPRINTABLE_ALL = unprintable('\\u0000-\\u001f', 'g');
+/** The same, but a tab is shown as itself (the lines of a file's content). */
+const UNPRINTABLE_BUT_TAB = unprintable('\\u0000-\\u0008\\u000a-\\u001f');
 /** The same, but a newline is not counted (many lines tested at once, see `linesNeedEscape`). */
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNPRINTABLE_BUT_NEWLINE = unprintable('\\u0000-\\u0009\\u000b-\\u001f');
 
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
 
